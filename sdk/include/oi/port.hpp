@@ -1,0 +1,40 @@
+#pragma once
+/// @file
+/// Typed ports. A connection is valid when the input port accepts the output port's type;
+/// the graph loader checks every connection before anything runs.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oi/frame.hpp"
+#include "oi/pixel_format.hpp"
+
+namespace oi {
+
+/// Frame kind plus the pixel formats of its planes. An empty format list means "any".
+struct PortType {
+  std::string kind = std::string(frame_kind::kAny);  ///< e.g. "xray.scan_block", or "any"
+  std::vector<PixelFormat> formats;                  ///< allowed plane formats; empty = any
+
+  /// Matches every frame.
+  static PortType any() { return {}; }
+  /// A kind with optional formats, e.g. `PortType::of(frame_kind::kScanBlock, {PixelFormat::kU16})`.
+  static PortType of(std::string_view kind, std::vector<PixelFormat> formats = {});
+
+  /// True when frames described by `produced` may flow into a port of this type: kinds are
+  /// equal (or either is "any") and formats intersect (or either list is empty).
+  bool accepts(const PortType& produced) const;
+  /// "xray.scan_block<u16>", "video.frame<rgb8>", "any".
+  std::string str() const;
+};
+
+/// One input or output of a stage.
+struct PortSpec {
+  std::string name;         ///< port name, unique per direction within a stage
+  PortType type;            ///< what flows through it
+  bool required = true;     ///< inputs only: the graph fails to load when it is unconnected
+  std::string description;  ///< one line for docs
+};
+
+}  // namespace oi

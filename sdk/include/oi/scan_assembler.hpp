@@ -1,0 +1,45 @@
+#pragma once
+/// @file
+/// Assembles the scan blocks of one X-ray scan into a whole-scan frame. Stages that need the
+/// whole object (detection, reports) use it; stages that work per block do not.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "oi/frame.hpp"
+
+namespace oi {
+
+/// Collects consecutive blocks of one scan id and returns the assembled scan when the block
+/// flagged end_of_scan arrives. Blocks are stacked vertically, plane by plane; every block
+/// of a scan must have the same plane names, formats and widths.
+///
+/// Nothing is dropped silently: a scan cut short (a new scan id arrives before end_of_scan,
+/// the line limit is reached, or flush() is called at end of stream) is returned with
+/// `metadata().incomplete = true`, and a block that does not fit its scan (other planes or
+/// width) ends the current scan as incomplete and starts a new one.
+class ScanAssembler {
+ public:
+  /// `max_lines` bounds memory: a scan longer than this is returned incomplete.
+  explicit ScanAssembler(std::size_t max_lines = 65536) : max_lines_(max_lines) {}
+
+  /// Adds a block; returns zero, one or two finished scans (two when a new scan id ends an
+  /// unfinished one and the new block is itself a whole scan).
+  std::vector<FramePtr> add(const FramePtr& block);
+  /// Returns the scan in progress, marked incomplete; nullopt when none.
+  std::optional<FramePtr> flush();
+  /// Number of blocks held for the scan in progress.
+  std::size_t pending_blocks() const { return blocks_.size(); }
+
+ private:
+  FramePtr assemble(bool incomplete);
+  bool fits(const Frame& block) const;
+
+  std::size_t max_lines_;
+  std::size_t lines_ = 0;
+  std::vector<FramePtr> blocks_;
+};
+
+}  // namespace oi

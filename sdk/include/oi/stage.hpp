@@ -1,0 +1,118 @@
+#pragma once
+/// @file
+/// Stages: the nodes of a pipeline. A stage declares its ports and typed parameters in
+/// `setup()`, is configured once in `start()`, and does its work in `process()`. Device
+/// drivers are stages without inputs (sources).
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oi/error.hpp"
+#include "oi/frame.hpp"
+#include "oi/params.hpp"
+#include "oi/port.hpp"
+
+namespace oi {
+
+/// What a stage declares about itself: ports, parameters, a description.
+class StageSpec {
+ public:
+  /// Declares an input port. Inputs are required unless `.required = false` is set on the
+  /// returned spec.
+  PortSpec& input(std::string name, PortType type = PortType::any(), std::string description = {});
+  /// Declares an output port.
+  PortSpec& output(std::string name, PortType type = PortType::any(), std::string description = {});
+  /// Declares a parameter; chain setters on the result.
+  ParamSpec& param(std::string name, ParamType type);
+  /// Sets the stage's description (a paragraph for `oi inspect` and the reference page).
+  void describe(std::string text) { description_ = std::move(text); }
+
+  const std::vector<PortSpec>& inputs() const { return inputs_; }
+  const std::vector<PortSpec>& outputs() const { return outputs_; }
+  const std::vector<ParamSpec>& params() const { return params_; }
+  const std::string& description() const { return description_; }
+
+  /// Index of an input port, or -1.
+  int input_index(std::string_view name) const;
+  /// Index of an output port, or -1.
+  int output_index(std::string_view name) const;
+  /// A parameter declaration, or nullptr.
+  const ParamSpec* find_param(std::string_view name) const;
+
+ private:
+  std::vector<PortSpec> inputs_;
+  std::vector<PortSpec> outputs_;
+  // A vector, not a map: declaration order is the order docs list parameters in.
+  std::vector<ParamSpec> params_;
+  std::string description_;
+};
+
+/// Everything a stage gets once, before the pipeline runs.
+struct StageConfig {
+  std::string name;                     ///< the node's name in the pipeline
+  std::string type;                     ///< the registered type name
+  std::string uri;                      ///< drivers: which device to open (empty for stages)
+  ParamSet params;                      ///< validated parameters, defaults filled in
+  std::filesystem::path pipeline_dir;   ///< folder of the pipeline file (for relative paths)
+};
+
+/// The scheduler's side of one `process()` call: take frames from inputs, emit to outputs.
+/// Only valid during the call it was passed to.
+class StageContext {
+ public:
+  virtual ~StageContext() = default;
+
+  /// Takes the next frame of input `index`; nullptr when that input is unconnected.
+  /// When a stage runs, every connected input has at least one frame.
+  virtual FramePtr take(std::size_t index) = 0;
+  /// Sends a frame on output `index`. An unconnected output discards it (counted).
+  virtual void emit(std::size_t index, FramePtr frame) = 0;
+  /// True once the pipeline is stopping; long-running sources should return soon.
+  virtual bool stop_requested() const = 0;
+  /// The node's name.
+  virtual const std::string& stage_name() const = 0;
+  /// The stage's own declarations (port names -> indices).
+  virtual const StageSpec& spec() const = 0;
+
+  /// take() by port name; throws oi::Error when the stage has no such input.
+  FramePtr take(std::string_view port);
+  /// emit() by port name; throws oi::Error when the stage has no such output.
+  void emit(std::string_view port, FramePtr frame);
+};
+
+/// Base class of every stage and driver.
+///
+/// Lifecycle: `setup()` (may be called on a fresh object just to read declarations),
+/// `start()` once, `process()` many times, `finish()` once at end of stream, `stop()` once.
+/// Exceptions thrown from any of these are caught by the host and reported with the stage,
+/// type and plugin names; the data path prefers returning `Status::error()`.
+class Stage {
+ public:
+  virtual ~Stage() = default;
+
+  /// Declares ports, parameters and a description. Must not depend on parameter values.
+  virtual void setup(StageSpec& spec) = 0;
+  /// Receives validated parameters. Throw oi::ConfigError for combinations that a single
+  /// declaration cannot express.
+  virtual void start(const StageConfig& config) { (void)config; }
+  /// Does one unit of work. Stages with inputs are called when every connected input holds a
+  /// frame; sources are called repeatedly and return `Status::end_of_stream()` when done.
+  virtual Status process(StageContext& ctx) = 0;
+  /// Called once after all inputs reached end of stream (or a source ended): emit whatever
+  /// is still buffered.
+  virtual Status finish(StageContext& ctx) {
+    (void)ctx;
+    return Status::ok();
+  }
+  /// Releases resources; called once, also after errors.
+  virtual void stop() {}
+  /// What the stage wants the user to know after the run, e.g. a sink's
+  /// `{"output": "/abs/dir", "files": 40}`; null when nothing. `oi run` prints it and writes
+  /// it into `--stats`.
+  virtual nlohmann::json summary() const { return nullptr; }
+};
+
+}  // namespace oi

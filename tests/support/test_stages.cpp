@@ -1,0 +1,209 @@
+#include "test_stages.hpp"
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "oi/stage.hpp"
+
+namespace oi::test {
+namespace {
+
+void sleep_us(std::int64_t us) {
+  if (us > 0) std::this_thread::sleep_for(std::chrono::microseconds(us));
+}
+
+const PortType kBlockU16 = PortType::of(frame_kind::kScanBlock, {PixelFormat::kU16});
+
+class TestSource final : public Stage {
+ public:
+  void setup(StageSpec& spec) override {
+    spec.describe("Emits numbered u16 scan blocks for tests.");
+    spec.output("out", kBlockU16);
+    spec.param("count", ParamType::kInt).default_value(10).min(0).describe("Frames to emit; 0 = endless.");
+    spec.param("delay_us", ParamType::kInt).default_value(0).min(0).unit("us").describe("Pause between frames.");
+    spec.param("fail_at", ParamType::kInt).default_value(-1).describe("Frame index that fails; -1 = never.");
+  }
+  void start(const StageConfig& config) override {
+    name_ = config.name;
+    count_ = config.params.get<std::int64_t>("count");
+    delay_ = config.params.get<std::int64_t>("delay_us");
+    fail_at_ = config.params.get<std::int64_t>("fail_at");
+  }
+  Status process(StageContext& ctx) override {
+    if (count_ > 0 && next_ >= static_cast<std::uint64_t>(count_)) return Status::end_of_stream();
+    if (fail_at_ >= 0 && next_ == static_cast<std::uint64_t>(fail_at_)) {
+      return Status::error("test source failed at frame " + std::to_string(next_));
+    }
+    sleep_us(delay_);
+    auto frame = Frame::create(std::string(frame_kind::kScanBlock));
+    Plane& high = frame->add_plane("high", PixelFormat::kU16, 16, 4);
+    high.row<std::uint16_t>(0)[0] = static_cast<std::uint16_t>(next_);
+    frame->metadata().source_device = name_;
+    frame->metadata().sequence = next_++;
+    ctx.emit(0, std::move(frame));
+    return Status::ok();
+  }
+
+ private:
+  std::string name_;
+  std::int64_t count_ = 0, delay_ = 0, fail_at_ = -1;
+  std::uint64_t next_ = 0;
+};
+
+class TestVideo final : public Stage {
+ public:
+  void setup(StageSpec& spec) override {
+    spec.output("out", PortType::of(frame_kind::kVideo, {PixelFormat::kRGB8}));
+    spec.param("count", ParamType::kInt).default_value(3).min(0);
+  }
+  void start(const StageConfig& config) override { count_ = config.params.get<std::int64_t>("count"); }
+  Status process(StageContext& ctx) override {
+    if (next_ >= count_) return Status::end_of_stream();
+    auto frame = Frame::create(std::string(frame_kind::kVideo));
+    frame->add_plane("rgb", PixelFormat::kRGB8, 8, 8);
+    frame->metadata().sequence = static_cast<std::uint64_t>(next_++);
+    ctx.emit(0, std::move(frame));
+    return Status::ok();
+  }
+
+ private:
+  std::int64_t count_ = 0, next_ = 0;
+};
+
+class TestPass final : public Stage {
+ public:
+  void setup(StageSpec& spec) override {
+    spec.input("in");
+    spec.output("out");
+    spec.param("sleep_us", ParamType::kInt).default_value(0).min(0).unit("us");
+    spec.param("fail_at", ParamType::kInt).default_value(-1);
+    spec.param("throw_at", ParamType::kInt).default_value(-1);
+  }
+  void start(const StageConfig& config) override {
+    sleep_ = config.params.get<std::int64_t>("sleep_us");
+    fail_at_ = config.params.get<std::int64_t>("fail_at");
+    throw_at_ = config.params.get<std::int64_t>("throw_at");
+  }
+  Status process(StageContext& ctx) override {
+    FramePtr frame = ctx.take(0);
+    const auto n = seen_++;
+    if (n == fail_at_) return Status::error("test.pass failed at frame " + std::to_string(n));
+    if (n == throw_at_) throw std::runtime_error("test.pass threw at frame " + std::to_string(n));
+    sleep_us(sleep_);
+    ctx.emit(0, std::move(frame));
+    return Status::ok();
+  }
+
+ private:
+  std::int64_t sleep_ = 0, fail_at_ = -1, throw_at_ = -1, seen_ = 0;
+};
+
+class TestJoin final : public Stage {
+ public:
+  void setup(StageSpec& spec) override {
+    spec.input("a");
+    spec.input("b").required = false;
+    spec.output("out");
+  }
+  Status process(StageContext& ctx) override {
+    FramePtr a = ctx.take(0);
+    FramePtr b = ctx.take(1);
+    if (b) a->metadata().attributes["joined"] = b->metadata().sequence;
+    ctx.emit(0, std::move(a));
+    return Status::ok();
+  }
+};
+
+class TestSink final : public Stage {
+ public:
+  void setup(StageSpec& spec) override {
+    spec.input("in", kBlockU16);
+    spec.param("sleep_us", ParamType::kInt).default_value(0).min(0).unit("us");
+  }
+  void start(const StageConfig& config) override {
+    name_ = config.name;
+    sleep_ = config.params.get<std::int64_t>("sleep_us");
+  }
+  Status process(StageContext& ctx) override {
+    FramePtr frame = ctx.take(0);
+    sleep_us(sleep_);
+    TestSinkLog::instance().record(name_, frame->metadata().sequence);
+    return Status::ok();
+  }
+  Status finish(StageContext&) override {
+    TestSinkLog::instance().mark_finished(name_);
+    return Status::ok();
+  }
+
+ private:
+  std::string name_;
+  std::int64_t sleep_ = 0;
+};
+
+class TestParams final : public Stage {
+ public:
+  void setup(StageSpec& spec) override {
+    spec.input("in");
+    spec.output("out");
+    spec.param("enabled", ParamType::kBool).default_value(true).describe("A switch.");
+    spec.param("count", ParamType::kInt).default_value(3).range(1, 10).describe("An integer in [1, 10].");
+    spec.param("gain", ParamType::kFloat).default_value(1.0).range(0.0, 8.0).unit("x").describe("A float in [0, 8].");
+    spec.param("label", ParamType::kString).default_value("none").describe("Free text.");
+    spec.param("mode", ParamType::kEnum).default_value("fast").allowed({"fast", "accurate"}).describe("An enum.");
+    spec.param("sizes", ParamType::kList).element_type(ParamType::kInt).default_value(nlohmann::json::array({1, 2}))
+        .range(1, 100).describe("A list of integers.");
+    spec.param("table", ParamType::kPath).default_value("table.csv").describe("A path.");
+    spec.param("threshold", ParamType::kFloat).describe("A required float.");
+  }
+  Status process(StageContext& ctx) override {
+    ctx.emit(0, ctx.take(0));
+    return Status::ok();
+  }
+};
+
+template <class T>
+StageFactory factory() {
+  return [] { return std::make_unique<T>(); };
+}
+
+}  // namespace
+
+void register_test_stages(PluginRegistry& registry) {
+  registry.register_type("test.source", FactoryKind::kDriver, "numbered u16 scan blocks", factory<TestSource>());
+  registry.register_type("test.video", FactoryKind::kDriver, "RGB video frames", factory<TestVideo>());
+  registry.register_type("test.pass", FactoryKind::kStage, "pass-through with fault injection", factory<TestPass>());
+  registry.register_type("test.join", FactoryKind::kStage, "joins two inputs", factory<TestJoin>());
+  registry.register_type("test.sink", FactoryKind::kStage, "records sequence numbers", factory<TestSink>());
+  registry.register_type("test.params", FactoryKind::kStage, "declares every parameter type", factory<TestParams>());
+}
+
+TestSinkLog& TestSinkLog::instance() {
+  static TestSinkLog log;
+  return log;
+}
+void TestSinkLog::record(const std::string& node, std::uint64_t sequence) {
+  std::lock_guard lock(mutex_);
+  sequences_[node].push_back(sequence);
+}
+std::vector<std::uint64_t> TestSinkLog::sequences(const std::string& node) const {
+  std::lock_guard lock(mutex_);
+  auto it = sequences_.find(node);
+  return it == sequences_.end() ? std::vector<std::uint64_t>{} : it->second;
+}
+bool TestSinkLog::finished(const std::string& node) const {
+  std::lock_guard lock(mutex_);
+  auto it = finished_.find(node);
+  return it != finished_.end() && it->second;
+}
+void TestSinkLog::mark_finished(const std::string& node) {
+  std::lock_guard lock(mutex_);
+  finished_[node] = true;
+}
+void TestSinkLog::clear() {
+  std::lock_guard lock(mutex_);
+  sequences_.clear();
+  finished_.clear();
+}
+
+}  // namespace oi::test

@@ -1,0 +1,44 @@
+#pragma once
+// In-process stage types for tests, registered without any plugin library.
+//
+//   test.source   driver, output "out" (xray.scan_block<u16>): emits `count` frames with a
+//                 16x4 u16 plane "high" and sequence numbers 0..count-1; `delay_us` between
+//                 frames; `count` 0 = endless; `fail_at` >= 0 returns an error at that frame.
+//   test.video    driver, output "out" (video.frame<rgb8>): `count` 8x8 RGB frames.
+//   test.pass     stage, in -> out, any type; `sleep_us` per frame; `fail_at` errors at that
+//                 frame; `throw_at` throws std::runtime_error at that frame.
+//   test.join     stage, inputs "a" and "b" (b optional) -> out.
+//   test.sink     stage, input "in" (xray.scan_block<u16>): counts frames into the global
+//                 TestSinkLog under its node name; `sleep_us` per frame.
+//   test.params   stage, in -> out; declares one parameter of every type, for validation tests.
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "oi/plugin_registry.hpp"
+
+namespace oi::test {
+
+/// Registers every type above into `registry`.
+void register_test_stages(PluginRegistry& registry);
+
+/// What test.sink nodes received, by node name. Thread-safe.
+class TestSinkLog {
+ public:
+  static TestSinkLog& instance();
+  void record(const std::string& node, std::uint64_t sequence);
+  std::vector<std::uint64_t> sequences(const std::string& node) const;
+  bool finished(const std::string& node) const;
+  void mark_finished(const std::string& node);
+  void clear();
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::vector<std::uint64_t>> sequences_;
+  std::map<std::string, bool> finished_;
+};
+
+}  // namespace oi::test
