@@ -1,0 +1,362 @@
+#include "pipeline_loader.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "suggest.hpp"
+#include "yaml_param.hpp"
+
+namespace oi {
+namespace {
+
+// Parameter lists longer than this are not spelled out in "has no parameter" messages;
+// `oi inspect TYPE` shows them.
+constexpr std::size_t kListParamsUpTo = 10;
+
+const std::vector<std::string> kTopLevelKeys = {"name",    "description", "plugins",
+                                                "devices", "stages",      "connections"};
+const std::vector<std::string> kDeviceKeys = {"driver", "uri", "params"};
+const std::vector<std::string> kStageKeys = {"type", "params"};
+
+bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+
+std::vector<std::string> param_names(const StageSpec& spec) {
+  std::vector<std::string> names;
+  for (const ParamSpec& p : spec.params()) names.push_back(p.name());
+  return names;
+}
+
+std::string no_such_param(const std::string& who, const std::string& param, const StageSpec& spec) {
+  const std::vector<std::string> names = param_names(spec);
+  std::string text = who + " has no parameter '" + param + "'" + did_you_mean(param, names);
+  if (names.empty()) {
+    text += "; it declares no parameters";
+  } else if (names.size() <= kListParamsUpTo) {
+    text += "; its parameters are " + quoted_list(names);
+  } else {
+    text += "; `oi inspect` lists its parameters";
+  }
+  return text;
+}
+
+// "parameter 'x' of stage 'y' expects ..." reads as a sentence; other problems ("value 9 is
+// out of range", "element 2: ...") follow a colon.
+std::string param_problem(const std::string& param, const std::string& who, const std::string& problem) {
+  const std::string subject = "parameter '" + param + "' of " + who;
+  return subject + (problem.rfind("expects", 0) == 0 ? " " : ": ") + problem;
+}
+
+}  // namespace
+
+bool is_valid_node_name(std::string_view name) {
+  if (name.empty() || !is_name_start(name[0])) return false;
+  return std::all_of(name.begin() + 1, name.end(),
+                     [](char c) { return is_name_start(c) || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+PipelineLoader::PipelineLoader(std::string file_label, std::filesystem::path base_dir,
+                               PluginRegistry& registry)
+    : base_dir_(std::move(base_dir)), registry_(registry), diagnostics_(std::move(file_label)) {
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(base_dir_, ec);
+  if (!ec) base_dir_ = absolute.lexically_normal();
+}
+
+PipelineSpec PipelineLoader::load(const std::string& yaml_text, const std::vector<ParamOverride>& overrides) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    // Nothing after a syntax error can be trusted; report it alone.
+    diagnostics_.add(e.mark, "invalid YAML: " + e.msg);
+    diagnostics_.throw_if_any();
+  }
+  read_document(root);
+  for (const ParamOverride& override_ : overrides) apply_override(override_);
+  for (DeclaredNode& node : devices_) finish_params(node);
+  for (DeclaredNode& node : stages_) finish_params(node);
+  check_inputs();
+  check_cycles();
+  diagnostics_.throw_if_any();
+
+  PipelineSpec spec;
+  spec.file = diagnostics_.file();
+  spec.plugin_dirs = plugin_dirs_;
+  for (const DeclaredNode& node : devices_) spec.nodes.push_back(node.spec);
+  for (const DeclaredNode& node : stages_) spec.nodes.push_back(node.spec);
+  for (const DeclaredConnection& connection : connections_) {
+    spec.connections.push_back(connection.spec);
+  }
+  return spec;
+}
+
+void PipelineLoader::read_document(const YAML::Node& root) {
+  if (root.IsNull()) {
+    diagnostics_.add(Diagnostic{diagnostics_.location(YAML::Mark::null_mark()),
+                                "the pipeline is empty: expected 'devices', 'stages' and "
+                                "'connections' (see docs/pipeline-yaml.md)"});
+    return;
+  }
+  if (!root.IsMap()) {
+    diagnostics_.add(root.Mark(),
+                     "expected a map with 'devices', 'stages' and 'connections' "
+                     "at the top level, got " +
+                         std::string(shape_name(root)));
+    return;
+  }
+  const std::vector<MapEntry> entries =
+      read_map(root, MapRules{"the pipeline", "key", kTopLevelKeys, ""}, diagnostics_);
+  for (const char* key : {"name", "description"}) {
+    const MapEntry* entry = find_entry(entries, key);
+    if (entry && !entry->value.IsScalar() && !entry->value.IsNull()) {
+      diagnostics_.add(entry->value_mark(), "'" + std::string(key) + "' must be text, got " +
+                                                std::string(shape_name(entry->value)));
+    }
+  }
+  // Plugins first: the types they provide are needed to check the nodes.
+  if (const MapEntry* plugins = find_entry(entries, "plugins")) load_plugins(*plugins);
+  if (const MapEntry* devices = find_entry(entries, "devices")) read_nodes(*devices, true);
+  if (const MapEntry* stages = find_entry(entries, "stages")) read_nodes(*stages, false);
+  if (devices_.empty() && stages_.empty() && diagnostics_.empty()) {
+    diagnostics_.add(root.Mark(), "the pipeline declares no devices and no stages");
+  }
+  if (const MapEntry* connections = find_entry(entries, "connections")) {
+    read_connections(*connections);
+  }
+}
+
+void PipelineLoader::load_plugins(const MapEntry& entry) {
+  if (entry.value.IsNull()) return;
+  if (!entry.value.IsSequence()) {
+    diagnostics_.add(entry.value_mark(),
+                     "'plugins' must be a list of folders, e.g. "
+                     "plugins: [../my_plugins], got " +
+                         std::string(shape_name(entry.value)));
+    return;
+  }
+  for (auto it = entry.value.begin(); it != entry.value.end(); ++it) {
+    const YAML::Node& item = *it;
+    if (!item.IsScalar() || item.Scalar().empty()) {
+      diagnostics_.add(item.Mark(), "expected a plugin folder, got " + std::string(shape_name(item)));
+      continue;
+    }
+    std::filesystem::path dir(item.Scalar());
+    if (dir.is_relative()) dir = base_dir_ / dir;
+    dir = dir.lexically_normal();
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+      diagnostics_.add(item.Mark(),
+                       "plugin folder '" + item.Scalar() + "' (" + dir.string() + ") " +
+                           (std::filesystem::exists(dir, ec) ? "is not a folder" : "does not exist"));
+      continue;
+    }
+    try {
+      registry_.load_directory(dir);
+      plugin_dirs_.push_back(dir);
+    } catch (const Error& e) {
+      diagnostics_.add(item.Mark(), "cannot load plugins from '" + dir.string() + "': " + e.what());
+    }
+  }
+}
+
+void PipelineLoader::read_nodes(const MapEntry& section, bool devices) {
+  if (section.value.IsNull()) return;
+  if (!section.value.IsMap()) {
+    diagnostics_.add(section.value_mark(), "'" + section.key + "' must be a map of node name -> " +
+                                               (devices ? "device" : "stage") + ", got " +
+                                               std::string(shape_name(section.value)));
+    return;
+  }
+  const MapRules rules{"'" + section.key + "'", devices ? "device" : "stage", {}, ""};
+  for (const MapEntry& entry : read_map(section.value, rules, diagnostics_)) {
+    read_node(entry, devices);
+  }
+}
+
+void PipelineLoader::read_node(const MapEntry& entry, bool devices) {
+  DeclaredNode node;
+  node.spec.name = entry.key;
+  node.spec.is_device = devices;
+  node.name_mark = entry.key_node.Mark();
+  node.spec.where = diagnostics_.location(node.name_mark);
+  if (!is_valid_node_name(entry.key)) {
+    diagnostics_.add(node.name_mark, "invalid node name '" + entry.key +
+                                         "': a name starts "
+                                         "with a letter or '_' and continues with letters, digits, "
+                                         "'_' or '-'");
+  }
+  if (const DeclaredNode* other = find_declared(entry.key)) {
+    // Within a section read_map() already caught it; this is a device and a stage.
+    diagnostics_.add(node.name_mark, "node name '" + entry.key + "' is already used by the " +
+                                         (other->spec.is_device ? "device" : "stage") + " at " +
+                                         describe_position(other->name_mark) +
+                                         "; names must be unique across devices and stages");
+    return;
+  }
+  const std::string who = describe(node);
+  const char* type_key = devices ? "driver" : "type";
+  if (!entry.value.IsMap()) {
+    diagnostics_.add(entry.value_mark(), who + " must be a map with '" + type_key + "'" +
+                                             (devices ? ", 'uri'" : "") + " and 'params', got " +
+                                             std::string(shape_name(entry.value)));
+  } else {
+    const std::vector<MapEntry> keys =
+        read_map(entry.value, MapRules{who, "key", devices ? kDeviceKeys : kStageKeys, ""}, diagnostics_);
+    if (const MapEntry* type = find_entry(keys, type_key)) {
+      resolve_type(node, *type);
+    } else {
+      diagnostics_.add(node.name_mark, who + " has no '" + type_key + "': name its " +
+                                           (devices ? "driver type, e.g. driver: sim.xray"
+                                                    : "stage type, e.g. type: xray.detect"));
+    }
+    if (const MapEntry* uri = find_entry(keys, "uri")) {
+      if (uri->value.IsScalar()) {
+        node.spec.uri = uri->value.Scalar();
+      } else if (!uri->value.IsNull()) {
+        diagnostics_.add(uri->value_mark(),
+                         "the uri of " + who + " must be text, got " + std::string(shape_name(uri->value)));
+      }
+    }
+    if (const MapEntry* params = find_entry(keys, "params")) read_params(node, *params);
+  }
+  (devices ? devices_ : stages_).push_back(std::move(node));
+}
+
+void PipelineLoader::resolve_type(DeclaredNode& node, const MapEntry& type_entry) {
+  const bool device = node.spec.is_device;
+  const std::string kind_word = device ? "driver" : "stage";
+  if (!type_entry.value.IsScalar() || type_entry.value.Scalar().empty()) {
+    diagnostics_.add(type_entry.value_mark(), "expected a " + kind_word + " type name, got " +
+                                                  std::string(shape_name(type_entry.value)));
+    return;
+  }
+  const std::string& name = type_entry.value.Scalar();
+  node.spec.type = name;
+  const TypeInfo* info = registry_.find(name);
+  const FactoryKind wanted = device ? FactoryKind::kDriver : FactoryKind::kStage;
+  if (info && info->kind == wanted) {
+    node.type = info;
+    return;
+  }
+  if (info) {
+    diagnostics_.add(type_entry.value.Mark(),
+                     "'" + name + "' is a " + std::string(to_string(info->kind)) + " type, not a " +
+                         kind_word + " type; declare '" + node.spec.name + "' under " +
+                         (device ? "stages: with type: " : "devices: with driver: ") + name);
+    return;
+  }
+  diagnostics_.add(type_entry.value.Mark(), "unknown " + kind_word + " type '" + name + "'" +
+                                                did_you_mean(name, registry_.type_names(wanted)) +
+                                                "; run `oi plugins` to see what is loaded");
+}
+
+void PipelineLoader::read_params(DeclaredNode& node, const MapEntry& params) {
+  const std::string who = describe(node);
+  if (params.value.IsNull()) return;
+  if (!params.value.IsMap()) {
+    node.params_unreadable = true;
+    diagnostics_.add(params.value_mark(), "params of " + who +
+                                              " must be a map of name: value, "
+                                              "got " +
+                                              std::string(shape_name(params.value)));
+    return;
+  }
+  const std::vector<MapEntry> entries =
+      read_map(params.value, MapRules{"params of " + who, "parameter", {}, ""}, diagnostics_);
+  // Without a known type there is nothing to check the values against.
+  if (!node.type) return;
+  for (const MapEntry& entry : entries) {
+    node.given.insert(entry.key);
+    const ParamSpec* spec = node.type->spec.find_param(entry.key);
+    if (!spec) {
+      diagnostics_.add(entry.key_node.Mark(),
+                       no_such_param(who + " (" + node.spec.type + ")", entry.key, node.type->spec));
+      continue;
+    }
+    ParamConversion converted = convert_param(entry.value, *spec, base_dir_);
+    if (!converted.value) {
+      diagnostics_.add(converted.where.value_or(entry.value_mark()),
+                       param_problem(entry.key, who, converted.problem));
+      continue;
+    }
+    node.values[entry.key] = std::move(*converted.value);
+  }
+}
+
+void PipelineLoader::apply_override(const ParamOverride& override_) {
+  Diagnostic problem;
+  problem.where.file = "--set " + override_.node + "." + override_.param + "=" + override_.value;
+  DeclaredNode* node = find_declared(override_.node);
+  if (!node) {
+    std::vector<std::string> names;
+    for (const auto* list : {&devices_, &stages_}) {
+      for (const DeclaredNode& n : *list) names.push_back(n.spec.name);
+    }
+    problem.message =
+        "no device or stage is named '" + override_.node + "'" + did_you_mean(override_.node, names);
+    diagnostics_.add(std::move(problem));
+    return;
+  }
+  if (!node->type) return;  // its type is unknown, which is reported already
+  const std::string who = describe(*node);
+  const ParamSpec* spec = node->type->spec.find_param(override_.param);
+  if (!spec) {
+    problem.message = no_such_param(who + " (" + node->spec.type + ")", override_.param, node->type->spec);
+    diagnostics_.add(std::move(problem));
+    return;
+  }
+  node->given.insert(override_.param);
+  YAML::Node value;
+  try {
+    value = YAML::Load(override_.value);
+  } catch (const YAML::Exception& e) {
+    problem.message =
+        "cannot read the value of parameter '" + override_.param + "' of " + who + " as YAML: " + e.msg;
+    diagnostics_.add(std::move(problem));
+    return;
+  }
+  // Paths typed on a command line are relative to where the command runs, as the shell's
+  // own completion assumes.
+  std::error_code ec;
+  std::filesystem::path cwd = std::filesystem::current_path(ec);
+  ParamConversion converted = convert_param(value, *spec, ec ? base_dir_ : cwd);
+  if (!converted.value) {
+    problem.message = param_problem(override_.param, who, converted.problem);
+    diagnostics_.add(std::move(problem));
+    return;
+  }
+  node->values[override_.param] = std::move(*converted.value);
+}
+
+void PipelineLoader::finish_params(DeclaredNode& node) {
+  if (!node.type) return;
+  for (const ParamSpec& spec : node.type->spec.params()) {
+    if (node.values.count(spec.name()) != 0) continue;
+    if (node.given.count(spec.name()) != 0 || node.params_unreadable) continue;
+    if (spec.default_value()) {
+      node.values[spec.name()] = resolve_paths(spec, *spec.default_value(), base_dir_);
+      continue;
+    }
+    diagnostics_.add(node.name_mark, describe(node) + " (" + node.spec.type + ") needs parameter '" +
+                                         spec.name() + "' (" + spec.type_description() +
+                                         "): set it under params: or "
+                                         "with --set " +
+                                         node.spec.name + "." + spec.name() + "=VALUE");
+  }
+  node.spec.params = ParamSet(node.values);
+}
+
+std::string PipelineLoader::describe(const DeclaredNode& node) const {
+  return (node.spec.is_device ? "device '" : "stage '") + node.spec.name + "'";
+}
+
+PipelineLoader::DeclaredNode* PipelineLoader::find_declared(std::string_view name) {
+  for (auto* list : {&devices_, &stages_}) {
+    for (DeclaredNode& node : *list) {
+      if (node.spec.name == name) return &node;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace oi
