@@ -1,0 +1,123 @@
+// sink.image: writes every frame's planes as image files plus a JSON file of its metadata.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "oi/frame_cv.hpp"
+#include "oi/plugin.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json metadata_json(const oi::Frame& frame) {
+  const oi::FrameMetadata& m = frame.metadata();
+  nlohmann::json planes = nlohmann::json::object();
+  for (const std::string& name : frame.plane_names()) {
+    const oi::Plane& p = frame.plane(name);
+    planes[name] = {{"format", oi::to_string(p.format)}, {"width", p.width}, {"height", p.height}};
+  }
+  return {{"kind", frame.kind()},
+          {"source_device", m.source_device},
+          {"sequence", m.sequence},
+          {"capture_time_ns", m.capture_time_ns},
+          {"scan_id", m.scan_id},
+          {"block_index", m.block_index},
+          {"end_of_scan", m.end_of_scan},
+          {"incomplete", m.incomplete},
+          {"pixel_pitch_mm", m.pixel_pitch_mm},
+          {"planes", planes},
+          {"attributes", m.attributes}};
+}
+
+class ImageSink final : public oi::Stage {
+ public:
+  void setup(oi::StageSpec& spec) override {
+    spec.describe(
+        "Writes each frame's planes as lossless images (u8, u16 and RGB planes as PNG, 16-bit "
+        "where the data is; f32 planes as 32-bit float TIFF) and one JSON file of its metadata, "
+        "named `<prefix><scan id>_<sequence>_<plane>.<ext>`.");
+    spec.input("in", oi::PortType::any(), "frames to write");
+    spec.param("dir", oi::ParamType::kPath).default_value("output")
+        .describe("Output folder; created when missing.");
+    spec.param("prefix", oi::ParamType::kString).default_value("")
+        .describe("Prepended to every file name.");
+    spec.param("planes", oi::ParamType::kList).element_type(oi::ParamType::kString)
+        .default_value(nlohmann::json::array()).describe("Planes to write; empty = all.");
+  }
+
+  void start(const oi::StageConfig& config) override {
+    dir_ = config.params.get<std::string>("dir");
+    prefix_ = config.params.get<std::string>("prefix");
+    planes_ = config.params.get<std::vector<std::string>>("planes");
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (ec) {
+      throw oi::ConfigError("cannot create output folder '" + dir_.string() + "': " + ec.message() +
+                            "; set `dir` to a writable folder");
+    }
+  }
+
+  oi::Status process(oi::StageContext& ctx) override {
+    oi::FramePtr frame = ctx.take(0);
+    char stem[96];
+    std::snprintf(stem, sizeof stem, "%06llu_%06llu",
+                  static_cast<unsigned long long>(frame->metadata().scan_id),
+                  static_cast<unsigned long long>(frame->metadata().sequence));
+    const std::string base = prefix_ + stem;
+    for (const std::string& name : frame->plane_names()) {
+      if (!planes_.empty() && std::find(planes_.begin(), planes_.end(), name) == planes_.end()) continue;
+      if (auto status = write_plane(frame->plane(name), base + "_" + name); !status.is_ok()) return status;
+    }
+    std::ofstream json(dir_ / (base + ".json"));
+    json << metadata_json(*frame).dump(2) << '\n';
+    if (!json) return oi::Status::error("cannot write " + (dir_ / (base + ".json")).string() + ": disk full?");
+    ++files_;
+    ++frames_;
+    return oi::Status::ok();
+  }
+
+  nlohmann::json summary() const override {
+    return {{"output", fs::absolute(dir_).string()}, {"frames", frames_}, {"files", files_}};
+  }
+
+ private:
+  oi::Status write_plane(const oi::Plane& plane, const std::string& stem) {
+    cv::Mat image = oi::as_mat(plane);
+    std::string file;
+    if (plane.format == oi::PixelFormat::kF32) {
+      file = (dir_ / (stem + ".tiff")).string();
+    } else {
+      file = (dir_ / (stem + ".png")).string();
+      if (plane.format == oi::PixelFormat::kRGB8) {
+        cv::Mat bgr;
+        cv::cvtColor(image, bgr, cv::COLOR_RGB2BGR);
+        image = bgr;
+      }
+    }
+    bool ok = false;
+    try {
+      ok = cv::imwrite(file, image);
+    } catch (const cv::Exception& e) {
+      return oi::Status::error("cannot write " + file + ": " + e.what());
+    }
+    if (!ok) return oi::Status::error("cannot write " + file + ": check that the folder is writable");
+    ++files_;
+    return oi::Status::ok();
+  }
+
+  fs::path dir_;
+  std::string prefix_;
+  std::vector<std::string> planes_;
+  std::uint64_t frames_ = 0;
+  std::uint64_t files_ = 0;
+};
+
+}  // namespace
+
+OI_REGISTER_STAGE(ImageSink, "sink.image", "Writes planes as PNG/TIFF files and metadata as JSON.");
+OI_PLUGIN("oi-sink-image", "0.1.0", "Apache-2.0")

@@ -1,0 +1,36 @@
+// scan.assemble: turns a stream of X-ray scan blocks into whole scans.
+#include "oi/plugin.hpp"
+#include "oi/scan_assembler.hpp"
+
+namespace {
+
+class ScanAssemble final : public oi::Stage {
+ public:
+  void setup(oi::StageSpec& spec) override {
+    spec.describe(
+        "Stacks the scan blocks of each object into one whole-scan frame, emitted when the "
+        "block flagged end-of-scan arrives. A scan cut short is emitted marked incomplete.");
+    spec.input("in", oi::PortType::of(oi::frame_kind::kScanBlock), "scan blocks");
+    spec.output("out", oi::PortType::of(oi::frame_kind::kScan), "whole scans");
+    spec.param("max_lines", oi::ParamType::kInt).default_value(65536).range(1, 1 << 24)
+        .describe("Longest scan held in memory; a longer one is emitted incomplete.");
+  }
+  void start(const oi::StageConfig& config) override {
+    assembler_ = oi::ScanAssembler(static_cast<std::size_t>(config.params.get<std::int64_t>("max_lines")));
+  }
+  oi::Status process(oi::StageContext& ctx) override {
+    for (oi::FramePtr& scan : assembler_.add(ctx.take(0))) ctx.emit(0, std::move(scan));
+    return oi::Status::ok();
+  }
+  oi::Status finish(oi::StageContext& ctx) override {
+    if (auto scan = assembler_.flush()) ctx.emit(0, std::move(*scan));
+    return oi::Status::ok();
+  }
+
+ private:
+  oi::ScanAssembler assembler_;
+};
+
+}  // namespace
+
+OI_REGISTER_STAGE(ScanAssemble, "scan.assemble", "Stacks scan blocks into whole scans.");

@@ -1,0 +1,154 @@
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "loading.hpp"
+#include "oi/pipeline.hpp"
+#include "terminal.hpp"
+
+namespace oi::cli {
+namespace {
+
+// Signal handlers may only touch lock-free atomics; a watcher thread turns the count into
+// Pipeline::request_stop().
+std::atomic<int> g_signals{0};
+
+extern "C" void on_signal(int) {
+  // The first signal drains; a second one means "now".
+  if (g_signals.fetch_add(1) >= 1) std::_Exit(130);
+}
+
+class SignalDrain {
+ public:
+  explicit SignalDrain(Pipeline& pipeline) : pipeline_(pipeline) {
+    struct sigaction action {};
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+    watcher_ = std::thread([this] {
+      while (!done_.load()) {
+        if (g_signals.load() > 0) {
+          pipeline_.request_stop();
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+  ~SignalDrain() {
+    done_.store(true);
+    watcher_.join();
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  Pipeline& pipeline_;
+  std::atomic<bool> done_{false};
+  std::thread watcher_;
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+std::uint64_t source_frames(const RunMetrics& metrics, const PipelineSpec& spec) {
+  std::uint64_t frames = 0;
+  for (const StageMetrics& s : metrics.stages) {
+    const NodeSpec* node = spec.find_node(s.name);
+    if (node && node->is_device) frames += s.frames_out;
+  }
+  return frames;
+}
+
+void print_table(const RunResult& result) {
+  const RunMetrics& m = result.metrics;
+  fmt::print("{:<20} {:>10} {:>10} {:>8} {:>10} {:>10}\n", "stage", "in", "out", "dropped", "p50 ms", "p99 ms");
+  for (const StageMetrics& s : m.stages) {
+    fmt::print("{:<20} {:>10} {:>10} {:>8} {:>10.3f} {:>10.3f}\n", s.name, s.frames_in, s.frames_out, s.dropped,
+               s.latency_p50_ms, s.latency_p99_ms);
+  }
+  for (const ConnectionMetrics& c : m.connections) {
+    if (c.dropped > 0) {
+      fmt::print("connection {} -> {} ({}): {} frames dropped\n", c.from, c.to, to_string(c.policy), c.dropped);
+    }
+  }
+}
+
+}  // namespace
+
+int run_pipeline(const RunArgs& args) {
+  PluginRegistry registry;
+  std::optional<PipelineSpec> spec = load_pipeline_or_report(args.pipeline, args.sets, registry);
+  if (!spec) return kExitInvalid;
+
+  std::unique_ptr<Pipeline> pipeline;
+  try {
+    pipeline = std::make_unique<Pipeline>(*spec, registry);
+  } catch (const ConfigError& e) {
+    print_config_error(e);
+    return kExitInvalid;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return kExitRuntime;
+  }
+
+  RunOptions options;
+  options.max_frames = args.max_frames;
+  options.threads = args.threads;
+  const bool show_progress = !args.quiet && stderr_is_terminal();
+  if (show_progress) {
+    const auto started = std::chrono::steady_clock::now();
+    options.progress = [&spec, started](const RunMetrics& m) {
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const std::uint64_t frames = source_frames(m, *spec);
+      fmt::print(stderr, "\r{} frames  {:.1f} frames/s  {}   ", frames, elapsed > 0 ? frames / elapsed : 0.0,
+                 format_duration(elapsed));
+      std::fflush(stderr);
+    };
+  }
+
+  RunResult result;
+  {
+    SignalDrain drain(*pipeline);
+    result = pipeline->run(options);
+  }
+  if (show_progress) fmt::print(stderr, "\r\033[K");
+
+  nlohmann::json summaries = nlohmann::json::object();
+  for (const auto& [name, summary] : pipeline->stage_summaries()) summaries[name] = summary;
+
+  if (!args.stats_file.empty()) {
+    nlohmann::json stats = result.metrics.to_json();
+    stats["summaries"] = summaries;
+    std::ofstream out(args.stats_file);
+    out << stats.dump(2) << '\n';
+    if (!out) {
+      fmt::print(stderr, "error: cannot write stats to {}\n", args.stats_file);
+      return kExitRuntime;
+    }
+  }
+  if (!args.quiet) {
+    print_table(result);
+    for (const auto& [name, summary] : summaries.items()) {
+      if (summary.contains("output")) {
+        fmt::print("{}: output written to {}\n", name, summary["output"].get<std::string>());
+      } else {
+        fmt::print("{}: {}\n", name, summary.dump());
+      }
+    }
+    fmt::print("{} frames from sources in {}\n", source_frames(result.metrics, *spec),
+               format_duration(result.metrics.wall_s));
+  }
+  if (!result.ok) {
+    fmt::print(stderr, "error: {}\n", result.error);
+    return kExitRuntime;
+  }
+  if (result.interrupted) fmt::print(stderr, "stopped by signal; queued frames were drained\n");
+  return kExitOk;
+}
+
+}  // namespace oi::cli

@@ -1,0 +1,81 @@
+// oi: runs, validates and inspects OpenInspect pipelines and plugins.
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+#include "oi/version.hpp"
+
+int main(int argc, char** argv) {
+  using namespace oi::cli;
+  CLI::App app{"OpenInspect: run and inspect inspection pipelines.", "oi"};
+  app.require_subcommand(1);
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "Run a pipeline until its sources end (Ctrl-C drains and stops).");
+  run_cmd->add_option("pipeline", run.pipeline, "Pipeline YAML file")->required();
+  run_cmd->add_option("--set", run.sets, "Override a parameter: NODE.PARAM=VALUE (repeatable)");
+  run_cmd->add_option("--max-frames", run.max_frames, "Stop each source after N frames");
+  run_cmd->add_option("--stats", run.stats_file, "Write per-stage and per-connection metrics as JSON");
+  run_cmd->add_option("--threads", run.threads, "Worker threads (default: one per core)");
+  run_cmd->add_flag("--quiet,-q", run.quiet, "Print errors only");
+
+  std::string validate_file;
+  std::vector<std::string> validate_sets;
+  auto* validate_cmd = app.add_subcommand("validate", "Check a pipeline file without running it.");
+  validate_cmd->add_option("pipeline", validate_file, "Pipeline YAML file")->required();
+  validate_cmd->add_option("--set", validate_sets, "Override a parameter: NODE.PARAM=VALUE (repeatable)");
+
+  bool plugins_json = false;
+  auto* plugins_cmd = app.add_subcommand("plugins", "List plugins found, loaded or not, with their types.");
+  plugins_cmd->add_flag("--json", plugins_json, "Machine-readable output");
+
+  std::string inspect_name;
+  bool inspect_json = false;
+  auto* inspect_cmd = app.add_subcommand("inspect", "Show a stage or driver type: ports and parameters.");
+  inspect_cmd->add_option("type", inspect_name, "Type name, e.g. sink.image")->required();
+  inspect_cmd->add_flag("--json", inspect_json, "Machine-readable output");
+
+  std::string reference_file;
+  auto* reference_cmd = app.add_subcommand("reference", "Write the Markdown reference of every loaded type.");
+  reference_cmd->add_option("output", reference_file, "Markdown file to write ('-' for stdout)")->required();
+
+  bool gpu_json = false;
+  auto* gpu_cmd = app.add_subcommand("gpu", "List Vulkan devices, and which one GPU stages use and why.");
+  gpu_cmd->add_flag("--json", gpu_json, "Machine-readable output");
+
+  auto* version_cmd = app.add_subcommand("version", "Print the SDK and plugin ABI versions.");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    std::fprintf(stderr, "run `oi --help` or `oi <command> --help` for usage\n");
+    return kExitInvalid;
+  }
+  // stdout carries results (tables, JSON for scripts); every log line goes to stderr.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("oi"));
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  if (*run_cmd) return run_pipeline(run);
+  if (*validate_cmd) return validate_pipeline(validate_file, validate_sets);
+  if (*plugins_cmd) return list_plugins(plugins_json);
+  if (*inspect_cmd) return inspect_type(inspect_name, inspect_json);
+  if (*reference_cmd) return write_reference(reference_file);
+  if (*gpu_cmd) return list_gpus(gpu_json);
+  if (*version_cmd) {
+    std::printf("oi %s (plugin ABI %u)\n", oi::kSdkVersion, oi::kPluginAbiVersion);
+    return kExitOk;
+  }
+  return kExitInvalid;
+}

@@ -1,0 +1,217 @@
+// End-to-end tests of `oi`: exit codes, messages a person reads, and JSON a program reads.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+
+namespace fs = std::filesystem;
+using oi::test::Process;
+using oi::test::ProcessResult;
+using oi::test::run_process;
+
+namespace {
+
+const std::string kOi = OI_EXE;
+const std::string kData = OI_CLI_DATA;
+const std::string kSource = OI_SOURCE_DIR;
+
+fs::path scratch(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("oi-cli-" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string read(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(OiCli, VersionPrintsSdkAndAbi) {
+  ProcessResult r = run_process({kOi, "version"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("plugin ABI"), std::string::npos) << r.out;
+}
+
+TEST(OiCli, BadArgumentsExitWithTwo) {
+  EXPECT_EQ(run_process({kOi}).exit_code, 2);
+  EXPECT_EQ(run_process({kOi, "frobnicate"}).exit_code, 2);
+  ProcessResult r = run_process({kOi, "run", "x.yaml", "--max-frames", "many"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(OiCli, ValidateReportsMisspelledTypeAndWrongValueTypeWithLineAndColumn) {
+  const std::string file = kData + "/two_errors.yaml";
+  ProcessResult r = run_process({kOi, "validate", file});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  // pixels: wide  -> line 6, column 15 (the value)
+  EXPECT_NE(r.err.find(file + ":6:15: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pixels"), std::string::npos) << r.err;
+  // type: scan.asemble -> line 9, column 11, with a suggestion
+  EXPECT_NE(r.err.find(file + ":9:11: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("scan.assemble"), std::string::npos) << r.err;
+}
+
+TEST(OiCli, ValidateAcceptsTheDemo) {
+  ProcessResult r = run_process({kOi, "validate", kSource + "/samples/demo/pipeline.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("valid"), std::string::npos);
+}
+
+TEST(OiCli, InvalidOverrideIsInvalidInput) {
+  ProcessResult r = run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.pixels=-5"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("pixels"), std::string::npos) << r.err;
+  r = run_process({kOi, "validate", kSource + "/samples/demo/pipeline.yaml", "--set", "nonsense"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(OiCli, RunWritesOutputAndStats) {
+  const fs::path dir = scratch("run");
+  ProcessResult r = run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set",
+                                 "sink.dir=" + (dir / "out").string(), "--set", "scanner.scans=2", "--stats",
+                                 (dir / "stats.json").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("output written to " + (dir / "out").string()), std::string::npos) << r.out;
+  // Output piped to a file: no progress line.
+  EXPECT_EQ(r.err.find('\r'), std::string::npos);
+  const auto stats = nlohmann::json::parse(read(dir / "stats.json"));
+  ASSERT_TRUE(stats.contains("stages"));
+  ASSERT_TRUE(stats.contains("connections"));
+  ASSERT_TRUE(stats.contains("wall_s"));
+  const auto& sink = stats["stages"]["sink"];
+  EXPECT_EQ(sink["frames_in"], 2);
+  for (const char* key : {"frames_in", "frames_out", "dropped"}) EXPECT_TRUE(sink.contains(key)) << key;
+  EXPECT_TRUE(sink["latency_ms"].contains("p50"));
+  EXPECT_TRUE(sink["latency_ms"].contains("p99"));
+  EXPECT_EQ(stats["stages"]["scanner"]["frames_out"], 32);
+  const auto& c = stats["connections"][0];
+  EXPECT_EQ(c["from"], "scanner.out");
+  EXPECT_EQ(c["to"], "assemble.in");
+  EXPECT_EQ(c["capacity"], 8);
+  EXPECT_EQ(c["policy"], "block");
+  EXPECT_LE(c["high_water"].get<int>(), 8 + 1);
+  EXPECT_EQ(c["dropped"], 0);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir / "out"), fs::directory_iterator{}), 2 * 3);
+}
+
+TEST(OiCli, MaxFramesStopsTheSource) {
+  const fs::path dir = scratch("max");
+  ProcessResult r = run_process({kOi, "run", kData + "/endless.yaml", "--set", "sink.dir=" + (dir / "out").string(),
+                                 "--set", "scanner.line_rate_hz=0", "--max-frames", "5", "--stats",
+                                 (dir / "stats.json").string(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  const auto stats = nlohmann::json::parse(read(dir / "stats.json"));
+  EXPECT_EQ(stats["stages"]["sink"]["frames_in"], 5);
+}
+
+TEST(OiCli, RuntimeFailureExitsWithOneAndNamesTheStage) {
+  const fs::path dir = scratch("fail");
+  // A folder where the sink wants to write its first file makes that write fail.
+  fs::create_directories(dir / "out" / "000001_000000_high.png");
+  ProcessResult r = run_process({kOi, "run", kData + "/endless.yaml", "--set", "sink.dir=" + (dir / "out").string(),
+                                 "--set", "scanner.line_rate_hz=0"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("sink"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("000001_000000_high.png"), std::string::npos) << r.err;
+}
+
+TEST(OiCli, SigintDrainsAndExitsCleanly) {
+  const fs::path dir = scratch("sigint");
+  Process p({kOi, "run", kData + "/endless.yaml", "--set", "sink.dir=" + (dir / "out").string(), "--stats",
+             (dir / "stats.json").string()},
+            {{"OI_PLUGIN_PATH", ""}}, dir.string());
+  // Wait until frames flow, then interrupt.
+  for (int i = 0; i < 200 && !fs::exists(dir / "out" / "000001_000003.json"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(p.pid(), SIGINT);
+  ProcessResult r = p.wait();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("stopped by signal"), std::string::npos) << r.err;
+  const auto stats = nlohmann::json::parse(read(dir / "stats.json"));
+  // Drained: everything the source emitted reached the sink or was counted as dropped.
+  const auto emitted = stats["stages"]["scanner"]["frames_out"].get<std::uint64_t>();
+  const auto received = stats["stages"]["sink"]["frames_in"].get<std::uint64_t>();
+  const auto dropped = stats["connections"][0]["dropped"].get<std::uint64_t>();
+  EXPECT_GT(emitted, 0u);
+  EXPECT_EQ(emitted, received + dropped);
+}
+
+TEST(OiCli, InspectShowsPortsAndParameters) {
+  ProcessResult r = run_process({kOi, "inspect", "sink.image"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("dir"), std::string::npos);
+  r = run_process({kOi, "inspect", "test.pattern", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["type"], "test.pattern");
+  EXPECT_EQ(j["kind"], "driver");
+  EXPECT_EQ(j["outputs"][0]["type"], "xray.scan_block<u16>");
+  bool found = false;
+  for (const auto& p : j["params"]) found = found || (p["name"] == "pixels" && p["min"] == 8.0);
+  EXPECT_TRUE(found) << j.dump(2);
+}
+
+TEST(OiCli, InspectUnknownTypeSuggests) {
+  ProcessResult r = run_process({kOi, "inspect", "sink.imag"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean 'sink.image'"), std::string::npos) << r.err;
+}
+
+TEST(OiCli, PluginsJsonListsEveryShippedPlugin) {
+  ProcessResult r = run_process({kOi, "plugins", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto list = nlohmann::json::parse(r.out);
+  std::set<std::string> types;
+  for (const auto& p : list) {
+    for (const char* key : {"path", "name", "version", "abi", "types", "error"}) EXPECT_TRUE(p.contains(key)) << key;
+    EXPECT_TRUE(p["error"].is_null()) << p.dump();
+    for (const auto& t : p["types"]) types.insert(t.get<std::string>());
+  }
+  for (const char* t : {"test.pattern", "frame.pass", "scan.assemble", "sink.image"}) EXPECT_TRUE(types.count(t)) << t;
+}
+
+TEST(OiCli, PluginsJsonReportsBrokenPluginsWithTheirReason) {
+  const std::string broken = std::string(OI_TEST_PLUGIN_DIR) + "/broken";
+  ASSERT_TRUE(fs::exists(broken)) << broken;
+  ProcessResult r = run_process({kOi, "plugins", "--json"}, {{"OI_PLUGIN_PATH", broken}});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  const auto list = nlohmann::json::parse(r.out);
+  int failed = 0, loaded = 0;
+  for (const auto& p : list) {
+    if (p["error"].is_null()) {
+      ++loaded;
+    } else {
+      ++failed;
+      EXPECT_FALSE(p["error"].get<std::string>().empty());
+    }
+  }
+  EXPECT_GE(failed, 5) << list.dump(2);
+  EXPECT_GE(loaded, 3) << "the shipped plugins must still load";
+  // The human-readable listing says NOT LOADED with the reason.
+  r = run_process({kOi, "plugins"}, {{"OI_PLUGIN_PATH", broken}});
+  EXPECT_NE(r.out.find("NOT LOADED"), std::string::npos) << r.out;
+}
+
+TEST(OiCli, ReferenceDocIsCurrent) {
+  const fs::path dir = scratch("reference");
+  ProcessResult r = run_process({kOi, "reference", (dir / "reference.md").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read(dir / "reference.md"), read(kSource + "/docs/reference.md"))
+      << "docs/reference.md is out of date: run `make reference` and commit it";
+}
+
+}  // namespace
