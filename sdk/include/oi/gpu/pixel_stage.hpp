@@ -1,0 +1,181 @@
+#pragma once
+/// @file
+/// PixelStage: the base class of per-pixel GPU stages. A stage says which planes its kernel
+/// reads and writes, which shader to run and which constants to pass; the base class does
+/// the rest: device acquisition, kernel creation (once, at start), converting input planes
+/// to GPU planes (no copy when they already are), allocating output planes in GPU memory,
+/// recording and submitting one command buffer per frame, and running the stage's CPU
+/// implementation instead when there is no Vulkan device or the user asks for it.
+///
+/// Conventions (see docs/writing-a-gpu-stage.md):
+/// - every input plane has the same size; outputs get that size, tightly packed rows;
+/// - storage buffers at set 0, bindings 0..N-1: the inputs, then the outputs, in declared
+///   order (or PixelKernelSpec::bindings);
+/// - the push-constant block holds `uvec2 size` (the plane size, written by the base class
+///   every frame) at PixelKernelSpec::size_offset, by default its first member;
+/// - the stage reads frames on input port 0 and emits on output port 0 (declared as `in` and
+///   `out` when declare() declares no ports), adding the output planes to a shallow copy of
+///   the frame; input planes that were converted to GPU planes replace the frame's, so the
+///   next GPU stage finds them resident.
+///
+/// @code
+/// class Invert final : public oi::gpu::PixelStage {
+///   void declare(oi::StageSpec& spec) override { spec.describe("65535 - value."); }
+///   oi::gpu::PixelKernelSpec configure(const oi::StageConfig&) override {
+///     oi::gpu::PixelKernelSpec k;
+///     k.name = "image.invert";
+///     k.source = oi::gpu::ShaderSource::from_file(oi::gpu::shader_directory() / "invert.comp");
+///     k.inputs = {{"high", oi::PixelFormat::kU16}};
+///     k.outputs = {{"inverted", oi::PixelFormat::kU16}};
+///     k.push_constants = oi::gpu::push_block(std::array<std::uint32_t, 2>{});  // uvec2 size
+///     return k;
+///   }
+///   oi::Status process_cpu(oi::gpu::PixelPlanes& p) override { ...; return oi::Status::ok(); }
+/// };
+/// @endcode
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "oi/gpu/kernel.hpp"
+#include "oi/gpu/plane_memory.hpp"
+#include "oi/stage.hpp"
+
+namespace oi::gpu {
+
+class Device;
+class CommandRecorder;
+
+/// A plane a pixel kernel reads or writes.
+struct PlaneDecl {
+  std::string name;                        ///< plane name in the frame, e.g. "high"
+  PixelFormat format = PixelFormat::kF32;  ///< inputs: required format; outputs: format allocated
+};
+
+/// What a PixelStage runs; returned by PixelStage::configure() once, at start.
+struct PixelKernelSpec {
+  std::string name;                   ///< kernel name for messages, e.g. "xray.log_attenuation"
+  std::vector<std::uint32_t> spirv;   ///< SPIR-V embedded at build time (oi_add_shaders), or empty
+  ShaderSource source;                ///< GLSL compiled at run time (cached) when `spirv` is empty
+  CompileOptions options;             ///< defines and include folders for `source`
+  std::vector<PlaneDecl> inputs;      ///< planes read; at least one
+  std::vector<PlaneDecl> outputs;     ///< planes written; at least one; no input name reused
+  /// Plane names in binding order (0..N-1); empty means the inputs, then the outputs.
+  std::vector<std::string> bindings;
+  /// The push-constant block (see push_block()); the base class writes the plane size into
+  /// it every frame at `size_offset`.
+  std::vector<std::byte> push_constants;
+  /// Byte offset of `uvec2 size` in the push-constant block; nullopt when the shader has none.
+  std::optional<std::uint32_t> size_offset = 0;
+  std::vector<SpecConstant> spec_constants;         ///< specialization constants
+  std::array<std::uint32_t, 3> workgroup = {16, 16, 1};  ///< preferred workgroup size
+  /// kStaged keeps a separate host copy even on unified memory (tests use it to exercise
+  /// the discrete-GPU path on a CPU device).
+  Residency residency = Residency::kAuto;
+};
+
+/// The bytes of a push-constant struct, for PixelKernelSpec::push_constants.
+template <class T>
+requires std::is_trivially_copyable_v<T> std::vector<std::byte> push_block(const T& block) {
+  const auto bytes = std::as_bytes(std::span<const T, 1>(&block, 1));
+  return {bytes.begin(), bytes.end()};
+}
+
+/// One frame's planes as the CPU implementation sees them: inputs in host-readable form
+/// (a GPU-resident plane is downloaded once, on first read) and freshly allocated host
+/// output planes of the input size.
+class PixelPlanes {
+ public:
+  /// Width of every plane.
+  int width() const { return width_; }
+  /// Height of every plane.
+  int height() const { return height_; }
+  /// An input plane. @throws oi::Error when `name` is not a declared input.
+  const Plane& input(std::string_view name) const;
+  /// An output plane to fill. @throws oi::Error when `name` is not a declared output.
+  Plane& output(std::string_view name);
+
+ private:
+  friend class PixelStage;
+  int width_ = 0;
+  int height_ = 0;
+  std::vector<std::pair<std::string, Plane>> inputs_;
+  std::vector<std::pair<std::string, Plane>> outputs_;
+};
+
+/// Where a PixelStage runs.
+enum class Backend {
+  kGpu,  ///< the Vulkan kernel
+  kCpu,  ///< the stage's CPU implementation
+};
+
+/// Whether a PixelStage has a CPU implementation (process_cpu()).
+enum class CpuImplementation {
+  kYes,  ///< declares the `backend` parameter {auto, gpu, cpu}; falls back without a GPU
+  kNo,   ///< GPU only (e.g. gpu.shader): start() fails with the reason when there is no GPU
+};
+
+/// Base class of per-pixel GPU stages; see the file comment.
+class PixelStage : public Stage {
+ public:
+  ~PixelStage() override;
+
+  /// Calls declare(), then declares the default ports and the `backend` parameter.
+  void setup(StageSpec& spec) final;
+  /// Calls configure(), picks the backend and, for the GPU, builds the kernel.
+  /// @throws oi::ConfigError (bad spec, shader errors, `backend: gpu` without a GPU).
+  void start(const StageConfig& config) final;
+  /// Runs one frame on the chosen backend.
+  Status process(StageContext& ctx) final;
+  /// Releases the kernel, recorder and device.
+  void stop() override;
+  /// `{"backend": "gpu"|"cpu", "device": NAME|null, "reason": "..."}`.
+  nlohmann::json summary() const override;
+
+  /// The backend chosen at start.
+  Backend backend() const { return backend_; }
+  /// Why that backend, e.g. "backend: auto, Vulkan device available".
+  const std::string& backend_reason() const { return backend_reason_; }
+  /// The kernel (nullptr on the CPU backend or before start).
+  const Kernel* kernel() const { return kernel_.get(); }
+
+ protected:
+  /// `cpu`: whether process_cpu() is implemented.
+  explicit PixelStage(CpuImplementation cpu = CpuImplementation::kYes);
+
+  /// Declares the description and parameters (and ports, when not the default `in`/`out`).
+  virtual void declare(StageSpec& spec) = 0;
+  /// Reads the validated parameters and says what to run. Called once by start() on either
+  /// backend. @throws oi::ConfigError for bad parameter combinations.
+  virtual PixelKernelSpec configure(const StageConfig& config) = 0;
+  /// The CPU implementation: fills every output of `planes` from its inputs. The default
+  /// (for CpuImplementation::kNo) returns an error.
+  virtual Status process_cpu(PixelPlanes& planes);
+
+ private:
+  void check_spec() const;
+  Status process_gpu(Frame& frame, int width, int height);
+
+  CpuImplementation cpu_;
+  std::string name_;
+  std::string type_;
+  PixelKernelSpec spec_;
+  Backend backend_ = Backend::kGpu;
+  std::string backend_reason_;
+  std::string device_name_;  // kept after stop() for summary()
+  std::shared_ptr<Device> device_;
+  std::shared_ptr<Kernel> kernel_;
+  std::unique_ptr<CommandRecorder> recorder_;
+  std::vector<std::string> binding_names_;
+};
+
+}  // namespace oi::gpu

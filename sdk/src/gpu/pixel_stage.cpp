@@ -1,0 +1,244 @@
+#include "oi/gpu/pixel_stage.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "oi/gpu/command_recorder.hpp"
+#include "oi/gpu/device.hpp"
+#include "oi/gpu/runtime.hpp"
+
+namespace oi::gpu {
+namespace {
+
+std::string plane_list(const std::vector<std::pair<std::string, Plane>>& planes) {
+  std::string out;
+  for (const auto& [name, plane] : planes) out += (out.empty() ? "'" : ", '") + name + "'";
+  return out;
+}
+
+std::string size_text(const Plane& p) { return std::to_string(p.width) + "x" + std::to_string(p.height); }
+
+}  // namespace
+
+const Plane& PixelPlanes::input(std::string_view name) const {
+  for (const auto& [n, plane] : inputs_) {
+    if (n == name) return plane;
+  }
+  throw Error("PixelPlanes::input: '" + std::string(name) + "' is not an input of this stage; its inputs: " +
+              plane_list(inputs_));
+}
+
+Plane& PixelPlanes::output(std::string_view name) {
+  for (auto& [n, plane] : outputs_) {
+    if (n == name) return plane;
+  }
+  throw Error("PixelPlanes::output: '" + std::string(name) + "' is not an output of this stage; its outputs: " +
+              plane_list(outputs_));
+}
+
+PixelStage::PixelStage(CpuImplementation cpu) : cpu_(cpu) {}
+
+PixelStage::~PixelStage() = default;
+
+void PixelStage::setup(StageSpec& spec) {
+  declare(spec);
+  if (spec.inputs().empty()) spec.input("in", PortType::any(), "frames holding the input planes");
+  if (spec.outputs().empty()) spec.output("out", PortType::any(), "the same frames plus the output planes");
+  if (cpu_ == CpuImplementation::kYes && spec.find_param("backend") == nullptr) {
+    spec.param("backend", ParamType::kEnum)
+        .allowed({"auto", "gpu", "cpu"})
+        .default_value("auto")
+        .describe("Where to run: `auto` uses the Vulkan device when there is one and the CPU "
+                  "implementation otherwise; `gpu` fails at start without a device; `cpu` never "
+                  "touches Vulkan.");
+  }
+}
+
+Status PixelStage::process_cpu(PixelPlanes&) {
+  return Status::error("stage '" + name_ + "' (" + type_ + ") has no CPU implementation");
+}
+
+void PixelStage::check_spec() const {
+  const std::string where = "kernel '" + spec_.name + "'";
+  if (spec_.inputs.empty() || spec_.outputs.empty()) {
+    throw ConfigError(where + ": a pixel stage needs at least one input and one output plane");
+  }
+  std::set<std::string> names;
+  for (const auto* list : {&spec_.inputs, &spec_.outputs}) {
+    for (const PlaneDecl& p : *list) {
+      if (p.name.empty() || !names.insert(p.name).second) {
+        throw ConfigError(where + ": plane name '" + p.name +
+                          "' is empty or used twice; give every input and output its own name");
+      }
+    }
+  }
+  if (!spec_.bindings.empty()) {
+    std::set<std::string> bound(spec_.bindings.begin(), spec_.bindings.end());
+    if (bound != names || spec_.bindings.size() != names.size()) {
+      throw ConfigError(where + ": PixelKernelSpec::bindings must name every input and output plane once");
+    }
+  }
+  if (spec_.push_constants.size() % 4 != 0) {
+    throw ConfigError(where + ": the push-constant block is " + std::to_string(spec_.push_constants.size()) +
+                      " bytes; it must be a multiple of 4");
+  }
+  if (spec_.size_offset && (*spec_.size_offset % 4 != 0 || *spec_.size_offset + 8 > spec_.push_constants.size())) {
+    throw ConfigError(where + ": `uvec2 size` at byte " + std::to_string(*spec_.size_offset) +
+                      " does not fit the " + std::to_string(spec_.push_constants.size()) +
+                      "-byte push-constant block; make the block start with two uint32 fields");
+  }
+}
+
+void PixelStage::start(const StageConfig& config) {
+  name_ = config.name;
+  type_ = config.type;
+  spec_ = configure(config);
+  if (spec_.name.empty()) spec_.name = type_;
+  check_spec();
+  binding_names_ = spec_.bindings;
+  if (binding_names_.empty()) {
+    for (const PlaneDecl& p : spec_.inputs) binding_names_.push_back(p.name);
+    for (const PlaneDecl& p : spec_.outputs) binding_names_.push_back(p.name);
+  }
+
+  const std::string choice =
+      cpu_ == CpuImplementation::kYes ? config.params.get_or<std::string>("backend", "auto") : "gpu";
+  if (choice == "cpu") {
+    backend_ = Backend::kCpu;
+    backend_reason_ = "backend: cpu";
+    return;
+  }
+  if (!available()) {
+    if (cpu_ == CpuImplementation::kNo) {
+      throw ConfigError(type_ + " runs only on a Vulkan device and none is usable: " + unavailable_reason());
+    }
+    if (choice == "gpu") {
+      throw ConfigError("backend: gpu, but " + unavailable_reason() +
+                        "; set backend: auto to fall back to the CPU implementation");
+    }
+    backend_ = Backend::kCpu;
+    backend_reason_ = "backend: auto, " + unavailable_reason();
+    spdlog::warn("stage '{}' ({}) runs its CPU implementation: {}", name_, type_, unavailable_reason());
+    return;
+  }
+  backend_ = Backend::kGpu;
+  device_ = default_device();
+  device_name_ = device_->info().name;
+  backend_reason_ = (cpu_ == CpuImplementation::kYes ? "backend: " + choice + ", " : std::string("GPU only, ")) +
+                    "Vulkan device available";
+  KernelDesc desc;
+  desc.name = spec_.name;
+  desc.source = spec_.source;
+  desc.options = spec_.options;
+  desc.spirv = spec_.spirv;
+  for (const std::string& name : binding_names_) {
+    const bool input = std::any_of(spec_.inputs.begin(), spec_.inputs.end(),
+                                   [&](const PlaneDecl& p) { return p.name == name; });
+    desc.bindings.push_back({name, input ? Access::kRead : Access::kWrite});
+  }
+  desc.push_constant_bytes = static_cast<std::uint32_t>(spec_.push_constants.size());
+  desc.spec_constants = spec_.spec_constants;
+  desc.workgroup = spec_.workgroup;
+  kernel_ = device_->create_kernel(desc);
+  recorder_ = device_->create_recorder();
+}
+
+void PixelStage::stop() {
+  recorder_.reset();
+  kernel_.reset();
+  device_.reset();
+}
+
+nlohmann::json PixelStage::summary() const {
+  return {{"backend", backend_ == Backend::kGpu ? "gpu" : "cpu"},
+          {"device", device_name_.empty() ? nlohmann::json(nullptr) : nlohmann::json(device_name_)},
+          {"reason", backend_reason_}};
+}
+
+Status PixelStage::process(StageContext& ctx) {
+  FramePtr in = ctx.take(0);
+  if (!in) return Status::ok();
+  FramePtr frame = in->clone();  // others may hold `in`: add planes to our own copy
+  const std::string where = "stage '" + name_ + "' (" + type_ + ")";
+  const Plane* first = nullptr;
+  for (const PlaneDecl& decl : spec_.inputs) {
+    if (!frame->has_plane(decl.name)) {
+      std::string present;
+      for (const std::string& n : frame->plane_names()) present += (present.empty() ? "'" : ", '") + n + "'";
+      return Status::error(where + ": the frame has no plane '" + decl.name + "' (it has " +
+                           (present.empty() ? "none" : present) + "); feed it frames that carry it");
+    }
+    const Plane& plane = std::as_const(*frame).plane(decl.name);
+    if (plane.format != decl.format) {
+      return Status::error(where + ": plane '" + decl.name + "' is " + std::string(to_string(plane.format)) +
+                           ", the kernel reads " + std::string(to_string(decl.format)));
+    }
+    if (first == nullptr) {
+      first = &plane;
+    } else if (plane.width != first->width || plane.height != first->height) {
+      return Status::error(where + ": plane '" + decl.name + "' is " + size_text(plane) + " but '" +
+                           spec_.inputs.front().name + "' is " + size_text(*first) +
+                           "; a pixel stage needs inputs of one size");
+    }
+  }
+  const int width = first->width;
+  const int height = first->height;
+
+  if (backend_ == Backend::kGpu) {
+    if (Status s = process_gpu(*frame, width, height); !s.is_ok()) return s;
+  } else {
+    PixelPlanes planes;
+    planes.width_ = width;
+    planes.height_ = height;
+    for (const PlaneDecl& d : spec_.inputs) planes.inputs_.emplace_back(d.name, std::as_const(*frame).plane(d.name));
+    for (const PlaneDecl& d : spec_.outputs) {
+      planes.outputs_.emplace_back(d.name, Plane::allocate(d.format, width, height));
+    }
+    if (Status s = process_cpu(planes); !s.is_ok()) return s;
+    for (auto& [name, plane] : planes.outputs_) frame->set_plane(name, std::move(plane));
+  }
+  ctx.emit(0, std::move(frame));
+  return Status::ok();
+}
+
+Status PixelStage::process_gpu(Frame& frame, int width, int height) {
+  const std::string where = "stage '" + name_ + "' (" + type_ + ")";
+  std::vector<BufferRef> refs;
+  refs.reserve(binding_names_.size());
+  try {
+    // Inputs first: a converted input replaces the frame's plane, so later GPU stages find
+    // it resident instead of copying it again.
+    for (const PlaneDecl& d : spec_.inputs) {
+      const Plane& plane = std::as_const(frame).plane(d.name);
+      if (gpu_memory_of(plane) != nullptr && (plane.offset != 0 || plane.stride != plane.row_bytes())) {
+        return Status::error(where + ": GPU plane '" + d.name +
+                             "' has padded rows or an offset; pixel kernels need tightly packed planes");
+      }
+      frame.set_plane(d.name, to_gpu_plane(device_, plane, spec_.residency));
+    }
+    for (const PlaneDecl& d : spec_.outputs) {
+      frame.set_plane(d.name, make_gpu_plane(device_, d.format, width, height, spec_.residency));
+    }
+  } catch (const std::exception& e) {
+    return Status::error(where + ": " + e.what());
+  }
+  for (const std::string& name : binding_names_) refs.emplace_back(std::as_const(frame).plane(name));
+
+  std::vector<std::byte> push = spec_.push_constants;
+  if (spec_.size_offset) {
+    const std::uint32_t size[2] = {static_cast<std::uint32_t>(width), static_cast<std::uint32_t>(height)};
+    std::memcpy(push.data() + *spec_.size_offset, size, sizeof size);
+  }
+  if (Status s = recorder_->dispatch_grid(*kernel_, refs, push, static_cast<std::uint32_t>(width),
+                                          static_cast<std::uint32_t>(height));
+      !s.is_ok()) {
+    return Status::error(where + ": " + s.message());
+  }
+  if (Status s = recorder_->submit_and_wait(); !s.is_ok()) return Status::error(where + ": " + s.message());
+  return Status::ok();
+}
+
+}  // namespace oi::gpu
