@@ -82,20 +82,42 @@ void Pipeline::Impl::build(const PipelineSpec& spec, const PluginRegistry& regis
     connections.push_back(c);
   }
 
+  // Only a node declared without inputs is a source: a stage whose inputs are left
+  // unconnected would otherwise be fired forever with nothing to take.
+  for (const auto& node : nodes) {
+    const std::vector<PortSpec>& inputs = node->stage_spec().inputs();
+    bool any_connected = false;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const bool connected = fed_inputs.count({node.get(), static_cast<int>(i)}) > 0;
+      any_connected = any_connected || connected;
+      if (!connected && inputs[i].required) {
+        throw ConfigError("stage '" + node->name() + "': required input '" + inputs[i].name +
+                          "' is not connected; add a connection to " + node->name() + "." + inputs[i].name);
+      }
+    }
+    if (!inputs.empty() && !any_connected) {
+      throw ConfigError("stage '" + node->name() + "' has inputs but none is connected, so it would never " +
+                        "receive a frame; connect one of its inputs or remove the stage");
+    }
+  }
+
   std::vector<NodeRunner*> runners;
   for (const auto& node : nodes) runners.push_back(node.get());
   scheduler = std::make_unique<Scheduler>(std::move(runners), control);
 }
 
 void Pipeline::Impl::start_all(const PipelineSpec& spec) {
-  const std::filesystem::path pipeline_dir = spec.file.parent_path();
+  // Absolute, so a stage's relative paths do not depend on where `oi` was started.
+  const std::filesystem::path pipeline_dir = std::filesystem::absolute(spec.file).parent_path();
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const NodeSpec& node = spec.nodes[i];
     try {
       nodes[i]->stage().start(StageConfig{node.name, node.type, node.uri, node.params, pipeline_dir});
     } catch (...) {
       // The guard has already turned the failure into a ConfigError or PluginError naming
-      // the node; what was started must still be released.
+      // the node. The failing node gets stop() too: it may have opened its device before
+      // throwing (stop() is "called once, also after errors").
+      started = i + 1;
       stop_all();
       throw;
     }

@@ -314,7 +314,8 @@ const PluginRecord& PluginRegistry::load_file(const fs::path& file) {
     std::string who = path.filename().string();
     if (!record.name.empty()) who += " (plugin '" + record.name + "')";
     record.error = who + ": " + *record.error;
-    spdlog::warn("plugin {} was not loaded: {}", path.string(), *record.error);
+    // Debug only: the caller (e.g. `oi`) reports failed plugins once, from plugins().
+    spdlog::debug("plugin {} was not loaded: {}", path.string(), *record.error);
   } else {
     spdlog::debug("loaded plugin '{}' {} from {}: {} type(s)", record.name, record.version, path.string(),
                   record.types.size());

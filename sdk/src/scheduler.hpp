@@ -1,6 +1,6 @@
 #pragma once
 // The worker pool that runs a pipeline's nodes. Internal to the SDK; Pipeline (pipeline.cpp)
-// builds the nodes and queues and hands them over. docs/architecture-scheduling.md explains
+// builds the nodes and queues and hands them over. docs/architecture.md ("Threading and scheduling") explains
 // the design.
 
 #include <atomic>

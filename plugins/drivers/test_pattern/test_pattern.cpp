@@ -51,7 +51,11 @@ class TestPattern final : public oi::Stage {
   oi::Status process(oi::StageContext& ctx) override {
     if (scans_ > 0 && scan_ >= static_cast<std::uint64_t>(scans_)) return oi::Status::end_of_stream();
     if (line_rate_hz_ > 0.0) {
-      std::this_thread::sleep_until(next_due_);
+      // Sleep in short slices so a stop request (Ctrl-C) is honoured even at slow line rates.
+      while (std::chrono::steady_clock::now() < next_due_) {
+        if (ctx.stop_requested()) return oi::Status::end_of_stream();
+        std::this_thread::sleep_until(std::min(next_due_, std::chrono::steady_clock::now() + std::chrono::milliseconds(20)));
+      }
       next_due_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
           std::chrono::duration<double>(lines_ / line_rate_hz_));
     }

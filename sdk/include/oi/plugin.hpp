@@ -21,13 +21,6 @@
 
 /// Identifies the C++ ABI a plugin was built with; the host refuses a mismatch because the
 /// objects that cross the boundary are C++ objects.
-#if defined(__clang__)
-#define OI_CXX_COMPILER_FAMILY "clang"
-#elif defined(__GNUC__)
-#define OI_CXX_COMPILER_FAMILY "gcc"
-#else
-#define OI_CXX_COMPILER_FAMILY "other"
-#endif
 #if defined(_GLIBCXX_USE_CXX11_ABI) && _GLIBCXX_USE_CXX11_ABI
 #define OI_CXX_ABI_ID "libstdc++-cxx11"
 #elif defined(_LIBCPP_VERSION)

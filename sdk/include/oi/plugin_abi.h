@@ -7,7 +7,7 @@
  * in <oi/plugin.hpp> generate it.
  *
  * Objects made by a factory are C++ objects (`oi::Stage`), so a plugin must be built with
- * the same C++ ABI as the host (the compiler id in the record is checked too).
+ * the same C++ ABI as the host (the C++ library ABI id in the record is checked too).
  */
 #ifndef OI_PLUGIN_ABI_H
 #define OI_PLUGIN_ABI_H

@@ -59,15 +59,18 @@ class PluginRegistry {
   PluginRegistry(const PluginRegistry&) = delete;
   PluginRegistry& operator=(const PluginRegistry&) = delete;
 
-  /// Searches the standard places, in order: the install's plugin directory, the build
-  /// tree's plugin directory (only when the running executable is inside that build tree),
-  /// then each directory in OI_PLUGIN_PATH (colon-separated). Never the current directory.
+  /// Searches the standard places, in order: `openinspect/plugins/` next to the
+  /// libopeninspect_sdk.so in use (the install's plugin directory, or the build tree's, since
+  /// the build tree mirrors the install layout), then each absolute directory in
+  /// OI_PLUGIN_PATH (colon-separated; relative entries are ignored with a warning). Never the
+  /// current directory.
   void load_default_locations();
   /// Loads every shared library (*.so) in `dir`, non-recursively, in name order. A missing
   /// directory is recorded as an error-free no-op only when `must_exist` is false.
   void load_directory(const std::filesystem::path& dir, bool must_exist = true);
   /// Loads one library. Failure is recorded in plugins() with its reason; never throws.
-  /// Loading the same file (same canonical path) twice is a no-op.
+  /// Loading the same file (same canonical path) twice is a no-op. The returned reference
+  /// is valid until the next load.
   const PluginRecord& load_file(const std::filesystem::path& file);
   /// Registers an in-process type (tests, built-ins). Throws oi::PluginError on a duplicate.
   void register_type(std::string type_name, FactoryKind kind, std::string summary,

@@ -21,7 +21,7 @@ namespace oi {
 class StageSpec {
  public:
   /// Declares an input port. Inputs are required unless `.required = false` is set on the
-  /// returned spec.
+  /// returned spec. Returned references are valid until the next declaration.
   PortSpec& input(std::string name, PortType type = PortType::any(), std::string description = {});
   /// Declares an output port.
   PortSpec& output(std::string name, PortType type = PortType::any(), std::string description = {});

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "terminal.hpp"
 #include "oi/gpu/runtime.hpp"
 
 namespace oi::cli {
@@ -43,7 +44,7 @@ void print_device(const gpu::DeviceInfo& d, bool selected) {
 int list_gpus(bool json) {
   const gpu::DeviceListing listing = gpu::list_devices();
   if (json) {
-    fmt::print("{}\n", listing.to_json().dump(2));
+    fmt::print("{}\n", json_text(listing.to_json(), 2));
     return kExitOk;
   }
   if (listing.devices.empty()) {

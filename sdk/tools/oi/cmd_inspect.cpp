@@ -58,7 +58,7 @@ int inspect_type(const std::string& type, bool json) {
     return kExitInvalid;
   }
   if (json) {
-    fmt::print("{}\n", type_to_json(*info).dump(2));
+    fmt::print("{}\n", json_text(type_to_json(*info), 2));
     return kExitOk;
   }
   fmt::print("{} ({}, from {} {})\n", info->type_name, to_string(info->kind), info->plugin_name,
@@ -71,7 +71,7 @@ int inspect_type(const std::string& type, bool json) {
   fmt::print("parameters:\n");
   if (info->spec.params().empty()) fmt::print("  (none)\n");
   for (const ParamSpec& p : info->spec.params()) {
-    const std::string def = p.required() ? "required" : "default " + p.default_value()->dump();
+    const std::string def = p.required() ? "required" : "default " + json_text(*p.default_value());
     fmt::print("  {:<16} {:<32} {}\n", p.name(), p.type_description(), def);
     if (!p.description().empty()) fmt::print("  {:<16} {}\n", "", p.description());
   }

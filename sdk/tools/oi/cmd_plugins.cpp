@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "terminal.hpp"
 #include "oi/plugin_registry.hpp"
 
 namespace oi::cli {
@@ -25,7 +26,7 @@ int list_plugins(bool json) {
                       {"types", p.types},
                       {"error", p.error ? nlohmann::json(*p.error) : nlohmann::json(nullptr)}});
     }
-    fmt::print("{}\n", list.dump(2));
+    fmt::print("{}\n", json_text(list, 2));
     return any_failed ? kExitInvalid : kExitOk;
   }
 

@@ -1,4 +1,6 @@
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -96,6 +98,16 @@ int run_pipeline(const RunArgs& args) {
     return kExitRuntime;
   }
 
+  // Open the stats file before running: a bad path is invalid input, found before a long run.
+  std::unique_ptr<std::ofstream> stats_out;
+  if (!args.stats_file.empty()) {
+    stats_out = std::make_unique<std::ofstream>(args.stats_file);
+    if (!*stats_out) {
+      fmt::print(stderr, "error: cannot open --stats file {}: {}\n", args.stats_file, std::strerror(errno));
+      return kExitInvalid;
+    }
+  }
+
   RunOptions options;
   options.max_frames = args.max_frames;
   options.threads = args.threads;
@@ -121,32 +133,31 @@ int run_pipeline(const RunArgs& args) {
   nlohmann::json summaries = nlohmann::json::object();
   for (const auto& [name, summary] : pipeline->stage_summaries()) summaries[name] = summary;
 
-  if (!args.stats_file.empty()) {
-    nlohmann::json stats = result.metrics.to_json();
-    stats["summaries"] = summaries;
-    std::ofstream out(args.stats_file);
-    out << stats.dump(2) << '\n';
-    if (!out) {
-      fmt::print(stderr, "error: cannot write stats to {}\n", args.stats_file);
-      return kExitRuntime;
-    }
-  }
   if (!args.quiet) {
     print_table(result);
     for (const auto& [name, summary] : summaries.items()) {
-      if (summary.contains("output")) {
+      if (summary.is_object() && summary.contains("output") && summary["output"].is_string()) {
         fmt::print("{}: output written to {}\n", name, summary["output"].get<std::string>());
       } else {
-        fmt::print("{}: {}\n", name, summary.dump());
+        fmt::print("{}: {}\n", name, json_text(summary));
       }
     }
     fmt::print("{} frames from sources in {}\n", source_frames(result.metrics, *spec),
                format_duration(result.metrics.wall_s));
   }
-  if (!result.ok) {
-    fmt::print(stderr, "error: {}\n", result.error);
-    return kExitRuntime;
+  // The run's own error first: a stats file that cannot be written must not hide it.
+  if (!result.ok) fmt::print(stderr, "error: {}\n", result.error);
+  if (stats_out) {
+    nlohmann::json stats = result.metrics.to_json();
+    stats["summaries"] = summaries;
+    *stats_out << json_text(stats, 2) << '\n';
+    stats_out->flush();
+    if (!*stats_out) {
+      fmt::print(stderr, "error: cannot write stats to {}: {}\n", args.stats_file, std::strerror(errno));
+      return kExitRuntime;
+    }
   }
+  if (!result.ok) return kExitRuntime;
   if (result.interrupted) fmt::print(stderr, "stopped by signal; queued frames were drained\n");
   return kExitOk;
 }

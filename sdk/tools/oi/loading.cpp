@@ -25,10 +25,18 @@ std::optional<PipelineSpec> load_pipeline_or_report(const std::string& file, con
         problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
       }
     }
-    if (!problems.empty()) throw ConfigError(std::move(problems));
-    PipelineSpec spec = load_pipeline(file, registry, overrides);
-    warn_about_failed_plugins(registry);
-    return spec;
+    // A malformed --set must not hide the file's own problems: check the file too and report
+    // everything at once.
+    try {
+      PipelineSpec spec = load_pipeline(file, registry, overrides);
+      if (problems.empty()) {
+        warn_about_failed_plugins(registry);
+        return spec;
+      }
+    } catch (const ConfigError& e) {
+      problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+    throw ConfigError(std::move(problems));
   } catch (const ConfigError& e) {
     warn_about_failed_plugins(registry);
     print_config_error(e);

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Run a pipeline until its sources end (Ctrl-C drains and stops).");
   run_cmd->add_option("pipeline", run.pipeline, "Pipeline YAML file")->required();
   run_cmd->add_option("--set", run.sets, "Override a parameter: NODE.PARAM=VALUE (repeatable)");
-  run_cmd->add_option("--max-frames", run.max_frames, "Stop each source after N frames");
+  run_cmd->add_option("--max-frames", run.max_frames, "Stop each source after N firings that emitted frames");
   run_cmd->add_option("--stats", run.stats_file, "Write per-stage and per-connection metrics as JSON");
   run_cmd->add_option("--threads", run.threads, "Worker threads (default: one per core)");
   run_cmd->add_flag("--quiet,-q", run.quiet, "Print errors only");
@@ -67,15 +67,25 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("oi"));
   spdlog::set_level(spdlog::level::from_str(log_level));
 
-  if (*run_cmd) return run_pipeline(run);
-  if (*validate_cmd) return validate_pipeline(validate_file, validate_sets);
-  if (*plugins_cmd) return list_plugins(plugins_json);
-  if (*inspect_cmd) return inspect_type(inspect_name, inspect_json);
-  if (*reference_cmd) return write_reference(reference_file);
-  if (*gpu_cmd) return list_gpus(gpu_json);
-  if (*version_cmd) {
-    std::printf("oi %s (plugin ABI %u)\n", oi::kSdkVersion, oi::kPluginAbiVersion);
-    return kExitOk;
+  auto dispatch = [&]() -> int {
+    if (*run_cmd) return run_pipeline(run);
+    if (*validate_cmd) return validate_pipeline(validate_file, validate_sets);
+    if (*plugins_cmd) return list_plugins(plugins_json);
+    if (*inspect_cmd) return inspect_type(inspect_name, inspect_json);
+    if (*reference_cmd) return write_reference(reference_file);
+    if (*gpu_cmd) return list_gpus(gpu_json);
+    if (*version_cmd) {
+      std::printf("oi %s (plugin ABI %u)\n", oi::kSdkVersion, oi::kPluginAbiVersion);
+      return kExitOk;
+    }
+    return kExitInvalid;
+  };
+  // Commands report their own errors; this is the last line of defence against a crash with
+  // no message (e.g. a plugin returning data the tool did not expect).
+  try {
+    return dispatch();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kExitRuntime;
   }
-  return kExitInvalid;
 }

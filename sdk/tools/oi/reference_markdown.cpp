@@ -48,7 +48,7 @@ void write_type(std::ostream& out, const TypeInfo& info) {
     out << "\n**Parameters**\n\n| name | type | default | description |\n|---|---|---|---|\n";
     for (const ParamSpec& p : info.spec.params()) {
       out << "| `" << p.name() << "` | " << cell(p.type_description()) << " | "
-          << (p.required() ? std::string("*required*") : "`" + cell(p.default_value()->dump()) + "`") << " | "
+          << (p.required() ? std::string("*required*") : "`" + cell(json_text(*p.default_value())) + "`") << " | "
           << cell(p.description()) << " |\n";
     }
   }

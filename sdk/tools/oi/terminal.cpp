@@ -19,6 +19,10 @@ void warn_about_failed_plugins(const PluginRegistry& registry) {
   }
 }
 
+std::string json_text(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string format_duration(double seconds) {
   if (seconds >= 1.0) return fmt::format("{:.1f} s", seconds);
   if (seconds >= 1e-3) return fmt::format("{:.1f} ms", seconds * 1e3);

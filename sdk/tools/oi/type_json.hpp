@@ -1,6 +1,5 @@
 #pragma once
-// The machine-readable description of a registered type, shared by `oi inspect --json`
-// and the Markdown reference.
+// The machine-readable description of a registered type, for `oi inspect --json`.
 
 #include <nlohmann/json.hpp>
 
