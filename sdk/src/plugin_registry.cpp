@@ -104,6 +104,18 @@ StageSpec read_spec(Stage& object, FactoryKind kind) {
         "registered as a driver but declares input ports; drivers are sources: "
         "remove the inputs or register it as a stage");
   }
+  // A default that breaks its own declaration would reach the stage unchecked (defaults are
+  // not validated against YAML) and would be printed in the reference as valid.
+  for (const ParamSpec& param : spec.params()) {
+    if (param.type() == ParamType::kEnum && param.allowed_values().empty()) {
+      throw PluginError("parameter '" + param.name() + "' is an enum without allowed values; declare them with .allowed({...})");
+    }
+    if (param.default_value()) {
+      if (auto problem = param.check(*param.default_value())) {
+        throw PluginError("parameter '" + param.name() + "': its declared default is invalid: " + *problem);
+      }
+    }
+  }
   return spec;
 }
 
