@@ -17,4 +17,12 @@ bool oi_pixel(uvec2 size, out uvec2 pixel) {
   return pixel.x < size.x && pixel.y < size.y;
 }
 
+// This invocation's index in a linear (OI_WORKGROUP_1D) dispatch of a pixel stage with
+// PixelKernelSpec::pixels_per_invocation: the runtime folds a dispatch longer than
+// maxComputeWorkGroupCount[0] workgroups into rows of workgroups, so use this rather than
+// gl_GlobalInvocationID.x. Invocations past the end are the shader's to skip.
+uint oi_linear_id() {
+  return gl_GlobalInvocationID.y * (gl_NumWorkGroups.x * gl_WorkGroupSize.x) + gl_GlobalInvocationID.x;
+}
+
 #endif  // OI_COMPUTE_GLSL

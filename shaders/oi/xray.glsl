@@ -6,20 +6,29 @@
 
 // Log attenuation A = -ln((I - dark) / (air - dark)) of raw detector counts I, with the
 // dark (offset) and air (unattenuated, gain) levels of the detector channel. The signal is
-// clamped to [1, air - dark] counts: I <= dark (no signal, or noise below the offset) gives
-// the largest measurable attenuation ln(air - dark) instead of infinity, and I >= air (noise
-// above the air level) gives 0 instead of a negative attenuation. Needs air >= dark + 1.
-float oi_log_attenuation(float counts, float dark, float air) {
-  const float range = air - dark;
-  const float signal = clamp(counts - dark, 1.0, range);
-  // max(): signal / range may round to just above 1.
-  return max(-log(signal / range), 0.0);
+// clamped to [1, range] counts, range = air - dark: I <= dark (no signal, or noise below the
+// offset) gives the largest measurable attenuation ln(range) instead of infinity, and
+// I >= air (noise above the air level) gives 0 instead of a negative attenuation. Needs
+// air >= dark + 1.
+//
+// Computed as ln(range) - ln(signal) with `log_range` = ln(range) precomputed on the host:
+// one log per pixel and no division (on lavapipe both cost more than the memory traffic).
+float oi_log_attenuation(float counts, float dark, float range, float log_range) {
+  // max(): the two logs' rounding may leave a tiny negative value at signal == range.
+  return max(log_range - log(clamp(counts - dark, 1.0, range)), 0.0);
+}
+vec4 oi_log_attenuation(vec4 counts, float dark, float range, float log_range) {
+  return max(log_range - log(clamp(counts - dark, 1.0, range)), 0.0);
 }
 
 // Dual-energy ratio R = A_low / A_high, 0 where A_high < epsilon (too little material for
 // the ratio to mean anything: it is then dominated by noise).
 float oi_dual_energy_ratio(float a_low, float a_high, float epsilon) {
   return a_high >= epsilon ? a_low / a_high : 0.0;
+}
+vec4 oi_dual_energy_ratio(vec4 a_low, vec4 a_high, float epsilon) {
+  // mix() with a bvec selects: the inf/NaN of a division by a_high = 0 is never used.
+  return mix(vec4(0.0), a_low / a_high, greaterThanEqual(a_high, vec4(epsilon)));
 }
 
 #endif  // OI_XRAY_GLSL

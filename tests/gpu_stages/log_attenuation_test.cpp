@@ -11,9 +11,13 @@
 
 #include <cmath>
 #include <random>
+#include <span>
+#include <utility>
+#include <vector>
 
 #include "gpu_test_fixture.hpp"
 #include "log_attenuation_cpu.hpp"
+#include "log_attenuation_push.hpp"
 #include "oi/frame_cv.hpp"
 #include "stage_harness.hpp"
 
@@ -111,6 +115,60 @@ TEST_F(LogAttenuationTest, OddAndDegenerateSizes) {
   compare(levels, 301, 1, random);  // Nx1
   compare(levels, 1, 1, random);
   compare(levels, 33, 1, random);
+}
+
+// The stage runs log_attenuation.comp (64-bit accesses) where the device has shaderInt64, as
+// lavapipe does; the 32-bit variant for other devices is checked here directly.
+TEST_F(LogAttenuationTest, BothKernelVariantsMatchTheReference) {
+  const xray::DualEnergyLevels levels{100, 60000, 120, 58000, 0.01f};
+  std::mt19937 rng(77);
+  std::uniform_int_distribution<int> counts(0, 65535);
+  for (const auto& [file, pixels_per_invocation] : {std::pair{"log_attenuation.comp", 8u}, {"log_attenuation_32bit.comp", 4u}}) {
+    if (pixels_per_invocation == 8 && !device_->info().shader_int64) continue;
+    KernelDesc desc;
+    desc.name = file;
+    desc.source = ShaderSource::from_file(shader_directory() / "xray" / file);
+    desc.bindings = {{"high", Access::kRead}, {"low", Access::kRead}, {"a_high", Access::kWrite},
+                     {"a_low", Access::kWrite}, {"ratio", Access::kWrite}};
+    desc.push_constant_bytes = sizeof(xray::LogAttenuationPush);
+    desc.workgroup = {64, 1, 1};
+    auto kernel = device_->create_kernel(desc);
+    auto recorder = device_->create_recorder();
+    for (const auto& [w, h] : {std::pair{17, 13}, {1, 1}, {33, 1}, {1, 7}, {256, 9}}) {
+      SCOPED_TRACE(std::string(file) + " " + std::to_string(w) + "x" + std::to_string(h));
+      std::vector<Plane> planes;
+      for (int i = 0; i < 5; ++i) {
+        planes.push_back(make_gpu_plane(device_, i < 2 ? PixelFormat::kU16 : PixelFormat::kF32, w, h,
+                                        Residency::kAuto, InitialContents::kUndefined));
+      }
+      for (int i = 0; i < 2; ++i) {
+        for (int y = 0; y < h; ++y) {
+          for (int x = 0; x < w; ++x) planes[i].row<std::uint16_t>(y)[x] = static_cast<std::uint16_t>(counts(rng));
+        }
+      }
+      const auto push = xray::LogAttenuationPush::from(levels, w, h);
+      const std::uint32_t invocations = (static_cast<std::uint32_t>(w * h) + pixels_per_invocation - 1) / pixels_per_invocation;
+      const std::vector<BufferRef> refs(planes.begin(), planes.end());
+      ASSERT_TRUE(recorder->dispatch(*kernel, refs, std::as_bytes(std::span(&push, 1)),
+                                     kernel->groups_for(invocations, 1)).is_ok());
+      ASSERT_TRUE(recorder->submit_and_wait().is_ok());
+      cv::Mat a_high, a_low, ratio;
+      xray::dual_energy_reference(as_mat(std::as_const(planes[0])), as_mat(std::as_const(planes[1])), levels, a_high,
+                                  a_low, ratio);
+      for (int y = 0; y < h; ++y) {
+        for (int x = 0; x < w; ++x) {
+          const float ah = a_high.at<float>(y, x), al = a_low.at<float>(y, x), r = ratio.at<float>(y, x);
+          ASSERT_NEAR(std::as_const(planes[2]).row<float>(y)[x], ah, tolerance_a(ah)) << x << "," << y;
+          ASSERT_NEAR(std::as_const(planes[3]).row<float>(y)[x], al, tolerance_a(al)) << x << "," << y;
+          const float tol = 1e-6f + std::fabs(r) * (tolerance_a(ah) / std::max(ah, 1e-30f) +
+                                                    tolerance_a(al) / std::max(al, tolerance_a(al)));
+          if (std::fabs(ah - levels.epsilon) > tolerance_a(ah)) {
+            ASSERT_NEAR(std::as_const(planes[4]).row<float>(y)[x], r, tol) << x << "," << y;
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST_F(LogAttenuationTest, ReferenceFollowsTheFormula) {

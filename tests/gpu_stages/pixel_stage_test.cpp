@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "gpu_test_fixture.hpp"
 #include "stage_harness.hpp"
 
@@ -168,6 +170,34 @@ TEST_F(PixelStageTest, SteadyStateFramesCreateNoVulkanObjects) {
   EXPECT_EQ(after.command_buffers_created, warm.command_buffers_created);
   EXPECT_EQ(after.kernels_created, warm.kernels_created);
   EXPECT_EQ(after.submissions, warm.submissions + 4) << "one submission per frame";
+}
+
+TEST_F(PixelStageTest, OutputPlanesAreRecycledOnlyOnceReleased) {
+  // xray.log_attenuation writes every output pixel (clear_outputs = false): its output
+  // planes come back from a pool, but never while a frame still holds them.
+  StageUnderTest stage("xray.log_attenuation", {{"backend", "gpu"}});
+  auto run = [&](std::uint16_t value) {
+    FramePtr out;
+    EXPECT_TRUE(stage.run(make_dual_energy_frame(33, 7, [&](int, int, int) { return value; }), out).is_ok());
+    return out;
+  };
+  FramePtr first = run(1000);
+  const PlaneMemory* first_ratio = std::as_const(*first).plane("ratio").memory.get();  // not owning
+  const float first_value = std::as_const(*first).plane("a_high").row<float>(6)[32];
+  FramePtr second = run(2000);
+  EXPECT_NE(std::as_const(*second).plane("ratio").memory.get(), first_ratio) << "the first frame still holds it";
+  EXPECT_EQ(std::as_const(*first).plane("a_high").row<float>(6)[32], first_value) << "held frame overwritten";
+  first.reset();
+  second.reset();
+  FramePtr third = run(3000);
+  EXPECT_EQ(std::as_const(*third).plane("ratio").memory.get(), first_ratio) << "released planes are reused";
+  // Whichever plane it got, every pixel holds the new frame's value, including the last
+  // pixels the shader handles one by one (33 x 7 is not a multiple of 4).
+  const float expected = std::log(65535.0f / 3000.0f);
+  const Plane& a_high = std::as_const(*third).plane("a_high");
+  for (int y = 0; y < 7; ++y) {
+    for (int x = 0; x < 33; ++x) ASSERT_NEAR(a_high.row<float>(y)[x], expected, 1e-5f) << x << "," << y;
+  }
 }
 
 TEST_F(PixelStageTest, BackendCpuNeverTouchesTheDevice) {

@@ -143,6 +143,7 @@ std::shared_ptr<Device> wrap_vulkan_device(std::shared_ptr<Instance> instance, c
   // We cannot know which features the application enabled; assume none beyond core 1.1.
   info.storage_8bit = false;
   info.storage_16bit = false;
+  info.shader_int64 = false;
   state->memory = std::make_unique<MemoryPool>(state->device, state->physical, info.unified_memory);
   state->pipeline_cache = std::make_unique<PipelineCache>(state->device, info);
   state->info = std::move(info);

@@ -103,6 +103,7 @@ nlohmann::json DeviceInfo::to_json() const {
           {"has_compute_queue", has_compute_queue},
           {"storage_16bit", storage_16bit},
           {"storage_8bit", storage_8bit},
+          {"shader_int64", shader_int64},
           {"usable", usable()}};
 }
 
@@ -256,6 +257,7 @@ DeviceInfo query_device_info(VkPhysicalDevice device, int index, std::uint32_t i
     vkGetPhysicalDeviceFeatures2(device, &features);
     info.storage_16bit = storage16.storageBuffer16BitAccess == VK_TRUE;
     info.storage_8bit = api >= VK_API_VERSION_1_2 && storage8.storageBuffer8BitAccess == VK_TRUE;
+    info.shader_int64 = features.features.shaderInt64 == VK_TRUE;
   }
 
   VkPhysicalDeviceMemoryProperties memory{};

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <set>
 
@@ -20,6 +21,11 @@ std::string plane_list(const std::vector<std::pair<std::string, Plane>>& planes)
 }
 
 std::string size_text(const Plane& p) { return std::to_string(p.width) + "x" + std::to_string(p.height); }
+
+// Output planes a stage keeps for reuse, per output: enough for the frames a short queue
+// holds downstream; beyond that, planes are allocated (from the device's memory pool) and
+// freed as before.
+constexpr std::size_t kPooledPlanesPerOutput = 4;
 
 }  // namespace
 
@@ -56,6 +62,8 @@ void PixelStage::setup(StageSpec& spec) {
                   "touches Vulkan.");
   }
 }
+
+void PixelStage::adapt_to_device(const DeviceInfo&, PixelKernelSpec&) {}
 
 Status PixelStage::process_cpu(PixelPlanes&) {
   return Status::error("stage '" + name_ + "' (" + type_ + ") has no CPU implementation");
@@ -129,6 +137,8 @@ void PixelStage::start(const StageConfig& config) {
   device_name_ = device_->info().name;
   backend_reason_ = (cpu_ == CpuImplementation::kYes ? "backend: " + choice + ", " : std::string("GPU only, ")) +
                     "Vulkan device available";
+  adapt_to_device(device_->info(), spec_);
+  check_spec();
   KernelDesc desc;
   desc.name = spec_.name;
   desc.source = spec_.source;
@@ -143,10 +153,17 @@ void PixelStage::start(const StageConfig& config) {
   desc.spec_constants = spec_.spec_constants;
   desc.workgroup = spec_.workgroup;
   kernel_ = device_->create_kernel(desc);
+  if (spec_.pixels_per_invocation > 0 && (kernel_->local_size()[1] != 1 || kernel_->local_size()[2] != 1)) {
+    throw ConfigError("kernel '" + spec_.name + "': pixels_per_invocation needs a 1-D workgroup (OI_WORKGROUP_1D), " +
+                      "but the shader's is " + std::to_string(kernel_->local_size()[0]) + "x" +
+                      std::to_string(kernel_->local_size()[1]) + "x" + std::to_string(kernel_->local_size()[2]));
+  }
   recorder_ = device_->create_recorder();
+  output_pool_.assign(spec_.outputs.size(), {});
 }
 
 void PixelStage::stop() {
+  output_pool_.clear();
   recorder_.reset();
   kernel_.reset();
   device_.reset();
@@ -219,8 +236,8 @@ Status PixelStage::process_gpu(Frame& frame, int width, int height) {
       }
       frame.set_plane(d.name, to_gpu_plane(device_, plane, spec_.residency));
     }
-    for (const PlaneDecl& d : spec_.outputs) {
-      frame.set_plane(d.name, make_gpu_plane(device_, d.format, width, height, spec_.residency));
+    for (std::size_t o = 0; o < spec_.outputs.size(); ++o) {
+      frame.set_plane(spec_.outputs[o].name, output_plane(o, width, height));
     }
   } catch (const std::exception& e) {
     return Status::error(where + ": " + e.what());
@@ -232,13 +249,47 @@ Status PixelStage::process_gpu(Frame& frame, int width, int height) {
     const std::uint32_t size[2] = {static_cast<std::uint32_t>(width), static_cast<std::uint32_t>(height)};
     std::memcpy(push.data() + *spec_.size_offset, size, sizeof size);
   }
-  if (Status s = recorder_->dispatch_grid(*kernel_, refs, push, static_cast<std::uint32_t>(width),
+  Status dispatched;
+  if (spec_.pixels_per_invocation > 0) {
+    // Linear: fold the workgroups into rows of at most maxComputeWorkGroupCount[0]
+    // (oi_linear_id() undoes it); the last workgroups overhang the plane.
+    const auto div_up = [](std::uint64_t n, std::uint64_t d) { return (n + d - 1) / d; };
+    const std::uint64_t invocations =
+        div_up(static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height), spec_.pixels_per_invocation);
+    const std::uint64_t groups = div_up(invocations, kernel_->local_size()[0]);
+    const std::uint64_t row = std::min<std::uint64_t>(groups, device_->limits().maxComputeWorkGroupCount[0]);
+    const auto rows = div_up(groups, std::max<std::uint64_t>(row, 1));
+    dispatched = recorder_->dispatch(*kernel_, refs, push,
+                                     {static_cast<std::uint32_t>(row),
+                                      static_cast<std::uint32_t>(std::min<std::uint64_t>(rows, UINT32_MAX)), 1});
+  } else {
+    dispatched = recorder_->dispatch_grid(*kernel_, refs, push, static_cast<std::uint32_t>(width),
                                           static_cast<std::uint32_t>(height));
-      !s.is_ok()) {
-    return Status::error(where + ": " + s.message());
   }
+  if (!dispatched.is_ok()) return Status::error(where + ": " + dispatched.message());
   if (Status s = recorder_->submit_and_wait(); !s.is_ok()) return Status::error(where + ": " + s.message());
   return Status::ok();
+}
+
+Plane PixelStage::output_plane(std::size_t output, int width, int height) {
+  const PixelFormat format = spec_.outputs[output].format;
+  if (spec_.clear_outputs) return make_gpu_plane(device_, format, width, height, spec_.residency);
+  std::vector<Plane>& pool = output_pool_[output];
+  // Planes of another size (the frame size changed) are dropped once free.
+  std::erase_if(pool, [&](const Plane& p) {
+    return p.memory.use_count() == 1 && (p.width != width || p.height != height);
+  });
+  for (const Plane& p : pool) {
+    if (p.memory.use_count() == 1 && p.width == width && p.height == height) {
+      // Only the pool holds it: the frame that carried it is gone. The fence pairs with the
+      // release of the last other reference, so that holder's accesses happen before ours.
+      std::atomic_thread_fence(std::memory_order_acquire);
+      return p;
+    }
+  }
+  Plane plane = make_gpu_plane(device_, format, width, height, spec_.residency, InitialContents::kUndefined);
+  if (pool.size() < kPooledPlanesPerOutput) pool.push_back(plane);
+  return plane;
 }
 
 }  // namespace oi::gpu

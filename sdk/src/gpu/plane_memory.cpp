@@ -8,12 +8,18 @@
 
 namespace oi::gpu {
 
-GpuPlaneMemory::GpuPlaneMemory(std::shared_ptr<Device> device, std::size_t size_bytes, Residency residency)
+GpuPlaneMemory::GpuPlaneMemory(std::shared_ptr<Device> device, std::size_t size_bytes, Residency residency,
+                               InitialContents contents)
     : size_(size_bytes) {
   const std::size_t bytes = std::max<std::size_t>(size_bytes, 1);
   device_buffer_ = device->create_buffer(bytes, MemoryUse::kDeviceLocal);
   if (residency == Residency::kStaged || device_buffer_->mapped() == nullptr) {
     staging_ = device->create_buffer(bytes, MemoryUse::kStaging);
+  }
+  if (contents == InitialContents::kUndefined) {
+    // The owner overwrites every byte before anything reads them: nothing to clear or upload.
+    fresh_ = false;
+    return;
   }
   // Pool memory is recycled: clear it so a new plane never shows an old frame's pixels.
   std::byte* host = staging_ ? staging_->mapped() : device_buffer_->mapped();
@@ -104,7 +110,7 @@ std::uint64_t GpuPlaneMemory::download_count() const {
 }
 
 Plane make_gpu_plane(const std::shared_ptr<Device>& device, PixelFormat format, int width, int height,
-                     Residency residency) {
+                     Residency residency, InitialContents contents) {
   if (width < 0 || height < 0) {
     throw GpuError("cannot allocate a GPU plane of " + std::to_string(width) + "x" + std::to_string(height) +
                    " pixels: width and height must not be negative");
@@ -114,8 +120,8 @@ Plane make_gpu_plane(const std::shared_ptr<Device>& device, PixelFormat format, 
   plane.width = width;
   plane.height = height;
   plane.stride = plane.row_bytes();
-  plane.memory =
-      std::make_shared<GpuPlaneMemory>(device, plane.stride * static_cast<std::size_t>(height), residency);
+  plane.memory = std::make_shared<GpuPlaneMemory>(device, plane.stride * static_cast<std::size_t>(height),
+                                                  residency, contents);
   return plane;
 }
 
@@ -127,9 +133,10 @@ Plane to_gpu_plane(const std::shared_ptr<Device>& device, const Plane& plane, Re
   if (GpuPlaneMemory* memory = gpu_memory_of(plane); memory != nullptr && &memory->device() == device.get()) {
     return plane;
   }
-  Plane out = make_gpu_plane(device, plane.format, plane.width, plane.height, residency);
   const std::size_t row_bytes = plane.row_bytes();
-  if (row_bytes == 0 || plane.height == 0) return out;
+  if (row_bytes == 0 || plane.height == 0) return make_gpu_plane(device, plane.format, plane.width, plane.height, residency);
+  // Every byte is copied below: no need to clear it first.
+  Plane out = make_gpu_plane(device, plane.format, plane.width, plane.height, residency, InitialContents::kUndefined);
   // One host_data() call each: every call takes the plane's lock and may sync.
   const std::byte* source = static_cast<const PlaneMemory&>(*plane.memory).host_data() + plane.offset;
   std::byte* destination = out.memory->host_data();

@@ -59,6 +59,7 @@ struct DeviceInfo {
   bool supports_vulkan_1_1 = false;  ///< apiVersion >= 1.1, which the runtime requires
   bool storage_16bit = false;        ///< storageBuffer16BitAccess (uint16_t in SSBOs)
   bool storage_8bit = false;         ///< storageBuffer8BitAccess (uint8_t in SSBOs)
+  bool shader_int64 = false;         ///< shaderInt64 (64-bit integers in shaders; enabled when supported)
 
   /// True when the runtime can run compute work on this device.
   bool usable() const { return has_compute_queue && supports_vulkan_1_1; }

@@ -46,6 +46,7 @@
 #include <utility>
 #include <vector>
 
+#include "oi/gpu/device_info.hpp"
 #include "oi/gpu/kernel.hpp"
 #include "oi/gpu/plane_memory.hpp"
 #include "oi/stage.hpp"
@@ -78,6 +79,17 @@ struct PixelKernelSpec {
   std::optional<std::uint32_t> size_offset = 0;
   std::vector<SpecConstant> spec_constants;         ///< specialization constants
   std::array<std::uint32_t, 3> workgroup = {16, 16, 1};  ///< preferred workgroup size
+  /// 0: a 2-D dispatch, one invocation per pixel (`oi_pixel()`). N > 0: a linear dispatch of
+  /// ceil(width * height / N) invocations, each handling N consecutive pixels of the tightly
+  /// packed planes (`oi_linear_id()`, an `OI_WORKGROUP_1D` shader; set `workgroup` to e.g.
+  /// {64, 1, 1}). Several pixels per invocation let the shader read and write them with
+  /// vector accesses, which lavapipe runs much faster.
+  std::uint32_t pixels_per_invocation = 0;
+  /// true: output planes start zeroed, as make_gpu_plane() gives them. false (the kernel
+  /// writes every pixel of every output): outputs are not cleared and are recycled from a
+  /// small per-stage pool once nothing holds the frame that carried them, so a steady
+  /// stream of frames allocates and clears no output memory.
+  bool clear_outputs = true;
   /// kStaged keeps a separate host copy even on unified memory (tests use it to exercise
   /// the discrete-GPU path on a CPU device).
   Residency residency = Residency::kAuto;
@@ -157,6 +169,11 @@ class PixelStage : public Stage {
   /// Reads the validated parameters and says what to run. Called once by start() on either
   /// backend. @throws oi::ConfigError for bad parameter combinations.
   virtual PixelKernelSpec configure(const StageConfig& config) = 0;
+  /// Called once on the GPU backend, after configure(), with the chosen device: lets a stage
+  /// switch to a faster shader variant for what the device supports (e.g.
+  /// DeviceInfo::shader_int64): change the shader, pixels_per_invocation, workgroup or
+  /// constants, not the planes. The default keeps `spec`.
+  virtual void adapt_to_device(const DeviceInfo& device, PixelKernelSpec& spec);
   /// The CPU implementation: fills every output of `planes` from its inputs. The default
   /// (for CpuImplementation::kNo) returns an error.
   virtual Status process_cpu(PixelPlanes& planes);
@@ -164,6 +181,7 @@ class PixelStage : public Stage {
  private:
   void check_spec() const;
   Status process_gpu(Frame& frame, int width, int height);
+  Plane output_plane(std::size_t output, int width, int height);
 
   CpuImplementation cpu_;
   std::string name_;
@@ -176,6 +194,9 @@ class PixelStage : public Stage {
   std::shared_ptr<Kernel> kernel_;
   std::unique_ptr<CommandRecorder> recorder_;
   std::vector<std::string> binding_names_;
+  // Per output (spec_.outputs order): planes this stage handed out and may reuse once the
+  // pool holds the only reference (PixelKernelSpec::clear_outputs == false).
+  std::vector<std::vector<Plane>> output_pool_;
 };
 
 }  // namespace oi::gpu

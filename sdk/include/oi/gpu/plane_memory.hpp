@@ -33,14 +33,22 @@ enum class Residency {
             ///< path on a CPU device)
 };
 
+/// What a new GPU plane holds.
+enum class InitialContents {
+  kZero,       ///< all zeros (the default)
+  kUndefined,  ///< whatever the pooled memory held before: only for planes that are
+               ///< overwritten completely (a kernel writing every pixel, a full copy) before
+               ///< anything reads them; saves clearing them
+};
+
 /// oi::PlaneMemory backed by a device-local Buffer. Thread-safe; must not be accessed from
 /// the host while a submitted command buffer that uses it is still running.
 class GpuPlaneMemory final : public PlaneMemory {
  public:
-  /// Allocates `size_bytes` (zero-filled) on `device`.
+  /// Allocates `size_bytes` on `device`, zero-filled unless `contents` is kUndefined.
   /// @throws GpuError when the memory cannot be allocated.
   GpuPlaneMemory(std::shared_ptr<Device> device, std::size_t size_bytes,
-                 Residency residency = Residency::kAuto);
+                 Residency residency = Residency::kAuto, InitialContents contents = InitialContents::kZero);
   ~GpuPlaneMemory() override;
 
   std::size_t size_bytes() const override { return size_; }
@@ -88,10 +96,12 @@ class GpuPlaneMemory final : public PlaneMemory {
   mutable std::uint64_t downloads_ = 0;
 };
 
-/// A new GPU plane with tightly packed rows (contents zero).
+/// A new GPU plane with tightly packed rows (contents zero, or undefined with
+/// InitialContents::kUndefined for a plane a kernel overwrites completely).
 /// @throws GpuError when the memory cannot be allocated.
 Plane make_gpu_plane(const std::shared_ptr<Device>& device, PixelFormat format, int width, int height,
-                     Residency residency = Residency::kAuto);
+                     Residency residency = Residency::kAuto,
+                     InitialContents contents = InitialContents::kZero);
 
 /// `plane` itself when its memory already is a GpuPlaneMemory of `device`; otherwise a new
 /// GPU plane with the same format, size and pixels (one host copy).
