@@ -92,4 +92,12 @@ nlohmann::json GuardedStage::summary() const {
   }
 }
 
+std::vector<std::string> GuardedStage::validate(const StageConfig& config) const {
+  try {
+    return object_->validate(config);
+  } catch (...) {
+    return {"validate() threw " + current_exception_text() + " (" + origin_.str() + ")"};
+  }
+}
+
 }  // namespace oi

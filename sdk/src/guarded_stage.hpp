@@ -36,6 +36,7 @@ using PluginObject = std::unique_ptr<Stage, PluginObjectDeleter>;
 ///   call; an oi::ConfigError from start() stays a ConfigError (it is the user's to fix),
 ///   its messages prefixed with the stage and type;
 /// - process() and finish() return Status::error() with the same names instead of throwing;
+/// - validate() never throws; an exception becomes one problem naming the call;
 /// - stop() never throws; it logs what the plugin threw;
 /// - summary() never throws; a failure is logged and gives null.
 class GuardedStage final : public Stage {
@@ -45,6 +46,7 @@ class GuardedStage final : public Stage {
   GuardedStage(PluginObject object, StageOrigin origin, std::shared_ptr<const void> keep_alive);
 
   void setup(StageSpec& spec) override;
+  std::vector<std::string> validate(const StageConfig& config) const override;
   void start(const StageConfig& config) override;
   Status process(StageContext& ctx) override;
   Status finish(StageContext& ctx) override;

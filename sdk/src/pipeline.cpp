@@ -165,6 +165,11 @@ RunResult Pipeline::run(const RunOptions& options) {
   impl.run_started_ns.store(now_ns());
   impl.scheduler->run(threads, progress, interval);
   impl.run_ended_ns.store(now_ns());
+  // After a failure, frames still queued will never be processed: close the queues so they
+  // are counted as dropped on their connections (emitted = received + dropped holds always).
+  if (!impl.scheduler->error().empty()) {
+    for (const auto& queue : impl.queues) queue->close();
+  }
   impl.stop_all();
 
   RunResult result;

@@ -77,6 +77,11 @@ PipelineSpec PipelineLoader::load(const std::string& yaml_text, const std::vecto
   for (DeclaredNode& node : stages_) finish_params(node);
   check_inputs();
   check_cycles();
+  // Stages check combinations of values themselves; only once every value is valid, since
+  // they may rely on any of them.
+  diagnostics_.throw_if_any();
+  for (const DeclaredNode& node : devices_) validate_node(node);
+  for (const DeclaredNode& node : stages_) validate_node(node);
   diagnostics_.throw_if_any();
 
   PipelineSpec spec;
@@ -344,6 +349,20 @@ void PipelineLoader::finish_params(DeclaredNode& node) {
                                          node.spec.name + "." + spec.name() + "=VALUE");
   }
   node.spec.params = ParamSet(node.values);
+}
+
+void PipelineLoader::validate_node(const DeclaredNode& node) {
+  std::vector<std::string> problems;
+  try {
+    std::unique_ptr<Stage> stage = registry_.create(node.spec.type);
+    problems = stage->validate(
+        StageConfig{node.spec.name, node.spec.type, node.spec.uri, node.spec.params, base_dir_});
+  } catch (const std::exception& e) {
+    problems.push_back(e.what());
+  }
+  for (const std::string& problem : problems) {
+    diagnostics_.add(node.name_mark, describe(node) + " (" + node.spec.type + "): " + problem);
+  }
 }
 
 std::string PipelineLoader::describe(const DeclaredNode& node) const {

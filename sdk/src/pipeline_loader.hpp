@@ -64,6 +64,7 @@ class PipelineLoader {
   void read_params(DeclaredNode& node, const MapEntry& params);
   void apply_override(const ParamOverride& override_);
   void finish_params(DeclaredNode& node);
+  void validate_node(const DeclaredNode& node);
   std::string describe(const DeclaredNode& node) const;
   DeclaredNode* find_declared(std::string_view name);
 

@@ -46,6 +46,23 @@ TEST_P(SchedulerErrors, ProcessReturningAnErrorFailsTheRunNamingTheStage) {
   EXPECT_EQ(ProbeLog::get("probe").stops, 1);
 }
 
+TEST_P(SchedulerErrors, FramesLeftQueuedByAFailedRunAreCountedAsDropped) {
+  chain({{"fail_at", 5}});
+
+  const RunResult result = run(options());
+
+  ASSERT_FALSE(result.ok);
+  // Nothing is lost without being counted: per connection, what the producer emitted was
+  // either taken by the consumer or counted as dropped.
+  const std::vector<std::pair<std::string, std::string>> links = {{"src", "p"}, {"p", "probe"}, {"probe", "sink"}};
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    const auto& [from, to] = links[i];
+    EXPECT_EQ(stage(result.metrics, from).frames_out,
+              stage(result.metrics, to).frames_in + result.metrics.connections[i].dropped)
+        << from << " -> " << to;
+  }
+}
+
 TEST_P(SchedulerErrors, ExceptionFromProcessFailsTheRunNamingTheStageOnce) {
   chain({{"throw_at", 3}});
 

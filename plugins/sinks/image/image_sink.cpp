@@ -50,6 +50,15 @@ class ImageSink final : public oi::Stage {
         .default_value(nlohmann::json::array()).describe("Planes to write; empty = all.");
   }
 
+  std::vector<std::string> validate(const oi::StageConfig& config) const override {
+    const fs::path dir = config.params.get<std::string>("dir");
+    std::error_code ec;
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+      return {"`dir` " + dir.string() + " exists and is not a folder; choose another output folder"};
+    }
+    return {};
+  }
+
   void start(const oi::StageConfig& config) override {
     dir_ = config.params.get<std::string>("dir");
     prefix_ = config.params.get<std::string>("prefix");

@@ -95,8 +95,17 @@ class Stage {
 
   /// Declares ports, parameters and a description. Must not depend on parameter values.
   virtual void setup(StageSpec& spec) = 0;
-  /// Receives validated parameters. Throw oi::ConfigError for combinations that a single
-  /// declaration cannot express.
+  /// Checks what single parameter declarations cannot express (combinations of values,
+  /// files that must exist, a shader that must compile) without opening devices or
+  /// allocating resources. Called by the pipeline loader, so `oi validate` reports the
+  /// problems with the node's FILE:LINE:COL; returns one message per problem, empty when
+  /// valid.
+  virtual std::vector<std::string> validate(const StageConfig& config) const {
+    (void)config;
+    return {};
+  }
+  /// Receives validated parameters. Throw oi::ConfigError for problems validate() could not
+  /// foresee.
   virtual void start(const StageConfig& config) { (void)config; }
   /// Does one unit of work. Stages with inputs are called when every connected input holds a
   /// frame; sources are called repeatedly and return `Status::end_of_stream()` when done.
