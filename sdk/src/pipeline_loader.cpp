@@ -250,9 +250,11 @@ void PipelineLoader::resolve_type(DeclaredNode& node, const MapEntry& type_entry
                          (device ? "stages: with type: " : "devices: with driver: ") + name);
     return;
   }
+  const std::optional<std::string> failed = registry_.failed_provider(name);
   diagnostics_.add(type_entry.value.Mark(), "unknown " + kind_word + " type '" + name + "'" +
                                                 did_you_mean(name, registry_.type_names(wanted)) +
-                                                "; run `oi plugins` to see what is loaded");
+                                                (failed ? ". " + *failed
+                                                        : std::string("; run `oi plugins` to see what is loaded")));
 }
 
 void PipelineLoader::read_params(DeclaredNode& node, const MapEntry& params) {

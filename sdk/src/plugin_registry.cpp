@@ -142,6 +142,7 @@ struct PluginRegistry::Impl {
       searched.push_back(dir);
     }
   }
+  std::optional<std::string> failed_provider(std::string_view type_name) const;
   std::string unknown_type_message(std::string_view type_name) const;
 };
 
@@ -222,19 +223,27 @@ std::string PluginRegistry::Impl::unknown_type_message(std::string_view type_nam
   for (const auto& [name, entry] : types) names.push_back(name);
   std::string message = "unknown type '" + std::string(type_name) + "'" + did_you_mean(type_name, names) +
                         "; registered types: " + (names.empty() ? std::string("none") : quoted_list(names));
-  for (const PluginRecord& plugin : plugins) {
-    const bool provides =
-        std::find(plugin.types.begin(), plugin.types.end(), type_name) != plugin.types.end();
-    if (plugin.error && provides) {
-      return message + ". Plugin " + plugin.path.string() +
-             " provides it but was not loaded: " + *plugin.error;
-    }
-  }
+  if (auto failed = failed_provider(type_name)) return message + ". " + *failed;
   std::vector<std::string> dirs;
   for (const fs::path& dir : searched) dirs.push_back(dir.string());
   return message +
          ". Searched for plugins in: " + (dirs.empty() ? std::string("nowhere yet") : quoted_list(dirs)) +
          ". Add the folder of the plugin that provides it to OI_PLUGIN_PATH";
+}
+
+std::optional<std::string> PluginRegistry::Impl::failed_provider(std::string_view type_name) const {
+  for (const PluginRecord& plugin : plugins) {
+    const bool provides =
+        std::find(plugin.types.begin(), plugin.types.end(), type_name) != plugin.types.end();
+    if (plugin.error && provides) {
+      return "Plugin " + plugin.path.string() + " provides it but was not loaded: " + *plugin.error;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> PluginRegistry::failed_provider(std::string_view type_name) const {
+  return impl_->failed_provider(type_name);
 }
 
 PluginRegistry::PluginRegistry() : impl_(std::make_unique<Impl>()) {}

@@ -14,6 +14,7 @@
 
 #include "oi/error.hpp"
 #include "oi/plugin.hpp"
+#include "oi/pipeline_spec.hpp"
 #include "oi/plugin_registry.hpp"
 #include "oi/version.hpp"
 #include "test_stages.hpp"
@@ -293,6 +294,22 @@ TEST(PluginLoading, UnknownTypeSuggestsAndListsWhatExists) {
     EXPECT_THAT(e.what(), HasSubstr("unknown type 'test_good.gian'"));
     EXPECT_THAT(e.what(), HasSubstr("did you mean 'test_good.gain'"));
     EXPECT_THAT(e.what(), HasSubstr("OI_PLUGIN_PATH"));
+  }
+}
+
+TEST(PluginLoading, PipelineNamingATypeOfARefusedPluginSaysWhyItWasRefused) {
+  PluginRegistry registry;
+  registry.load_file(broken("factory_throws"));
+  ASSERT_TRUE(registry.failed_provider("test_factory_throws.fine").has_value());
+  EXPECT_FALSE(registry.failed_provider("no.such.type").has_value());
+  try {
+    load_pipeline_text("stages:\n  x:\n    type: test_factory_throws.fine\n", "p.yaml", "/tmp", registry);
+    FAIL() << "expected oi::ConfigError";
+  } catch (const ConfigError& e) {
+    ASSERT_FALSE(e.diagnostics().empty());
+    EXPECT_EQ(e.diagnostics().front().where.line, 3);
+    EXPECT_THAT(e.diagnostics().front().message, HasSubstr("provides it but was not loaded"));
+    EXPECT_THAT(e.diagnostics().front().message, HasSubstr("factory_throws"));
   }
 }
 

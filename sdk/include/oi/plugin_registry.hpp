@@ -84,6 +84,9 @@ class PluginRegistry {
   const TypeInfo* find(std::string_view type_name) const;
   /// All registered type names of a kind, sorted.
   std::vector<std::string> type_names(FactoryKind kind) const;
+  /// When `type_name` is not registered because the plugin providing it failed to load:
+  /// "plugin FILE provides it but was not loaded: REASON". nullopt otherwise.
+  std::optional<std::string> failed_provider(std::string_view type_name) const;
   /// All registered types, sorted by name.
   std::vector<const TypeInfo*> types() const;
 

@@ -52,8 +52,9 @@ int inspect_type(const std::string& type, bool json) {
     std::vector<std::string> names = registry.type_names(FactoryKind::kStage);
     for (auto& n : registry.type_names(FactoryKind::kDriver)) names.push_back(n);
     const auto guess = closest_match(type, names);
-    fmt::print(stderr, "error: unknown type '{}'{}; run `oi plugins` to list the loaded types\n", type,
-               guess ? fmt::format(" (did you mean '{}'?)", *guess) : "");
+    const auto failed = registry.failed_provider(type);
+    fmt::print(stderr, "error: unknown type '{}'{}{}\n", type, guess ? fmt::format(" (did you mean '{}'?)", *guess) : "",
+               failed ? ". " + *failed : std::string("; run `oi plugins` to list the loaded types"));
     warn_about_failed_plugins(registry);
     return kExitInvalid;
   }
