@@ -16,18 +16,8 @@ file(RELATIVE_PATH OI_SHADER_DIR_FROM_LIB ${CMAKE_INSTALL_FULL_LIBDIR}
      ${CMAKE_INSTALL_FULL_DATADIR}/${OI_SHADER_SUBDIR})
 
 file(GLOB OI_GPU_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/gpu/*.cpp)
-add_library(oi_gpu SHARED ${OI_GPU_SOURCES})
-add_library(OpenInspect::gpu ALIAS oi_gpu)
-set_target_properties(oi_gpu PROPERTIES
-  OUTPUT_NAME openinspect_gpu
-  EXPORT_NAME gpu
-  VERSION ${PROJECT_VERSION}
-  SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
-target_compile_features(oi_gpu PUBLIC cxx_std_20)
-target_include_directories(oi_gpu
-  PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
-         $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
-  PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src/gpu)
+oi_add_component_library(oi_gpu EXPORT_NAME gpu SOURCES ${OI_GPU_SOURCES}
+  PRIVATE_INCLUDE ${CMAKE_CURRENT_SOURCE_DIR}/src/gpu)
 target_link_libraries(oi_gpu
   PUBLIC oi_sdk Vulkan::Vulkan
   PRIVATE glslang::glslang glslang::SPIRV glslang::glslang-default-resource-limits
@@ -35,11 +25,7 @@ target_link_libraries(oi_gpu
 target_compile_definitions(oi_gpu PRIVATE
   OI_SHADER_DIR_FROM_LIB="${OI_SHADER_DIR_FROM_LIB}"
   OI_SHADER_SOURCE_DIR="${PROJECT_SOURCE_DIR}/shaders")
-target_compile_options(oi_gpu PRIVATE -Wall -Wextra -Wpedantic)
 
-install(TARGETS oi_gpu EXPORT OpenInspectTargets
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # include/oi/gpu is installed with the rest of include/oi by sdk/CMakeLists.txt.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/shaders/ DESTINATION ${OI_SHADER_INSTALL_DIR}
   FILES_MATCHING PATTERN "*.comp" PATTERN "*.glsl")
