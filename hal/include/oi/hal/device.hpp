@@ -1,0 +1,227 @@
+#pragma once
+/// @file
+/// `oi::hal::Device`: what every driver implements. Identity, typed parameters (declared
+/// with oi::ParamSpec, like GenICam features: enumerate, get, set with validation and
+/// units), a capability descriptor and a lifecycle owned by this base class.
+///
+/// A vendor writes one class with a handful of hooks (`declare`, `on_configure`,
+/// `on_start`, `on_read`, `on_stop`, optionally `on_recover`, `on_close`,
+/// `on_set_param`). The base class checks every transition, so a hook is only ever called
+/// in the state it expects, an exception from a hook becomes an error status naming the
+/// device, and a failing hook moves the device to Fault.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <atomic>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "oi/error.hpp"
+#include "oi/frame.hpp"
+#include "oi/hal/device_state.hpp"
+#include "oi/hal/result.hpp"
+#include "oi/params.hpp"
+#include "oi/pixel_format.hpp"
+
+namespace oi::hal {
+
+/// Who made the device and which software drives it.
+struct DeviceIdentity {
+  std::string vendor;            ///< manufacturer, e.g. "OpenInspect"
+  std::string model;             ///< model name
+  std::string serial;            ///< serial number, unique per vendor and model
+  std::string firmware_version;  ///< firmware the device reports ("n/a" when it has none)
+  std::string driver_version;    ///< version of the driver plugin
+
+  /// Names of the fields that are empty (all must be set once the device is Ready).
+  std::vector<std::string> missing_fields() const;
+  /// {"vendor": ..., "model": ..., "serial": ..., "firmware_version": ..., "driver_version": ...}.
+  nlohmann::json to_json() const;
+};
+
+/// What kind of device a driver drives.
+enum class DeviceKind {
+  kXrayScanner,  ///< a line-scan X-ray detector and source; emits scan blocks
+  kCamera,       ///< an area camera; emits video frames
+  kOther,        ///< anything else
+};
+
+/// "xray_scanner", "camera", "other".
+std::string_view to_string(DeviceKind kind);
+
+/// What a device can do, declared once by the driver.
+struct DeviceCapabilities {
+  DeviceKind kind = DeviceKind::kOther;  ///< scanner, camera or other
+  std::string frame_kind = std::string(frame_kind::kAny);  ///< kind of the frames it emits
+  std::vector<PixelFormat> formats;      ///< pixel formats of its planes (empty = any)
+  std::vector<std::string> planes;       ///< plane names of its frames
+  bool can_recover = true;               ///< recover() can bring it back after a fault
+  bool finite = false;                   ///< it may end by itself (a file, a finite mock)
+
+  /// Machine-readable form for `--stats`, conformance reports and docs.
+  nlohmann::json to_json() const;
+};
+
+/// What a driver declares about its device: parameters, capabilities, a description.
+class DeviceSpec {
+ public:
+  /// Declares a parameter that may be set while Unconfigured or Ready.
+  ParamSpec& param(std::string name, ParamType type);
+  /// Declares a parameter that may also be changed while Streaming (exposure, kV, ...).
+  ParamSpec& live_param(std::string name, ParamType type);
+  /// A paragraph for `oi inspect` and the reference page.
+  void describe(std::string text) { description_ = std::move(text); }
+  /// Sets the capability descriptor.
+  void set_capabilities(DeviceCapabilities capabilities) { capabilities_ = std::move(capabilities); }
+
+  /// Parameters in declaration order.
+  const std::vector<ParamSpec>& params() const { return params_; }
+  /// A parameter declaration, or nullptr.
+  const ParamSpec* find_param(std::string_view name) const;
+  /// True when `name` was declared with live_param().
+  bool is_live(std::string_view name) const;
+  /// The description.
+  const std::string& description() const { return description_; }
+  /// The capability descriptor.
+  const DeviceCapabilities& capabilities() const { return capabilities_; }
+
+ private:
+  ParamSpec& add(std::string name, ParamType type, bool live);
+  std::vector<ParamSpec> params_;
+  std::vector<std::string> live_;
+  std::string description_;
+  DeviceCapabilities capabilities_;
+};
+
+/// Base class of every device. Public methods are the host's side (adapter, conformance,
+/// tools); protected hooks are the vendor's side. Public methods may be called from any
+/// thread; they are serialised by a mutex, and state() never blocks.
+class Device {
+ public:
+  Device();
+  virtual ~Device();
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  // --- declarations -----------------------------------------------------------------------
+
+  /// Parameters, capabilities and description, declared by the driver (read once).
+  const DeviceSpec& spec() const;
+  /// Parameter declarations in declaration order (the GenICam-like feature list).
+  const std::vector<ParamSpec>& params() const { return spec().params(); }
+  /// The capability descriptor.
+  const DeviceCapabilities& capabilities() const { return spec().capabilities(); }
+
+  // --- identity and state -----------------------------------------------------------------
+
+  /// Identity; complete once the device is Ready (drivers fill it in on_configure()).
+  DeviceIdentity identity() const;
+  /// The URI given to configure() (empty before).
+  std::string uri() const;
+  /// Names the device in messages, e.g. "node 'scanner' (mock.xray)". The URI is appended
+  /// automatically once known.
+  void set_label(std::string label);
+  /// "LABEL at URI": how every error message names this device.
+  std::string describe() const;
+  /// The current state; never blocks.
+  DeviceState state() const { return state_.load(); }
+  /// Why the device is (or last was) in Fault; empty when it never faulted.
+  std::string fault_reason() const;
+
+  // --- parameters -------------------------------------------------------------------------
+
+  /// Current value of a parameter (its default until set); an error names unknown ones.
+  Result<ParamValue> get(std::string_view name) const;
+  /// Validates and sets a parameter. Errors: unknown name, wrong type or range (the message
+  /// quotes the declaration, unit included), a non-live parameter while Streaming, or the
+  /// driver refusing the value. Not allowed when Closed.
+  Status set(std::string_view name, const ParamValue& value);
+  /// All current values, defaults filled in.
+  ParamSet values() const;
+
+  // --- lifecycle --------------------------------------------------------------------------
+
+  /// Unconfigured -> Ready: validates `values` (unknown names, types, ranges, required
+  /// parameters) and opens the device at `uri`. On failure the device stays Unconfigured,
+  /// so configure() may be tried again with another URI.
+  Status configure(const std::string& uri, const std::map<std::string, ParamValue>& values = {});
+  /// Ready -> Streaming. A failing driver moves the device to Fault.
+  Status start();
+  /// Streaming -> Ready. A failing driver moves the device to Fault.
+  Status stop();
+  /// Any state but Closed -> Closed; stops first when Streaming. Always ends Closed.
+  Status close();
+  /// Fault -> Recovering -> Ready; back to Fault (with the reason) when the driver fails.
+  Status recover();
+  /// Ready, Streaming or Recovering -> Fault with `reason` (e.g. the supervisor's timeout).
+  Status fault(const std::string& reason);
+  /// Streaming only: waits up to `timeout` for the next frame. Ok with a frame, ok with
+  /// nullptr when nothing arrived in time, end_of_stream when a finite device is done, or an
+  /// error, after which the device is in Fault. The base class stamps an increasing
+  /// `sequence` (kept across restarts) and, when the driver left it 0, `capture_time_ns`.
+  Status read(FramePtr& frame, std::chrono::milliseconds timeout);
+
+  /// Frames delivered by read() so far.
+  std::uint64_t frames_read() const { return frames_read_.load(); }
+  /// Frames the driver reported as lost inside the device (overruns, missing packets).
+  std::uint64_t lost_frames() const { return lost_frames_.load(); }
+
+ protected:
+  /// Declares parameters, capabilities and description. Must not depend on values.
+  virtual void declare(DeviceSpec& spec) const = 0;
+  /// Opens the device at `uri` with validated `params`; fills in the identity. Return an
+  /// error that says what is wrong with the URI or the device and what to do.
+  virtual Status on_configure(const std::string& uri, const ParamSet& params) = 0;
+  /// Starts acquisition.
+  virtual Status on_start() = 0;
+  /// Stops acquisition; must return within a bounded time.
+  virtual Status on_stop() = 0;
+  /// Releases everything; called once, also from Fault. Must not fail.
+  virtual void on_close() {}
+  /// Brings a faulted device back to Ready. The default closes and configures again with
+  /// the same URI and values, which is what a reconnect needs.
+  virtual Status on_recover();
+  /// Applies a validated value (Ready: before the next start; Streaming: live parameters).
+  /// Return an error to refuse it; the old value is kept.
+  virtual Status on_set_param(const std::string& name, const ParamValue& value);
+  /// Delivers the next frame within `timeout`: ok + frame, ok + nullptr (nothing yet),
+  /// end_of_stream, or an error (the device faults).
+  virtual Status on_read(FramePtr& frame, std::chrono::milliseconds timeout) = 0;
+
+  /// Drivers call this in on_configure() once they know the device.
+  void set_identity(DeviceIdentity identity);
+  /// Drivers call this when the device reports frames it dropped.
+  void count_lost(std::uint64_t frames) { lost_frames_ += frames; }
+
+ private:
+  // Runs a hook, turning an exception into an error status naming the device and hook.
+  template <class Fn>
+  Status guarded(std::string_view hook, Fn&& fn);
+  Status illegal(Transition transition) const;
+  Status enter_fault(const std::string& reason);
+  Status error(const std::string& what) const;
+  // Public methods called from inside a hook would deadlock or corrupt the state machine.
+  Status reentry(std::string_view call) const;
+
+  mutable std::recursive_mutex mutex_;
+  mutable std::once_flag declared_;
+  mutable DeviceSpec spec_;
+  std::atomic<DeviceState> state_{DeviceState::kUnconfigured};
+  std::atomic<bool> in_hook_{false};
+  std::map<std::string, ParamValue> values_;
+  DeviceIdentity identity_;
+  std::string uri_;
+  std::string label_ = "device";
+  std::string fault_reason_;
+  std::uint64_t next_sequence_ = 0;
+  std::atomic<std::uint64_t> frames_read_{0};
+  std::atomic<std::uint64_t> lost_frames_{0};
+};
+
+}  // namespace oi::hal

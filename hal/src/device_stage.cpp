@@ -1,0 +1,220 @@
+#include "oi/hal/device_stage.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "oi/hal/xray_scanner.hpp"
+
+namespace oi::hal {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Waits in short slices so a stop request (Ctrl-C) is honoured during a long backoff.
+// Returns false when the stop was requested.
+bool wait_unless_stopped(StageContext& ctx, std::chrono::milliseconds wait) {
+  const auto until = Clock::now() + wait;
+  while (Clock::now() < until) {
+    if (ctx.stop_requested()) return false;
+    std::this_thread::sleep_until(std::min(until, Clock::now() + std::chrono::milliseconds(20)));
+  }
+  return !ctx.stop_requested();
+}
+
+}  // namespace
+
+DeviceStage::DeviceStage(DeviceFactory factory) : factory_(std::move(factory)) {}
+
+DeviceStage::~DeviceStage() {
+  if (device_ && device_->state() != DeviceState::kClosed) device_->close();
+}
+
+void DeviceStage::setup(StageSpec& spec) {
+  std::unique_ptr<Device> device = factory_();
+  if (!device) throw Error("the device factory returned no device");
+  const DeviceSpec& ds = device->spec();
+  const DeviceCapabilities& caps = ds.capabilities();
+  spec.describe(ds.description());
+  spec.output("out", PortType::of(caps.frame_kind, caps.formats),
+              caps.kind == DeviceKind::kXrayScanner ? "scan blocks" : "frames");
+  for (const ParamSpec& p : ds.params()) {
+    if (SupervisorPolicy::is_policy_param(p.name())) {
+      throw Error("the driver declares '" + p.name() + "', a name reserved for the supervisor; rename it");
+    }
+    spec.param(p.name(), p.type()) = p;
+  }
+  SupervisorPolicy::declare(spec);
+}
+
+void DeviceStage::start(const StageConfig& config) {
+  name_ = config.name;
+  type_ = config.type;
+  policy_ = SupervisorPolicy::from_params(config.params);
+  device_ = factory_();
+  if (!device_) throw Error("the device factory returned no device");
+  device_->set_label("device '" + name_ + "' (" + type_ + ")");
+  scan_blocks_ = device_->capabilities().frame_kind == frame_kind::kScanBlock;
+  std::map<std::string, ParamValue> values;
+  for (const auto& [key, value] : config.params.values()) {
+    if (!SupervisorPolicy::is_policy_param(key)) values[key] = value;
+  }
+  // A URI or value the device rejects is the user's to fix, hence a ConfigError.
+  if (Status s = device_->configure(config.uri, values); !s.is_ok()) {
+    throw ConfigError(s.message() + " (check the node's 'uri' and 'params')");
+  }
+  if (Status s = device_->start(); !s.is_ok()) throw Error(s.message());
+}
+
+Status DeviceStage::process(StageContext& ctx) {
+  if (ended_) return Status::end_of_stream();
+  if (device_->state() == DeviceState::kFault) {
+    if (Status s = handle_fault(ctx, device_->fault_reason()); !s.is_ok()) return s;
+  }
+  const auto deadline = Clock::now() + policy_.frame_timeout;
+  FramePtr frame;
+  while (!frame) {
+    if (ctx.stop_requested()) return Status::end_of_stream();
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    // Short slices keep a stop request responsive however long frame_timeout_ms is.
+    const auto slice = std::clamp(left, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
+    Status s = device_->read(frame, slice);
+    poll_interlocks();
+    if (s.is_end_of_stream()) {
+      ended_ = true;
+      cut_short(ctx, "the device ended");
+      return Status::end_of_stream();
+    }
+    if (s.is_error()) return handle_fault(ctx, s.message());
+    if (!frame && Clock::now() >= deadline) {
+      const std::string reason = "no frame within " + std::to_string(policy_.frame_timeout.count()) +
+                                 " ms (frame_timeout_ms)";
+      device_->fault(reason);
+      return handle_fault(ctx, device_->describe() + ": " + reason);
+    }
+  }
+  consecutive_attempts_ = 0;
+  deliver(ctx, std::move(frame));
+  return Status::ok();
+}
+
+Status DeviceStage::finish(StageContext& ctx) {
+  cut_short(ctx, "the stream ended");
+  return Status::ok();
+}
+
+void DeviceStage::stop() {
+  if (device_ && device_->state() != DeviceState::kClosed) {
+    if (Status s = device_->close(); !s.is_ok()) spdlog::warn("{}", s.message());
+  }
+}
+
+nlohmann::json DeviceStage::summary() const {
+  nlohmann::json out = counters_.to_json();
+  if (device_) {
+    nlohmann::json device = device_->identity().to_json();
+    device["driver"] = type_;
+    device["uri"] = device_->uri();
+    device["state"] = std::string(to_string(device_->state()));
+    out["device"] = device;
+    out["lost"] = counters_.lost + device_->lost_frames();
+  }
+  return out;
+}
+
+void DeviceStage::emit(StageContext& ctx, FramePtr frame) {
+  frame->metadata().source_device = name_;
+  ++counters_.frames;
+  ctx.emit(0, std::move(frame));
+}
+
+void DeviceStage::deliver(StageContext& ctx, FramePtr frame) {
+  if (!scan_blocks_) {
+    emit(ctx, std::move(frame));
+    return;
+  }
+  if (held_) {
+    // A new scan before the old one's end: the device skipped end-of-scan (e.g. it restarted
+    // the scan itself); close the old scan as incomplete rather than let it run into the new.
+    if (held_->metadata().scan_id != frame->metadata().scan_id) {
+      cut_short(ctx, "the next scan began before this one ended");
+    } else {
+      emit(ctx, std::move(held_));
+    }
+  }
+  held_.reset();
+  if (frame->metadata().end_of_scan) {
+    emit(ctx, std::move(frame));
+  } else {
+    held_ = std::move(frame);
+  }
+}
+
+void DeviceStage::cut_short(StageContext& ctx, const std::string& reason) {
+  if (!held_) return;
+  FrameMetadata& meta = held_->metadata();
+  if (!meta.end_of_scan) {
+    meta.end_of_scan = true;
+    meta.incomplete = true;
+    meta.attributes["incomplete_reason"] = reason;
+    ++counters_.incomplete;
+  }
+  emit(ctx, std::move(held_));
+  held_.reset();
+}
+
+Status DeviceStage::handle_fault(StageContext& ctx, const std::string& reason) {
+  ++counters_.faults;
+  counters_.last_fault = reason;
+  spdlog::warn("{} (on_fault: {})", reason, to_string(policy_.on_fault));
+  // What arrived of the scan in progress is delivered, marked; a whole frame in flight is lost.
+  if (scan_blocks_) {
+    cut_short(ctx, reason);
+  } else {
+    ++counters_.lost;
+  }
+  if (policy_.on_fault == FaultAction::kStop) {
+    counters_.gave_up = true;
+    return Status::error(reason + "; the supervisor stops the run (on_fault: stop)");
+  }
+  if (policy_.on_fault == FaultAction::kIgnore) {
+    counters_.gave_up = true;
+    ended_ = true;
+    spdlog::warn("{}: ignored from now on (on_fault: ignore); the rest of the pipeline runs on", device_->describe());
+    return Status::end_of_stream();
+  }
+  std::string last = reason;
+  while (consecutive_attempts_ < policy_.max_retries) {
+    ++consecutive_attempts_;
+    if (!wait_unless_stopped(ctx, policy_.backoff(consecutive_attempts_))) {
+      ended_ = true;
+      return Status::end_of_stream();
+    }
+    Status s = device_->recover();
+    if (s.is_ok()) s = device_->start();
+    if (s.is_ok()) {
+      ++counters_.restarts;
+      spdlog::info("{}: restarted after a fault (attempt {} of {})", device_->describe(), consecutive_attempts_,
+                   policy_.max_retries);
+      return Status::ok();
+    }
+    last = s.message();
+    spdlog::warn("{} (attempt {} of {})", last, consecutive_attempts_, policy_.max_retries);
+  }
+  counters_.gave_up = true;
+  return Status::error(device_->describe() + ": gave up after " + std::to_string(policy_.max_retries) +
+                       " recovery attempt(s); last error: " + last +
+                       ". Check the device and its connection, or raise max_retries / retry_backoff_ms");
+}
+
+void DeviceStage::poll_interlocks() {
+  auto* scanner = dynamic_cast<XrayScanner*>(device_.get());
+  if (scanner == nullptr) return;
+  for (const InterlockEvent& e : scanner->take_interlock_events()) {
+    ++counters_.interlock_events;
+    spdlog::warn("{}: interlock {} {}", device_->describe(), to_string(e.kind), e.engaged ? "engaged" : "released");
+  }
+}
+
+}  // namespace oi::hal

@@ -1,0 +1,110 @@
+#include "oi/hal/xray_scanner.hpp"
+
+#include <string>
+
+namespace oi::hal {
+
+std::vector<std::string> ScanGeometry::plane_names() const {
+  if (channels == 1) return {scan_plane::kHigh};
+  return {scan_plane::kHigh, scan_plane::kLow};
+}
+
+nlohmann::json ScanGeometry::to_json() const {
+  return {{"channels", channels}, {"views", views}, {"pixels_per_line", pixels_per_line},
+          {"lines_per_block", lines_per_block}, {"pixel_pitch_mm", pixel_pitch_mm},
+          {"line_rate_hz", line_rate_hz}, {"belt_speed_m_s", belt_speed_m_s}};
+}
+
+std::string_view to_string(SourceState state) {
+  switch (state) {
+    case SourceState::kOff: return "off";
+    case SourceState::kWarming: return "warming";
+    case SourceState::kOn: return "on";
+  }
+  return "?";
+}
+
+std::string_view to_string(InterlockKind kind) {
+  switch (kind) {
+    case InterlockKind::kEmergencyStop: return "emergency_stop";
+    case InterlockKind::kLightCurtain: return "light_curtain";
+    case InterlockKind::kDoor: return "door";
+  }
+  return "?";
+}
+
+std::string_view to_string(CalibrationKind kind) {
+  return kind == CalibrationKind::kDark ? "dark" : "air";
+}
+
+Result<FramePtr> XrayScanner::acquire_reference(CalibrationKind kind, int lines) {
+  const std::string what = "cannot acquire the " + std::string(to_string(kind)) + " reference";
+  if (state() != DeviceState::kReady) {
+    return Status::error(describe() + ": " + what + " while " + std::string(to_string(state())) +
+                         "; references are taken in Ready (stop() the scan first)");
+  }
+  if (lines < 1) return Status::error(describe() + ": " + what + ": lines must be >= 1, got " + std::to_string(lines));
+  Result<FramePtr> result = Status::error("");
+  try {
+    result = on_acquire_reference(kind, lines);
+  } catch (const std::exception& e) {
+    return Status::error(describe() + ": " + what + ": on_acquire_reference() threw: " + e.what());
+  }
+  if (!result.ok()) return Status::error(describe() + ": " + what + ": " + result.status().message());
+  FramePtr frame = result.value();
+  if (!frame) return Status::error(describe() + ": " + what + ": the driver returned no frame");
+  if (std::string problem = check_block(*frame); !problem.empty()) {
+    return Status::error(describe() + ": " + what + ": " + problem);
+  }
+  frame->metadata().attributes["calibration"] = std::string(to_string(kind));
+  frame->metadata().scan_id = 0;
+  return frame;
+}
+
+std::vector<InterlockEvent> XrayScanner::take_interlock_events() {
+  std::lock_guard lock(events_mutex_);
+  std::vector<InterlockEvent> out(events_.begin(), events_.end());
+  events_.clear();
+  return out;
+}
+
+void XrayScanner::post_interlock_event(InterlockEvent event) {
+  std::lock_guard lock(events_mutex_);
+  // Bounded: nobody reading events must not grow memory without limit.
+  if (events_.size() >= 1024) events_.pop_front();
+  events_.push_back(event);
+}
+
+FramePtr XrayScanner::make_block(int lines) const {
+  const ScanGeometry g = geometry();
+  auto frame = Frame::create(std::string(frame_kind::kScanBlock));
+  for (const auto& name : g.plane_names()) frame->add_plane(name, PixelFormat::kU16, g.pixels_per_line, lines);
+  frame->metadata().pixel_pitch_mm = g.pixel_pitch_mm;
+  return frame;
+}
+
+std::string XrayScanner::check_block(const Frame& frame) const {
+  const ScanGeometry g = geometry();
+  if (frame.kind() != frame_kind::kScanBlock) {
+    return "the driver delivered a '" + frame.kind() + "' frame; scanners deliver '" +
+           std::string(frame_kind::kScanBlock) + "'";
+  }
+  for (const auto& name : g.plane_names()) {
+    if (!frame.has_plane(name)) return "the block has no '" + name + "' plane (use make_block())";
+    const Plane& p = frame.plane(name);
+    if (p.format != PixelFormat::kU16 || p.width != g.pixels_per_line) {
+      return "plane '" + name + "' is " + std::string(oi::to_string(p.format)) + " x " + std::to_string(p.width) +
+             " pixels; the geometry says u16 x " + std::to_string(g.pixels_per_line);
+    }
+  }
+  return {};
+}
+
+Status XrayScanner::on_read(FramePtr& frame, std::chrono::milliseconds timeout) {
+  Status s = on_read_block(frame, timeout);
+  if (!s.is_ok() || !frame) return s;
+  if (std::string problem = check_block(*frame); !problem.empty()) return Status::error(problem);
+  return s;
+}
+
+}  // namespace oi::hal

@@ -1,0 +1,216 @@
+// mock.xray: a minimal XrayScanner that needs no hardware. It emits synthetic dual- or
+// single-energy scan blocks and can inject faults (fail_after_blocks, faults, fault_kind,
+// recover_failures) so the supervisor and the conformance suite run anywhere. It is also the
+// model for a vendor's first driver: one class, one registration line.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+#include "oi/hal/driver.hpp"
+#include "oi/hal/xray_scanner.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using oi::ParamType;
+using oi::Status;
+using Clock = std::chrono::steady_clock;
+
+class MockXray final : public oi::hal::XrayScanner {
+ public:
+  oi::hal::ScanGeometry geometry() const override { return geometry_; }
+  oi::hal::XraySource source() const override { return source_; }
+
+ protected:
+  void declare(oi::hal::DeviceSpec& spec) const override {
+    spec.describe(
+        "Mock line-scan X-ray scanner (no hardware). URI `mock://NAME` (NAME becomes the serial). "
+        "Emits scan blocks of `lines_per_block` x `pixels` u16 pixels in planes `high` (and `low` "
+        "with 2 channels); each scan is `blocks_per_scan` blocks. Faults can be injected for tests.");
+    oi::hal::DeviceCapabilities caps;
+    caps.kind = oi::hal::DeviceKind::kXrayScanner;
+    caps.frame_kind = std::string(oi::frame_kind::kScanBlock);
+    caps.formats = {oi::PixelFormat::kU16};
+    caps.planes = {"high", "low"};
+    caps.finite = true;  // with `scans` > 0
+    spec.set_capabilities(caps);
+    spec.param("pixels", ParamType::kInt).default_value(64).range(8, 8192).describe("Detector pixels per line.");
+    spec.param("lines_per_block", ParamType::kInt).default_value(16).range(1, 4096).describe("Lines K per scan block.");
+    spec.param("blocks_per_scan", ParamType::kInt).default_value(4).range(1, 100000)
+        .describe("Blocks that make up one object's scan.");
+    spec.param("scans", ParamType::kInt).default_value(0).min(0)
+        .describe("Scans before end of stream; 0 = endless, like a real scanner.");
+    spec.param("channels", ParamType::kInt).default_value(2).range(1, 2)
+        .describe("Energy channels: 1 = single energy (`high`), 2 = dual energy (`high`, `low`).");
+    spec.param("line_rate_hz", ParamType::kFloat).default_value(0.0).range(0.0, 100000.0).unit("Hz")
+        .describe("Lines per second, paced like a moving belt; 0 = as fast as possible.");
+    spec.param("pixel_pitch_mm", ParamType::kFloat).default_value(0.8).range(0.01, 100.0).unit("mm")
+        .describe("Detector pixel size.");
+    spec.param("belt_speed_m_s", ParamType::kFloat).default_value(0.2).range(0.0, 10.0).unit("m/s")
+        .describe("Conveyor speed reported in the geometry.");
+    spec.live_param("source_kv", ParamType::kFloat).default_value(160.0).range(40.0, 450.0).unit("kV")
+        .describe("Tube voltage; may change while scanning.");
+    spec.live_param("source_ma", ParamType::kFloat).default_value(1.0).range(0.0, 20.0).unit("mA")
+        .describe("Tube current; may change while scanning.");
+    spec.param("fail_after_blocks", ParamType::kInt).default_value(-1).min(-1)
+        .describe("Fault injection: fault after this many blocks since the last start; -1 = never.");
+    spec.param("faults", ParamType::kInt).default_value(1).min(0)
+        .describe("Fault injection: how many faults to inject in total.");
+    spec.param("fault_kind", ParamType::kEnum).allowed({"error", "timeout"}).default_value("error")
+        .describe("Fault injection: `error` = the read fails; `timeout` = the device goes silent.");
+    spec.param("recover_failures", ParamType::kInt).default_value(0).min(0)
+        .describe("Fault injection: this many recovery attempts fail before one succeeds.");
+  }
+
+  Status on_configure(const std::string& uri, const oi::ParamSet& params) override {
+    const std::string scheme = "mock://";
+    const std::string target = uri.empty() ? "mock://xray" : uri;
+    if (target.rfind(scheme, 0) != 0 || target.size() == scheme.size()) {
+      return Status::error("unsupported URI '" + uri + "': mock.xray opens 'mock://NAME', e.g. 'mock://xray'");
+    }
+    for (const auto& [name, value] : params.values()) apply(name, value);
+    set_identity({"OpenInspect", "Mock X-ray line scanner", target.substr(scheme.size()), "n/a", "0.1.0"});
+    source_.state = oi::hal::SourceState::kOff;
+    return Status::ok();
+  }
+
+  Status on_set_param(const std::string& name, const oi::ParamValue& value) override {
+    apply(name, value);
+    return Status::ok();
+  }
+
+  Status on_start() override {
+    // A scanner that stops mid-object cannot resume that object: the next scan is a new one.
+    if (block_ != 0) {
+      ++scan_;
+      block_ = 0;
+    }
+    blocks_since_start_ = 0;
+    stalled_ = false;
+    source_.state = oi::hal::SourceState::kOn;
+    next_due_ = Clock::now();
+    return Status::ok();
+  }
+
+  Status on_stop() override {
+    source_.state = oi::hal::SourceState::kOff;
+    return Status::ok();
+  }
+
+  Status on_recover() override {
+    if (recover_failures_seen_ < recover_failures_) {
+      ++recover_failures_seen_;
+      return Status::error("mock device still unreachable (recover_failures = " + std::to_string(recover_failures_) + ")");
+    }
+    stalled_ = false;
+    return Status::ok();
+  }
+
+  Status on_read_block(oi::FramePtr& block, std::chrono::milliseconds timeout) override {
+    if (scans_ > 0 && scan_ >= static_cast<std::uint64_t>(scans_)) return Status::end_of_stream();
+    if (fail_after_blocks_ >= 0 && injected_ < faults_ && blocks_since_start_ >= fail_after_blocks_) {
+      ++injected_;
+      if (fault_kind_ == "error") {
+        return Status::error("mock fault injected after " + std::to_string(blocks_since_start_) +
+                             " block(s) (fail_after_blocks)");
+      }
+      stalled_ = true;
+    }
+    const auto give_up_at = Clock::now() + timeout;
+    if (stalled_) {
+      std::this_thread::sleep_until(give_up_at);
+      return Status::ok();
+    }
+    if (geometry_.line_rate_hz > 0.0) {
+      if (next_due_ > give_up_at) {
+        std::this_thread::sleep_until(give_up_at);
+        return Status::ok();
+      }
+      std::this_thread::sleep_until(next_due_);
+      next_due_ += std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double>(geometry_.lines_per_block / geometry_.line_rate_hz));
+    }
+    block = make_block(geometry_.lines_per_block);
+    fill(*block, 1.0, false);
+    auto& meta = block->metadata();
+    meta.scan_id = scan_ + 1;
+    meta.block_index = block_;
+    meta.end_of_scan = block_ + 1 == blocks_per_scan_;
+    meta.attributes["view"] = 0;
+    if (++block_ == blocks_per_scan_) {
+      block_ = 0;
+      ++scan_;
+    }
+    ++blocks_since_start_;
+    return Status::ok();
+  }
+
+  oi::hal::Result<oi::FramePtr> on_acquire_reference(oi::hal::CalibrationKind kind, int lines) override {
+    oi::FramePtr frame = make_block(lines);
+    // Dark: the detector offset alone; air: no material in the beam (thickness 0).
+    fill(*frame, 0.0, kind == oi::hal::CalibrationKind::kDark);
+    return frame;
+  }
+
+ private:
+  void apply(const std::string& name, const oi::ParamValue& v) {
+    if (name == "pixels") geometry_.pixels_per_line = v.get<int>();
+    if (name == "lines_per_block") geometry_.lines_per_block = v.get<int>();
+    if (name == "blocks_per_scan") blocks_per_scan_ = v.get<std::uint32_t>();
+    if (name == "scans") scans_ = v.get<std::int64_t>();
+    if (name == "channels") geometry_.channels = v.get<int>();
+    if (name == "line_rate_hz") geometry_.line_rate_hz = v.get<double>();
+    if (name == "pixel_pitch_mm") geometry_.pixel_pitch_mm = v.get<double>();
+    if (name == "belt_speed_m_s") geometry_.belt_speed_m_s = v.get<double>();
+    if (name == "source_kv") source_.kv = v.get<double>();
+    if (name == "source_ma") source_.ma = v.get<double>();
+    if (name == "fail_after_blocks") fail_after_blocks_ = v.get<std::int64_t>();
+    if (name == "faults") faults_ = v.get<std::int64_t>();
+    if (name == "fault_kind") fault_kind_ = v.get<std::string>();
+    if (name == "recover_failures") recover_failures_ = v.get<std::int64_t>();
+  }
+
+  // Counts behind `scale` x material thickness; `dark` gives the detector offset only.
+  void fill(oi::Frame& frame, double scale, bool dark) const {
+    constexpr double kAir = 60000.0;  // unattenuated counts, below 16-bit saturation
+    constexpr double kOffset = 100.0;
+    const int pixels = geometry_.pixels_per_line;
+    const auto names = geometry_.plane_names();
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      oi::Plane& plane = frame.plane(names[c]);
+      const double mu = c == 0 ? 1.0 : 1.2;  // low energy is attenuated more, as for organics
+      for (int y = 0; y < plane.height; ++y) {
+        auto* row = plane.row<std::uint16_t>(y);
+        for (int x = 0; x < pixels; ++x) {
+          const double u = static_cast<double>(x) / pixels;
+          const double t = scale * ((u > 0.3 && u < 0.6) ? 1.0 + 0.2 * static_cast<double>(scan_ % 3) : 0.1);
+          row[x] = static_cast<std::uint16_t>(dark ? kOffset + (x % 7) : kOffset + kAir * std::exp(-mu * t));
+        }
+      }
+    }
+  }
+
+  oi::hal::ScanGeometry geometry_;
+  oi::hal::XraySource source_;
+  std::uint32_t blocks_per_scan_ = 4;
+  std::int64_t scans_ = 0;
+  std::int64_t fail_after_blocks_ = -1;
+  std::int64_t faults_ = 1;
+  std::string fault_kind_ = "error";
+  std::int64_t recover_failures_ = 0;
+  std::int64_t recover_failures_seen_ = 0;
+  std::int64_t injected_ = 0;
+  std::int64_t blocks_since_start_ = 0;
+  bool stalled_ = false;
+  std::uint64_t scan_ = 0;
+  std::uint32_t block_ = 0;
+  Clock::time_point next_due_;
+};
+
+}  // namespace
+
+OI_REGISTER_DEVICE_DRIVER(MockXray, "mock.xray", "Mock X-ray line scanner with fault injection; needs no hardware.");
+OI_PLUGIN("oi-driver-mock-xray", "0.1.0", "Apache-2.0")

@@ -1,0 +1,73 @@
+// Typed device parameters: enumerate, get, set with validation and units, live parameters,
+// a driver refusing a value, required values at configure().
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "hal_test_util.hpp"
+
+namespace oi::hal::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(DeviceParams, EnumerateInDeclarationOrderWithDefaults) {
+  FakeDevice d;
+  std::vector<std::string> names;
+  for (const auto& p : d.params()) names.push_back(p.name());
+  EXPECT_EQ(names, (std::vector<std::string>{"gain", "exposure_us", "mode", "serial_hint"}));
+  EXPECT_EQ(d.get("gain").value(), 1.0);
+  EXPECT_FALSE(d.get("serial_hint").ok()) << "required without a value";
+  EXPECT_THAT(d.get("nope").status().message(), HasSubstr("has no parameter 'nope'; it has: gain, exposure_us"));
+}
+
+TEST(DeviceParams, SetValidatesTypeRangeAndAllowedValuesQuotingTheUnit) {
+  FakeDevice d;
+  EXPECT_TRUE(d.set("gain", 2.5).is_ok());
+  EXPECT_EQ(d.get("gain").value(), 2.5);
+  Status s = d.set("gain", 9.0);
+  ASSERT_TRUE(s.is_error());
+  EXPECT_THAT(s.message(), HasSubstr("parameter 'gain'"));
+  EXPECT_THAT(s.message(), HasSubstr("x"));
+  EXPECT_EQ(d.get("gain").value(), 2.5) << "a rejected value leaves the old one";
+  EXPECT_TRUE(d.set("gain", "loud").is_error());
+  EXPECT_TRUE(d.set("mode", "c").is_error());
+  EXPECT_TRUE(d.set("mode", "b").is_ok());
+}
+
+TEST(DeviceParams, ConfigureReportsEveryProblemAtOnce) {
+  FakeDevice d;
+  Status s = d.configure("fake://1", {{"gain", 100.0}, {"bogus", 1}});
+  ASSERT_TRUE(s.is_error());
+  EXPECT_THAT(s.message(), HasSubstr("parameter 'gain'"));
+  EXPECT_THAT(s.message(), HasSubstr("unknown parameter 'bogus'"));
+  EXPECT_THAT(s.message(), HasSubstr("parameter 'serial_hint' is required"));
+  EXPECT_EQ(d.state(), DeviceState::kUnconfigured);
+}
+
+TEST(DeviceParams, OnlyLiveParametersChangeWhileStreaming) {
+  FakeDevice d;
+  ASSERT_TRUE(d.configure("fake://1", {{"serial_hint", "x"}}).is_ok());
+  ASSERT_TRUE(d.start().is_ok());
+  EXPECT_TRUE(d.set("exposure_us", 500.0).is_ok());
+  Status s = d.set("gain", 2.0);
+  ASSERT_TRUE(s.is_error());
+  EXPECT_THAT(s.message(), HasSubstr("cannot change while Streaming; stop() first"));
+  ASSERT_TRUE(d.stop().is_ok());
+  EXPECT_TRUE(d.set("gain", 2.0).is_ok());
+  d.close();
+  EXPECT_TRUE(d.set("gain", 3.0).is_error()) << "nothing is set on a closed device";
+}
+
+TEST(DeviceParams, ADriverRefusingAValueKeepsTheOldOne) {
+  FakeDevice d;
+  ASSERT_TRUE(d.configure("fake://1", {{"serial_hint", "x"}}).is_ok());
+  d.refuse_set = true;
+  Status s = d.set("gain", 2.0);
+  ASSERT_TRUE(s.is_error());
+  EXPECT_THAT(s.message(), HasSubstr("hardware refused"));
+  EXPECT_EQ(d.get("gain").value(), 1.0);
+  d.close();
+}
+
+}  // namespace
+}  // namespace oi::hal::test

@@ -1,0 +1,93 @@
+// The adapter in a real Pipeline loaded from YAML: mock.xray -> test.sink, with a fault in
+// the middle; `--stats`-style summaries report the supervisor's counters.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "oi/pipeline.hpp"
+#include "oi/pipeline_spec.hpp"
+#include "oi/plugin_registry.hpp"
+#include "test_stages.hpp"
+
+namespace oi::hal::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+class DevicePipeline : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    registry_.load_default_locations();
+    oi::test::register_test_stages(registry_);
+    oi::test::TestSinkLog::instance().clear();
+  }
+  PipelineSpec load(const std::string& device_params) {
+    const std::string yaml =
+        "devices:\n"
+        "  scanner:\n"
+        "    driver: mock.xray\n"
+        "    uri: mock://lane1\n"
+        "    params: {" + device_params + "}\n"
+        "stages:\n"
+        "  sink: { type: test.sink }\n"
+        "connections:\n"
+        "  - { from: scanner.out, to: sink.in }\n";
+    return load_pipeline_text(yaml, "hal.yaml", "/tmp", registry_);
+  }
+  PluginRegistry registry_;
+};
+
+TEST_F(DevicePipeline, DeviceParametersAndSupervisorKeysAreDeclaredOnTheNode) {
+  const TypeInfo* info = registry_.find("mock.xray");
+  ASSERT_NE(info, nullptr);
+  EXPECT_EQ(info->kind, FactoryKind::kDriver);
+  EXPECT_NE(info->spec.find_param("pixels"), nullptr);
+  EXPECT_EQ(info->spec.find_param("source_kv")->unit(), "kV");
+  EXPECT_NE(info->spec.find_param("on_fault"), nullptr);
+  EXPECT_EQ(info->spec.outputs().at(0).type.str(), "xray.scan_block<u16>");
+}
+
+TEST_F(DevicePipeline, AFaultMidRunIsRecoveredAndCountedInTheSummary) {
+  Pipeline pipeline(load("scans: 3, blocks_per_scan: 4, fail_after_blocks: 5, retry_backoff_ms: 1"), registry_);
+  RunOptions options;
+  options.threads = 2;
+  const RunResult result = pipeline.run(options);
+  ASSERT_TRUE(result.ok) << result.error;
+  auto summaries = pipeline.stage_summaries();
+  auto it = std::find_if(summaries.begin(), summaries.end(), [](const auto& s) { return s.first == "scanner"; });
+  ASSERT_NE(it, summaries.end());
+  EXPECT_EQ(it->second["faults"], 1);
+  EXPECT_EQ(it->second["restarts"], 1);
+  EXPECT_EQ(it->second["incomplete"], 1);
+  EXPECT_EQ(it->second["device"]["vendor"], "OpenInspect");
+  const auto received = oi::test::TestSinkLog::instance().sequences("sink");
+  EXPECT_EQ(received.size(), it->second["frames"].get<std::size_t>()) << "everything emitted reached the sink";
+}
+
+TEST_F(DevicePipeline, OnFaultStopFailsTheRunNamingTheDevice) {
+  Pipeline pipeline(load("fail_after_blocks: 2, on_fault: stop"), registry_);
+  const RunResult result = pipeline.run();
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.error, HasSubstr("device 'scanner' (mock.xray)"));
+}
+
+TEST_F(DevicePipeline, ABadUriIsAConfigErrorNamingTheNodeAndUri) {
+  const std::string yaml =
+      "devices:\n  scanner: { driver: mock.xray, uri: 'http://wrong' }\n"
+      "stages:\n  sink: { type: test.sink }\n"
+      "connections:\n  - { from: scanner.out, to: sink.in }\n";
+  PipelineSpec spec = load_pipeline_text(yaml, "hal.yaml", "/tmp", registry_);
+  try {
+    Pipeline pipeline(spec, registry_);
+    FAIL() << "a bad URI must fail at start";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("unsupported URI 'http://wrong'"));
+    EXPECT_THAT(e.what(), HasSubstr("scanner"));
+  }
+}
+
+TEST_F(DevicePipeline, AnInvalidDeviceParameterIsReportedAtLoadTime) {
+  EXPECT_THROW(load("source_kv: 9000"), ConfigError);
+}
+
+}  // namespace
+}  // namespace oi::hal::test
