@@ -25,7 +25,7 @@ HostMemory::HostMemory(std::size_t size_bytes) : size_(size_bytes) {
 
 HostMemory::~HostMemory() { std::free(data_); }
 
-Plane Plane::allocate(PixelFormat format, int width, int height) {
+Plane Plane::packed(PixelFormat format, int width, int height) {
   if (width < 0 || height < 0) {
     throw Error("cannot allocate a plane of " + std::to_string(width) + "x" + std::to_string(height) +
                 " pixels: width and height must not be negative");
@@ -35,6 +35,11 @@ Plane Plane::allocate(PixelFormat format, int width, int height) {
   plane.width = width;
   plane.height = height;
   plane.stride = plane.row_bytes();
+  return plane;
+}
+
+Plane Plane::allocate(PixelFormat format, int width, int height) {
+  Plane plane = packed(format, width, height);
   plane.memory = std::make_shared<HostMemory>(plane.stride * static_cast<std::size_t>(height));
   return plane;
 }

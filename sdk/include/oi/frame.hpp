@@ -71,6 +71,9 @@ struct Plane {
 
   /// Allocates a host plane with tightly packed rows.
   static Plane allocate(PixelFormat format, int width, int height);
+  /// The description of a plane with tightly packed rows and no storage yet, for code that
+  /// attaches its own PlaneMemory (e.g. GPU planes). Throws oi::Error for a negative size.
+  static Plane packed(PixelFormat format, int width, int height);
 
   /// Bytes of one row's pixels (without padding).
   std::size_t row_bytes() const { return static_cast<std::size_t>(width) * bytes_per_pixel(format); }

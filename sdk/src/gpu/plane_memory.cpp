@@ -111,15 +111,7 @@ std::uint64_t GpuPlaneMemory::download_count() const {
 
 Plane make_gpu_plane(const std::shared_ptr<Device>& device, PixelFormat format, int width, int height,
                      Residency residency, InitialContents contents) {
-  if (width < 0 || height < 0) {
-    throw GpuError("cannot allocate a GPU plane of " + std::to_string(width) + "x" + std::to_string(height) +
-                   " pixels: width and height must not be negative");
-  }
-  Plane plane;
-  plane.format = format;
-  plane.width = width;
-  plane.height = height;
-  plane.stride = plane.row_bytes();
+  Plane plane = Plane::packed(format, width, height);
   plane.memory = std::make_shared<GpuPlaneMemory>(device, plane.stride * static_cast<std::size_t>(height),
                                                   residency, contents);
   return plane;
