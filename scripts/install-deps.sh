@@ -13,6 +13,15 @@ packages=(
   # Vulkan compute runtime (lavapipe runs it on the CPU) and shader tool chain
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   glslang-dev glslang-tools spirv-tools libspirv-cross-c-shared-dev spirv-cross
+  # hardware abstraction layer: GigE Vision / USB3 Vision cameras (Aravis) and the fake
+  # GigE Vision camera the tests start; video/RTSP through OpenCV, and the GStreamer RTSP
+  # server the tests build (videotestsrc -> x264enc -> rtph264pay)
+  libaravis-dev aravis-tools
+  libgstrtspserver-1.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+  gstreamer1.0-plugins-bad
+  # simulated X-ray scanner: NIST-grade cross sections
+  libxrl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

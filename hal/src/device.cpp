@@ -46,6 +46,12 @@ nlohmann::json DeviceIdentity::to_json() const {
           {"firmware_version", firmware_version}, {"driver_version", driver_version}};
 }
 
+nlohmann::json DeviceInfo::to_json() const {
+  nlohmann::json j = {{"driver", driver}, {"uri", uri}, {"vendor", vendor}, {"model", model}, {"serial", serial}};
+  if (!description.empty()) j["description"] = description;
+  return j;
+}
+
 std::string_view to_string(DeviceKind kind) {
   switch (kind) {
     case DeviceKind::kXrayScanner: return "xray_scanner";
@@ -206,6 +212,20 @@ Status Device::on_set_param(const std::string& name, const ParamValue& value) {
   (void)name;
   (void)value;
   return Status::ok();
+}
+
+Result<std::vector<DeviceInfo>> Device::enumerate() {
+  std::lock_guard lock(mutex_);
+  if (in_hook_) return reentry("enumerate");
+  if (state() == DeviceState::kClosed) return error("cannot enumerate: the device is closed");
+  std::vector<DeviceInfo> found;
+  Status s = guarded("on_enumerate", [&] {
+    Result<std::vector<DeviceInfo>> r = on_enumerate();
+    if (r.ok()) found = std::move(r.value());
+    return r.status();
+  });
+  if (s.is_error()) return error("discovery failed: " + s.message());
+  return found;
 }
 
 Status Device::configure(const std::string& uri, const std::map<std::string, ParamValue>& values) {

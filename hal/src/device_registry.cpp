@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <tuple>
 
 namespace oi::hal {
 
@@ -65,6 +66,33 @@ std::vector<std::string> DeviceRegistry::types() const {
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;
+}
+
+DeviceRegistry::Discovery DeviceRegistry::enumerate() const {
+  Discovery d;
+  for (const std::string& type : types()) {
+    std::unique_ptr<Device> device;
+    try {
+      device = create(type);
+    } catch (const std::exception& e) {
+      d.problems.push_back(type + ": creating the device failed: " + e.what());
+      continue;
+    }
+    if (!device) continue;  // unloaded meanwhile
+    Result<std::vector<DeviceInfo>> found = device->enumerate();
+    if (!found.ok()) {
+      d.problems.push_back(found.status().message());
+      continue;
+    }
+    for (DeviceInfo& info : found.value()) {
+      info.driver = type;
+      d.devices.push_back(std::move(info));
+    }
+  }
+  std::sort(d.devices.begin(), d.devices.end(), [](const DeviceInfo& a, const DeviceInfo& b) {
+    return std::tie(a.driver, a.uri) < std::tie(b.driver, b.uri);
+  });
+  return d;
 }
 
 }  // namespace oi::hal

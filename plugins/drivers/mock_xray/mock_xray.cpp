@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "oi/hal/driver.hpp"
 #include "oi/hal/xray_scanner.hpp"
@@ -75,6 +76,12 @@ class MockXray final : public oi::hal::XrayScanner {
     set_identity({"OpenInspect", "Mock X-ray line scanner", target.substr(scheme.size()), "n/a", "0.1.0"});
     source_.state = oi::hal::SourceState::kOff;
     return Status::ok();
+  }
+
+  // One virtual device is always there, so `oi devices` shows how a URI looks.
+  oi::hal::Result<std::vector<oi::hal::DeviceInfo>> on_enumerate() override {
+    return std::vector<oi::hal::DeviceInfo>{{"", "mock://xray", "OpenInspect", "Mock X-ray line scanner", "xray",
+                                             "no hardware; any mock://NAME opens another"}};
   }
 
   Status on_set_param(const std::string& name, const oi::ParamValue& value) override {

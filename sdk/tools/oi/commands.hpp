@@ -27,5 +27,6 @@ int list_plugins(bool json);
 int inspect_type(const std::string& type, bool json);
 int write_reference(const std::string& output_file);
 int list_gpus(bool json);
+int list_devices(bool json);
 
 }  // namespace oi::cli

@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
   auto* gpu_cmd = app.add_subcommand("gpu", "List Vulkan devices, and which one GPU stages use and why.");
   gpu_cmd->add_flag("--json", gpu_json, "Machine-readable output");
 
+  bool devices_json = false;
+  auto* devices_cmd = app.add_subcommand("devices", "List the devices every driver plugin can see, with the URI that opens each.");
+  devices_cmd->add_flag("--json", devices_json, "Machine-readable output: [{driver, uri, vendor, model, serial}]");
+
   auto* version_cmd = app.add_subcommand("version", "Print the SDK and plugin ABI versions.");
 
   try {
@@ -74,6 +78,7 @@ int main(int argc, char** argv) {
     if (*inspect_cmd) return inspect_type(inspect_name, inspect_json);
     if (*reference_cmd) return write_reference(reference_file);
     if (*gpu_cmd) return list_gpus(gpu_json);
+    if (*devices_cmd) return list_devices(devices_json);
     if (*version_cmd) {
       std::printf("oi %s (plugin ABI %u)\n", oi::kSdkVersion, oi::kPluginAbiVersion);
       return kExitOk;

@@ -45,6 +45,19 @@ struct DeviceIdentity {
   nlohmann::json to_json() const;
 };
 
+/// A device a driver can see without opening it, as `oi devices` lists it.
+struct DeviceInfo {
+  std::string driver;       ///< driver type (filled in by DeviceRegistry::enumerate())
+  std::string uri;          ///< what configure() accepts to open exactly this device
+  std::string vendor;       ///< manufacturer, when the discovery reports it
+  std::string model;        ///< model, when the discovery reports it
+  std::string serial;       ///< serial number, when the discovery reports it
+  std::string description;  ///< a short human note (e.g. "V4L2 capture device"), optional
+
+  /// {"driver", "uri", "vendor", "model", "serial"} plus "description" when set.
+  nlohmann::json to_json() const;
+};
+
 /// What kind of device a driver drives.
 enum class DeviceKind {
   kXrayScanner,  ///< a line-scan X-ray detector and source; emits scan blocks
@@ -145,6 +158,14 @@ class Device {
   /// All current values, defaults filled in.
   ParamSet values() const;
 
+  // --- discovery -------------------------------------------------------------------------
+
+  /// Devices this driver can see now (cameras on the network, video nodes, recordings...),
+  /// each with a URI that configure() accepts. Callable in any state but Closed; it opens
+  /// nothing. An error says why discovery itself failed (not "no devices": that is an empty
+  /// list). The `driver` field is left to the caller.
+  Result<std::vector<DeviceInfo>> enumerate();
+
   // --- lifecycle --------------------------------------------------------------------------
 
   /// Unconfigured -> Ready: validates `values` (unknown names, types, ranges, required
@@ -190,6 +211,9 @@ class Device {
   /// Applies a validated value (Ready: before the next start; Streaming: live parameters).
   /// Return an error to refuse it; the old value is kept.
   virtual Status on_set_param(const std::string& name, const ParamValue& value);
+  /// Lists the devices the driver can see (see enumerate()). Default: none, for drivers
+  /// whose devices cannot be discovered (a URI must name them).
+  virtual Result<std::vector<DeviceInfo>> on_enumerate() { return std::vector<DeviceInfo>{}; }
   /// Delivers the next frame within `timeout`: ok + frame, ok + nullptr (nothing yet),
   /// end_of_stream, or an error (the device faults).
   virtual Status on_read(FramePtr& frame, std::chrono::milliseconds timeout) = 0;

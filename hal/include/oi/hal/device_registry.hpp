@@ -32,6 +32,15 @@ class DeviceRegistry {
   /// Registered type names, sorted.
   std::vector<std::string> types() const;
 
+  /// What enumerate() found across every registered driver type.
+  struct Discovery {
+    std::vector<DeviceInfo> devices;    ///< sorted by driver, then URI; `driver` filled in
+    std::vector<std::string> problems;  ///< "TYPE: why its discovery failed", one per driver
+  };
+  /// Asks every registered driver type for the devices it can see (see Device::enumerate()).
+  /// A driver whose discovery fails or throws is reported in `problems`; the others still run.
+  Discovery enumerate() const;
+
  private:
   DeviceRegistry() = default;
   struct Entry;
