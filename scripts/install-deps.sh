@@ -17,6 +17,8 @@ packages=(
   # GigE Vision camera the tests start; video/RTSP through OpenCV, and the GStreamer RTSP
   # server the tests build (videotestsrc -> x264enc -> rtph264pay)
   libaravis-dev aravis-tools
+  # record/replay: SHA-256 of recorded data and pipeline files (OpenSSL libcrypto)
+  libssl-dev
   libgstrtspserver-1.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
   gstreamer1.0-plugins-bad

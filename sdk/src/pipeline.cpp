@@ -108,11 +108,13 @@ void Pipeline::Impl::build(const PipelineSpec& spec, const PluginRegistry& regis
 
 void Pipeline::Impl::start_all(const PipelineSpec& spec) {
   // Absolute, so a stage's relative paths do not depend on where `oi` was started.
+  const std::filesystem::path pipeline_file =
+      spec.file.empty() || spec.file == "<string>" ? std::filesystem::path() : std::filesystem::absolute(spec.file);
   const std::filesystem::path pipeline_dir = std::filesystem::absolute(spec.file).parent_path();
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const NodeSpec& node = spec.nodes[i];
     try {
-      nodes[i]->stage().start(StageConfig{node.name, node.type, node.uri, node.params, pipeline_dir});
+      nodes[i]->stage().start(StageConfig{node.name, node.type, node.uri, node.params, pipeline_dir, pipeline_file});
     } catch (...) {
       // The guard has already turned the failure into a ConfigError or PluginError naming
       // the node. The failing node gets stop() too: it may have opened its device before

@@ -57,6 +57,7 @@ struct StageConfig {
   std::string uri;                      ///< drivers: which device to open (empty for stages)
   ParamSet params;                      ///< validated parameters, defaults filled in
   std::filesystem::path pipeline_dir;   ///< folder of the pipeline file (for relative paths)
+  std::filesystem::path pipeline_file;  ///< the pipeline file itself (absolute; empty when built in code)
 };
 
 /// The scheduler's side of one `process()` call: take frames from inputs, emit to outputs.
