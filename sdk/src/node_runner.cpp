@@ -60,6 +60,10 @@ class NodeRunner::Context final : public StageContext {
   }
   const std::string& stage_name() const override { return node_.name_; }
   const StageSpec& spec() const override { return node_.spec_; }
+  void post_event(PipelineEvent event) override {
+    event.source = node_.name_;
+    node_.control_.events.post(std::move(event));
+  }
 
  private:
   NodeRunner& node_;
@@ -146,8 +150,8 @@ Status NodeRunner::fire(WakeList& wake) {
   if (status.is_end_of_stream()) {
     ended_ = true;
   } else if (is_source() && emitted_in_firing_ > 0) {
-    ++firings_that_emitted_;
-    if (control_.max_frames > 0 && firings_that_emitted_ >= control_.max_frames) ended_ = true;
+    source_frames_ += emitted_in_firing_;
+    if (control_.max_frames > 0 && source_frames_ >= control_.max_frames) ended_ = true;
   }
   return status;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "event_log.hpp"
 #include "frame_queue.hpp"
 #include "latency_histogram.hpp"
 #include "oi/pipeline.hpp"
@@ -23,6 +24,7 @@ struct RunControl {
   std::atomic<bool> stop_requested{false};  ///< request_stop(): sources end, the graph drains
   std::atomic<bool> failed{false};          ///< a node failed: nothing new starts
   std::uint64_t max_frames = 0;             ///< per source; 0 = unlimited
+  mutable EventLog events;  ///< what stages posted with post_event() (posting does not change control)
 };
 
 /// Nodes that one firing made ready. The worker that fired runs the first itself and queues
@@ -149,7 +151,7 @@ class NodeRunner {
   WakeList* wake_ = nullptr;  // during a firing
   bool ended_ = false;        // end_of_stream returned or max_frames reached
   std::uint64_t emitted_in_firing_ = 0;
-  std::uint64_t firings_that_emitted_ = 0;
+  std::uint64_t source_frames_ = 0;  // frames a source emitted (for max_frames)
 
   std::atomic<std::uint64_t> frames_in_{0};
   std::atomic<std::uint64_t> frames_out_{0};

@@ -108,8 +108,11 @@ void Pipeline::Impl::build(const PipelineSpec& spec, const PluginRegistry& regis
 
 void Pipeline::Impl::start_all(const PipelineSpec& spec) {
   // Absolute, so a stage's relative paths do not depend on where `oi` was started.
-  const std::filesystem::path pipeline_file =
-      spec.file.empty() || spec.file == "<string>" ? std::filesystem::path() : std::filesystem::absolute(spec.file);
+  // A pipeline loaded from text names no real file (its label is only for messages).
+  std::error_code ec;
+  const std::filesystem::path pipeline_file = std::filesystem::is_regular_file(spec.file, ec)
+                                                  ? std::filesystem::absolute(spec.file)
+                                                  : std::filesystem::path();
   const std::filesystem::path pipeline_dir = std::filesystem::absolute(spec.file).parent_path();
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const NodeSpec& node = spec.nodes[i];
@@ -155,6 +158,7 @@ RunResult Pipeline::run(const RunOptions& options) {
   Impl& impl = *impl_;
   if (impl.ran.exchange(true)) throw Error("Pipeline::run() can be called once");
   impl.control.max_frames = options.max_frames;
+  impl.control.events.set_listener(options.on_event);
   std::size_t threads = options.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   // A node never runs concurrently with itself, so more workers than nodes only idle.
@@ -206,6 +210,8 @@ RunMetrics Pipeline::metrics() const {
   }
   return m;
 }
+
+std::vector<PipelineEvent> Pipeline::events() const { return impl_->control.events.snapshot(); }
 
 std::vector<std::pair<std::string, nlohmann::json>> Pipeline::stage_summaries() const {
   std::vector<std::pair<std::string, nlohmann::json>> summaries;

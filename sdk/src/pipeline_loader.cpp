@@ -358,7 +358,7 @@ void PipelineLoader::validate_node(const DeclaredNode& node) {
   try {
     std::unique_ptr<Stage> stage = registry_.create(node.spec.type);
     problems = stage->validate(
-        StageConfig{node.spec.name, node.spec.type, node.spec.uri, node.spec.params, base_dir_});
+        StageConfig{node.spec.name, node.spec.type, node.spec.uri, node.spec.params, base_dir_, {}});
   } catch (const std::exception& e) {
     problems.push_back(e.what());
   }

@@ -136,7 +136,7 @@ void BM_LogAttenuationStage(benchmark::State& state, const char* backend) {
   params.set("dark_low", 120.0);
   params.set("air_low", 58000.0);
   params.set("backend", backend);
-  stage->start(oi::StageConfig{"bench", "xray.log_attenuation", "", params, {}});
+  stage->start(oi::StageConfig{"bench", "xray.log_attenuation", "", params, {}, {}});
   auto frame = oi::Frame::create();
   fill_random(frame->add_plane("high", oi::PixelFormat::kU16, kSize, kSize), 1);
   fill_random(frame->add_plane("low", oi::PixelFormat::kU16, kSize, kSize), 2);

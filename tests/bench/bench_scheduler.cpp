@@ -164,11 +164,11 @@ void BM_PlainLoop(benchmark::State& state) {
   }
   oi::ParamSet source_params;
   source_params.set("count", std::numeric_limits<std::int64_t>::max());
-  stages.front()->start(oi::StageConfig{"src", "bench.source", {}, source_params, {}});
+  stages.front()->start(oi::StageConfig{"src", "bench.source", {}, source_params, {}, {}});
   oi::ParamSet pass_params;
   pass_params.set("spin_ns", spin_ns);
   for (int i = 1; i <= kPassStages; ++i)
-    stages[i]->start(oi::StageConfig{"p", "bench.pass", {}, pass_params, {}});
+    stages[i]->start(oi::StageConfig{"p", "bench.pass", {}, pass_params, {}, {}});
   HandOverContext ctx(spec);
 
   for (auto _ : state) {

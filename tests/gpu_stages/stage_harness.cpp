@@ -106,7 +106,7 @@ StageUnderTest::StageUnderTest(const std::string& type, const nlohmann::json& pa
     if (p.default_value()) set.set(p.name(), *p.default_value());
   }
   for (const auto& [key, value] : params.items()) set.set(key, value);
-  stage_->start(StageConfig{name, type, "", set, {}});
+  stage_->start(StageConfig{name, type, "", set, {}, {}});
 }
 
 StageUnderTest::~StageUnderTest() { stage_->stop(); }

@@ -51,7 +51,7 @@ TEST_P(SchedulerBackpressure, BlockOvershootIsAtMostOneFiringsEmits) {
   node("sink", "test.sink", {{"sleep_us", 50}});
   connect("src.out", "sink.in", 2);
 
-  const RunResult result = run(options(40));
+  const RunResult result = run(options(200));
 
   ASSERT_TRUE(result.ok) << result.error;
   EXPECT_EQ(TestSinkLog::instance().sequences("sink").size(), 200u);

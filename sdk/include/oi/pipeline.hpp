@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oi/event.hpp"
 #include "oi/pipeline_spec.hpp"
 
 namespace oi {
@@ -67,6 +68,9 @@ struct RunOptions {
   std::function<void(const RunMetrics&)> progress;
   /// Interval between progress calls.
   int progress_interval_ms = 500;
+  /// Called for every PipelineEvent as it is posted, from the posting stage's worker thread
+  /// (keep it short; Pipeline::events() has them all afterwards).
+  std::function<void(const PipelineEvent&)> on_event;
 };
 
 /// A pipeline ready to run: stages created and started.
@@ -90,6 +94,8 @@ class Pipeline {
   /// Each node's Stage::summary() that is not null, in PipelineSpec node order, as
   /// (node name, summary). Meant for after run(); a summary() that throws is left out.
   std::vector<std::pair<std::string, nlohmann::json>> stage_summaries() const;
+  /// Every event posted so far (device faults, reconnects, interlocks), oldest first.
+  std::vector<PipelineEvent> events() const;
 
  private:
   struct Impl;

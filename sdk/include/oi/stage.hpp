@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "oi/error.hpp"
+#include "oi/event.hpp"
 #include "oi/frame.hpp"
 #include "oi/params.hpp"
 #include "oi/port.hpp"
@@ -77,6 +78,11 @@ class StageContext {
   virtual const std::string& stage_name() const = 0;
   /// The stage's own declarations (port names -> indices).
   virtual const StageSpec& spec() const = 0;
+  /// Tells the application something that is not a frame (a device fault, a reconnect, an
+  /// interlock; see oi/event.hpp). The pipeline fills in the source and time, keeps the
+  /// event for Pipeline::events() and calls RunOptions::on_event. Outside a pipeline the
+  /// default logs it.
+  virtual void post_event(PipelineEvent event);
 
   /// take() by port name; throws oi::Error when the stage has no such input.
   FramePtr take(std::string_view port);

@@ -150,6 +150,9 @@ int run_pipeline(const RunArgs& args) {
   if (stats_out) {
     nlohmann::json stats = result.metrics.to_json();
     stats["summaries"] = summaries;
+    nlohmann::json events = nlohmann::json::array();
+    for (const PipelineEvent& e : pipeline->events()) events.push_back(e.to_json());
+    stats["events"] = events;
     *stats_out << json_text(stats, 2) << '\n';
     stats_out->flush();
     if (!*stats_out) {

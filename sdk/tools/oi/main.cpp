@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Run a pipeline until its sources end (Ctrl-C drains and stops).");
   run_cmd->add_option("pipeline", run.pipeline, "Pipeline YAML file")->required();
   run_cmd->add_option("--set", run.sets, "Override a parameter: NODE.PARAM=VALUE (repeatable)");
-  run_cmd->add_option("--max-frames", run.max_frames, "Stop each source after N firings that emitted frames");
+  run_cmd->add_option("--max-frames", run.max_frames, "Stop each source once it has emitted N frames");
   run_cmd->add_option("--stats", run.stats_file, "Write per-stage and per-connection metrics as JSON");
   run_cmd->add_option("--threads", run.threads, "Worker threads (default: one per core)");
   run_cmd->add_flag("--quiet,-q", run.quiet, "Print errors only");
