@@ -116,7 +116,32 @@ void Device::set_label(std::string label) {
 
 std::string Device::describe() const {
   std::lock_guard lock(mutex_);
-  return uri_.empty() ? label_ : label_ + " at '" + uri_ + "'";
+  return uri_.empty() ? label_ : label_ + " at '" + redact_uri(uri_) + "'";
+}
+
+bool Device::is_available(std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  if (spec().find_param(name) == nullptr) return false;
+  const DeviceState s = state();
+  if (s != DeviceState::kReady && s != DeviceState::kStreaming) return true;
+  try {
+    return on_is_available(name);
+  } catch (...) {
+    return false;  // a driver that cannot tell is treated as not having it
+  }
+}
+
+std::string redact_uri(std::string_view uri) {
+  // scheme://user:password@host... -> scheme://user:***@host...
+  const auto scheme_end = uri.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(uri);
+  const auto authority = scheme_end + 3;
+  const auto at = uri.find('@', authority);
+  const auto slash = uri.find('/', authority);
+  if (at == std::string_view::npos || (slash != std::string_view::npos && at > slash)) return std::string(uri);
+  const auto colon = uri.find(':', authority);
+  if (colon == std::string_view::npos || colon > at) return std::string(uri);
+  return std::string(uri.substr(0, colon + 1)) + "***" + std::string(uri.substr(at));
 }
 
 std::string Device::fault_reason() const {
@@ -126,7 +151,16 @@ std::string Device::fault_reason() const {
 
 void Device::set_identity(DeviceIdentity identity) { identity_ = std::move(identity); }
 
-Status Device::error(const std::string& what) const { return Status::error(describe() + ": " + what); }
+Status Device::error(const std::string& what) const {
+  std::string text = what;
+  // Drivers quote their URI in messages; a password in it must not reach logs.
+  if (const std::string shown = redact_uri(uri_); shown != uri_) {
+    for (auto at = text.find(uri_); at != std::string::npos; at = text.find(uri_, at + shown.size())) {
+      text.replace(at, uri_.size(), shown);
+    }
+  }
+  return Status::error(describe() + ": " + text);
+}
 
 Status Device::illegal(Transition transition) const {
   const DeviceState s = state();
@@ -200,6 +234,10 @@ Status Device::set(std::string_view name, const ParamValue& value) {
   if (s == DeviceState::kStreaming && !spec().is_live(name)) {
     return error("parameter '" + p->name() + "' cannot change while Streaming; stop() first, set it, then start()");
   }
+  if ((s == DeviceState::kReady || s == DeviceState::kStreaming) && !on_is_available(p->name())) {
+    return error("parameter '" + p->name() + "' is not available on this device (see `oi inspect` and the "
+                 "driver's documentation for which devices have it); leave it at its default");
+  }
   if (s == DeviceState::kReady || s == DeviceState::kStreaming) {
     Status applied = guarded("on_set_param", [&] { return on_set_param(p->name(), value); });
     if (applied.is_error()) return error("refused " + p->name() + " = " + value.dump() + ": " + applied.message());
@@ -212,6 +250,18 @@ Status Device::on_set_param(const std::string& name, const ParamValue& value) {
   (void)name;
   (void)value;
   return Status::ok();
+}
+
+Status Device::run_exclusive(DeviceState required, std::string_view operation, std::string_view hint,
+                             const std::function<Status()>& fn) {
+  std::lock_guard lock(mutex_);
+  if (in_hook_) return reentry(operation);
+  if (state() != required) {
+    return error("cannot " + std::string(operation) + " while " + std::string(to_string(state())) + "; " +
+                 std::string(hint));
+  }
+  Status s = guarded(operation, fn);
+  return s.is_error() ? error(std::string(operation) + ": " + s.message()) : s;
 }
 
 Result<std::vector<DeviceInfo>> Device::enumerate() {
@@ -247,23 +297,25 @@ Status Device::configure(const std::string& uri, const std::map<std::string, Par
     }
   }
   if (!problems.empty()) return error("cannot configure: " + join(problems));
+  // The values count only if the device opens: a failed attempt leaves the device as it was,
+  // so a retry with other values does not inherit these.
+  const std::map<std::string, ParamValue> previous = values_;
   for (const auto& [name, value] : values) values_[name] = value;
   uri_ = uri;
   const ParamSet params = this->values();
+  auto undo = [&](const std::string& why) {
+    guarded("on_close", [&] { on_close(); return Status::ok(); });
+    Status e = error(why);
+    uri_.clear();
+    values_ = previous;
+    return e;
+  };
   Status opened = guarded("on_configure", [&] { return on_configure(uri, params); });
-  if (!opened.is_ok()) {
-    // Nothing is open, so the device stays Unconfigured and another URI may be tried.
-    guarded("on_close", [&] { on_close(); return Status::ok(); });
-    Status e = error("cannot open: " + opened.message());
-    uri_.clear();
-    return e;
-  }
+  // Nothing is open, so the device stays Unconfigured and another URI may be tried.
+  if (!opened.is_ok()) return undo("cannot open: " + opened.message());
   if (auto missing = identity_.missing_fields(); !missing.empty()) {
-    guarded("on_close", [&] { on_close(); return Status::ok(); });
-    Status e = error("the driver did not report its identity (" + join(missing) +
-                     " empty); drivers call set_identity() in on_configure()");
-    uri_.clear();
-    return e;
+    return undo("the driver did not report its identity (" + join(missing) +
+                " empty); drivers call set_identity() in on_configure()");
   }
   state_ = DeviceState::kReady;
   return Status::ok();

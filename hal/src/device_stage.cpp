@@ -23,6 +23,15 @@ bool wait_unless_stopped(StageContext& ctx, std::chrono::milliseconds wait) {
   return !ctx.stop_requested();
 }
 
+PipelineEvent device_event(const char* kind, EventSeverity severity, std::string message, nlohmann::json details) {
+  PipelineEvent e;
+  e.kind = kind;
+  e.severity = severity;
+  e.message = std::move(message);
+  e.details = std::move(details);
+  return e;
+}
+
 }  // namespace
 
 DeviceStage::DeviceStage(DeviceFactory factory) : factory_(std::move(factory)) {}
@@ -80,7 +89,7 @@ Status DeviceStage::process(StageContext& ctx) {
     // Short slices keep a stop request responsive however long frame_timeout_ms is.
     const auto slice = std::clamp(left, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
     Status s = device_->read(frame, slice);
-    poll_interlocks();
+    poll_interlocks(ctx);
     if (s.is_end_of_stream()) {
       ended_ = true;
       cut_short(ctx, "the device ended");
@@ -95,13 +104,21 @@ Status DeviceStage::process(StageContext& ctx) {
     }
   }
   consecutive_attempts_ = 0;
+  settle_outage();
   deliver(ctx, std::move(frame));
   return Status::ok();
 }
 
 Status DeviceStage::finish(StageContext& ctx) {
+  settle_outage();
   cut_short(ctx, "the stream ended");
   return Status::ok();
+}
+
+void DeviceStage::settle_outage() {
+  if (!outage_open_) return;
+  outage_open_ = false;
+  if (device_ && device_->lost_frames() == lost_before_outage_) ++counters_.lost;
 }
 
 void DeviceStage::stop() {
@@ -115,10 +132,12 @@ nlohmann::json DeviceStage::summary() const {
   if (device_) {
     nlohmann::json device = device_->identity().to_json();
     device["driver"] = type_;
-    device["uri"] = device_->uri();
+    device["uri"] = redact_uri(device_->uri());
     device["state"] = std::string(to_string(device_->state()));
     out["device"] = device;
-    out["lost"] = counters_.lost + device_->lost_frames();
+    // An outage still open (the run ended during it) missed at least one frame too.
+    const bool unsettled = outage_open_ && device_->lost_frames() == lost_before_outage_;
+    out["lost"] = counters_.lost + device_->lost_frames() + (unsettled ? 1 : 0);
   }
   return out;
 }
@@ -167,21 +186,31 @@ void DeviceStage::cut_short(StageContext& ctx, const std::string& reason) {
 Status DeviceStage::handle_fault(StageContext& ctx, const std::string& reason) {
   ++counters_.faults;
   counters_.last_fault = reason;
-  spdlog::warn("{} (on_fault: {})", reason, to_string(policy_.on_fault));
-  // What arrived of the scan in progress is delivered, marked; a whole frame in flight is lost.
+  const std::string action(to_string(policy_.on_fault));
+  ctx.post_event(device_event(event_kind::kDeviceFault, EventSeverity::kWarning,
+                              reason + " (on_fault: " + action + ")",
+                              {{"reason", reason}, {"on_fault", action}, {"faults", counters_.faults}}));
+  // What arrived of the scan in progress is delivered, marked. Other frames: an interrupted
+  // stream missed at least one; settle_outage() counts it unless the driver counted its own.
   if (scan_blocks_) {
     cut_short(ctx, reason);
-  } else {
-    ++counters_.lost;
+  } else if (!outage_open_) {
+    outage_open_ = true;
+    lost_before_outage_ = device_->lost_frames();
   }
   if (policy_.on_fault == FaultAction::kStop) {
     counters_.gave_up = true;
-    return Status::error(reason + "; the supervisor stops the run (on_fault: stop)");
+    const std::string message = reason + "; the supervisor stops the run (on_fault: stop)";
+    ctx.post_event(device_event(event_kind::kDeviceGaveUp, EventSeverity::kError, message, {{"on_fault", action}}));
+    return Status::error(message);
   }
   if (policy_.on_fault == FaultAction::kIgnore) {
     counters_.gave_up = true;
     ended_ = true;
-    spdlog::warn("{}: ignored from now on (on_fault: ignore); the rest of the pipeline runs on", device_->describe());
+    ctx.post_event(device_event(event_kind::kDeviceGaveUp, EventSeverity::kWarning,
+                                device_->describe() + ": ignored from now on (on_fault: ignore); the rest of the "
+                                "pipeline runs on",
+                                {{"on_fault", action}}));
     return Status::end_of_stream();
   }
   std::string last = reason;
@@ -195,25 +224,37 @@ Status DeviceStage::handle_fault(StageContext& ctx, const std::string& reason) {
     if (s.is_ok()) s = device_->start();
     if (s.is_ok()) {
       ++counters_.restarts;
-      spdlog::info("{}: restarted after a fault (attempt {} of {})", device_->describe(), consecutive_attempts_,
-                   policy_.max_retries);
+      ctx.post_event(device_event(event_kind::kDeviceRecovered, EventSeverity::kInfo,
+                                  device_->describe() + ": restarted after a fault (attempt " +
+                                      std::to_string(consecutive_attempts_) + " of " +
+                                      std::to_string(policy_.max_retries) + ")",
+                                  {{"attempt", consecutive_attempts_}, {"restarts", counters_.restarts}}));
       return Status::ok();
     }
     last = s.message();
     spdlog::warn("{} (attempt {} of {})", last, consecutive_attempts_, policy_.max_retries);
   }
   counters_.gave_up = true;
-  return Status::error(device_->describe() + ": gave up after " + std::to_string(policy_.max_retries) +
-                       " recovery attempt(s); last error: " + last +
-                       ". Check the device and its connection, or raise max_retries / retry_backoff_ms");
+  const std::string message = device_->describe() + ": gave up after " + std::to_string(policy_.max_retries) +
+                              " recovery attempt(s); last error: " + last +
+                              ". Check the device and its connection, or raise max_retries / retry_backoff_ms";
+  ctx.post_event(device_event(event_kind::kDeviceGaveUp, EventSeverity::kError, message,
+                              {{"attempts", policy_.max_retries}, {"last_error", last}}));
+  return Status::error(message);
 }
 
-void DeviceStage::poll_interlocks() {
+void DeviceStage::poll_interlocks(StageContext& ctx) {
   auto* scanner = dynamic_cast<XrayScanner*>(device_.get());
   if (scanner == nullptr) return;
   for (const InterlockEvent& e : scanner->take_interlock_events()) {
     ++counters_.interlock_events;
-    spdlog::warn("{}: interlock {} {}", device_->describe(), to_string(e.kind), e.engaged ? "engaged" : "released");
+    const std::string kind(to_string(e.kind));
+    PipelineEvent event = device_event(
+        event_kind::kDeviceInterlock, e.engaged ? EventSeverity::kWarning : EventSeverity::kInfo,
+        device_->describe() + ": interlock " + kind + (e.engaged ? " engaged" : " released"),
+        {{"interlock", kind}, {"engaged", e.engaged}});
+    event.time_ns = e.time_ns;
+    ctx.post_event(std::move(event));
   }
 }
 

@@ -37,25 +37,33 @@ std::string_view to_string(CalibrationKind kind) {
   return kind == CalibrationKind::kDark ? "dark" : "air";
 }
 
+DeviceCapabilities XrayScanner::scanner_capabilities(bool finite) {
+  DeviceCapabilities caps;
+  caps.kind = DeviceKind::kXrayScanner;
+  caps.frame_kind = std::string(frame_kind::kScanBlock);
+  caps.formats = {PixelFormat::kU16};
+  caps.planes = {scan_plane::kHigh, scan_plane::kLow};
+  caps.finite = finite;
+  return caps;
+}
+
 Result<FramePtr> XrayScanner::acquire_reference(CalibrationKind kind, int lines) {
-  const std::string what = "cannot acquire the " + std::string(to_string(kind)) + " reference";
-  if (state() != DeviceState::kReady) {
-    return Status::error(describe() + ": " + what + " while " + std::string(to_string(state())) +
-                         "; references are taken in Ready (stop() the scan first)");
+  const std::string what = "acquire the " + std::string(to_string(kind)) + " reference";
+  if (lines < 1) {
+    return Status::error(describe() + ": cannot " + what + ": lines must be >= 1, got " + std::to_string(lines));
   }
-  if (lines < 1) return Status::error(describe() + ": " + what + ": lines must be >= 1, got " + std::to_string(lines));
-  Result<FramePtr> result = Status::error("");
-  try {
-    result = on_acquire_reference(kind, lines);
-  } catch (const std::exception& e) {
-    return Status::error(describe() + ": " + what + ": on_acquire_reference() threw: " + e.what());
-  }
-  if (!result.ok()) return Status::error(describe() + ": " + what + ": " + result.status().message());
-  FramePtr frame = result.value();
-  if (!frame) return Status::error(describe() + ": " + what + ": the driver returned no frame");
-  if (std::string problem = check_block(*frame); !problem.empty()) {
-    return Status::error(describe() + ": " + what + ": " + problem);
-  }
+  // Under the device lock, like every hook: a reference never overlaps a start() or a
+  // parameter change from another thread.
+  FramePtr frame;
+  Status s = run_exclusive(DeviceState::kReady, what, "references are taken in Ready (stop() the scan first)", [&] {
+    Result<FramePtr> result = on_acquire_reference(kind, lines);
+    if (!result.ok()) return result.status();
+    frame = result.value();
+    if (!frame) return Status::error("the driver returned no frame");
+    if (std::string problem = check_block(*frame); !problem.empty()) return Status::error(problem);
+    return Status::ok();
+  });
+  if (s.is_error()) return s;
   frame->metadata().attributes["calibration"] = std::string(to_string(kind));
   frame->metadata().scan_id = 0;
   return frame;

@@ -1,6 +1,7 @@
 #include "oi/frame.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -94,5 +95,14 @@ std::vector<std::string> Frame::plane_names() const {
 }
 
 std::shared_ptr<Frame> Frame::clone() const { return std::make_shared<Frame>(*this); }
+
+nlohmann::json FrameMetadata::to_json() const {
+  nlohmann::json pitch = pixel_pitch_mm;
+  if (std::isnan(pixel_pitch_mm)) pitch = "nan";
+  if (std::isinf(pixel_pitch_mm)) pitch = pixel_pitch_mm > 0 ? "inf" : "-inf";
+  return {{"source_device", source_device}, {"sequence", sequence},       {"capture_time_ns", capture_time_ns},
+          {"scan_id", scan_id},             {"block_index", block_index}, {"end_of_scan", end_of_scan},
+          {"incomplete", incomplete},       {"pixel_pitch_mm", pitch},    {"attributes", attributes}};
+}
 
 }  // namespace oi

@@ -69,5 +69,42 @@ TEST(DeviceParams, ADriverRefusingAValueKeepsTheOldOne) {
   d.close();
 }
 
+TEST(DeviceParams, AFailedConfigureKeepsNoneOfItsValues) {
+  FakeDevice device;
+  device.fail_configure = true;
+  ASSERT_TRUE(device.configure("fake://missing", {{"serial_hint", "a"}, {"gain", 4.0}}).is_error());
+  device.fail_configure = false;
+  // The retry names no gain: it must get the default, not the failed attempt's 4.0.
+  ASSERT_TRUE(device.configure("fake://0001", {{"serial_hint", "a"}}).is_ok());
+  EXPECT_EQ(device.get("gain").value(), 1.0);
+}
+
+TEST(DeviceParams, AParameterTheOpenDeviceDoesNotHaveIsRefusedWithItsName) {
+  FakeDevice device;
+  device.unavailable = {"exposure_us"};
+  EXPECT_TRUE(device.is_available("exposure_us")) << "before Ready every declared parameter may apply";
+  ASSERT_TRUE(device.configure("fake://0001", {{"serial_hint", "a"}}).is_ok());
+  EXPECT_FALSE(device.is_available("exposure_us"));
+  EXPECT_TRUE(device.is_available("gain"));
+  EXPECT_FALSE(device.is_available("no_such"));
+  Status s = device.set("exposure_us", 200.0);
+  ASSERT_TRUE(s.is_error());
+  EXPECT_THAT(s.message(), HasSubstr("'exposure_us' is not available"));
+  EXPECT_EQ(device.get("exposure_us").value(), 100.0);
+}
+
+TEST(DeviceParams, PasswordsInUrisAreNeverShown) {
+  EXPECT_EQ(redact_uri("rtsp://cam:s3cret@10.0.0.5:554/live"), "rtsp://cam:***@10.0.0.5:554/live");
+  EXPECT_EQ(redact_uri("rtsp://10.0.0.5/live"), "rtsp://10.0.0.5/live");
+  EXPECT_EQ(redact_uri("http://host/path@v2"), "http://host/path@v2") << "an @ after the host is not a login";
+  EXPECT_EQ(redact_uri("rtsp://user@host/x"), "rtsp://user@host/x");
+  EXPECT_EQ(redact_uri("/videos/clip.mp4"), "/videos/clip.mp4");
+  FakeDevice device;
+  device.fail_configure = true;
+  Status s = device.configure("rtsp://cam:s3cret@10.0.0.5/live", {{"serial_hint", "a"}});
+  ASSERT_TRUE(s.is_error());
+  EXPECT_EQ(s.message().find("s3cret"), std::string::npos) << s.message();
+}
+
 }  // namespace
 }  // namespace oi::hal::test

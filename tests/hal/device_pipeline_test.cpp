@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 #include "oi/pipeline.hpp"
 #include "oi/pipeline_spec.hpp"
 #include "oi/plugin_registry.hpp"
@@ -61,6 +63,43 @@ TEST_F(DevicePipeline, AFaultMidRunIsRecoveredAndCountedInTheSummary) {
   EXPECT_EQ(it->second["device"]["vendor"], "OpenInspect");
   const auto received = oi::test::TestSinkLog::instance().sequences("sink");
   EXPECT_EQ(received.size(), it->second["frames"].get<std::size_t>()) << "everything emitted reached the sink";
+}
+
+TEST_F(DevicePipeline, TheApplicationReceivesFaultAndRecoveryEvents) {
+  Pipeline pipeline(load("scans: 3, blocks_per_scan: 4, fail_after_blocks: 5, retry_backoff_ms: 1"), registry_);
+  std::mutex mutex;
+  std::vector<std::string> heard;
+  RunOptions options;
+  options.on_event = [&](const PipelineEvent& e) {
+    std::lock_guard lock(mutex);
+    heard.push_back(e.kind);
+  };
+  ASSERT_TRUE(pipeline.run(options).ok);
+  const std::vector<PipelineEvent> events = pipeline.events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, event_kind::kDeviceFault);
+  EXPECT_EQ(events[0].source, "scanner");
+  EXPECT_EQ(events[0].severity, EventSeverity::kWarning);
+  EXPECT_THAT(events[0].message, HasSubstr("mock fault injected"));
+  EXPECT_EQ(events[0].details["on_fault"], "restart");
+  EXPECT_GT(events[0].time_ns, 0);
+  EXPECT_EQ(events[1].kind, event_kind::kDeviceRecovered);
+  EXPECT_LE(events[0].time_ns, events[1].time_ns);
+  EXPECT_EQ(heard, (std::vector<std::string>{event_kind::kDeviceFault, event_kind::kDeviceRecovered}));
+}
+
+TEST_F(DevicePipeline, TestPatternIsAHalScannerUnderTheSupervisor) {
+  const TypeInfo* info = registry_.find("test.pattern");
+  ASSERT_NE(info, nullptr);
+  EXPECT_NE(info->spec.find_param("on_fault"), nullptr);
+  const std::string yaml =
+      "devices:\n  scanner: { driver: test.pattern, params: { pixels: 32, lines: 4, blocks_per_scan: 3, scans: 2 } }\n"
+      "stages:\n  sink: { type: test.sink }\n"
+      "connections:\n  - { from: scanner.out, to: sink.in }\n";
+  Pipeline pipeline(load_pipeline_text(yaml, "hal.yaml", "/tmp", registry_), registry_);
+  ASSERT_TRUE(pipeline.run().ok);
+  EXPECT_EQ(oi::test::TestSinkLog::instance().sequences("sink").size(), 6u);
+  EXPECT_TRUE(pipeline.events().empty());
 }
 
 TEST_F(DevicePipeline, OnFaultStopFailsTheRunNamingTheDevice) {

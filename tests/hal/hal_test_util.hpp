@@ -2,6 +2,7 @@
 // Helpers for HAL tests: an in-process device with switchable failures, and a StageContext
 // that records what a source emits.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -23,6 +24,8 @@ class FakeDevice final : public Device {
   bool fail_read = false;
   bool refuse_set = false;
   bool leave_identity_empty = false;
+  bool throw_in_enumerate = false;
+  std::vector<std::string> unavailable;  // parameters this device instance does not have
   int closes = 0;
   // Set to call a lifecycle method from inside on_start (must be refused, not deadlock).
   bool reenter_in_start = false;
@@ -53,6 +56,13 @@ class FakeDevice final : public Device {
   Status on_set_param(const std::string&, const ParamValue&) override {
     return refuse_set ? Status::error("hardware refused") : Status::ok();
   }
+  bool on_is_available(std::string_view name) const override {
+    return std::find(unavailable.begin(), unavailable.end(), name) == unavailable.end();
+  }
+  Result<std::vector<DeviceInfo>> on_enumerate() override {
+    if (throw_in_enumerate) throw std::runtime_error("network interface vanished");
+    return std::vector<DeviceInfo>{{"", "fake://0001", "Fake", "F1", "0001", ""}};
+  }
   Status on_read(FramePtr& frame, std::chrono::milliseconds) override {
     if (fail_read) return Status::error("cable pulled");
     frame = Frame::create(std::string(frame_kind::kVideo));
@@ -69,7 +79,15 @@ class RecordingContext final : public StageContext {
   bool stop_requested() const override { return stop; }
   const std::string& stage_name() const override { return name_; }
   const StageSpec& spec() const override { return spec_; }
+  void post_event(PipelineEvent event) override { events.push_back(std::move(event)); }
+  /// Kinds of the events posted so far, in order.
+  std::vector<std::string> event_kinds() const {
+    std::vector<std::string> kinds;
+    for (const auto& e : events) kinds.push_back(e.kind);
+    return kinds;
+  }
   std::vector<FramePtr> frames;
+  std::vector<PipelineEvent> events;
   std::atomic<bool> stop{false};
 
  private:

@@ -34,7 +34,7 @@ class Supervisor : public ::testing::Test {
     for (const auto& p : spec.params()) if (p.default_value()) values.set(p.name(), *p.default_value());
     values.set("retry_backoff_ms", 1);  // keeps the suite fast; backoff() is tested on its own
     for (const auto& [k, v] : params) values.set(k, v);
-    stage_->start(StageConfig{"scanner", "mock.xray", "mock://lane1", values, {}});
+    stage_->start(StageConfig{"scanner", "mock.xray", "mock://lane1", values, {}, {}});
     ctx_ = std::make_unique<RecordingContext>(spec);
     Status s;
     for (int i = 0; i < max_calls; ++i) {
@@ -65,6 +65,9 @@ TEST_F(Supervisor, RestartRecoversAndMarksTheInterruptedScanIncomplete) {
   EXPECT_EQ(j["incomplete"], 2);
   EXPECT_EQ(j["gave_up"], false);
   EXPECT_EQ(j["device"]["serial"], "lane1");
+  // The application hears of each fault and each recovery, in order.
+  EXPECT_EQ(ctx_->event_kinds(), (std::vector<std::string>{event_kind::kDeviceFault, event_kind::kDeviceRecovered,
+                                                           event_kind::kDeviceFault, event_kind::kDeviceRecovered}));
   // Nothing silently dropped: every scan ends with exactly one end_of_scan block, and the
   // cut ones say so.
   int ends = 0, incomplete = 0;
@@ -117,6 +120,10 @@ TEST_F(Supervisor, GivesUpAfterMaxRetriesWithAnErrorNamingTheDevice) {
   EXPECT_THAT(s.message(), HasSubstr("still unreachable"));
   EXPECT_EQ(summary()["restarts"], 0);
   EXPECT_EQ(summary()["gave_up"], true);
+  ASSERT_FALSE(ctx_->events.empty());
+  EXPECT_EQ(ctx_->events.back().kind, event_kind::kDeviceGaveUp);
+  EXPECT_EQ(ctx_->events.back().severity, EventSeverity::kError);
+  EXPECT_EQ(ctx_->events.back().details["attempts"], 3);
 }
 
 TEST_F(Supervisor, RecoversAfterFailedAttemptsWithinTheRetryBudget) {
@@ -143,7 +150,7 @@ TEST_F(Supervisor, AStopRequestEndsAPendingRecoveryPromptly) {
   for (const auto& p : spec.params()) if (p.default_value()) values.set(p.name(), *p.default_value());
   values.set("fail_after_blocks", 0);
   values.set("retry_backoff_ms", 3600000);  // an hour: only the stop request can end the wait
-  stage_->start(StageConfig{"scanner", "mock.xray", "mock://x", values, {}});
+  stage_->start(StageConfig{"scanner", "mock.xray", "mock://x", values, {}, {}});
   RecordingContext ctx(spec);
   std::thread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -96,6 +96,15 @@ TEST_F(DeviceConformance, ParametersRoundTrip) {
     ASSERT_TRUE(current.ok()) << current.status().message();
     const ParamValue other = other_valid_value(p, current.value());
     if (other.is_null()) continue;
+    if (!device_->is_available(p.name())) {
+      // Declared by the driver but not on this device (GenICam IsAvailable = false): refused
+      // with a clear error, value unchanged.
+      Status s = device_->set(p.name(), other);
+      EXPECT_TRUE(s.is_error()) << "an unavailable parameter must be refused";
+      EXPECT_THAT(s.message(), HasSubstr(p.name()));
+      EXPECT_EQ(device_->get(p.name()).value(), current.value());
+      continue;
+    }
     Status s = device_->set(p.name(), other);
     ASSERT_TRUE(s.is_ok()) << s.message();
     EXPECT_EQ(device_->get(p.name()).value(), other);
@@ -187,7 +196,11 @@ TEST_F(DeviceConformance, FramesHaveIncreasingSequencesAndTimestamps) {
     }
     EXPECT_GT(meta.capture_time_ns, 0);
     EXPECT_GE(meta.capture_time_ns, last_time);
-    EXPECT_EQ(frame->kind(), device_->capabilities().frame_kind);
+    // The declared kind is what the loader checks connections against; "any" (a replay of
+    // whatever was recorded) admits every kind, otherwise the frame must be of that kind.
+    const PortType declared = PortType::of(device_->capabilities().frame_kind, device_->capabilities().formats);
+    EXPECT_TRUE(declared.accepts(PortType::of(frame->kind()))) << "frame kind " << frame->kind()
+                                                               << " but the device declares " << declared.str();
     last_sequence = meta.sequence;
     last_time = meta.capture_time_ns;
   }
@@ -234,6 +247,22 @@ TEST_F(DeviceConformance, BadUriIsAClearErrorAndTheDeviceStaysUnconfigured) {
   ASSERT_NO_FATAL_FAILURE(open());  // another URI may be tried
 }
 
+TEST_F(DeviceConformance, DiscoveryOpensNothingAndListsUsableUris) {
+  const auto t0 = std::chrono::steady_clock::now();
+  hal::Result<std::vector<hal::DeviceInfo>> found = device_->enumerate();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, kBound) << "enumerate() must not block on the network";
+  EXPECT_EQ(device_->state(), DeviceState::kUnconfigured) << "enumerate() opens nothing";
+  if (!found.ok()) {
+    // Discovery may fail (no network interface, no permission); it must say why.
+    EXPECT_FALSE(found.status().message().empty());
+  } else {
+    for (const hal::DeviceInfo& d : found.value()) {
+      EXPECT_FALSE(d.uri.empty()) << "every listed device has the URI that opens it";
+    }
+  }
+  ASSERT_NO_FATAL_FAILURE(open());  // discovery leaves the device usable
+}
+
 // The driver type also runs as a pipeline source: the adapter's start/process/stop.
 class RecordingContext final : public StageContext {
  public:
@@ -243,7 +272,9 @@ class RecordingContext final : public StageContext {
   bool stop_requested() const override { return false; }
   const std::string& stage_name() const override { return name_; }
   const StageSpec& spec() const override { return spec_; }
+  void post_event(PipelineEvent event) override { events.push_back(std::move(event)); }
   std::vector<FramePtr> frames;
+  std::vector<PipelineEvent> events;
 
  private:
   const StageSpec& spec_;
@@ -262,7 +293,7 @@ TEST(DriverConformance, RunsAsAPipelineSourceAndReportsASummary) {
   ParamSet params;
   for (const auto& p : spec.params()) if (p.default_value()) params.set(p.name(), *p.default_value());
   for (const auto& [k, v] : target().params) params.set(k, v);
-  stage->start(StageConfig{"dut", target().driver, target().uri, params, {}});
+  stage->start(StageConfig{"dut", target().driver, target().uri, params, {}, {}});
   RecordingContext ctx(spec);
   for (int i = 0; i < 50 && ctx.frames.size() < 3; ++i) {
     Status s = stage->process(ctx);
@@ -276,6 +307,9 @@ TEST(DriverConformance, RunsAsAPipelineSourceAndReportsASummary) {
   ASSERT_TRUE(summary.is_object());
   EXPECT_TRUE(summary.contains("device"));
   EXPECT_EQ(summary.value("faults", -1), 0);
+  for (const PipelineEvent& e : ctx.events) {
+    EXPECT_EQ(e.severity, EventSeverity::kInfo) << "a healthy run posts no warnings: [" << e.kind << "] " << e.message;
+  }
 }
 
 }  // namespace

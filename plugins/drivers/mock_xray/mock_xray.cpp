@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "oi/hal/driver.hpp"
+#include "oi/hal/scan_timing.hpp"
 #include "oi/hal/xray_scanner.hpp"
 
 namespace {
@@ -31,13 +32,7 @@ class MockXray final : public oi::hal::XrayScanner {
         "Mock line-scan X-ray scanner (no hardware). URI `mock://NAME` (NAME becomes the serial). "
         "Emits scan blocks of `lines_per_block` x `pixels` u16 pixels in planes `high` (and `low` "
         "with 2 channels); each scan is `blocks_per_scan` blocks. Faults can be injected for tests.");
-    oi::hal::DeviceCapabilities caps;
-    caps.kind = oi::hal::DeviceKind::kXrayScanner;
-    caps.frame_kind = std::string(oi::frame_kind::kScanBlock);
-    caps.formats = {oi::PixelFormat::kU16};
-    caps.planes = {"high", "low"};
-    caps.finite = true;  // with `scans` > 0
-    spec.set_capabilities(caps);
+    spec.set_capabilities(scanner_capabilities(/*finite=*/true));  // finite with `scans` > 0
     spec.param("pixels", ParamType::kInt).default_value(64).range(8, 8192).describe("Detector pixels per line.");
     spec.param("lines_per_block", ParamType::kInt).default_value(16).range(1, 4096).describe("Lines K per scan block.");
     spec.param("blocks_per_scan", ParamType::kInt).default_value(4).range(1, 100000)
@@ -91,14 +86,11 @@ class MockXray final : public oi::hal::XrayScanner {
 
   Status on_start() override {
     // A scanner that stops mid-object cannot resume that object: the next scan is a new one.
-    if (block_ != 0) {
-      ++scan_;
-      block_ = 0;
-    }
+    counter_.abandon_scan();
     blocks_since_start_ = 0;
     stalled_ = false;
     source_.state = oi::hal::SourceState::kOn;
-    next_due_ = Clock::now();
+    pacer_.reset(geometry_.line_rate_hz);
     return Status::ok();
   }
 
@@ -117,7 +109,7 @@ class MockXray final : public oi::hal::XrayScanner {
   }
 
   Status on_read_block(oi::FramePtr& block, std::chrono::milliseconds timeout) override {
-    if (scans_ > 0 && scan_ >= static_cast<std::uint64_t>(scans_)) return Status::end_of_stream();
+    if (scans_ > 0 && counter_.scans_done() >= static_cast<std::uint64_t>(scans_)) return Status::end_of_stream();
     if (fail_after_blocks_ >= 0 && injected_ < faults_ && blocks_since_start_ >= fail_after_blocks_) {
       ++injected_;
       if (fault_kind_ == "error") {
@@ -131,26 +123,12 @@ class MockXray final : public oi::hal::XrayScanner {
       std::this_thread::sleep_until(give_up_at);
       return Status::ok();
     }
-    if (geometry_.line_rate_hz > 0.0) {
-      if (next_due_ > give_up_at) {
-        std::this_thread::sleep_until(give_up_at);
-        return Status::ok();
-      }
-      std::this_thread::sleep_until(next_due_);
-      next_due_ += std::chrono::duration_cast<Clock::duration>(
-          std::chrono::duration<double>(geometry_.lines_per_block / geometry_.line_rate_hz));
-    }
+    if (!pacer_.wait_for_block(geometry_.lines_per_block, give_up_at)) return Status::ok();
     block = make_block(geometry_.lines_per_block);
     fill(*block, 1.0, false);
     auto& meta = block->metadata();
-    meta.scan_id = scan_ + 1;
-    meta.block_index = block_;
-    meta.end_of_scan = block_ + 1 == blocks_per_scan_;
+    counter_.tag(meta);
     meta.attributes["view"] = 0;
-    if (++block_ == blocks_per_scan_) {
-      block_ = 0;
-      ++scan_;
-    }
     ++blocks_since_start_;
     return Status::ok();
   }
@@ -166,7 +144,7 @@ class MockXray final : public oi::hal::XrayScanner {
   void apply(const std::string& name, const oi::ParamValue& v) {
     if (name == "pixels") geometry_.pixels_per_line = v.get<int>();
     if (name == "lines_per_block") geometry_.lines_per_block = v.get<int>();
-    if (name == "blocks_per_scan") blocks_per_scan_ = v.get<std::uint32_t>();
+    if (name == "blocks_per_scan") counter_.set_blocks_per_scan(v.get<std::uint32_t>());
     if (name == "scans") scans_ = v.get<std::int64_t>();
     if (name == "channels") geometry_.channels = v.get<int>();
     if (name == "line_rate_hz") geometry_.line_rate_hz = v.get<double>();
@@ -193,7 +171,7 @@ class MockXray final : public oi::hal::XrayScanner {
         auto* row = plane.row<std::uint16_t>(y);
         for (int x = 0; x < pixels; ++x) {
           const double u = static_cast<double>(x) / pixels;
-          const double t = scale * ((u > 0.3 && u < 0.6) ? 1.0 + 0.2 * static_cast<double>(scan_ % 3) : 0.1);
+          const double t = scale * ((u > 0.3 && u < 0.6) ? 1.0 + 0.2 * static_cast<double>(counter_.scans_done() % 3) : 0.1);
           row[x] = static_cast<std::uint16_t>(dark ? kOffset + (x % 7) : kOffset + kAir * std::exp(-mu * t));
         }
       }
@@ -202,7 +180,6 @@ class MockXray final : public oi::hal::XrayScanner {
 
   oi::hal::ScanGeometry geometry_;
   oi::hal::XraySource source_;
-  std::uint32_t blocks_per_scan_ = 4;
   std::int64_t scans_ = 0;
   std::int64_t fail_after_blocks_ = -1;
   std::int64_t faults_ = 1;
@@ -212,9 +189,8 @@ class MockXray final : public oi::hal::XrayScanner {
   std::int64_t injected_ = 0;
   std::int64_t blocks_since_start_ = 0;
   bool stalled_ = false;
-  std::uint64_t scan_ = 0;
-  std::uint32_t block_ = 0;
-  Clock::time_point next_due_;
+  oi::hal::ScanCounter counter_{4};
+  oi::hal::LinePacer pacer_;
 };
 
 }  // namespace

@@ -21,17 +21,10 @@ nlohmann::json metadata_json(const oi::Frame& frame) {
     const oi::Plane& p = frame.plane(name);
     planes[name] = {{"format", oi::to_string(p.format)}, {"width", p.width}, {"height", p.height}};
   }
-  return {{"kind", frame.kind()},
-          {"source_device", m.source_device},
-          {"sequence", m.sequence},
-          {"capture_time_ns", m.capture_time_ns},
-          {"scan_id", m.scan_id},
-          {"block_index", m.block_index},
-          {"end_of_scan", m.end_of_scan},
-          {"incomplete", m.incomplete},
-          {"pixel_pitch_mm", m.pixel_pitch_mm},
-          {"planes", planes},
-          {"attributes", m.attributes}};
+  nlohmann::json j = m.to_json();
+  j["kind"] = frame.kind();
+  j["planes"] = planes;
+  return j;
 }
 
 class ImageSink final : public oi::Stage {

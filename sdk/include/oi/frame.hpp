@@ -106,6 +106,11 @@ struct FrameMetadata {
   double pixel_pitch_mm = 0.0;     ///< size of one pixel at the detector, in millimetres
   /// Free key/value map for structured values: ground truth, detections, timings.
   nlohmann::json attributes = nlohmann::json::object();
+
+  /// {"source_device", "sequence", "capture_time_ns", "scan_id", "block_index", "end_of_scan",
+  /// "incomplete", "pixel_pitch_mm", "attributes"}: what sinks write next to their data. A
+  /// pitch that is not finite is written as "nan", "inf" or "-inf" (JSON has no such numbers).
+  nlohmann::json to_json() const;
 };
 
 /// Frame kinds used by the standard port types.

@@ -11,6 +11,7 @@
 /// device, and a failing hook moves the device to Fault.
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -57,6 +58,10 @@ struct DeviceInfo {
   /// {"driver", "uri", "vendor", "model", "serial"} plus "description" when set.
   nlohmann::json to_json() const;
 };
+
+/// `uri` for messages, logs and `--stats`: a password in it (`rtsp://user:secret@host`) is
+/// replaced by `***`.
+std::string redact_uri(std::string_view uri);
 
 /// What kind of device a driver drives.
 enum class DeviceKind {
@@ -149,6 +154,11 @@ class Device {
 
   // --- parameters -------------------------------------------------------------------------
 
+  /// Whether a declared parameter applies to the device that is open (GenICam's IsAvailable):
+  /// declarations are per driver, but e.g. exposure exists on a V4L2 camera and not on a
+  /// video file. True for every declared parameter before the device is Ready; false for
+  /// undeclared names. set() refuses an unavailable parameter with a clear error.
+  bool is_available(std::string_view name) const;
   /// Current value of a parameter (its default until set); an error names unknown ones.
   Result<ParamValue> get(std::string_view name) const;
   /// Validates and sets a parameter. Errors: unknown name, wrong type or range (the message
@@ -211,6 +221,12 @@ class Device {
   /// Applies a validated value (Ready: before the next start; Streaming: live parameters).
   /// Return an error to refuse it; the old value is kept.
   virtual Status on_set_param(const std::string& name, const ParamValue& value);
+  /// Whether declared parameter `name` applies to the open device (see is_available());
+  /// called in Ready and Streaming. Default: every declared parameter applies.
+  virtual bool on_is_available(std::string_view name) const {
+    (void)name;
+    return true;
+  }
   /// Lists the devices the driver can see (see enumerate()). Default: none, for drivers
   /// whose devices cannot be discovered (a URI must name them).
   virtual Result<std::vector<DeviceInfo>> on_enumerate() { return std::vector<DeviceInfo>{}; }
@@ -220,6 +236,13 @@ class Device {
 
   /// Drivers call this in on_configure() once they know the device.
   void set_identity(DeviceIdentity identity);
+  /// For device classes that add operations of their own (XrayScanner::acquire_reference):
+  /// runs `fn` under the device lock like every lifecycle hook, so it never overlaps
+  /// start(), stop(), set() or read() from another thread. Only in state `required`: else an
+  /// error naming the state and what to do (`hint`). An exception from `fn` becomes an error
+  /// naming `operation`.
+  Status run_exclusive(DeviceState required, std::string_view operation, std::string_view hint,
+                       const std::function<Status()>& fn);
   /// Drivers call this when the device reports frames it dropped.
   void count_lost(std::uint64_t frames) { lost_frames_ += frames; }
 

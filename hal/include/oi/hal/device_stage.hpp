@@ -48,7 +48,8 @@ class DeviceStage : public Stage {
   void cut_short(StageContext& ctx, const std::string& reason);
   void deliver(StageContext& ctx, FramePtr frame);
   void emit(StageContext& ctx, FramePtr frame);
-  void poll_interlocks();
+  void poll_interlocks(StageContext& ctx);
+  void settle_outage();
 
   DeviceFactory factory_;
   std::unique_ptr<Device> device_;
@@ -60,6 +61,8 @@ class DeviceStage : public Stage {
   FramePtr held_;                // the newest scan block, not yet emitted (see class comment)
   int consecutive_attempts_ = 0; // recovery attempts since the last delivered frame
   bool ended_ = false;           // the device ended (end of stream, or on_fault: ignore)
+  bool outage_open_ = false;     // a non-scan device faulted and has not delivered since
+  std::uint64_t lost_before_outage_ = 0;  // the driver's lost count when the outage began
 };
 
 }  // namespace oi::hal

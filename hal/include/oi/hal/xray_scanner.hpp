@@ -74,6 +74,11 @@ std::string_view to_string(CalibrationKind kind);
 /// emit blocks that downstream stages misread.
 class XrayScanner : public Device {
  public:
+  /// The capability descriptor every scanner declares: kind XrayScanner, frame kind
+  /// `xray.scan_block`, u16 planes `high` and `low` (`low` only with two channels); `finite`
+  /// when the device may end by itself (a simulator with a scan count).
+  static DeviceCapabilities scanner_capabilities(bool finite = false);
+
   /// Geometry as currently configured.
   virtual ScanGeometry geometry() const = 0;
   /// The source as last reported.
