@@ -16,7 +16,7 @@ packages=(
   # hardware abstraction layer: GigE Vision / USB3 Vision cameras (Aravis) and the fake
   # GigE Vision camera the tests start; video/RTSP through OpenCV, and the GStreamer RTSP
   # server the tests build (videotestsrc -> x264enc -> rtph264pay)
-  libaravis-dev aravis-tools
+  libaravis-dev aravis-tools libusb-1.0-0-dev
   # record/replay: SHA-256 of recorded data and pipeline files (OpenSSL libcrypto)
   libssl-dev
   libgstrtspserver-1.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
