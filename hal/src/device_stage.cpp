@@ -54,7 +54,7 @@ void DeviceStage::setup(StageSpec& spec) {
     }
     spec.param(p.name(), p.type()) = p;
   }
-  SupervisorPolicy::declare(spec);
+  SupervisorPolicy::declare(spec, caps.kind == DeviceKind::kXrayScanner);
 }
 
 void DeviceStage::start(const StageConfig& config) {
@@ -73,10 +73,29 @@ void DeviceStage::start(const StageConfig& config) {
   if (Status s = device_->configure(config.uri, values); !s.is_ok()) {
     throw ConfigError(s.message() + " (check the node's 'uri' and 'params')");
   }
+  if (policy_.references_at_start) acquire_references();
   if (Status s = device_->start(); !s.is_ok()) throw Error(s.message());
 }
 
+void DeviceStage::acquire_references() {
+  auto* scanner = dynamic_cast<XrayScanner*>(device_.get());
+  if (scanner == nullptr) return;  // only scanners declare `references`
+  for (CalibrationKind kind : {CalibrationKind::kDark, CalibrationKind::kAir}) {
+    Result<FramePtr> ref = scanner->acquire_reference(kind, policy_.reference_lines);
+    // Without its references a correction stage would process garbage: fail at start.
+    if (!ref.ok()) throw Error(ref.status().message() + " (references: start)");
+    FramePtr frame = ref.value();
+    // A reference is a whole "scan" of its own, so an assembler downstream passes it on at once.
+    frame->metadata().end_of_scan = true;
+    pending_references_.push_back(std::move(frame));
+  }
+}
+
 Status DeviceStage::process(StageContext& ctx) {
+  if (!pending_references_.empty()) {
+    for (FramePtr& ref : pending_references_) emit(ctx, std::move(ref));
+    pending_references_.clear();
+  }
   if (ended_) return Status::end_of_stream();
   if (device_->state() == DeviceState::kFault) {
     if (Status s = handle_fault(ctx, device_->fault_reason()); !s.is_ok()) return s;

@@ -14,10 +14,11 @@ std::string_view to_string(FaultAction action) {
 }
 
 bool SupervisorPolicy::is_policy_param(std::string_view name) {
-  return name == "frame_timeout_ms" || name == "on_fault" || name == "max_retries" || name == "retry_backoff_ms";
+  return name == "frame_timeout_ms" || name == "on_fault" || name == "max_retries" || name == "retry_backoff_ms" ||
+         name == "references" || name == "reference_lines";
 }
 
-void SupervisorPolicy::declare(StageSpec& spec) {
+void SupervisorPolicy::declare(StageSpec& spec, bool scanner) {
   spec.param("frame_timeout_ms", ParamType::kInt).default_value(2000).range(1, 3600000).unit("ms")
       .describe("Supervisor: no frame for this long while streaming counts as a device fault.");
   spec.param("on_fault", ParamType::kEnum).allowed({"restart", "stop", "ignore"}).default_value("restart")
@@ -28,6 +29,13 @@ void SupervisorPolicy::declare(StageSpec& spec) {
   spec.param("retry_backoff_ms", ParamType::kInt).default_value(100).range(0, 3600000).unit("ms")
       .describe("Supervisor: wait before the first recovery attempt; doubles with every further attempt "
                 "(at most 30 s).");
+  if (!scanner) return;
+  spec.param("references", ParamType::kEnum).allowed({"none", "start"}).default_value("none")
+      .describe("Scanner: `start` = acquire a dark (source off) and an air (empty tunnel) reference before "
+                "streaming and emit them first, as frames with attribute `calibration` and scan id 0, for "
+                "correction stages and data sets downstream.");
+  spec.param("reference_lines", ParamType::kInt).default_value(64).range(1, 4096)
+      .describe("Scanner: lines of each reference (more lines average more noise away).");
 }
 
 SupervisorPolicy SupervisorPolicy::from_params(const ParamSet& params) {
@@ -37,6 +45,8 @@ SupervisorPolicy SupervisorPolicy::from_params(const ParamSet& params) {
   p.on_fault = action == "stop" ? FaultAction::kStop : action == "ignore" ? FaultAction::kIgnore : FaultAction::kRestart;
   p.max_retries = static_cast<int>(params.get_or<std::int64_t>("max_retries", 3));
   p.retry_backoff = std::chrono::milliseconds(params.get_or<std::int64_t>("retry_backoff_ms", 100));
+  p.references_at_start = params.get_or<std::string>("references", "none") == "start";
+  p.reference_lines = static_cast<int>(params.get_or<std::int64_t>("reference_lines", 64));
   return p;
 }
 

@@ -184,5 +184,31 @@ TEST(SupervisorPolicy, ReadsItsParameters) {
   EXPECT_EQ(p.frame_timeout.count(), 2000);
 }
 
+TEST_F(Supervisor, ReferencesAtStartComeFirstAsWholeCalibrationFrames) {
+  Status s = run({{"scans", 1}, {"blocks_per_scan", 2}, {"references", "start"}, {"reference_lines", 8}});
+  EXPECT_TRUE(s.is_end_of_stream()) << s.message();
+  ASSERT_EQ(frames().size(), 4u);
+  const char* kinds[] = {"dark", "air"};
+  for (int i = 0; i < 2; ++i) {
+    const auto& m = frames()[i]->metadata();
+    EXPECT_EQ(m.attributes.value("calibration", ""), kinds[i]);
+    EXPECT_EQ(m.scan_id, 0u);
+    EXPECT_TRUE(m.end_of_scan) << "a reference is a whole scan of its own";
+    EXPECT_EQ(frames()[i]->plane("high").height, 8);
+  }
+  EXPECT_GT(frames()[1]->plane("high").row<std::uint16_t>(0)[0], frames()[0]->plane("high").row<std::uint16_t>(0)[0])
+      << "air is brighter than dark";
+  EXPECT_EQ(frames()[2]->metadata().scan_id, 1u);
+}
+
+TEST(SupervisorParams, OnlyScannersTakeReferenceParameters) {
+  PluginRegistry registry;
+  registry.load_default_locations();
+  const TypeInfo* scanner = registry.find("mock.xray");
+  ASSERT_NE(scanner, nullptr);
+  EXPECT_NE(scanner->spec.find_param("references"), nullptr);
+  EXPECT_NE(scanner->spec.find_param("reference_lines"), nullptr);
+}
+
 }  // namespace
 }  // namespace oi::hal::test

@@ -4,6 +4,7 @@
 /// use it directly; OI_REGISTER_DEVICE_DRIVER (driver.hpp) wraps their class in it.
 
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "oi/hal/device_registry.hpp"
@@ -50,6 +51,7 @@ class DeviceStage : public Stage {
   void emit(StageContext& ctx, FramePtr frame);
   void poll_interlocks(StageContext& ctx);
   void settle_outage();
+  void acquire_references();
 
   DeviceFactory factory_;
   std::unique_ptr<Device> device_;
@@ -59,6 +61,7 @@ class DeviceStage : public Stage {
   SupervisorCounters counters_;
   bool scan_blocks_ = false;
   FramePtr held_;                // the newest scan block, not yet emitted (see class comment)
+  std::vector<FramePtr> pending_references_;  // references: start, emitted by the first process()
   int consecutive_attempts_ = 0; // recovery attempts since the last delivered frame
   bool ended_ = false;           // the device ended (end of stream, or on_fault: ignore)
   bool outage_open_ = false;     // a non-scan device faulted and has not delivered since

@@ -38,13 +38,16 @@ struct SupervisorPolicy {
   FaultAction on_fault = FaultAction::kRestart;   ///< what to do on a fault
   int max_retries = 3;                            ///< consecutive recovery attempts before giving up
   std::chrono::milliseconds retry_backoff{100};   ///< wait before the first attempt; doubles each time
+  bool references_at_start = false;               ///< scanners: emit dark and air references before streaming
+  int reference_lines = 64;                       ///< scanners: lines of each reference
   /// Upper bound of one wait, so a long outage is retried at least this often.
   static constexpr std::chrono::milliseconds kMaxBackoff{30000};
 
   /// Names of the supervisor parameters; a driver must not declare these itself.
   static bool is_policy_param(std::string_view name);
-  /// Declares the four parameters on a device node's StageSpec.
-  static void declare(StageSpec& spec);
+  /// Declares the four parameters on a device node's StageSpec, plus `references` and
+  /// `reference_lines` when the device is an X-ray scanner.
+  static void declare(StageSpec& spec, bool scanner);
   /// Reads the parameters (validated by the loader; defaults filled in).
   static SupervisorPolicy from_params(const ParamSet& params);
   /// Wait before recovery attempt `attempt` (1-based): retry_backoff * 2^(attempt-1), capped.
