@@ -19,7 +19,7 @@ build: configure
 
 # Runs the main demo pipeline on its embedded default source and says where the output went.
 # Builds only what the demo runs; `make test` builds the rest.
-DEMO_TARGETS := oi oi_driver_test_pattern oi_stages_basic oi_sink_image
+DEMO_TARGETS := oi oi_driver_sim_xray oi_stages_basic oi_sink_image
 
 demo: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS) --target $(DEMO_TARGETS)

@@ -1,0 +1,92 @@
+#include "xraylib_data.hpp"
+
+#include <xraylib.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace oi::sim {
+namespace {
+
+// xraylib reports errors through an out-parameter it allocates; own it so it is freed.
+struct ErrorDeleter {
+  void operator()(xrl_error* e) const { xrl_error_free(e); }
+};
+using ErrorPtr = std::unique_ptr<xrl_error, ErrorDeleter>;
+
+// An element symbol alone ("Fe", "Al") goes to the per-element functions; anything else
+// (formulas, NIST names) to the compound parser, which also searches NIST's table.
+int element_z(const std::string& composition) {
+  if (composition.empty() || composition.size() > 2) return 0;
+  xrl_error* raw = nullptr;
+  const int z = SymbolToAtomicNumber(composition.c_str(), &raw);
+  ErrorPtr error(raw);
+  return error ? 0 : z;
+}
+
+template <class ElementFn, class CompoundFn>
+double lookup(std::string_view composition, double energy_kev, const char* what, ElementFn element_fn,
+              CompoundFn compound_fn) {
+  const std::string c(composition);
+  xrl_error* raw = nullptr;
+  const int z = element_z(c);
+  const double value = z > 0 ? element_fn(z, energy_kev, &raw) : compound_fn(c.c_str(), energy_kev, &raw);
+  ErrorPtr error(raw);
+  if (error || !(value > 0.0)) {
+    throw std::invalid_argument(std::string("xraylib has no ") + what + " for '" + c + "' at " +
+                                std::to_string(energy_kev) + " keV" +
+                                (error && error->message ? std::string(": ") + error->message : std::string()) +
+                                " (use an element symbol, a chemical formula like 'C17H21NO4' or a NIST "
+                                "compound name)");
+  }
+  return value;
+}
+
+}  // namespace
+
+double mass_attenuation_cm2_g(std::string_view composition, double energy_kev) {
+  return lookup(composition, energy_kev, "attenuation coefficient", CS_Total, CS_Total_CP);
+}
+
+double mass_energy_absorption_cm2_g(std::string_view composition, double energy_kev) {
+  return lookup(composition, energy_kev, "energy-absorption coefficient", CS_Energy, CS_Energy_CP);
+}
+
+std::vector<XrayLine> k_lines(int z) {
+  struct Def {
+    const char* name;
+    int line;
+  };
+  static constexpr Def kDefs[] = {
+      {"Kα1", KA1_LINE}, {"Kα2", KA2_LINE}, {"Kβ1", KB1_LINE}, {"Kβ3", KB3_LINE}, {"Kβ2", KB2_LINE}};
+  std::vector<XrayLine> lines;
+  for (const Def& d : kDefs) {
+    xrl_error* raw = nullptr;
+    const double e = LineEnergy(z, d.line, &raw);
+    ErrorPtr e1(raw);
+    raw = nullptr;
+    const double rate = RadRate(z, d.line, &raw);
+    ErrorPtr e2(raw);
+    if (!e1 && !e2 && e > 0.0 && rate > 0.0) lines.push_back({d.name, e, rate});
+  }
+  if (lines.empty()) throw std::invalid_argument("xraylib has no K lines for Z = " + std::to_string(z));
+  return lines;
+}
+
+double k_edge_kev(int z) {
+  xrl_error* raw = nullptr;
+  const double e = EdgeEnergy(z, K_SHELL, &raw);
+  ErrorPtr error(raw);
+  if (error || !(e > 0.0)) throw std::invalid_argument("xraylib has no K edge for Z = " + std::to_string(z));
+  return e;
+}
+
+double k_fluorescence_yield(int z) {
+  xrl_error* raw = nullptr;
+  const double y = FluorYield(z, K_SHELL, &raw);
+  ErrorPtr error(raw);
+  if (error || !(y > 0.0)) throw std::invalid_argument("xraylib has no K fluorescence yield for Z = " + std::to_string(z));
+  return y;
+}
+
+}  // namespace oi::sim

@@ -1,0 +1,133 @@
+#include "sim_xray_settings.hpp"
+
+namespace oi::sim {
+
+void SimXraySettings::declare(hal::DeviceSpec& spec) {
+  using oi::ParamType;
+  spec.param("scene", ParamType::kEnum).allowed({"parcels", "bags", "wedges"}).default_value("parcels")
+      .describe("What passes through the tunnel: `parcels` (boxes with clutter), `bags` (soft bags with "
+                "clutter), both with threats at `threat_rate`; `wedges` (step wedges of reference materials "
+                "for calibrating material classification).");
+  spec.param("seed", ParamType::kInt).default_value(1).min(0)
+      .describe("Seed of the scenes and the noise: the same seed gives the same scans, pixel for pixel.");
+  spec.param("scans", ParamType::kInt).default_value(0).min(0)
+      .describe("Objects to scan before end of stream; 0 = endless, like a real scanner.");
+  spec.live_param("kv", ParamType::kFloat).default_value(160.0).range(80.0, 160.0).unit("kV")
+      .describe("Tube voltage (tungsten anode); may change while scanning.");
+  spec.live_param("ma", ParamType::kFloat).default_value(1.0).range(0.05, 5.0).unit("mA")
+      .describe("Tube current; signal and quantum noise scale with it. Detector gains are set so that air "
+                "at 160 kV and 1 mA reads 55 % of the 16-bit range, so above about 1.8 mA air saturates.");
+  spec.param("pixels", ParamType::kInt).default_value(1024).range(16, 4096)
+      .describe("Detector pixels per line (real baggage and parcel scanners: about 600-2000).");
+  spec.param("line_rate_hz", ParamType::kFloat).default_value(0.0).range(0.0, 100000.0).unit("Hz")
+      .describe("Lines per second, paced like a moving belt (sets the integration time and the line pitch "
+                "belt_speed / line_rate); 0 = as fast as possible, simulating the belt at belt_speed / "
+                "pixel_pitch lines per second.");
+  spec.param("threat_rate", ParamType::kFloat).default_value(0.2).range(0.0, 1.0)
+      .describe("Probability that an object carries at least one threat (firearm, narcotics, shielding, "
+                "optionally knife).");
+  spec.param("lines_per_block", ParamType::kInt).default_value(64).range(1, 4096)
+      .describe("Lines K per scan block; an object's last block holds what is left of it.");
+  spec.param("pixel_pitch_mm", ParamType::kFloat).default_value(0.8).range(0.2, 5.0).unit("mm")
+      .describe("Detector pixel size (square pixels: also the slit width along the belt).");
+  spec.param("belt_speed_m_s", ParamType::kFloat).default_value(0.2).range(0.05, 2.0).unit("m/s")
+      .describe("Conveyor speed; each object takes 1-3 s of belt travel.");
+  spec.param("filtration_al_mm", ParamType::kFloat).default_value(1.0).range(0.0, 20.0).unit("mm")
+      .describe("Added aluminium filter at the tube, on top of 1 mm Al-equivalent inherent filtration.");
+  spec.param("filtration_cu_mm", ParamType::kFloat).default_value(0.0).range(0.0, 5.0).unit("mm")
+      .describe("Added copper filter at the tube (hardens the beam).");
+  spec.param("clutter", ParamType::kFloat).default_value(1.0).range(0.0, 5.0)
+      .describe("Clutter density factor of parcels and bags (0 = empty containers).");
+  spec.param("overlap", ParamType::kFloat).default_value(1.0).range(0.0, 5.0)
+      .describe("How much items pile up along the beam (factor).");
+  spec.param("knives", ParamType::kBool).default_value(false).describe("Also generate knives as threats.");
+  spec.param("noise", ParamType::kBool).default_value(true)
+      .describe("Poisson quantum noise and electronic noise; false gives the mean signal (tests, ground truth).");
+  spec.param("non_uniformity", ParamType::kBool).default_value(true)
+      .describe("Per-pixel gain and offset non-uniformity, dark current and dead pixels (fixed per serial "
+                "number, as on a real detector board).");
+  spec.param("dead_pixels", ParamType::kInt).default_value(3).range(0, 64)
+      .describe("Dead pixels per channel when non_uniformity is on.");
+  spec.param("energy_bin_kev", ParamType::kFloat).default_value(1.0).range(0.25, 2.0).unit("keV")
+      .describe("Energy bin width of the spectrum integral (finer is slower).");
+  spec.param("threads", ParamType::kInt).default_value(1).range(1, 16)
+      .describe("Threads that render the lines of each block (results do not depend on it). The next "
+                "object's scene is generated on a thread of its own meanwhile, so on a 2-core machine 1 is "
+                "fastest; more helps on more cores.");
+}
+
+void SimXraySettings::apply(const std::string& name, const ParamValue& v) {
+  if (name == "scene") scene = v.get<std::string>();
+  if (name == "seed") seed = v.get<std::uint64_t>();
+  if (name == "scans") scans = v.get<std::int64_t>();
+  if (name == "kv") kv = v.get<double>();
+  if (name == "ma") ma = v.get<double>();
+  if (name == "pixels") pixels = v.get<int>();
+  if (name == "line_rate_hz") line_rate_hz = v.get<double>();
+  if (name == "threat_rate") threat_rate = v.get<double>();
+  if (name == "lines_per_block") lines_per_block = v.get<int>();
+  if (name == "pixel_pitch_mm") pixel_pitch_mm = v.get<double>();
+  if (name == "belt_speed_m_s") belt_speed_m_s = v.get<double>();
+  if (name == "filtration_al_mm") filtration_al_mm = v.get<double>();
+  if (name == "filtration_cu_mm") filtration_cu_mm = v.get<double>();
+  if (name == "clutter") clutter = v.get<double>();
+  if (name == "overlap") overlap = v.get<double>();
+  if (name == "knives") knives = v.get<bool>();
+  if (name == "noise") noise = v.get<bool>();
+  if (name == "non_uniformity") non_uniformity = v.get<bool>();
+  if (name == "dead_pixels") dead_pixels = v.get<int>();
+  if (name == "energy_bin_kev") energy_bin_kev = v.get<double>();
+  if (name == "threads") threads = v.get<int>();
+}
+
+double SimXraySettings::physical_line_rate_hz() const {
+  return line_rate_hz > 0.0 ? line_rate_hz : belt_speed_m_s * 1000.0 / pixel_pitch_mm;
+}
+
+SimulatorConfig SimXraySettings::simulator_config(const std::string& serial) const {
+  SimulatorConfig c;
+  c.tube.kv = kv;
+  c.tube.ma = ma;
+  c.tube.added_al_mm = filtration_al_mm;
+  c.tube.added_cu_mm = filtration_cu_mm;
+  c.electronics.dead_pixels = dead_pixels;
+  c.pixels = pixels;
+  c.pixel_pitch_mm = pixel_pitch_mm;
+  c.integration_s = 1.0 / physical_line_rate_hz();
+  c.bin_kev = energy_bin_kev;
+  c.noise = noise;
+  c.non_uniformity = non_uniformity;
+  c.serial = serial;
+  c.seed = seed;
+  c.threads = threads;
+  return c;
+}
+
+SceneConfig SimXraySettings::scene_config(std::uint64_t index) const {
+  SceneConfig s;
+  s.kind = scene;
+  s.seed = seed;
+  s.index = index;
+  s.pixels = pixels;
+  s.pixel_pitch_mm = pixel_pitch_mm;
+  s.line_pitch_mm = belt_speed_m_s * 1000.0 / physical_line_rate_hz();
+  s.threat_rate = threat_rate;
+  s.clutter = clutter;
+  s.overlap = overlap;
+  s.knives = knives;
+  s.min_seconds = 1.0;
+  s.max_seconds = 3.0;
+  s.belt_speed_m_s = belt_speed_m_s;
+  return s;
+}
+
+nlohmann::json SimXraySettings::tube_json() const {
+  return {{"anode", "W"},
+          {"kv", kv},
+          {"ma", ma},
+          {"inherent_filtration_al_mm", TubeSettings{}.inherent_al_mm},
+          {"filtration_al_mm", filtration_al_mm},
+          {"filtration_cu_mm", filtration_cu_mm}};
+}
+
+}  // namespace oi::sim
