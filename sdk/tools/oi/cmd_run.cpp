@@ -136,6 +136,18 @@ int run_pipeline(const RunArgs& args) {
   if (!args.quiet) {
     print_table(result);
     for (const auto& [name, summary] : summaries.items()) {
+      // A summary may carry "table": [[label, value], ...] rows for the user to read at the
+      // end of the run (sink.summary: scans, decisions, recall, ...); printed before its output.
+      if (summary.is_object() && summary.contains("table") && summary["table"].is_array()) {
+        fmt::print("{}:\n", name);
+        for (const auto& row : summary["table"]) {
+          if (row.is_array() && row.size() == 2 && row[0].is_string() && row[1].is_string()) {
+            fmt::print("  {:<24} {}\n", row[0].get<std::string>(), row[1].get<std::string>());
+          } else {
+            fmt::print("  {}\n", json_text(row));
+          }
+        }
+      }
       if (summary.is_object() && summary.contains("output") && summary["output"].is_string()) {
         fmt::print("{}: output written to {}\n", name, summary["output"].get<std::string>());
       } else {

@@ -28,5 +28,7 @@ int inspect_type(const std::string& type, bool json);
 int write_reference(const std::string& output_file);
 int list_gpus(bool json);
 int list_devices(bool json);
+/// `oi calibrate-materials`: material calibration from step-wedge scans (docs/materials.md).
+int calibrate_materials(const std::string& dataset, const std::string& output, double sigma_max);
 
 }  // namespace oi::cli

@@ -54,6 +54,14 @@ int main(int argc, char** argv) {
   auto* devices_cmd = app.add_subcommand("devices", "List the devices every driver plugin can see, with the URI that opens each.");
   devices_cmd->add_flag("--json", devices_json, "Machine-readable output: [{driver, uri, vendor, model, serial}]");
 
+  std::string calibrate_dataset, calibrate_output;
+  double calibrate_sigma_max = 0.2;
+  auto* calibrate_cmd = app.add_subcommand(
+      "calibrate-materials", "Fit R = A_low/A_high against A_high per material on step-wedge scans; write the calibration xray.materials loads.");
+  calibrate_cmd->add_option("dataset", calibrate_dataset, "Data set folder written by sink.dataset (wedge scans with ground truth)")->required();
+  calibrate_cmd->add_option("--output,-o", calibrate_output, "Calibration JSON to write (default DATASET/material_calibration.json)");
+  calibrate_cmd->add_option("--sigma-max", calibrate_sigma_max, "Noise floor: largest per-pixel sigma of A a channel may have (default 0.2)");
+
   auto* version_cmd = app.add_subcommand("version", "Print the SDK and plugin ABI versions.");
 
   try {
@@ -79,6 +87,7 @@ int main(int argc, char** argv) {
     if (*reference_cmd) return write_reference(reference_file);
     if (*gpu_cmd) return list_gpus(gpu_json);
     if (*devices_cmd) return list_devices(devices_json);
+    if (*calibrate_cmd) return calibrate_materials(calibrate_dataset, calibrate_output, calibrate_sigma_max);
     if (*version_cmd) {
       std::printf("oi %s (plugin ABI %u)\n", oi::kSdkVersion, oi::kPluginAbiVersion);
       return kExitOk;

@@ -1,0 +1,318 @@
+// Evaluation maths; definitions are in docs/reports.md ("Evaluation").
+#include "evaluation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+namespace oi::xray::eval {
+namespace {
+
+bool is_evaluated(const std::string& cls) {
+  const auto& c = evaluated_classes();
+  return std::find(c.begin(), c.end(), cls) != c.end();
+}
+
+std::optional<double> ratio(int num, int den) {
+  if (den <= 0) return std::nullopt;
+  return static_cast<double>(num) / den;
+}
+
+nlohmann::json to_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+
+// Reads the `tip` flag of a detection or truth entry; a non-boolean flag is an error because
+// mistaking a TIP for a real threat (or the reverse) is exactly what must not happen.
+std::string read_tip_flag(const nlohmann::json& entry, bool& tip) {
+  tip = false;
+  auto it = entry.find("tip");
+  if (it == entry.end() || it->is_null()) return {};
+  if (!it->is_boolean()) return "`tip` is " + it->dump() + ", expected true or false";
+  tip = it->get<bool>();
+  return {};
+}
+
+std::string parse_truth_list(const std::string& where, const nlohmann::json& list, bool all_tip, ScanRecord& record) {
+  if (!list.is_array()) return where + " is not a list (it is " + std::string(list.type_name()) + ")";
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const nlohmann::json& e = list[i];
+    const std::string at = where + "[" + std::to_string(i) + "]";
+    if (!e.is_object() || !e.contains("class") || !e["class"].is_string()) {
+      return at + " has no string `class`: " + e.dump();
+    }
+    const std::string cls = e["class"].get<std::string>();
+    if (!is_evaluated(cls)) {
+      ++record.ignored_truth[cls];
+      continue;
+    }
+    TruthObject t;
+    t.cls = cls;
+    if (!e.contains("box")) return at + " (" + cls + ") has no `box`";
+    if (std::string err = parse_box(e["box"], t.box); !err.empty()) return at + " (" + cls + "): " + err;
+    if (std::string err = read_tip_flag(e, t.tip); !err.empty()) return at + ": " + err;
+    t.tip = t.tip || all_tip;
+    record.truth.push_back(std::move(t));
+  }
+  return {};
+}
+
+}  // namespace
+
+double iou(const Box& a, const Box& b) {
+  if (a.w <= 0 || a.h <= 0 || b.w <= 0 || b.h <= 0) return 0.0;
+  const double ix = std::max(0.0, std::min(a.x + a.w, b.x + b.w) - std::max(a.x, b.x));
+  const double iy = std::max(0.0, std::min(a.y + a.h, b.y + b.h) - std::max(a.y, b.y));
+  const double inter = ix * iy;
+  const double uni = a.w * a.h + b.w * b.h - inter;
+  return uni > 0 ? inter / uni : 0.0;
+}
+
+bool contains_centre(const Box& detection, const Box& truth) {
+  const double cx = truth.x + truth.w / 2.0;
+  const double cy = truth.y + truth.h / 2.0;
+  return cx >= detection.x && cx <= detection.x + detection.w && cy >= detection.y && cy <= detection.y + detection.h;
+}
+
+bool matches(const Box& detection, const Box& truth) {
+  return iou(detection, truth) >= kMinIou || contains_centre(detection, truth);
+}
+
+std::string parse_box(const nlohmann::json& j, Box& box) {
+  if (!j.is_array() || j.size() != 4) return "`box` must be [x, y, w, h], got " + j.dump();
+  for (const auto& v : j) {
+    if (!v.is_number() || !std::isfinite(v.get<double>())) return "`box` must hold 4 finite numbers, got " + j.dump();
+  }
+  box = {j[0].get<double>(), j[1].get<double>(), j[2].get<double>(), j[3].get<double>()};
+  if (box.w < 0 || box.h < 0) return "`box` has a negative width or height: " + j.dump();
+  return {};
+}
+
+std::string parse_scan(std::uint64_t scan_id, const nlohmann::json& attributes, ScanRecord& record) {
+  record = ScanRecord{};
+  record.scan_id = scan_id;
+  const std::string scan = "scan " + std::to_string(scan_id) + ": ";
+  if (!attributes.is_object()) return scan + "attributes are not an object";
+
+  if (auto it = attributes.find("ground_truth"); it != attributes.end()) {
+    record.has_truth = true;
+    if (std::string err = parse_truth_list("`ground_truth`", *it, false, record); !err.empty()) return scan + err;
+  }
+  // TIP insertions (xray.tip) are truth for TIP accounting only, never real threats.
+  if (auto it = attributes.find("tip"); it != attributes.end()) {
+    if (std::string err = parse_truth_list("`tip`", *it, true, record); !err.empty()) return scan + err;
+  }
+  if (auto it = attributes.find("detections"); it != attributes.end()) {
+    if (!it->is_array()) return scan + "`detections` is not a list; xray.detect writes a list of {class, box, score}";
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const nlohmann::json& e = (*it)[i];
+      const std::string at = "`detections`[" + std::to_string(i) + "]";
+      Detection d;
+      if (!e.is_object() || !e.contains("class") || !e["class"].is_string()) {
+        return scan + at + " has no string `class`: " + e.dump();
+      }
+      d.cls = e["class"].get<std::string>();
+      if (!e.contains("box")) return scan + at + " (" + d.cls + ") has no `box`";
+      if (std::string err = parse_box(e["box"], d.box); !err.empty()) return scan + at + " (" + d.cls + "): " + err;
+      if (!e.contains("score") || !e["score"].is_number()) return scan + at + " (" + d.cls + ") has no numeric `score`";
+      d.score = e["score"].get<double>();
+      if (std::string err = read_tip_flag(e, d.tip); !err.empty()) return scan + at + ": " + err;
+      d.raw = e;
+      record.detections.push_back(std::move(d));
+    }
+  }
+  if (auto it = attributes.find("decision"); it != attributes.end()) {
+    if (!it->is_string()) return scan + "`decision` is " + it->dump() + ", expected clear, alarm or cannot_clear";
+    const std::string d = it->get<std::string>();
+    if (d != "clear" && d != "alarm" && d != "cannot_clear") {
+      return scan + "`decision` is '" + d + "', expected clear, alarm or cannot_clear";
+    }
+    record.decision = d;
+  }
+  return {};
+}
+
+ScanOutcome evaluate_scan(const ScanRecord& scan, double threshold) {
+  ScanOutcome out;
+  out.found.assign(scan.truth.size(), false);
+  for (const TruthObject& t : scan.truth) {
+    if (t.tip) {
+      out.carries_tip = true;
+    } else {
+      out.carries_threat = true;
+      out.carries_shielding = out.carries_shielding || t.cls == "shielding";
+    }
+  }
+  for (const Detection& d : scan.detections) {
+    if (d.tip) out.carries_tip = true;
+    if (d.score < threshold) continue;
+    bool matched_real = false, matched_tip = false;
+    for (std::size_t i = 0; i < scan.truth.size(); ++i) {
+      const TruthObject& t = scan.truth[i];
+      if (t.cls != d.cls || !matches(d.box, t.box)) continue;
+      // A TIP-flagged detection only ever finds TIP truth, and a real one only real truth
+      // (or, counted apart, a TIP insertion the tip stage failed to flag).
+      if (t.tip) {
+        matched_tip = true;
+        if (d.tip) out.found[i] = true;
+      } else if (!d.tip) {
+        matched_real = true;
+        out.found[i] = true;
+      }
+    }
+    if (!d.tip && !matched_real) {
+      if (matched_tip) {
+        ++out.tip_unflagged;
+      } else {
+        ++out.false_alarms;
+      }
+    }
+  }
+  return out;
+}
+
+std::string decision_from_detections(const ScanRecord& scan, double threshold) {
+  bool shielding = false;
+  for (const Detection& d : scan.detections) {
+    if (d.tip || d.score < threshold) continue;
+    if (d.cls == "shielding") {
+      shielding = true;
+    } else {
+      return "alarm";
+    }
+  }
+  return shielding ? "cannot_clear" : "clear";
+}
+
+bool scan_detected(const std::string& decision, bool carries_shielding) {
+  return decision == "alarm" || (decision == "cannot_clear" && carries_shielding);
+}
+
+std::optional<double> RunEvaluation::recall(const std::string& cls) const {
+  auto o = objects.find(cls);
+  auto f = found.find(cls);
+  return ratio(f == found.end() ? 0 : f->second, o == objects.end() ? 0 : o->second);
+}
+std::optional<double> RunEvaluation::false_alarms_per_scan() const { return ratio(false_alarms, scans_evaluated); }
+std::optional<double> RunEvaluation::scan_pd() const { return ratio(threat_scans_detected, threat_scans); }
+std::optional<double> RunEvaluation::scan_pfa() const { return ratio(clear_scans_not_cleared, clear_scans); }
+
+nlohmann::json RunEvaluation::to_json() const {
+  nlohmann::json recall_j = nlohmann::json::object();
+  nlohmann::json counts = nlohmann::json::object();
+  for (const std::string& cls : evaluated_classes()) {
+    recall_j[cls] = eval::to_json(recall(cls));
+    counts[cls] = {{"objects", objects.count(cls) ? objects.at(cls) : 0}, {"found", found.count(cls) ? found.at(cls) : 0}};
+  }
+  nlohmann::json curve_j = nlohmann::json::array();
+  for (const CurvePoint& p : curve) {
+    curve_j.push_back({{"threshold", p.threshold}, {"pd", p.pd}, {"pfa", p.pfa}, {"false_alarms_per_scan", p.false_alarms_per_scan}});
+  }
+  return {{"recall", recall_j},
+          {"false_alarms_per_scan", eval::to_json(false_alarms_per_scan())},
+          {"scan_pd", eval::to_json(scan_pd())},
+          {"scan_pfa", eval::to_json(scan_pfa())},
+          {"counts",
+           {{"objects", counts},
+            {"false_alarms", false_alarms},
+            {"scans_evaluated", scans_evaluated},
+            {"scans_without_ground_truth", scans_without_truth},
+            {"scans_excluded_from_scan_pd_pfa_tip", scans_excluded_tip},
+            {"scans_without_decision", scans_without_decision},
+            {"threat_scans", threat_scans},
+            {"threat_scans_detected", threat_scans_detected},
+            {"clear_scans", clear_scans},
+            {"clear_scans_not_cleared", clear_scans_not_cleared},
+            {"ignored_truth_objects", ignored_truth}}},
+          {"tip",
+           {{"inserted", tip_inserted},
+            {"found", tip_found},
+            {"detection_rate", eval::to_json(ratio(tip_found, tip_inserted))},
+            {"tip_detections", tip_detections},
+            {"tip_detections_unmatched", tip_detections_unmatched},
+            {"unflagged_detections_on_tip", tip_unflagged}}},
+          {"pd_pfa_curve", curve_j}};
+}
+
+RunEvaluation evaluate_run(const std::vector<ScanRecord>& scans) {
+  RunEvaluation r;
+  std::set<double> thresholds;
+  for (const ScanRecord& s : scans) {
+    if (!s.has_truth) {
+      ++r.scans_without_truth;
+      continue;
+    }
+    ++r.scans_evaluated;
+    for (const auto& [cls, n] : s.ignored_truth) r.ignored_truth[cls] += n;
+    const ScanOutcome o = evaluate_scan(s);
+    for (std::size_t i = 0; i < s.truth.size(); ++i) {
+      const TruthObject& t = s.truth[i];
+      if (t.tip) {
+        ++r.tip_inserted;
+        if (o.found[i]) ++r.tip_found;
+      } else {
+        ++r.objects[t.cls];
+        if (o.found[i]) ++r.found[t.cls];
+      }
+    }
+    for (const Detection& d : s.detections) {
+      if (!d.tip) {
+        thresholds.insert(d.score);
+        continue;
+      }
+      ++r.tip_detections;
+      bool matched = false;
+      for (const TruthObject& t : s.truth) matched = matched || (t.tip && t.cls == d.cls && matches(d.box, t.box));
+      if (!matched) ++r.tip_detections_unmatched;
+    }
+    r.false_alarms += o.false_alarms;
+    r.tip_unflagged += o.tip_unflagged;
+    if (!s.decision) ++r.scans_without_decision;
+    // The scan decision covers the whole image: with a projected threat in it, an alarm
+    // cannot be credited to (or blamed on) the real content, so such scans sit out Pd/Pfa.
+    if (o.carries_tip) {
+      ++r.scans_excluded_tip;
+      continue;
+    }
+    const std::string decision = s.decision.value_or("clear");
+    if (o.carries_threat) {
+      ++r.threat_scans;
+      if (scan_detected(decision, o.carries_shielding)) ++r.threat_scans_detected;
+    } else {
+      ++r.clear_scans;
+      if (decision != "clear") ++r.clear_scans_not_cleared;
+    }
+  }
+
+  // The curve re-decides every scan from its detections at each threshold; it starts above
+  // the highest score (nothing detected: Pd = Pfa = 0) and ends at the lowest.
+  std::vector<double> levels(thresholds.rbegin(), thresholds.rend());
+  levels.insert(levels.begin(), std::numeric_limits<double>::infinity());
+  for (double level : levels) {
+    int threat = 0, detected = 0, clear = 0, not_cleared = 0, fa = 0, evaluated = 0;
+    for (const ScanRecord& s : scans) {
+      if (!s.has_truth) continue;
+      ++evaluated;
+      const ScanOutcome o = evaluate_scan(s, level);
+      fa += o.false_alarms;
+      if (o.carries_tip) continue;
+      const std::string decision = decision_from_detections(s, level);
+      if (o.carries_threat) {
+        ++threat;
+        if (scan_detected(decision, o.carries_shielding)) ++detected;
+      } else {
+        ++clear;
+        if (decision != "clear") ++not_cleared;
+      }
+    }
+    CurvePoint p;
+    // "Above the highest score" is written as a finite number: JSON has no infinity.
+    p.threshold = std::isinf(level) ? (levels.size() > 1 ? levels[1] + 1.0 : 1.0) : level;
+    p.pd = threat ? static_cast<double>(detected) / threat : 0.0;
+    p.pfa = clear ? static_cast<double>(not_cleared) / clear : 0.0;
+    p.false_alarms_per_scan = evaluated ? static_cast<double>(fa) / evaluated : 0.0;
+    r.curve.push_back(p);
+  }
+  return r;
+}
+
+}  // namespace oi::xray::eval

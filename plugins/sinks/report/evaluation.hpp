@@ -1,0 +1,136 @@
+#pragma once
+/// @file
+/// Evaluation of X-ray threat detection against simulator ground truth: object matching,
+/// per-class recall, false alarms per scan, scan-level Pd / Pfa and a Pd–Pfa curve over the
+/// score threshold, with Threat Image Projection (TIP) accounted for separately. Used by
+/// sink.summary (whole run) and sink.report (per scan); definitions in docs/reports.md.
+///
+/// The inputs are the attributes of the inspection contract (xray_inspection.hpp):
+/// `ground_truth`, `detections`, `decision`, `tip`. Parsing is strict: a malformed entry is an
+/// error that names the scan and the entry, never skipped.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace oi::xray::eval {
+
+/// Smallest IoU at which a detection finds a truth object (the other rule: it contains the
+/// object's centre).
+inline constexpr double kMinIou = 0.3;
+
+/// Truth classes that are evaluated; anything else (`wedge_step`, ...) is counted as ignored.
+inline const std::vector<std::string>& evaluated_classes() {
+  static const std::vector<std::string> classes = {"firearm", "narcotics", "shielding", "knife"};
+  return classes;
+}
+
+/// An axis-aligned box `[x, y, w, h]` in pixels of the assembled scan.
+struct Box {
+  double x = 0, y = 0, w = 0, h = 0;
+};
+
+/// Intersection over union; 0 when either box is empty.
+double iou(const Box& a, const Box& b);
+/// True when the centre of `truth` lies inside `detection` (edges included).
+bool contains_centre(const Box& detection, const Box& truth);
+/// The matching rule: IoU ≥ kMinIou or the detection contains the truth box's centre.
+bool matches(const Box& detection, const Box& truth);
+
+/// One truth object (a real threat or a TIP insertion).
+struct TruthObject {
+  std::string cls;
+  Box box;
+  bool tip = false;  ///< inserted by xray.tip (attribute `tip`, or `"tip": true` in ground_truth)
+};
+
+/// One detection from xray.detect.
+struct Detection {
+  std::string cls;
+  Box box;
+  double score = 0;
+  bool tip = false;  ///< flagged `"tip": true` by xray.tip: a projected threat, not a real one
+  nlohmann::json raw;  ///< the detection as it arrived (extra fields kept for reports)
+};
+
+/// What evaluation needs from one scan.
+struct ScanRecord {
+  std::uint64_t scan_id = 0;
+  bool has_truth = false;                ///< the frame carried a `ground_truth` list
+  std::vector<TruthObject> truth;        ///< evaluated classes only, real and TIP
+  std::map<std::string, int> ignored_truth;  ///< class -> objects not evaluated (wedge_step, ...)
+  std::vector<Detection> detections;     ///< real and TIP-flagged
+  std::optional<std::string> decision;   ///< absent when no stage decided
+};
+
+/// Reads a box `[x, y, w, h]`; returns an error text (empty when fine).
+std::string parse_box(const nlohmann::json& j, Box& box);
+
+/// Builds a ScanRecord from a frame's attributes. Returns an error text naming the scan,
+/// attribute and entry when one is malformed (empty when fine); `record` is filled as far as
+/// it got.
+std::string parse_scan(std::uint64_t scan_id, const nlohmann::json& attributes, ScanRecord& record);
+
+/// The outcome of one scan at one score threshold.
+struct ScanOutcome {
+  std::vector<bool> found;          ///< per entry of ScanRecord::truth
+  int false_alarms = 0;             ///< real detections (score ≥ threshold) matching no real truth object
+  int tip_unflagged = 0;            ///< real detections matching only a TIP insertion
+  bool carries_threat = false;      ///< at least one real truth object
+  bool carries_shielding = false;   ///< at least one real shielding truth object
+  bool carries_tip = false;         ///< at least one TIP truth object or TIP-flagged detection
+};
+
+/// Matches one scan's detections with score ≥ `threshold` against its truth.
+ScanOutcome evaluate_scan(const ScanRecord& scan, double threshold = -1e300);
+
+/// The scan decision implied by detections alone (used for the curve): `alarm` when a real
+/// detection of firearm, narcotics or knife has score ≥ threshold, else `cannot_clear` when a
+/// real shielding detection has, else `clear`.
+std::string decision_from_detections(const ScanRecord& scan, double threshold);
+
+/// Scan-level rule: does `decision` count as detecting the threat(s) of a threat-carrying
+/// scan? `alarm` always; `cannot_clear` only when the scan carries shielding.
+bool scan_detected(const std::string& decision, bool carries_shielding);
+
+/// One point of the Pd–Pfa curve.
+struct CurvePoint {
+  double threshold = 0;
+  double pd = 0;
+  double pfa = 0;
+  double false_alarms_per_scan = 0;
+};
+
+/// Whole-run results. Ratios whose denominator is zero are std::nullopt (JSON null).
+struct RunEvaluation {
+  int scans_evaluated = 0;            ///< scans with ground truth
+  int scans_without_truth = 0;        ///< not evaluated
+  int scans_excluded_tip = 0;         ///< excluded from scan Pd/Pfa because they carry TIP
+  std::map<std::string, int> objects; ///< class -> real truth objects
+  std::map<std::string, int> found;   ///< class -> found
+  std::map<std::string, int> ignored_truth;
+  int false_alarms = 0;
+  int tip_unflagged = 0;
+  int threat_scans = 0, threat_scans_detected = 0;
+  int clear_scans = 0, clear_scans_not_cleared = 0;
+  int scans_without_decision = 0;     ///< evaluated scans that carried no decision (count as clear)
+  int tip_inserted = 0, tip_found = 0, tip_detections = 0, tip_detections_unmatched = 0;
+  std::vector<CurvePoint> curve;      ///< thresholds descending: Pd and Pfa grow along it
+
+  std::optional<double> recall(const std::string& cls) const;
+  std::optional<double> false_alarms_per_scan() const;
+  std::optional<double> scan_pd() const;
+  std::optional<double> scan_pfa() const;
+  /// `{"recall": {...}, "false_alarms_per_scan", "scan_pd", "scan_pfa", "counts", "tip",
+  /// "pd_pfa_curve", ...}`: the required keys of summary.json plus documented extras.
+  nlohmann::json to_json() const;
+};
+
+/// Evaluates a whole run. Scans without ground truth are counted, not evaluated.
+RunEvaluation evaluate_run(const std::vector<ScanRecord>& scans);
+
+}  // namespace oi::xray::eval

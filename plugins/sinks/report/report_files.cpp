@@ -1,0 +1,74 @@
+// File helpers of the report sinks.
+#include "report_files.hpp"
+
+#include <cstdio>
+#include <fstream>
+
+#include <opencv2/imgcodecs.hpp>
+
+namespace fs = std::filesystem;
+
+namespace oi::xray::report {
+
+std::vector<std::string> validate_dir(const fs::path& dir) {
+  std::vector<std::string> problems;
+  std::error_code ec;
+  if (dir.empty()) problems.push_back("`dir` is empty; name the folder the reports go to");
+  if (!dir.empty() && fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    problems.push_back("`dir` " + dir.string() + " exists and is not a folder; choose another output folder");
+  }
+  return problems;
+}
+
+void prepare_dir(const std::string& node, const fs::path& dir, bool overwrite, const std::string& what) {
+  std::error_code ec;
+  if (!overwrite && fs::is_directory(dir, ec)) {
+    // Only this sink's own files count: sink.report and sink.summary may share a folder.
+    const bool reports = what.rfind("scan_", 0) == 0;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      const std::string name = entry.path().filename().string();
+      const bool ours = reports ? (name.rfind("scan_", 0) == 0 && entry.path().extension() == ".json")
+                                : (name == "summary.json" || name == "summary.html");
+      if (ours) {
+        throw ConfigError("sink '" + node + "': " + dir.string() + " already holds " + what + " (" + name +
+                          "); choose another `dir` or set `overwrite: true` to write into it");
+      }
+    }
+  }
+  fs::create_directories(dir, ec);
+  if (ec) {
+    throw ConfigError("sink '" + node + "': cannot create output folder '" + dir.string() + "': " + ec.message() +
+                      "; set `dir` to a writable folder");
+  }
+}
+
+std::string scan_stem(std::uint64_t scan_id, int repeat) {
+  char id[48];
+  std::snprintf(id, sizeof id, "scan_%06llu", static_cast<unsigned long long>(scan_id));
+  std::string stem = id;
+  if (repeat > 0) stem += "_" + std::to_string(repeat + 1);
+  return stem;
+}
+
+Status write_png(const fs::path& file, const cv::Mat& image) {
+  bool ok = false;
+  try {
+    ok = cv::imwrite(file.string(), image);
+  } catch (const cv::Exception& e) {
+    return Status::error("cannot write " + file.string() + ": " + e.what());
+  }
+  if (!ok) return Status::error("cannot write " + file.string() + ": is the folder writable?");
+  return Status::ok();
+}
+
+Status write_text(const fs::path& file, const std::string& text) {
+  std::ofstream out(file);
+  out << text;
+  out.close();
+  if (!out) return Status::error("cannot write " + file.string() + ": disk full or not writable?");
+  return Status::ok();
+}
+
+Status write_json(const fs::path& file, const nlohmann::json& j) { return write_text(file, j.dump(2) + "\n"); }
+
+}  // namespace oi::xray::report

@@ -1,0 +1,181 @@
+// sink.report: the operator's per-scan report — colour image with boxes and labels, raw
+// planes as 16-bit PNG, and a JSON report. Format: docs/reports.md.
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "evaluation.hpp"
+#include "oi/frame_cv.hpp"
+#include "oi/plugin.hpp"
+#include "render.hpp"
+#include "report_files.hpp"
+#include "xray_inspection.hpp"
+
+namespace fs = std::filesystem;
+
+namespace oi::xray {
+namespace {
+
+std::string iso_time(std::int64_t ns) {
+  const std::time_t s = static_cast<std::time_t>(ns / 1000000000);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char text[48];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>((ns / 1000000) % 1000));
+  return text;
+}
+
+// A detection as the report shows it: everything xray.detect said except the TIP flag,
+// which must not reach the operator.
+nlohmann::json region_json(const eval::Detection& d) {
+  nlohmann::json j = d.raw;
+  j.erase("tip");
+  return j;
+}
+
+class ReportSink final : public Stage {
+ public:
+  void setup(StageSpec& spec) override {
+    spec.describe(
+        "Writes the operator's report for every inspected scan: `scan_<id>.png` (the pseudo-colour image "
+        "from plane `rgb`, or a grey rendering of `high`, with a box and label for each detection), "
+        "`scan_<id>_high.png` / `_low.png` (raw 16-bit channels) and `scan_<id>.json` (scan id, timestamps, "
+        "device, decision, regions, per-stage timings from `timings_ms`). Detections flagged `tip` (Threat "
+        "Image Projection) are left out of the image and the regions and kept in the report's `tip` "
+        "section. Reference frames (attribute `calibration`) are counted, not written. See docs/reports.md.");
+    spec.input("in", PortType::of(frame_kind::kScan), "inspected whole scans (after xray.detect / xray.colorize)");
+    spec.param("dir", ParamType::kPath).describe("Output folder; created when missing.");
+    spec.param("overwrite", ParamType::kBool).default_value(false)
+        .describe("Allow writing into a folder that already holds reports (files with the same names are "
+                  "replaced). Off: such a folder is an error at start.");
+  }
+
+  std::vector<std::string> validate(const StageConfig& config) const override {
+    return report::validate_dir(config.params.get<std::string>("dir"));
+  }
+
+  void start(const StageConfig& config) override {
+    dir_ = config.params.get<std::string>("dir");
+    report::prepare_dir(config.name, dir_, config.params.get<bool>("overwrite"), "scan_*.json reports");
+  }
+
+  Status process(StageContext& ctx) override {
+    FramePtr frame = ctx.take(0);
+    const FrameMetadata& m = frame->metadata();
+    if (m.attributes.contains(attr::kCalibration)) {
+      ++references_;
+      return Status::ok();
+    }
+    eval::ScanRecord record;
+    if (std::string err = eval::parse_scan(m.scan_id, m.attributes, record); !err.empty()) {
+      return Status::error("sink.report: " + err + "; fix the stage that wrote it");
+    }
+    const int repeat = seen_[m.scan_id]++;
+    const std::string stem = report::scan_stem(m.scan_id, repeat);
+
+    std::vector<eval::Detection> operator_regions;
+    nlohmann::json regions = nlohmann::json::array();
+    nlohmann::json tip_detections = nlohmann::json::array();
+    for (const eval::Detection& d : record.detections) {
+      if (d.tip) {
+        tip_detections.push_back(d.raw);
+      } else {
+        operator_regions.push_back(d);
+        regions.push_back(region_json(d));
+      }
+    }
+
+    nlohmann::json files = nlohmann::json::object();
+    std::string error;
+    cv::Mat image = render::scan_image(*frame, error);
+    if (image.empty()) return Status::error("sink.report: scan " + std::to_string(m.scan_id) + ": " + error);
+    render::draw_detections(image, operator_regions);
+    if (auto s = report::write_png(dir_ / (stem + ".png"), image); !s.is_ok()) return s;
+    files["image"] = stem + ".png";
+    ++files_;
+    for (const char* channel : {plane::kHigh, plane::kLow}) {
+      if (!frame->has_plane(channel)) continue;
+      const Plane& p = frame->plane(channel);
+      if (p.format != PixelFormat::kU16) {
+        return Status::error("sink.report: scan " + std::to_string(m.scan_id) + ": plane '" + channel + "' is " +
+                             std::string(to_string(p.format)) + ", expected u16 raw counts (xray_inspection.hpp)");
+      }
+      const std::string file = stem + "_" + channel + ".png";
+      if (auto s = report::write_png(dir_ / file, as_mat(p)); !s.is_ok()) return s;
+      files[channel] = file;
+      ++files_;
+    }
+
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const std::int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+    nlohmann::json notes = nlohmann::json::array();
+    if (!record.decision) notes.push_back("no stage set a decision (is xray.detect in the pipeline?)");
+    if (m.incomplete) notes.push_back("the scan was cut short (incomplete)");
+    if (repeat > 0) notes.push_back("scan id arrived " + std::to_string(repeat + 1) + " times");
+    nlohmann::json report = {
+        {"scan_id", m.scan_id},
+        {"timestamps",
+         {{"capture_time_ns", m.capture_time_ns}, {"capture_time", iso_time(m.capture_time_ns)}, {"report_time_ns", now_ns},
+          {"report_time", iso_time(now_ns)}}},
+        {"device", m.source_device},
+        {"sequence", m.sequence},
+        {"width", image.cols},
+        {"height", image.rows},
+        {"pixel_pitch_mm", m.pixel_pitch_mm},
+        {"incomplete", m.incomplete},
+        {"decision", record.decision ? nlohmann::json(*record.decision) : nlohmann::json(nullptr)},
+        {"regions", regions},
+        {"timings_ms", m.attributes.contains(attr::kTimings) ? m.attributes[attr::kTimings] : nlohmann::json::object()},
+        {"image_source", render::image_source(*frame)},
+        {"files", files},
+        {"tip",
+         {{"inserted", m.attributes.contains(attr::kTip) ? m.attributes[attr::kTip] : nlohmann::json::array()},
+          {"detections", tip_detections}}},
+        {"notes", notes}};
+    if (record.has_truth) {
+      // Simulated scans: how this scan's regions fared against the truth (docs/reports.md).
+      const eval::ScanOutcome o = eval::evaluate_scan(record);
+      nlohmann::json truth = nlohmann::json::array();
+      for (std::size_t i = 0; i < record.truth.size(); ++i) {
+        if (record.truth[i].tip) continue;
+        const auto& b = record.truth[i].box;
+        truth.push_back({{"class", record.truth[i].cls}, {"box", {b.x, b.y, b.w, b.h}}, {"found", bool(o.found[i])}});
+      }
+      report["evaluation"] = {{"truth", truth}, {"false_alarms", o.false_alarms}};
+    }
+    if (auto s = report::write_json(dir_ / (stem + ".json"), report); !s.is_ok()) return s;
+    ++files_;
+    ++scans_;
+    ++decisions_[record.decision.value_or("none")];
+    return Status::ok();
+  }
+
+  nlohmann::json summary() const override {
+    return {{"output", fs::absolute(dir_).string()},
+            {"scans", scans_},
+            {"files", files_},
+            {"decisions", decisions_},
+            {"references_not_written", references_}};
+  }
+
+ private:
+  fs::path dir_;
+  std::map<std::uint64_t, int> seen_;
+  std::map<std::string, std::uint64_t> decisions_;
+  std::uint64_t scans_ = 0;
+  std::uint64_t files_ = 0;
+  std::uint64_t references_ = 0;
+};
+
+}  // namespace
+}  // namespace oi::xray
+
+OI_REGISTER_STAGE(oi::xray::ReportSink, "sink.report",
+                  "Per-scan operator report: colour image with boxes, raw 16-bit planes, JSON.");

@@ -1,0 +1,212 @@
+// sink.summary: the run's summary.json and summary.html, with the evaluation against ground
+// truth when scans carry it, and a short table that `oi run` prints. Format: docs/reports.md.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "evaluation.hpp"
+#include "oi/plugin.hpp"
+#include "render.hpp"
+#include "report_files.hpp"
+#include "summary_html.hpp"
+#include "xray_inspection.hpp"
+
+namespace fs = std::filesystem;
+
+namespace oi::xray {
+namespace {
+
+std::string fixed(const nlohmann::json& v, const char* format = "%.3f") {
+  if (!v.is_number()) return "n/a";
+  char text[64];
+  std::snprintf(text, sizeof text, format, v.get<double>());
+  return text;
+}
+
+class SummarySink final : public Stage {
+ public:
+  void setup(StageSpec& spec) override {
+    spec.describe(
+        "Writes `summary.json` for the run (scans, decisions, throughput and, when scans carry ground truth, "
+        "the evaluation: per-class recall, false alarms per scan, scan Pd and Pfa, TIP accounting, Pd–Pfa "
+        "curve) and a self-contained `summary.html` (the table, the Pd–Pfa curve as SVG, thumbnails of "
+        "alarmed and cannot-clear scans with their boxes). `oi run` prints a short table and the path of "
+        "summary.html at the end. TIP-flagged detections are never counted as real threats. See "
+        "docs/reports.md.");
+    spec.input("in", PortType::of(frame_kind::kScan), "inspected whole scans (after xray.detect / xray.colorize)");
+    spec.param("dir", ParamType::kPath).describe("Output folder; created when missing.");
+    spec.param("overwrite", ParamType::kBool).default_value(false)
+        .describe("Allow replacing summary.json / summary.html in `dir`. Off: their presence is an error at start.");
+    spec.param("thumbnail_size", ParamType::kInt).default_value(320)
+        .describe("Longer side of a thumbnail in pixels (32-2048).");
+    spec.param("max_thumbnails", ParamType::kInt).default_value(200)
+        .describe("Most thumbnails in summary.html (0-10000); further alarmed scans are counted, not shown.");
+    spec.param("reports", ParamType::kString).default_value("")
+        .describe("Folder of sink.report's files relative to `dir` (e.g. `scans`), to link each thumbnail to its "
+                  "report; empty: no links.");
+  }
+
+  std::vector<std::string> validate(const StageConfig& config) const override {
+    std::vector<std::string> problems = report::validate_dir(config.params.get<std::string>("dir"));
+    const auto size = config.params.get<std::int64_t>("thumbnail_size");
+    if (size < 32 || size > 2048) {
+      problems.push_back("`thumbnail_size` is " + std::to_string(size) + "; use 32 to 2048 pixels");
+    }
+    const auto most = config.params.get<std::int64_t>("max_thumbnails");
+    if (most < 0 || most > 10000) {
+      problems.push_back("`max_thumbnails` is " + std::to_string(most) + "; use 0 to 10000");
+    }
+    return problems;
+  }
+
+  void start(const StageConfig& config) override {
+    dir_ = config.params.get<std::string>("dir");
+    thumbnail_size_ = static_cast<int>(config.params.get<std::int64_t>("thumbnail_size"));
+    max_thumbnails_ = static_cast<std::size_t>(config.params.get<std::int64_t>("max_thumbnails"));
+    reports_ = config.params.get<std::string>("reports");
+    report::prepare_dir(config.name, dir_, config.params.get<bool>("overwrite"), "a summary");
+    started_ = std::chrono::steady_clock::now();
+  }
+
+  Status process(StageContext& ctx) override {
+    FramePtr frame = ctx.take(0);
+    const FrameMetadata& m = frame->metadata();
+    if (m.attributes.contains(attr::kCalibration)) {
+      ++references_;
+      return Status::ok();
+    }
+    eval::ScanRecord record;
+    if (std::string err = eval::parse_scan(m.scan_id, m.attributes, record); !err.empty()) {
+      return Status::error("sink.summary: " + err + "; fix the stage that wrote it");
+    }
+    if (record.decision) {
+      ++decisions_[*record.decision];
+    } else {
+      ++without_decision_;
+    }
+    const int repeat = seen_[m.scan_id]++;
+    if (record.decision && *record.decision != decision::kClear) {
+      if (auto s = add_thumbnail(*frame, record, repeat); !s.is_ok()) return s;
+    }
+    scans_.push_back(std::move(record));
+    last_scan_ = std::chrono::steady_clock::now();
+    return Status::ok();
+  }
+
+  Status finish(StageContext&) override { return write(); }
+
+  // A run stopped by an error still leaves a summary of what arrived.
+  void stop() override {
+    if (!written_ && !scans_.empty()) (void)write();
+  }
+
+  nlohmann::json summary() const override {
+    nlohmann::json table = nlohmann::json::array();
+    table.push_back({"scans", std::to_string(summary_["scans"].get<std::uint64_t>())});
+    const nlohmann::json& d = summary_["decisions"];
+    table.push_back({"decisions", "clear " + d["clear"].dump() + ", alarm " + d["alarm"].dump() + ", cannot_clear " +
+                                      d["cannot_clear"].dump() +
+                                      (without_decision_ > 0 ? ", none " + std::to_string(without_decision_) : "")});
+    if (summary_.contains("evaluation")) {
+      const nlohmann::json& e = summary_["evaluation"];
+      for (const char* cls : {threat::kFirearm, threat::kNarcotics, threat::kShielding}) {
+        const nlohmann::json& c = e["counts"]["objects"][cls];
+        table.push_back({std::string("recall ") + cls, fixed(e["recall"][cls]) + " (" + c["found"].dump() + "/" +
+                                                           c["objects"].dump() + ")"});
+      }
+      table.push_back({"false alarms per scan", fixed(e["false_alarms_per_scan"])});
+      table.push_back({"scan Pd / Pfa", fixed(e["scan_pd"]) + " / " + fixed(e["scan_pfa"])});
+    } else {
+      table.push_back({"evaluation", "none (no ground truth)"});
+    }
+    table.push_back({"throughput", fixed(summary_["throughput_scans_per_s"], "%.2f") + " scans/s"});
+    return {{"output", fs::absolute(dir_ / "summary.html").string()},
+            {"summary_json", fs::absolute(dir_ / "summary.json").string()},
+            {"table", table}};
+  }
+
+ private:
+  Status add_thumbnail(const Frame& frame, const eval::ScanRecord& record, int repeat) {
+    if (thumbnails_.size() >= max_thumbnails_) {
+      ++thumbnails_left_out_;
+      return Status::ok();
+    }
+    std::string error;
+    cv::Mat image = render::scan_image(frame, error);
+    if (image.empty()) return Status::error("sink.summary: scan " + std::to_string(record.scan_id) + ": " + error);
+    cv::Mat small;
+    const double scale = render::fit(image, thumbnail_size_, small);
+    std::vector<eval::Detection> shown;
+    std::string labels;
+    for (const eval::Detection& d : record.detections) {
+      if (d.tip) continue;  // the operator's view: projected threats are not shown as threats
+      shown.push_back(d);
+      char text[96];
+      std::snprintf(text, sizeof text, "%s%s %.2f", labels.empty() ? "" : ", ", d.cls.c_str(), d.score);
+      labels += text;
+    }
+    render::draw_detections(small, shown, scale);
+    std::vector<unsigned char> png;
+    if (!cv::imencode(".png", small, png)) {
+      return Status::error("sink.summary: cannot encode the thumbnail of scan " + std::to_string(record.scan_id));
+    }
+    report::Thumbnail t;
+    t.scan_id = record.scan_id;
+    t.decision = *record.decision;
+    t.labels = labels.empty() ? "no regions" : labels;
+    t.png_base64 = render::base64(png);
+    if (!reports_.empty()) t.report_file = (fs::path(reports_) / (report::scan_stem(record.scan_id, repeat) + ".json")).string();
+    thumbnails_.push_back(std::move(t));
+    return Status::ok();
+  }
+
+  Status write() {
+    written_ = true;
+    const double seconds =
+        scans_.empty() ? 0.0 : std::chrono::duration<double>(last_scan_ - started_).count();
+    nlohmann::json s = {
+        {"scans", scans_.size()},
+        {"decisions",
+         {{"clear", decisions_[decision::kClear]},
+          {"alarm", decisions_[decision::kAlarm]},
+          {"cannot_clear", decisions_[decision::kCannotClear]}}},
+        {"throughput_scans_per_s", seconds > 0 ? nlohmann::json(scans_.size() / seconds) : nlohmann::json(nullptr)},
+        {"scans_without_decision", without_decision_},
+        {"references", references_},
+        {"elapsed_s", seconds}};
+    bool any_truth = false;
+    for (const auto& r : scans_) any_truth = any_truth || r.has_truth;
+    if (any_truth) s["evaluation"] = eval::evaluate_run(scans_).to_json();
+    summary_ = s;
+    if (auto st = report::write_json(dir_ / "summary.json", s); !st.is_ok()) return st;
+    return report::write_text(dir_ / "summary.html", report::summary_html(s, thumbnails_, thumbnails_left_out_));
+  }
+
+  fs::path dir_;
+  int thumbnail_size_ = 320;
+  std::size_t max_thumbnails_ = 200;
+  std::string reports_;
+  std::vector<eval::ScanRecord> scans_;
+  std::map<std::string, std::uint64_t> decisions_;
+  std::map<std::uint64_t, int> seen_;
+  std::uint64_t without_decision_ = 0;
+  std::uint64_t references_ = 0;
+  std::vector<report::Thumbnail> thumbnails_;
+  std::size_t thumbnails_left_out_ = 0;
+  std::chrono::steady_clock::time_point started_{}, last_scan_{};
+  bool written_ = false;
+  nlohmann::json summary_ = {{"scans", 0},
+                             {"decisions", {{"clear", 0}, {"alarm", 0}, {"cannot_clear", 0}}},
+                             {"throughput_scans_per_s", nullptr}};
+};
+
+}  // namespace
+}  // namespace oi::xray
+
+OI_REGISTER_STAGE(oi::xray::SummarySink, "sink.summary",
+                  "Run summary (summary.json, summary.html) with evaluation against ground truth.");

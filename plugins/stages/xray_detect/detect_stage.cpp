@@ -1,0 +1,142 @@
+// xray.detect: threat regions and the scan decision from a corrected, classified scan
+// (docs/detection.md). CPU in this first version: OpenCV does the neighbourhood work.
+#include <chrono>
+#include <mutex>
+
+#include "oi/error.hpp"
+#include "oi/frame_cv.hpp"
+#include "oi/plugin.hpp"
+#include "threat_detector.hpp"
+#include "tip_attributes.hpp"
+#include "xray_inspection.hpp"
+
+namespace {
+
+namespace xr = oi::xray;
+
+class Detect final : public oi::Stage {
+ public:
+  void setup(oi::StageSpec& spec) override {
+    spec.describe(
+        "Finds narcotics (compact, homogeneous, dense organic masses), firearms (dense metal of a handgun's size and "
+        "fill) and shielding (impenetrable regions large enough to hide a threat) in whole scans carrying a_high, "
+        "a_low (xray.correct) and zeff, mclass, areal_density (xray.materials). Adds attributes `detections` "
+        "([{class, box [x,y,w,h], score}]) and `decision` (alarm > cannot_clear > clear). Detections matching a "
+        "TIP insertion (attribute `tip`, from xray.tip) get \"tip\": true and are counted in summary(); "
+        "docs/detection.md.");
+    spec.input("in", oi::PortType::of(oi::frame_kind::kScan), "classified whole scans");
+    spec.output("out", oi::PortType::of(oi::frame_kind::kScan), "the same scans with detections and decision");
+    const xr::DetectorParams d;
+    auto f = [&](const char* name, double value, double lo, double hi, const char* unit, const char* text) {
+      spec.param(name, oi::ParamType::kFloat).default_value(value).range(lo, hi).unit(unit).describe(text);
+    };
+    auto i = [&](const char* name, int value, int lo, int hi, const char* unit, const char* text) {
+      spec.param(name, oi::ParamType::kInt).default_value(static_cast<std::int64_t>(value)).range(lo, hi).unit(unit).describe(text);
+    };
+    f("narcotics_zeff_min", d.narcotics_zeff_min, 1, 40, "", "Lower edge of the narcotics Z_eff band (smoothed zeff).");
+    f("narcotics_zeff_max", d.narcotics_zeff_max, 1, 40, "", "Upper edge of the narcotics Z_eff band.");
+    f("narcotics_min_a_high", d.narcotics_min_a_high, 0, 12, "", "Smoothed a_high a narcotics pixel needs: above clothes and paper.");
+    f("narcotics_max_a_high", d.narcotics_max_a_high, 0, 12, "", "Above this an organic reading is not trusted.");
+    f("narcotics_max_relative_std", d.narcotics_max_relative_std, 0, 10, "", "Local std / mean of a_high: homogeneity.");
+    i("narcotics_min_area_px", d.narcotics_min_area_px, 1, 1 << 24, "pixels", "Smallest narcotics region reported.");
+    f("narcotics_min_solidity", d.narcotics_min_solidity, 0, 1, "", "Region area / convex hull area: compactness.");
+    f("firearm_min_a_high", d.firearm_min_a_high, 0, 12, "", "Smoothed a_high of metal pixels forming firearm candidates.");
+    i("firearm_min_area_px", d.firearm_min_area_px, 1, 1 << 24, "pixels", "Smallest metal blob considered.");
+    f("firearm_min_length_px", d.firearm_min_length_px, 1, 1e5, "pixels", "Shortest long side of the blob's rotated rectangle.");
+    f("firearm_max_length_px", d.firearm_max_length_px, 1, 1e5, "pixels", "Longest long side (longer: laptop frames, trolley bars).");
+    f("firearm_min_width_px", d.firearm_min_width_px, 1, 1e5, "pixels", "Narrowest short side (narrower: ribs, wires).");
+    f("firearm_min_fill", d.firearm_min_fill, 0, 1, "", "Blob area / rotated-rectangle area (hollow frames fail it).");
+    f("firearm_min_score", d.firearm_min_score, 0, 1, "", "Shape-and-density score needed to report a firearm.");
+    i("shielding_min_area_px", d.shielding_min_area_px, 1, 1 << 24, "pixels", "Impenetrable area that could hide a threat.");
+    i("smoothing_radius", d.smoothing_radius, 0, 8, "pixels", "Box radius of the a_high mean and std.");
+  }
+
+  void start(const oi::StageConfig& config) override {
+    name_ = config.name;
+    const oi::ParamSet& p = config.params;
+    auto f = [&](const char* n) { return static_cast<float>(p.get<double>(n)); };
+    auto i = [&](const char* n) { return static_cast<int>(p.get<std::int64_t>(n)); };
+    params_.narcotics_zeff_min = f("narcotics_zeff_min");
+    params_.narcotics_zeff_max = f("narcotics_zeff_max");
+    params_.narcotics_min_a_high = f("narcotics_min_a_high");
+    params_.narcotics_max_a_high = f("narcotics_max_a_high");
+    params_.narcotics_max_relative_std = f("narcotics_max_relative_std");
+    params_.narcotics_min_area_px = i("narcotics_min_area_px");
+    params_.narcotics_min_solidity = f("narcotics_min_solidity");
+    params_.firearm_min_a_high = f("firearm_min_a_high");
+    params_.firearm_min_area_px = i("firearm_min_area_px");
+    params_.firearm_min_length_px = f("firearm_min_length_px");
+    params_.firearm_max_length_px = f("firearm_max_length_px");
+    params_.firearm_min_width_px = f("firearm_min_width_px");
+    params_.firearm_min_fill = f("firearm_min_fill");
+    params_.firearm_min_score = f("firearm_min_score");
+    params_.shielding_min_area_px = i("shielding_min_area_px");
+    params_.smoothing_radius = i("smoothing_radius");
+    xr::validate(params_);  // throws oi::ConfigError naming the inconsistent pair
+  }
+
+  oi::Status process(oi::StageContext& ctx) override {
+    oi::FramePtr in = ctx.take(0);
+    if (!in) return oi::Status::ok();
+    const auto t0 = std::chrono::steady_clock::now();
+    oi::FramePtr out = in->clone();  // planes shared, metadata ours
+    for (const char* name : {xr::plane::kAHigh, xr::plane::kALow, xr::plane::kZeff, xr::plane::kClass, xr::plane::kDensity}) {
+      if (!out->has_plane(name)) {
+        return oi::Status::error(std::string("xray.detect '") + name_ + "': scan " + std::to_string(out->metadata().scan_id) +
+                                 " has no plane '" + name + "'; put xray.correct and xray.materials before xray.detect");
+      }
+    }
+    const oi::Frame& f = *out;
+    xr::ClassifiedScan scan{oi::as_mat(f.plane(xr::plane::kAHigh)), oi::as_mat(f.plane(xr::plane::kALow)),
+                            oi::as_mat(f.plane(xr::plane::kZeff)), oi::as_mat(f.plane(xr::plane::kClass)),
+                            oi::as_mat(f.plane(xr::plane::kDensity))};
+    std::vector<xr::Detection> found;
+    try {
+      found = xr::detect_threats(scan, params_);
+    } catch (const std::exception& e) {
+      return oi::Status::error(std::string("xray.detect '") + name_ + "', scan " +
+                               std::to_string(out->metadata().scan_id) + ": " + e.what());
+    }
+    nlohmann::json& attrs = out->metadata().attributes;
+    nlohmann::json detections = nlohmann::json::array();
+    for (const xr::Detection& d : found) detections.push_back(d.to_json());
+    attrs[xr::attr::kDecision] = xr::decide(found);
+    const xr::TipMarking marking = xr::mark_tip_detections(attrs.value(xr::attr::kTip, nlohmann::json::array()), detections);
+    attrs[xr::attr::kDetections] = detections;
+    if (attrs.contains(xr::attr::kTip)) {
+      attrs[xr::attr::kTip] = marking.tip;
+      attrs[xr::kDecisionExcludingTip] = marking.decision_excluding_tip;
+    }
+    attrs[xr::attr::kTimings][name_] =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    {
+      std::lock_guard lock(mutex_);
+      ++scans_;
+      ++decisions_[attrs[xr::attr::kDecision].get<std::string>()];
+      tip_inserted_ += marking.inserted;
+      tip_detected_ += marking.detected;
+    }
+    ctx.emit(0, std::move(out));
+    return oi::Status::ok();
+  }
+
+  nlohmann::json summary() const override {
+    std::lock_guard lock(mutex_);
+    return {{"scans", scans_},
+            {"decisions", decisions_},
+            {"tip", {{"inserted", tip_inserted_}, {"detected", tip_detected_},
+                     {"detection_rate", tip_inserted_ ? static_cast<double>(tip_detected_) / tip_inserted_ : 0.0}}}};
+  }
+
+ private:
+  std::string name_;
+  xr::DetectorParams params_;
+  mutable std::mutex mutex_;
+  std::int64_t scans_ = 0, tip_inserted_ = 0, tip_detected_ = 0;
+  std::map<std::string, std::int64_t> decisions_{{"clear", 0}, {"alarm", 0}, {"cannot_clear", 0}};
+};
+
+}  // namespace
+
+OI_REGISTER_STAGE(Detect, "xray.detect",
+                  "Narcotics, firearm and shielding regions and the scan decision (clear / alarm / cannot_clear).");

@@ -1,0 +1,74 @@
+#pragma once
+/// @file
+/// The CPU threat detector behind `xray.detect` (docs/detection.md): narcotics, firearms and
+/// shielding regions from a corrected, classified scan, and the scan decision. Pure functions
+/// over OpenCV matrices so that the stage, the tests and the accuracy benchmark run the very
+/// same code.
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core/mat.hpp>
+
+namespace oi::xray {
+
+/// Thresholds of the detector; every field is a typed parameter of `xray.detect` of the same
+/// name (docs/detection.md explains how each was tuned).
+struct DetectorParams {
+  // --- narcotics: compact, homogeneous, dense organic masses ---
+  float narcotics_zeff_min = 5.8f;        ///< lower edge of the narcotics Z_eff band
+  float narcotics_zeff_max = 8.0f;        ///< upper edge (water and cellulose sit near 7.2-7.5)
+  float narcotics_min_a_high = 0.45f;     ///< smoothed a_high a pixel needs: denser than clothes and paper piles
+  float narcotics_max_a_high = 4.0f;      ///< above this an "organic" reading is unreliable
+  float narcotics_max_relative_std = 0.25f;  ///< local std / mean of a_high (homogeneity)
+  int narcotics_min_area_px = 3000;       ///< smallest region reported (~45 x 42 mm at 0.8 mm pixels)
+  float narcotics_min_solidity = 0.75f;   ///< region area / convex hull area (compactness)
+  // --- firearms: dense metal with a firearm's size and shape ---
+  float firearm_min_a_high = 1.6f;        ///< metal pixels denser than this form firearm candidates
+  int firearm_min_area_px = 900;          ///< smallest metal blob considered
+  float firearm_min_length_px = 90.0f;    ///< long side of the blob's rotated rectangle (handgun parts >= ~75 mm)
+  float firearm_max_length_px = 420.0f;   ///< longer than a handgun: a laptop frame, a trolley bar
+  float firearm_min_width_px = 14.0f;     ///< short side: thinner is a rib, a wire, a blade edge
+  float firearm_min_fill = 0.20f;         ///< blob area / rotated-rectangle area: hollow frames and rings fail it
+  float firearm_min_score = 0.3f;         ///< shape score needed to report a firearm
+  // --- shielding: impenetrable regions large enough to hide a threat ---
+  int shielding_min_area_px = 1500;       ///< impenetrable area that could hide a handgun part or a pack (~30 x 40 mm)
+  // --- neighbourhood ---
+  int smoothing_radius = 2;               ///< box radius for the attenuation mean and std
+};
+
+/// One detected region.
+struct Detection {
+  std::string threat_class;  ///< oi::xray::threat::k*
+  cv::Rect box;              ///< [x, y, w, h] in pixels of the scan
+  float score = 0.0f;        ///< confidence in [0, 1]
+  /// {"class", "box": [x, y, w, h], "score"} as the contract's `detections` attribute.
+  nlohmann::json to_json() const;
+};
+
+/// Throws oi::ConfigError naming the first inconsistent threshold and what to do.
+void validate(const DetectorParams& params);
+
+/// Inputs of detect(): all planes of one scan, same size. `zeff`, `a_high`, `a_low` and
+/// `areal_density` are CV_32F, `mclass` CV_8U with oi::xray::MaterialClass codes.
+struct ClassifiedScan {
+  cv::Mat a_high, a_low, zeff, mclass, areal_density;
+};
+
+/// Finds threat regions. Throws oi::Error when a plane is missing, of the wrong type or of a
+/// different size (the message names it).
+std::vector<Detection> detect_threats(const ClassifiedScan& scan, const DetectorParams& params);
+
+/// The decision (oi::xray::decision::k*): `alarm` when any firearm, narcotics or knife region
+/// is found, else `cannot_clear` when a shielding region is found, else `clear`.
+std::string decide(const std::vector<Detection>& detections);
+
+/// Intersection over union of two boxes (0 for disjoint or empty boxes).
+float iou(const cv::Rect& a, const cv::Rect& b);
+/// The evaluation's match rule (issue 6): IoU >= 0.3, or `region` contains the centre of `truth`.
+bool matches(const cv::Rect& region, const cv::Rect& truth);
+/// A JSON box [x, y, w, h] as a rectangle; throws oi::Error when it is not four numbers.
+cv::Rect box_from_json(const nlohmann::json& box);
+
+}  // namespace oi::xray

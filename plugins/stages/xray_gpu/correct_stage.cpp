@@ -1,0 +1,311 @@
+// xray.correct: dark/air correction, dead-pixel repair and log attenuation of whole dual-energy
+// scans (shaders/xray/correct.comp on Vulkan, correct_cpu.cpp on the CPU). Not a PixelStage:
+// it consumes reference frames instead of emitting them, and its per-column table is not a
+// plane of the scan's size.
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <span>
+#include <utility>
+
+#include "correct_cpu.hpp"
+#include "oi/gpu/gpu.hpp"
+#include "oi/plugin.hpp"
+#include "oi_stages_xray_gpu_shaders.hpp"
+#include "xray_inspection.hpp"
+
+namespace {
+
+using oi::xray::CorrectionTable;
+using oi::xray::ReferenceLine;
+
+class Correct final : public oi::Stage {
+ public:
+  void setup(oi::StageSpec& spec) override {
+    spec.describe(
+        "Offset (dark) and gain (air) correction per detector pixel, dead-pixel repair across the line and "
+        "log attenuation A = clamp(-ln((I - dark) / max(air - dark, 1)), 0, 12) of whole dual-energy scans: "
+        "u16 planes `high`, `low` in, f32 planes `a_high`, `a_low` added (raw planes kept). References come "
+        "from frames with attribute `calibration` = dark / air on the same input (the scanner's "
+        "`references: start`; their lines are averaged per pixel; the frames are consumed), from the "
+        "parameters, or from a JSON file. A scan arriving before the references is an error.");
+    spec.input("in", oi::PortType::of(oi::frame_kind::kScan), "Whole scans and reference frames (scan.assemble).");
+    spec.output("out", oi::PortType::of(oi::frame_kind::kScan), "Scans with a_high and a_low added.");
+    spec.param("references", oi::ParamType::kEnum).allowed({"frames", "params", "file"}).default_value("frames")
+        .describe("Where dark and air come from: `frames` (reference frames on the input; set `references: start` "
+                  "on the scanner node), `params` (dark_*/air_* below, the same for every pixel), `file` "
+                  "(reference_file).");
+    for (const char* channel : {"high", "low"}) {
+      spec.param(std::string("dark_") + channel, oi::ParamType::kFloat).default_value(0.0).range(0.0, 65534.0)
+          .unit("counts").describe(std::string("references: params: ") + channel + "-energy counts with the beam off.");
+      spec.param(std::string("air_") + channel, oi::ParamType::kFloat).default_value(65535.0).range(1.0, 65535.0)
+          .unit("counts").describe(std::string("references: params: ") + channel + "-energy counts with nothing in the beam.");
+    }
+    spec.param("reference_file", oi::ParamType::kString).default_value("")
+        .describe("references: file: JSON {\"dark_high\": [...], \"air_high\": [...], \"dark_low\": [...], "
+                  "\"air_low\": [...]}, one mean count per detector pixel (relative to the pipeline file).");
+    spec.param("dead_pixel_tolerance", oi::ParamType::kFloat).default_value(0.5).range(0.01, 100.0)
+        .describe("A pixel is dead when its gain air - dark differs from the median gain of its channel by more "
+                  "than this fraction of the median; dead pixels are interpolated from their good neighbours.");
+    spec.param("dead_pixels", oi::ParamType::kList).element_type(oi::ParamType::kInt)
+        .default_value(nlohmann::json::array()).describe("Pixels (0-based, across the line) known to be dead.");
+    spec.param("backend", oi::ParamType::kEnum).allowed({"auto", "gpu", "cpu"}).default_value("auto")
+        .describe("auto: the Vulkan kernel when a device is usable, else the CPU implementation.");
+  }
+
+  std::vector<std::string> validate(const oi::StageConfig& config) const override {
+    std::vector<std::string> problems;
+    const auto mode = config.params.get<std::string>("references");
+    if (mode == "file" && config.params.get<std::string>("reference_file").empty())
+      problems.push_back("references: file needs reference_file: PATH (a JSON file of per-pixel dark and air levels)");
+    return problems;
+  }
+
+  void start(const oi::StageConfig& config) override {
+    name_ = config.name;
+    mode_ = config.params.get<std::string>("references");
+    tolerance_ = config.params.get<double>("dead_pixel_tolerance");
+    flagged_ = config.params.get<std::vector<std::int64_t>>("dead_pixels");
+    if (auto problems = validate(config); !problems.empty()) throw oi::ConfigError("xray.correct: " + problems[0]);
+    if (mode_ == "params") {
+      for (const char* ch : {"high", "low"}) {
+        const double dark = config.params.get<double>(std::string("dark_") + ch);
+        const double air = config.params.get<double>(std::string("air_") + ch);
+        if (air < dark + 1.0)
+          throw oi::ConfigError("xray.correct: air_" + std::string(ch) + " (" + std::to_string(air) +
+                                ") must be at least dark_" + ch + " + 1 (" + std::to_string(dark + 1.0) + ")");
+      }
+      params_levels_ = {static_cast<float>(config.params.get<double>("dark_high")),
+                        static_cast<float>(config.params.get<double>("air_high")),
+                        static_cast<float>(config.params.get<double>("dark_low")),
+                        static_cast<float>(config.params.get<double>("air_low"))};
+    } else if (mode_ == "file") {
+      load_file(config);
+    }
+    const std::string backend = config.params.get<std::string>("backend");
+    if (backend == "cpu") {
+      gpu_ = false;
+      reason_ = "backend: cpu";
+      return;
+    }
+    if (!oi::gpu::available()) {
+      if (backend == "gpu")
+        throw oi::ConfigError("backend: gpu, but " + oi::gpu::unavailable_reason() +
+                              "; set backend: auto to fall back to the CPU implementation");
+      gpu_ = false;
+      reason_ = "backend: auto, " + oi::gpu::unavailable_reason();
+      spdlog::warn("stage '{}' (xray.correct) runs its CPU implementation: {}", name_, oi::gpu::unavailable_reason());
+      return;
+    }
+    gpu_ = true;
+    reason_ = "backend: " + backend + ", Vulkan device available";
+    device_ = oi::gpu::default_device();
+    device_name_ = device_->info().name;
+    oi::gpu::KernelDesc desc;
+    desc.name = "xray.correct";
+    desc.spirv = oi_stages_xray_gpu_shaders::words("xray/correct.comp");
+    desc.bindings = {{"high", oi::gpu::Access::kRead},
+                     {"low", oi::gpu::Access::kRead},
+                     {"correction_table", oi::gpu::Access::kRead},
+                     {"a_high", oi::gpu::Access::kWrite},
+                     {"a_low", oi::gpu::Access::kWrite}};
+    desc.push_constant_bytes = 2 * sizeof(std::uint32_t);
+    desc.workgroup = {64, 4, 1};  // rows of a line are contiguous: wide groups read consecutive pixels
+    kernel_ = device_->create_kernel(desc);
+    recorder_ = device_->create_recorder();
+  }
+
+  oi::Status process(oi::StageContext& ctx) override {
+    oi::FramePtr frame = ctx.take(0);
+    if (!frame) return oi::Status::ok();
+    const auto& attrs = frame->metadata().attributes;
+    if (attrs.contains(oi::xray::attr::kCalibration)) return take_reference(*frame);
+    const auto started = std::chrono::steady_clock::now();
+    if (oi::Status s = ensure_table(*frame); !s.is_ok()) return s;
+    const oi::Plane& high = std::as_const(*frame).plane(oi::xray::plane::kHigh);
+    const oi::Plane& low = std::as_const(*frame).plane(oi::xray::plane::kLow);
+    oi::FramePtr out = frame->clone();
+    if (gpu_) {
+      try {
+        oi::Plane gh = oi::gpu::to_gpu_plane(device_, high), gl = oi::gpu::to_gpu_plane(device_, low);
+        oi::Plane ah = oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, high.width, high.height,
+                                               oi::gpu::Residency::kAuto, oi::gpu::InitialContents::kUndefined);
+        oi::Plane al = oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, high.width, high.height,
+                                               oi::gpu::Residency::kAuto, oi::gpu::InitialContents::kUndefined);
+        const std::array<std::uint32_t, 2> push{static_cast<std::uint32_t>(high.width),
+                                                static_cast<std::uint32_t>(high.height)};
+        const std::array<oi::gpu::BufferRef, 5> bindings{gh, gl, table_plane_, ah, al};
+        if (oi::Status s = recorder_->dispatch_grid(*kernel_, bindings, std::as_bytes(std::span(push)), push[0], push[1]); !s.is_ok())
+          return oi::Status::error("stage '" + name_ + "' (xray.correct): " + s.message());
+        if (oi::Status s = recorder_->submit_and_wait(); !s.is_ok())
+          return oi::Status::error("stage '" + name_ + "' (xray.correct): " + s.message());
+        // The converted raw planes replace the frame's so a following GPU stage finds them resident.
+        out->set_plane(oi::xray::plane::kHigh, gh);
+        out->set_plane(oi::xray::plane::kLow, gl);
+        out->set_plane(oi::xray::plane::kAHigh, ah);
+        out->set_plane(oi::xray::plane::kALow, al);
+      } catch (const std::exception& e) {
+        return oi::Status::error("stage '" + name_ + "' (xray.correct): " + e.what());
+      }
+    } else {
+      oi::Plane ah = oi::Plane::allocate(oi::PixelFormat::kF32, high.width, high.height);
+      oi::Plane al = oi::Plane::allocate(oi::PixelFormat::kF32, high.width, high.height);
+      oi::xray::correct_reference(high, low, table_, ah, al);
+      out->set_plane(oi::xray::plane::kAHigh, ah);
+      out->set_plane(oi::xray::plane::kALow, al);
+    }
+    ++scans_;
+    repaired_pixels_ += static_cast<std::uint64_t>(table_.dead.size()) * static_cast<std::uint64_t>(high.height);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    out->metadata().attributes[oi::xray::attr::kTimings][name_] = ms;
+    ctx.emit(0, out);
+    return oi::Status::ok();
+  }
+
+  void stop() override {
+    recorder_.reset();
+    kernel_.reset();
+    table_plane_ = {};
+    device_.reset();
+  }
+
+  nlohmann::json summary() const override {
+    nlohmann::json dead = nlohmann::json::array();
+    for (int x : table_.dead) dead.push_back(x);
+    return {{"backend", gpu_ ? "gpu" : "cpu"},
+            {"device", gpu_ ? nlohmann::json(device_name_) : nlohmann::json(nullptr)},
+            {"reason", reason_},
+            {"references", mode_},
+            {"scans", scans_},
+            {"reference_frames", {{"dark", dark_.frames}, {"air", air_.frames}, {"ignored", ignored_references_}}},
+            {"reference_lines", {{"dark", dark_.lines}, {"air", air_.lines}}},
+            {"dead_pixels", dead},
+            {"repaired_pixels", repaired_pixels_}};
+  }
+
+ private:
+  // A reference frame: averaged into the current dark or air line and consumed (not forwarded:
+  // later stages expect scans only).
+  oi::Status take_reference(const oi::Frame& frame) {
+    const auto& value = frame.metadata().attributes[oi::xray::attr::kCalibration];
+    const std::string kind = value.is_string() ? value.get<std::string>() : value.dump();
+    if (kind != "dark" && kind != "air")
+      return oi::Status::error("stage '" + name_ + "' (xray.correct): reference frame from device '" +
+                               frame.metadata().source_device + "' has calibration '" + kind +
+                               "'; expected 'dark' or 'air'");
+    if (mode_ != "frames") {
+      // Consumed but not used: the parameters or the file are what this node was told to use.
+      if (ignored_references_++ == 0)
+        spdlog::warn("stage '{}' (xray.correct): references: {} ignores the scanner's reference frames "
+                     "(counted in the summary); set references: frames to use them", name_, mode_);
+      return oi::Status::ok();
+    }
+    if (auto problem = oi::xray::average_reference(frame, kind == "dark" ? dark_ : air_))
+      return oi::Status::error("stage '" + name_ + "' (xray.correct): " + *problem);
+    table_.columns.clear();  // rebuilt from the new reference at the next scan
+    return oi::Status::ok();
+  }
+
+  // The correction table for this scan's width, built when the references changed.
+  oi::Status ensure_table(const oi::Frame& frame) {
+    for (const char* name : {oi::xray::plane::kHigh, oi::xray::plane::kLow}) {
+      if (!frame.has_plane(name) || frame.plane(name).format != oi::PixelFormat::kU16)
+        return oi::Status::error("stage '" + name_ + "' (xray.correct): scan " +
+                                 std::to_string(frame.metadata().scan_id) + " has no u16 plane '" + name + "'");
+    }
+    const oi::Plane& high = frame.plane(oi::xray::plane::kHigh);
+    const oi::Plane& low = frame.plane(oi::xray::plane::kLow);
+    if (high.width != low.width || high.height != low.height)
+      return oi::Status::error("stage '" + name_ + "' (xray.correct): scan " + std::to_string(frame.metadata().scan_id) +
+                               ": planes 'high' and 'low' differ in size");
+    if (mode_ == "params" && (dark_.high.size() != static_cast<std::size_t>(high.width))) {
+      dark_ = uniform(params_levels_[0], params_levels_[2], high.width);
+      air_ = uniform(params_levels_[1], params_levels_[3], high.width);
+      table_.columns.clear();
+    }
+    if (dark_.empty() || air_.empty()) {
+      const std::string missing = dark_.empty() && air_.empty() ? "dark and air references" : dark_.empty() ? "dark reference" : "air reference";
+      return oi::Status::error("stage '" + name_ + "' (xray.correct): scan " + std::to_string(frame.metadata().scan_id) +
+                               " from device '" + frame.metadata().source_device + "' arrived before the " + missing +
+                               ": set `references: start` on the scanner node so it emits them first, or give them "
+                               "to this stage (references: params or file); uncorrected scans are never passed on");
+    }
+    if (dark_.high.size() != static_cast<std::size_t>(high.width) || air_.high.size() != dark_.high.size())
+      return oi::Status::error("stage '" + name_ + "' (xray.correct): scan " + std::to_string(frame.metadata().scan_id) +
+                               " has " + std::to_string(high.width) + " pixels a line but the references have " +
+                               std::to_string(dark_.high.size()) + " (dark) and " + std::to_string(air_.high.size()) +
+                               " (air); references and scans must come from the same detector");
+    if (!table_.columns.empty()) return oi::Status::ok();
+    try {
+      table_ = oi::xray::build_correction_table(dark_, air_, tolerance_, flagged_);
+      if (!table_.dead.empty())
+        spdlog::info("stage '{}' (xray.correct): {} dead pixel(s) of {} are interpolated from their neighbours",
+                     name_, table_.dead.size(), table_.width());
+      if (gpu_) {
+        table_plane_ = oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, 8, table_.width());
+        std::memcpy(table_plane_.row<float>(0), table_.columns.data(), table_.columns.size() * sizeof(CorrectionTable::Column));
+      }
+    } catch (const std::exception& e) {
+      return oi::Status::error("stage '" + name_ + "': " + e.what());
+    }
+    return oi::Status::ok();
+  }
+
+  static ReferenceLine uniform(float high, float low, int width) {
+    ReferenceLine line;
+    line.high.assign(static_cast<std::size_t>(width), high);
+    line.low.assign(static_cast<std::size_t>(width), low);
+    return line;
+  }
+
+  void load_file(const oi::StageConfig& config) {
+    std::filesystem::path path = config.params.get<std::string>("reference_file");
+    if (path.is_relative() && !config.pipeline_dir.empty()) path = config.pipeline_dir / path;
+    std::ifstream in(path);
+    if (!in) throw oi::ConfigError("xray.correct: cannot open reference_file '" + path.string() + "'");
+    nlohmann::json j;
+    try {
+      in >> j;
+    } catch (const std::exception& e) {
+      throw oi::ConfigError("xray.correct: reference_file '" + path.string() + "' is not valid JSON: " + e.what());
+    }
+    auto read = [&](const char* key) {
+      if (!j.contains(key) || !j[key].is_array() || j[key].empty())
+        throw oi::ConfigError("xray.correct: reference_file '" + path.string() + "' needs \"" + key +
+                              "\": a non-empty array of mean counts, one per detector pixel");
+      return j[key].get<std::vector<float>>();
+    };
+    dark_.high = read("dark_high");
+    dark_.low = read("dark_low");
+    air_.high = read("air_high");
+    air_.low = read("air_low");
+    const std::size_t w = dark_.high.size();
+    if (dark_.low.size() != w || air_.high.size() != w || air_.low.size() != w)
+      throw oi::ConfigError("xray.correct: reference_file '" + path.string() +
+                            "': dark_high, dark_low, air_high and air_low must have the same length");
+    table_ = oi::xray::build_correction_table(dark_, air_, tolerance_, flagged_);  // fail at start, not at the first scan
+    table_.columns.clear();
+  }
+
+  std::string name_, mode_, reason_, device_name_;
+  double tolerance_ = 0.5;
+  std::vector<std::int64_t> flagged_;
+  std::array<float, 4> params_levels_{};  // dark_high, air_high, dark_low, air_low
+  ReferenceLine dark_, air_;
+  CorrectionTable table_;
+  bool gpu_ = false;
+  std::shared_ptr<oi::gpu::Device> device_;
+  std::shared_ptr<oi::gpu::Kernel> kernel_;
+  std::unique_ptr<oi::gpu::CommandRecorder> recorder_;
+  oi::Plane table_plane_;
+  std::uint64_t scans_ = 0, repaired_pixels_ = 0, ignored_references_ = 0;
+};
+
+}  // namespace
+
+OI_REGISTER_STAGE(Correct, "xray.correct",
+                  "Dark/air correction, dead-pixel repair and log attenuation of whole scans (GPU, CPU fallback).");

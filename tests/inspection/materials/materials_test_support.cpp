@@ -1,0 +1,107 @@
+#include "materials_test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <utility>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "oi/plugin_registry.hpp"
+#include "xray_inspection.hpp"
+
+namespace oi::xray::testing {
+namespace {
+
+PluginRegistry& registry() {
+  static PluginRegistry* r = [] {
+    auto* reg = new PluginRegistry();  // lives until exit: the plugin stays loaded
+    const PluginRecord& record = reg->load_file(OI_MATERIALS_PLUGIN);
+    if (record.error) throw Error(std::string("cannot load ") + OI_MATERIALS_PLUGIN + ": " + *record.error);
+    return reg;
+  }();
+  return *r;
+}
+
+class OneFrame final : public StageContext {
+ public:
+  OneFrame(FramePtr in, const StageSpec& spec) : in_(std::move(in)), spec_(spec) {}
+  FramePtr take(std::size_t) override { return std::exchange(in_, nullptr); }
+  void emit(std::size_t index, FramePtr frame) override {
+    if (index == 0) out = std::move(frame);
+  }
+  bool stop_requested() const override { return false; }
+  const std::string& stage_name() const override { return name_; }
+  const StageSpec& spec() const override { return spec_; }
+  FramePtr out;
+
+ private:
+  FramePtr in_;
+  const StageSpec& spec_;
+  std::string name_ = "materials";
+};
+
+}  // namespace
+
+MaterialsStage::MaterialsStage(const nlohmann::json& params) {
+  stage_ = registry().create("xray.materials");
+  stage_->setup(spec_);
+  ParamSet set;
+  for (const ParamSpec& p : spec_.params())
+    if (p.default_value()) set.set(p.name(), *p.default_value());
+  for (const auto& [key, value] : params.items()) set.set(key, value);
+  stage_->start(StageConfig{"materials", "xray.materials", "", set, {}, {}});
+}
+
+MaterialsStage::~MaterialsStage() { stage_->stop(); }
+
+FramePtr MaterialsStage::run(FramePtr input) {
+  OneFrame ctx(std::move(input), spec_);
+  const Status s = stage_->process(ctx);
+  EXPECT_TRUE(s.is_ok()) << s.message();
+  return ctx.out;
+}
+
+nlohmann::json MaterialsStage::summary() const { return stage_->summary(); }
+
+nlohmann::json synthetic_calibration() {
+  // (A_high, R) points read off docs/xray-physics.md's table and interpolated; mass
+  // attenuation A_high / (density * thickness).
+  auto curve = [](const char* name, double z, std::initializer_list<std::array<double, 3>> pts) {
+    nlohmann::json points = nlohmann::json::array();
+    for (const auto& p : pts) points.push_back({{"a_high", p[0]}, {"ratio", p[1]}, {"mass_attenuation", p[2]}});
+    return nlohmann::json{{"name", name}, {"z_eff", z}, {"points", points}};
+  };
+  return {{"format", "openinspect-material-calibration"},
+          {"version", 1},
+          {"tube", {{"kv", 160}, {"ma", 1.0}}},
+          {"noise_floor", {{"a_high_max", 6.0}, {"a_low_max", 7.5}}},
+          {"materials",
+           {curve("polyethylene", 5.5, {{0.16, 1.26, 0.17}, {0.82, 1.23, 0.174}, {2.5, 1.19, 0.13}}),
+            curve("aluminium", 13, {{0.10, 2.70, 0.185}, {0.49, 1.98, 0.18}, {2.38, 1.45, 0.176}, {3.6, 1.38, 0.167}}),
+            curve("steel", 26, {{0.34, 2.9, 0.43}, {0.68, 2.47, 0.43}, {2.74, 1.61, 0.35}, {4.5, 1.45, 0.3}}),
+            curve("lead", 82, {{1.99, 1.37, 3.5}, {3.4, 1.25, 3.0}, {6.33, 1.16, 2.8}})}}};
+}
+
+std::filesystem::path write_text(const std::filesystem::path& file, const std::string& text) {
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream(file) << text;
+  return file;
+}
+
+FramePtr make_attenuation_frame(const cv::Mat& a_high, const cv::Mat& a_low) {
+  FramePtr frame = Frame::create(std::string(frame_kind::kScanBlock));
+  Plane& h = frame->add_plane(plane::kAHigh, PixelFormat::kF32, a_high.cols, a_high.rows);
+  Plane& l = frame->add_plane(plane::kALow, PixelFormat::kF32, a_high.cols, a_high.rows);
+  for (int y = 0; y < a_high.rows; ++y) {
+    std::copy_n(a_high.ptr<float>(y), a_high.cols, h.row<float>(y));
+    std::copy_n(a_low.ptr<float>(y), a_low.cols, l.row<float>(y));
+  }
+  return frame;
+}
+
+
+}  // namespace oi::xray::testing
