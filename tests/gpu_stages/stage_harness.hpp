@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oi/plugin_registry.hpp"
+#include "stage_under_test.hpp"
 
 namespace oi::gpu::testing {
 
@@ -29,25 +30,13 @@ std::vector<FramePtr> captured_frames();
 /// Forgets captured frames.
 void clear_captured_frames();
 
-/// One stage created from the registry, set up and started with `params` (defaults filled
-/// in), and fed one frame at a time.
-class StageUnderTest {
+/// One stage from gpu_stage_registry(), set up and started with `params` (defaults filled
+/// in), and fed one frame at a time (see oi::test::StageUnderTest).
+class StageUnderTest : public oi::test::StageUnderTest {
  public:
   /// @throws whatever start() throws (oi::ConfigError for bad parameters).
-  StageUnderTest(const std::string& type, const nlohmann::json& params, const std::string& name = "node");
-  ~StageUnderTest();
-  /// Runs process() with `input` on port 0; returns the status and sets `output` to the
-  /// frame emitted on port 0 (nullptr when none).
-  Status run(FramePtr input, FramePtr& output);
-  /// The stage's summary().
-  nlohmann::json summary() const;
-  /// The stage.
-  Stage& stage() { return *stage_; }
-
- private:
-  std::unique_ptr<Stage> stage_;
-  StageSpec spec_;
-  std::string name_;
+  StageUnderTest(const std::string& type, const nlohmann::json& params, const std::string& name = "node")
+      : oi::test::StageUnderTest(gpu_stage_registry(), type, params, name) {}
 };
 
 /// A frame of kind xray.scan_block with u16 planes `high` and `low` of `width` x `height`

@@ -58,6 +58,37 @@ inline constexpr const char* kAlarm = "alarm";
 inline constexpr const char* kCannotClear = "cannot_clear";
 }  // namespace decision
 
+/// An axis-aligned box `[x, y, w, h]` in pixels of the assembled scan (x across the belt).
+struct Box {
+  double x = 0, y = 0, w = 0, h = 0;
+};
+
+/// IoU a detection needs with a truth object to match it.
+inline constexpr double kMinIou = 0.3;
+
+/// Intersection over union; 0 when either box is empty.
+inline double iou(const Box& a, const Box& b) {
+  if (a.w <= 0 || a.h <= 0 || b.w <= 0 || b.h <= 0) return 0.0;
+  const double ix = std::max(0.0, std::min(a.x + a.w, b.x + b.w) - std::max(a.x, b.x));
+  const double iy = std::max(0.0, std::min(a.y + a.h, b.y + b.h) - std::max(a.y, b.y));
+  const double inter = ix * iy;
+  const double uni = a.w * a.h + b.w * b.h - inter;
+  return uni > 0 ? inter / uni : 0.0;
+}
+
+/// True when the centre of `truth` lies inside `detection` (edges included).
+inline bool contains_centre(const Box& detection, const Box& truth) {
+  const double cx = truth.x + truth.w / 2.0;
+  const double cy = truth.y + truth.h / 2.0;
+  return cx >= detection.x && cx <= detection.x + detection.w && cy >= detection.y && cy <= detection.y + detection.h;
+}
+
+/// The one match rule of evaluation and TIP accounting: IoU ≥ kMinIou, or the detection
+/// contains the truth box's centre.
+inline bool matches(const Box& detection, const Box& truth) {
+  return iou(detection, truth) >= kMinIou || contains_centre(detection, truth);
+}
+
 /// Largest log attenuation the chain represents: beyond it the pixel carries no information
 /// (a 16-bit detector's air level is ~e^11 above one count).
 inline constexpr float kMaxAttenuation = 12.0f;

@@ -58,25 +58,6 @@ std::string parse_truth_list(const std::string& where, const nlohmann::json& lis
 
 }  // namespace
 
-double iou(const Box& a, const Box& b) {
-  if (a.w <= 0 || a.h <= 0 || b.w <= 0 || b.h <= 0) return 0.0;
-  const double ix = std::max(0.0, std::min(a.x + a.w, b.x + b.w) - std::max(a.x, b.x));
-  const double iy = std::max(0.0, std::min(a.y + a.h, b.y + b.h) - std::max(a.y, b.y));
-  const double inter = ix * iy;
-  const double uni = a.w * a.h + b.w * b.h - inter;
-  return uni > 0 ? inter / uni : 0.0;
-}
-
-bool contains_centre(const Box& detection, const Box& truth) {
-  const double cx = truth.x + truth.w / 2.0;
-  const double cy = truth.y + truth.h / 2.0;
-  return cx >= detection.x && cx <= detection.x + detection.w && cy >= detection.y && cy <= detection.y + detection.h;
-}
-
-bool matches(const Box& detection, const Box& truth) {
-  return iou(detection, truth) >= kMinIou || contains_centre(detection, truth);
-}
-
 std::string parse_box(const nlohmann::json& j, Box& box) {
   if (!j.is_array() || j.size() != 4) return "`box` must be [x, y, w, h], got " + j.dump();
   for (const auto& v : j) {

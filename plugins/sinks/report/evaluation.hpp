@@ -17,11 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace oi::xray::eval {
+#include "xray_inspection.hpp"
 
-/// Smallest IoU at which a detection finds a truth object (the other rule: it contains the
-/// object's centre).
-inline constexpr double kMinIou = 0.3;
+namespace oi::xray::eval {
 
 /// Truth classes that are evaluated; anything else (`wedge_step`, ...) is counted as ignored.
 inline const std::vector<std::string>& evaluated_classes() {
@@ -29,17 +27,13 @@ inline const std::vector<std::string>& evaluated_classes() {
   return classes;
 }
 
-/// An axis-aligned box `[x, y, w, h]` in pixels of the assembled scan.
-struct Box {
-  double x = 0, y = 0, w = 0, h = 0;
-};
-
-/// Intersection over union; 0 when either box is empty.
-double iou(const Box& a, const Box& b);
-/// True when the centre of `truth` lies inside `detection` (edges included).
-bool contains_centre(const Box& detection, const Box& truth);
-/// The matching rule: IoU ≥ kMinIou or the detection contains the truth box's centre.
-bool matches(const Box& detection, const Box& truth);
+// The match rule and its box are the inspection contract's (xray_inspection.hpp), shared
+// with xray.detect's TIP accounting.
+using xray::Box;
+using xray::kMinIou;
+using xray::contains_centre;
+using xray::iou;
+using xray::matches;
 
 /// One truth object (a real threat or a TIP insertion).
 struct TruthObject {

@@ -6,6 +6,8 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "xray_inspection.hpp"
+
 namespace fs = std::filesystem;
 
 namespace oi::xray::report {
@@ -70,5 +72,15 @@ Status write_text(const fs::path& file, const std::string& text) {
 }
 
 Status write_json(const fs::path& file, const nlohmann::json& j) { return write_text(file, j.dump(2) + "\n"); }
+
+Status read_incoming(const std::string& sink, const FrameMetadata& meta, eval::ScanRecord& record,
+                     bool& is_reference) {
+  is_reference = meta.attributes.contains(attr::kCalibration);
+  if (is_reference) return Status::ok();
+  if (std::string err = eval::parse_scan(meta.scan_id, meta.attributes, record); !err.empty()) {
+    return Status::error(sink + ": " + err + "; fix the stage that wrote it");
+  }
+  return Status::ok();
+}
 
 }  // namespace oi::xray::report

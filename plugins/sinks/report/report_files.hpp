@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
+#include "evaluation.hpp"
 #include "oi/error.hpp"
+#include "oi/frame.hpp"
 
 namespace oi::xray::report {
 
@@ -32,5 +34,11 @@ Status write_json(const std::filesystem::path& file, const nlohmann::json& j);
 
 /// Writes text; an error Status names the file.
 Status write_text(const std::filesystem::path& file, const std::string& text);
+
+/// What both sinks do first with an incoming frame: a reference frame (attribute
+/// `calibration`) sets `is_reference` and is not parsed; a scan's attributes are parsed into
+/// `record`. A malformed attribute is an error naming `sink`, the scan and the stage to fix.
+Status read_incoming(const std::string& sink, const FrameMetadata& meta, eval::ScanRecord& record,
+                     bool& is_reference);
 
 }  // namespace oi::xray::report

@@ -76,13 +76,12 @@ class SummarySink final : public Stage {
   Status process(StageContext& ctx) override {
     FramePtr frame = ctx.take(0);
     const FrameMetadata& m = frame->metadata();
-    if (m.attributes.contains(attr::kCalibration)) {
+    eval::ScanRecord record;
+    bool reference = false;
+    if (Status s = report::read_incoming("sink.summary", m, record, reference); !s.is_ok()) return s;
+    if (reference) {
       ++references_;
       return Status::ok();
-    }
-    eval::ScanRecord record;
-    if (std::string err = eval::parse_scan(m.scan_id, m.attributes, record); !err.empty()) {
-      return Status::error("sink.summary: " + err + "; fix the stage that wrote it");
     }
     if (record.decision) {
       ++decisions_[*record.decision];

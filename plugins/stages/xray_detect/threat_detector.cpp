@@ -186,18 +186,7 @@ std::string decide(const std::vector<Detection>& detections) {
   return shielding ? decision::kCannotClear : decision::kClear;
 }
 
-float iou(const cv::Rect& a, const cv::Rect& b) {
-  const int inter = (a & b).area();
-  const int uni = a.area() + b.area() - inter;
-  return uni > 0 ? static_cast<float>(inter) / static_cast<float>(uni) : 0.0f;
-}
-
-bool matches(const cv::Rect& region, const cv::Rect& truth) {
-  if (iou(region, truth) >= 0.3f) return true;
-  const cv::Point2f centre(truth.x + truth.width * 0.5f, truth.y + truth.height * 0.5f);
-  return centre.x >= region.x && centre.x < region.x + region.width && centre.y >= region.y &&
-         centre.y < region.y + region.height;
-}
+Box to_box(const cv::Rect& r) { return {double(r.x), double(r.y), double(r.width), double(r.height)}; }
 
 cv::Rect box_from_json(const nlohmann::json& box) {
   if (!box.is_array() || box.size() != 4 || !std::all_of(box.begin(), box.end(), [](const auto& v) { return v.is_number(); }))

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
 
+#include "xray_inspection.hpp"
+
 namespace oi::xray {
 
 /// Thresholds of the detector; every field is a typed parameter of `xray.detect` of the same
@@ -64,10 +66,8 @@ std::vector<Detection> detect_threats(const ClassifiedScan& scan, const Detector
 /// is found, else `cannot_clear` when a shielding region is found, else `clear`.
 std::string decide(const std::vector<Detection>& detections);
 
-/// Intersection over union of two boxes (0 for disjoint or empty boxes).
-float iou(const cv::Rect& a, const cv::Rect& b);
-/// The evaluation's match rule (issue 6): IoU >= 0.3, or `region` contains the centre of `truth`.
-bool matches(const cv::Rect& region, const cv::Rect& truth);
+/// A region's box in the contract's terms, for its match rule (xray::matches, xray::iou).
+Box to_box(const cv::Rect& r);
 /// A JSON box [x, y, w, h] as a rectangle; throws oi::Error when it is not four numbers.
 cv::Rect box_from_json(const nlohmann::json& box);
 

@@ -17,7 +17,7 @@ TipMarking mark_tip_detections(const nlohmann::json& tip, nlohmann::json& detect
     bool detected = false;
     for (std::size_t i = 0; i < detections.size(); ++i) {
       const cv::Rect d = box_from_json(detections[i]["box"]);
-      if (detections[i].value("class", "") == entry["class"] && matches(d, box)) {
+      if (detections[i].value("class", "") == entry["class"] && matches(to_box(d), to_box(box))) {
         is_tip[i] = true;
         detected = true;
       } else if ((d & box).area() * 2 >= d.area()) {

@@ -38,7 +38,7 @@ TEST(Detector, ImpenetrableBlockIsShieldingAndCannotClear) {
   const auto found = s.run();
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].threat_class, threat::kShielding);
-  EXPECT_TRUE(matches(found[0].box, {100, 100, 60, 50}));
+  EXPECT_TRUE(matches(to_box(found[0].box), {100, 100, 60, 50}));
   EXPECT_EQ(decide(found), decision::kCannotClear);
 }
 

@@ -120,7 +120,7 @@ void Evaluation::add(const nlohmann::json& truth, const std::vector<Detection>& 
     const cv::Rect box = box_from_json(t["box"]);
     bool hit = false;
     for (std::size_t i = 0; i < detections.size(); ++i) {
-      if (detections[i].threat_class == cls && matches(detections[i].box, box)) {
+      if (detections[i].threat_class == cls && matches(to_box(detections[i].box), to_box(box))) {
         used[i] = true;
         hit = true;
       }
@@ -131,7 +131,7 @@ void Evaluation::add(const nlohmann::json& truth, const std::vector<Detection>& 
   // truth was left out of recall as hidden.
   for (const auto& t : truth)
     for (std::size_t i = 0; i < detections.size(); ++i)
-      if (t.value("class", "") == detections[i].threat_class && matches(detections[i].box, box_from_json(t["box"])))
+      if (t.value("class", "") == detections[i].threat_class && matches(to_box(detections[i].box), to_box(box_from_json(t["box"]))))
         used[i] = true;
   for (std::size_t i = 0; i < detections.size(); ++i)
     if (!used[i]) ++false_alarms[detections[i].threat_class];

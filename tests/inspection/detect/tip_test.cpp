@@ -17,6 +17,7 @@
 #include "oi/stage.hpp"
 #include "tip_attributes.hpp"
 #include "tip_recorder.hpp"
+#include "stage_under_test.hpp"
 #include "xray_inspection.hpp"
 
 namespace oi::xray::testing {
@@ -34,45 +35,19 @@ PluginRegistry& registry() {
   return *r;
 }
 
-class OneFrame final : public StageContext {
- public:
-  OneFrame(FramePtr in, const StageSpec& spec) : in_(std::move(in)), spec_(spec) {}
-  FramePtr take(std::size_t) override { return std::exchange(in_, nullptr); }
-  void emit(std::size_t, FramePtr frame) override { out = std::move(frame); }
-  bool stop_requested() const override { return false; }
-  const std::string& stage_name() const override { return name_; }
-  const StageSpec& spec() const override { return spec_; }
-  FramePtr out;
 
- private:
-  FramePtr in_;
-  const StageSpec& spec_;
-  std::string name_ = "under_test";
-};
-
-// A stage of `type` set up and started with `params` over its defaults.
-class StageUnderTest {
+// A stage of `type` from the detect plugin, set up and started with `params` over its
+// defaults; run() fails the test when the stage does.
+class StageUnderTest : public oi::test::StageUnderTest {
  public:
-  StageUnderTest(const std::string& type, const nlohmann::json& params) {
-    stage_ = registry().create(type);
-    stage_->setup(spec_);
-    ParamSet set;
-    for (const ParamSpec& p : spec_.params())
-      if (p.default_value()) set.set(p.name(), *p.default_value());
-    for (const auto& [key, value] : params.items()) set.set(key, value);
-    stage_->start(StageConfig{type, type, "", set, {}, {}});
-  }
+  StageUnderTest(const std::string& type, const nlohmann::json& params)
+      : oi::test::StageUnderTest(registry(), type, params, type) {}
   FramePtr run(FramePtr input) {
-    OneFrame ctx(std::move(input), spec_);
-    const Status s = stage_->process(ctx);
+    FramePtr out;
+    const Status s = oi::test::StageUnderTest::run(std::move(input), out);
     EXPECT_TRUE(s.is_ok()) << s.message();
-    return ctx.out;
+    return out;
   }
-  nlohmann::json summary() const { return stage_->summary(); }
-
- private:
-  std::unique_ptr<Stage> stage_;
-  StageSpec spec_;
 };
 
 FramePtr scan_frame(const ClassifiedScan& c) {
@@ -210,15 +185,9 @@ TEST(TipStage, BadLibraryIsAConfigErrorNamingTheFile) {
 TEST(DetectStage, BadParametersAndMissingPlanesAreErrors) {
   EXPECT_THROW(StageUnderTest("xray.detect", {{"narcotics_zeff_min", 9.0}, {"narcotics_zeff_max", 6.0}}), ConfigError);
   FramePtr f = scan_frame(parcel());  // no zeff / mclass / areal_density
-  StageSpec spec;
-  auto stage = registry().create("xray.detect");
-  stage->setup(spec);
-  ParamSet set;
-  for (const ParamSpec& p : spec.params())
-    if (p.default_value()) set.set(p.name(), *p.default_value());
-  stage->start(StageConfig{"detect", "xray.detect", "", set, {}, {}});
-  OneFrame c2(f, spec);
-  const Status s = stage->process(c2);
+  oi::test::StageUnderTest stage(registry(), "xray.detect", nlohmann::json::object(), "detect");
+  FramePtr out;
+  const Status s = stage.run(f, out);
   ASSERT_TRUE(s.is_error());
   EXPECT_NE(s.message().find("zeff"), std::string::npos) << s.message();
 }

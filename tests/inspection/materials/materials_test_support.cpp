@@ -26,46 +26,17 @@ PluginRegistry& registry() {
   return *r;
 }
 
-class OneFrame final : public StageContext {
- public:
-  OneFrame(FramePtr in, const StageSpec& spec) : in_(std::move(in)), spec_(spec) {}
-  FramePtr take(std::size_t) override { return std::exchange(in_, nullptr); }
-  void emit(std::size_t index, FramePtr frame) override {
-    if (index == 0) out = std::move(frame);
-  }
-  bool stop_requested() const override { return false; }
-  const std::string& stage_name() const override { return name_; }
-  const StageSpec& spec() const override { return spec_; }
-  FramePtr out;
-
- private:
-  FramePtr in_;
-  const StageSpec& spec_;
-  std::string name_ = "materials";
-};
 
 }  // namespace
 
-MaterialsStage::MaterialsStage(const nlohmann::json& params) {
-  stage_ = registry().create("xray.materials");
-  stage_->setup(spec_);
-  ParamSet set;
-  for (const ParamSpec& p : spec_.params())
-    if (p.default_value()) set.set(p.name(), *p.default_value());
-  for (const auto& [key, value] : params.items()) set.set(key, value);
-  stage_->start(StageConfig{"materials", "xray.materials", "", set, {}, {}});
-}
-
-MaterialsStage::~MaterialsStage() { stage_->stop(); }
+MaterialsStage::MaterialsStage(const nlohmann::json& params) : stage_(registry(), "xray.materials", params, "materials") {}
 
 FramePtr MaterialsStage::run(FramePtr input) {
-  OneFrame ctx(std::move(input), spec_);
-  const Status s = stage_->process(ctx);
+  FramePtr out;
+  const Status s = stage_.run(std::move(input), out);
   EXPECT_TRUE(s.is_ok()) << s.message();
-  return ctx.out;
+  return out;
 }
-
-nlohmann::json MaterialsStage::summary() const { return stage_->summary(); }
 
 nlohmann::json synthetic_calibration() {
   // (A_high, R) points read off docs/xray-physics.md's table and interpolated; mass

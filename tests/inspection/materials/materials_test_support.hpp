@@ -13,6 +13,7 @@
 #include "corrected_dataset.hpp"
 #include "oi/frame.hpp"
 #include "oi/stage.hpp"
+#include "stage_under_test.hpp"
 
 namespace oi::xray::testing {
 
@@ -22,15 +23,13 @@ class MaterialsStage {
  public:
   /// @throws whatever start() throws (oi::ConfigError for a bad calibration).
   explicit MaterialsStage(const nlohmann::json& params);
-  ~MaterialsStage();
   /// Runs one frame; returns the emitted frame (fails the test when the stage fails).
   FramePtr run(FramePtr input);
   /// The stage's summary() ({"backend": ...}).
-  nlohmann::json summary() const;
+  nlohmann::json summary() const { return stage_.summary(); }
 
  private:
-  std::unique_ptr<Stage> stage_;
-  StageSpec spec_;
+  oi::test::StageUnderTest stage_;
 };
 
 /// A calibration document shaped like the simulator's curves at 160 kV: polyethylene,

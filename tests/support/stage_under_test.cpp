@@ -1,0 +1,52 @@
+#include "stage_under_test.hpp"
+
+#include <utility>
+
+namespace oi::test {
+namespace {
+
+// The context of one process() call: one frame in on port 0, what comes out on port 0 kept.
+class OneFrameContext final : public StageContext {
+ public:
+  OneFrameContext(FramePtr input, const StageSpec& spec, const std::string& name)
+      : input_(std::move(input)), spec_(spec), name_(name) {}
+  FramePtr take(std::size_t) override { return std::exchange(input_, nullptr); }
+  void emit(std::size_t index, FramePtr frame) override {
+    if (index == 0) output = std::move(frame);
+  }
+  bool stop_requested() const override { return false; }
+  const std::string& stage_name() const override { return name_; }
+  const StageSpec& spec() const override { return spec_; }
+  FramePtr output;
+
+ private:
+  FramePtr input_;
+  const StageSpec& spec_;
+  const std::string& name_;
+};
+
+}  // namespace
+
+StageUnderTest::StageUnderTest(const PluginRegistry& registry, const std::string& type, const nlohmann::json& params,
+                               const std::string& name)
+    : name_(name) {
+  stage_ = registry.create(type);
+  stage_->setup(spec_);
+  ParamSet set;
+  for (const ParamSpec& p : spec_.params()) {
+    if (p.default_value()) set.set(p.name(), *p.default_value());
+  }
+  for (const auto& [key, value] : params.items()) set.set(key, value);
+  stage_->start(StageConfig{name, type, "", set, {}, {}});
+}
+
+StageUnderTest::~StageUnderTest() { stage_->stop(); }
+
+Status StageUnderTest::run(FramePtr input, FramePtr& output) {
+  OneFrameContext ctx(std::move(input), spec_, name_);
+  const Status status = stage_->process(ctx);
+  output = ctx.output;
+  return status;
+}
+
+}  // namespace oi::test

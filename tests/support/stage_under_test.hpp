@@ -1,0 +1,40 @@
+#pragma once
+// One stage driven frame by frame without a scheduler: created from a registry, set up,
+// started with parameters over its declared defaults, then fed one frame per process() call.
+// Shared by every test that exercises a single stage (GPU stages, materials, detection, TIP).
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "oi/plugin_registry.hpp"
+#include "oi/stage.hpp"
+
+namespace oi::test {
+
+/// A started stage of `type` from `registry`, named `name` in its StageConfig.
+class StageUnderTest {
+ public:
+  /// @throws whatever create() or start() throws (oi::ConfigError for bad parameters).
+  StageUnderTest(const PluginRegistry& registry, const std::string& type, const nlohmann::json& params,
+                 const std::string& name = "node");
+  ~StageUnderTest();
+  StageUnderTest(const StageUnderTest&) = delete;
+  StageUnderTest& operator=(const StageUnderTest&) = delete;
+
+  /// Runs process() with `input` on port 0; returns the status and sets `output` to the frame
+  /// emitted on port 0 (nullptr when none).
+  Status run(FramePtr input, FramePtr& output);
+  /// The stage's summary().
+  nlohmann::json summary() const { return stage_->summary(); }
+  /// The stage.
+  Stage& stage() { return *stage_; }
+
+ private:
+  std::unique_ptr<Stage> stage_;
+  StageSpec spec_;
+  std::string name_;
+};
+
+}  // namespace oi::test
