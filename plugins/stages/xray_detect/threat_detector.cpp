@@ -1,6 +1,6 @@
-// The CPU threat detector (docs/detection.md). Neighbourhood work (box mean and std,
-// morphology, connected components, contours) uses OpenCV on the CPU in this first version;
-// the per-pixel masks are cheap and a GPU port would move only the smoothing.
+// The CPU threat detector (docs/detection.md): compute_maps() is the per-pixel and
+// neighbourhood half (box mean and std, candidate masks, morphology), find_regions() the region
+// half (connected components, contours, shape and density measures, scores).
 #include "threat_detector.hpp"
 
 #include <algorithm>
@@ -78,34 +78,57 @@ void validate(const DetectorParams& p) {
   if (p.smoothing_radius < 0 || p.smoothing_radius > 8) fail("smoothing_radius must be within [0, 8]");
 }
 
-std::vector<Detection> detect_threats(const ClassifiedScan& scan, const DetectorParams& p) {
+void require_planes(const ClassifiedScan& scan) {
   const cv::Size size = scan.a_high.size();
   require(scan.a_high, plane::kAHigh, CV_32F, size);
   require(scan.a_low, plane::kALow, CV_32F, size);
   require(scan.zeff, plane::kZeff, CV_32F, size);
   require(scan.mclass, plane::kClass, CV_8U, size);
   require(scan.areal_density, plane::kDensity, CV_32F, size);
-  std::vector<Detection> out;
-  if (size.area() == 0) return out;
+}
 
+DetectionMaps compute_maps(const ClassifiedScan& scan, const DetectorParams& p) {
+  require_planes(scan);
+  DetectionMaps m;
   // Box mean and standard deviation of a_high: noise suppression and the homogeneity cue.
   const int k = 2 * p.smoothing_radius + 1;
-  cv::Mat mean, mean_sq, zeff_mean;
-  cv::blur(scan.a_high, mean, {k, k}, {-1, -1}, cv::BORDER_REPLICATE);
+  cv::Mat mean_sq;
+  cv::blur(scan.a_high, m.mean, {k, k}, {-1, -1}, cv::BORDER_REPLICATE);
   cv::blur(scan.a_high.mul(scan.a_high), mean_sq, {k, k}, {-1, -1}, cv::BORDER_REPLICATE);
-  cv::Mat variance = cv::max(mean_sq - mean.mul(mean), 0.0);
+  cv::Mat variance = cv::max(mean_sq - m.mean.mul(m.mean), 0.0);
   cv::Mat stddev;
   cv::sqrt(variance, stddev);
-  cv::blur(scan.zeff, zeff_mean, {k, k}, {-1, -1}, cv::BORDER_REPLICATE);
+  m.rel_std = stddev / cv::max(m.mean, 1e-3);
+  cv::blur(scan.zeff, m.zeff_mean, {k, k}, {-1, -1}, cv::BORDER_REPLICATE);
 
   const auto cls = [&](MaterialClass c) { return scan.mclass == static_cast<std::uint8_t>(c); };
   const cv::Mat impenetrable = cls(MaterialClass::kImpenetrable);
+  cv::morphologyEx(impenetrable, m.shielding, cv::MORPH_CLOSE, kernel(5));
+
+  m.narcotics = cls(MaterialClass::kOrganic) & (m.zeff_mean >= p.narcotics_zeff_min) &
+                (m.zeff_mean <= p.narcotics_zeff_max) & (m.mean >= p.narcotics_min_a_high) &
+                (m.mean <= p.narcotics_max_a_high) & (m.rel_std <= p.narcotics_max_relative_std);
+  cv::morphologyEx(m.narcotics, m.narcotics, cv::MORPH_OPEN, kernel(3));
+  cv::morphologyEx(m.narcotics, m.narcotics, cv::MORPH_CLOSE, kernel(7));
+
+  // Closing joins a pistol's slide, frame and magazine that thin gaps or a polymer grip
+  // separate; the opening removes zips, wires and rivets.
+  m.firearm = (cls(MaterialClass::kMetal) | impenetrable) & (m.mean >= p.firearm_min_a_high);
+  cv::morphologyEx(m.firearm, m.firearm, cv::MORPH_OPEN, kernel(3));
+  cv::morphologyEx(m.firearm, m.firearm, cv::MORPH_CLOSE, kernel(9));
+  return m;
+}
+
+std::vector<Detection> find_regions(const ClassifiedScan& scan, const DetectionMaps& maps, const DetectorParams& p) {
+  require_planes(scan);
+  std::vector<Detection> out;
+  if (scan.a_high.empty()) return out;
+  const cv::Mat& mean = maps.mean;
+  const cv::Mat impenetrable = scan.mclass == static_cast<std::uint8_t>(MaterialClass::kImpenetrable);
 
   // --- shielding: impenetrable regions large enough to hide a threat ---
   {
-    cv::Mat mask;
-    cv::morphologyEx(impenetrable, mask, cv::MORPH_CLOSE, kernel(5));
-    const Components c = components(mask);
+    const Components c = components(maps.shielding);
     for (int i = 1; i < c.count; ++i) {
       const int area = c.stats.at<int>(i, cv::CC_STAT_AREA);
       if (area < p.shielding_min_area_px) continue;
@@ -116,13 +139,7 @@ std::vector<Detection> detect_threats(const ClassifiedScan& scan, const Detector
 
   // --- narcotics: organic, Z_eff in band, dense, homogeneous, compact ---
   {
-    cv::Mat rel = stddev / cv::max(mean, 1e-3);
-    cv::Mat mask = cls(MaterialClass::kOrganic) & (zeff_mean >= p.narcotics_zeff_min) &
-                   (zeff_mean <= p.narcotics_zeff_max) & (mean >= p.narcotics_min_a_high) &
-                   (mean <= p.narcotics_max_a_high) & (rel <= p.narcotics_max_relative_std);
-    cv::morphologyEx(mask, mask, cv::MORPH_OPEN, kernel(3));
-    cv::morphologyEx(mask, mask, cv::MORPH_CLOSE, kernel(7));
-    const Components c = components(mask);
+    const Components c = components(maps.narcotics);
     for (int i = 1; i < c.count; ++i) {
       const int area = c.stats.at<int>(i, cv::CC_STAT_AREA);
       if (area < p.narcotics_min_area_px) continue;
@@ -142,12 +159,7 @@ std::vector<Detection> detect_threats(const ClassifiedScan& scan, const Detector
 
   // --- firearms: dense metal blobs of a handgun's size and fill ---
   {
-    cv::Mat mask = (cls(MaterialClass::kMetal) | impenetrable) & (mean >= p.firearm_min_a_high);
-    // Closing joins a pistol's slide, frame and magazine that thin gaps or a polymer grip
-    // separate; the opening removes zips, wires and rivets.
-    cv::morphologyEx(mask, mask, cv::MORPH_OPEN, kernel(3));
-    cv::morphologyEx(mask, mask, cv::MORPH_CLOSE, kernel(9));
-    const Components c = components(mask);
+    const Components c = components(maps.firearm);
     for (int i = 1; i < c.count; ++i) {
       const int area = c.stats.at<int>(i, cv::CC_STAT_AREA);
       if (area < p.firearm_min_area_px) continue;
@@ -175,6 +187,12 @@ std::vector<Detection> detect_threats(const ClassifiedScan& scan, const Detector
     }
   }
   return out;
+}
+
+std::vector<Detection> detect_threats(const ClassifiedScan& scan, const DetectorParams& p) {
+  require_planes(scan);
+  if (scan.a_high.empty()) return {};
+  return find_regions(scan, compute_maps(scan, p), p);
 }
 
 std::string decide(const std::vector<Detection>& detections) {

@@ -58,8 +58,30 @@ struct ClassifiedScan {
   cv::Mat a_high, a_low, zeff, mclass, areal_density;
 };
 
-/// Finds threat regions. Throws oi::Error when a plane is missing, of the wrong type or of a
-/// different size (the message names it).
+/// The per-pixel and neighbourhood half of detection: what a GPU kernel can compute pixel by
+/// pixel. All planes have the scan's size.
+struct DetectionMaps {
+  cv::Mat mean;       ///< CV_32F box mean of a_high (radius smoothing_radius, borders replicated)
+  cv::Mat zeff_mean;  ///< CV_32F box mean of zeff
+  cv::Mat rel_std;    ///< CV_32F local std / max(mean, 1e-3) of a_high: the homogeneity cue
+  /// CV_8U candidate masks (0 or 255) after their morphology (see docs/detection.md):
+  cv::Mat shielding;  ///< impenetrable, closed with a 5 px disc
+  cv::Mat narcotics;  ///< organic, Z_eff in band, dense, homogeneous; opened 3 px, closed 7 px
+  cv::Mat firearm;    ///< metal or impenetrable and dense; opened 3 px, closed 9 px
+};
+
+/// Throws oi::Error when a plane is missing, of the wrong type or of a different size (the
+/// message names it).
+void require_planes(const ClassifiedScan& scan);
+
+/// CPU reference of the maps (OpenCV).
+DetectionMaps compute_maps(const ClassifiedScan& scan, const DetectorParams& params);
+
+/// The region half: connected components of the masks, their shape and density measures, the
+/// scores. `maps` from compute_maps() or from a kernel that matches it.
+std::vector<Detection> find_regions(const ClassifiedScan& scan, const DetectionMaps& maps, const DetectorParams& params);
+
+/// compute_maps() then find_regions(). Throws oi::Error as require_planes() does.
 std::vector<Detection> detect_threats(const ClassifiedScan& scan, const DetectorParams& params);
 
 /// The decision (oi::xray::decision::k*): `alarm` when any firearm, narcotics or knife region
