@@ -1,0 +1,306 @@
+// bench_inspection_chain: scans per second and decision latency of the X-ray inspection chain
+// xray.correct -> xray.materials -> xray.detect -> xray.colorize on 1024-pixel x 2000-line
+// dual-energy scans, run by the pipeline scheduler, on the Vulkan path and on the CPU reference
+// path side by side (docs/performance.md, "X-ray inspection chain").
+//
+//   bench_inspection_chain [--benchmark_repetitions=3 --benchmark_report_aggregates_only=true]
+//
+// Input: simulated parcels (sim.xray, seed 7000, half of them carrying threats) stitched along
+// the belt into 2000-line scans, held in memory, so the scanner's own speed does not count.
+// The material calibration is fitted once on simulated step wedges with `oi calibrate-materials`
+// and kept in the build tree (bench-chain/; delete it to refit).
+//
+// Two measurements per path:
+//   Throughput  the source emits every scan at once (back-pressure only); scans/s from the
+//               first emission to the last colorized scan.
+//   Latency     closed loop: the next scan is emitted when the previous one has its decision;
+//               decision latency = time from the scan entering xray.correct (its last line has
+//               arrived and scan.assemble has emitted it) to xray.detect's output, p50 and max.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "oi/frame.hpp"
+#include "oi/pipeline.hpp"
+#include "oi/pipeline_spec.hpp"
+#include "oi/plugin_registry.hpp"
+#include "oi/stage.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kLines = 2000;
+constexpr int kDistinctScans = 4;
+
+// ---- what the in-process stages share with the benchmark ----
+struct Shared {
+  std::vector<oi::FramePtr> references;  // dark and air frames, emitted first
+  std::vector<oi::FramePtr> scans;       // the stitched 2000-line scans
+  std::vector<oi::FramePtr> collected;   // data preparation: whatever reached bench.collect
+  std::mutex mutex;
+  std::condition_variable decided_cv;
+  std::vector<Clock::time_point> emitted, decided, done;
+  std::size_t decided_count = 0;
+  bool closed_loop = false;
+
+  void reset(std::size_t count, bool loop) {
+    std::lock_guard lock(mutex);
+    emitted.assign(count, {});
+    decided.assign(count, {});
+    done.assign(count, {});
+    decided_count = 0;
+    closed_loop = loop;
+  }
+};
+Shared& shared() {
+  static Shared s;
+  return s;
+}
+
+// Emits the reference frames, then `count` scans cycling through Shared::scans (scan_id = the
+// scan's ordinal); in closed loop, waits for each scan's decision before the next.
+class ScanSource final : public oi::Stage {
+ public:
+  void setup(oi::StageSpec& spec) override {
+    spec.output("out", oi::PortType::of(oi::frame_kind::kScan));
+    spec.param("count", oi::ParamType::kInt).default_value(8).min(1);
+  }
+  void start(const oi::StageConfig& config) override { count_ = config.params.get<std::int64_t>("count"); }
+  oi::Status process(oi::StageContext& ctx) override {
+    Shared& s = shared();
+    if (next_ref_ < s.references.size()) {
+      ctx.emit(0, s.references[next_ref_++]);
+      return oi::Status::ok();
+    }
+    if (next_ >= static_cast<std::uint64_t>(count_)) return oi::Status::end_of_stream();
+    if (s.closed_loop) {
+      std::unique_lock lock(s.mutex);
+      s.decided_cv.wait(lock, [&] { return s.decided_count >= next_ || ctx.stop_requested(); });
+    }
+    oi::FramePtr scan = s.scans[next_ % s.scans.size()]->clone();
+    scan->metadata().scan_id = next_;
+    scan->metadata().sequence = next_;
+    {
+      std::lock_guard lock(s.mutex);
+      s.emitted[next_] = Clock::now();
+    }
+    ++next_;
+    ctx.emit(0, std::move(scan));
+    return oi::Status::ok();
+  }
+
+ private:
+  std::int64_t count_ = 0;
+  std::size_t next_ref_ = 0;
+  std::uint64_t next_ = 0;
+};
+
+// Pass-through that stamps the time a scan reached it: `decided` after xray.detect, `done`
+// at the end of the chain.
+template <bool kDecided>
+class Stamp final : public oi::Stage {
+ public:
+  void setup(oi::StageSpec& spec) override {
+    spec.input("in", oi::PortType::of(oi::frame_kind::kScan));
+    if (kDecided) spec.output("out", oi::PortType::of(oi::frame_kind::kScan));
+  }
+  oi::Status process(oi::StageContext& ctx) override {
+    oi::FramePtr f = ctx.take(0);
+    if (!f) return oi::Status::ok();
+    Shared& s = shared();
+    const std::uint64_t id = f->metadata().scan_id;
+    {
+      std::lock_guard lock(s.mutex);
+      if (id < s.done.size()) (kDecided ? s.decided : s.done)[id] = Clock::now();
+      if (kDecided) ++s.decided_count;
+    }
+    if (kDecided) {
+      s.decided_cv.notify_all();
+      ctx.emit(0, std::move(f));
+    }
+    return oi::Status::ok();
+  }
+};
+
+// Data preparation: keeps every frame it receives.
+class Collect final : public oi::Stage {
+ public:
+  void setup(oi::StageSpec& spec) override { spec.input("in"); }
+  oi::Status process(oi::StageContext& ctx) override {
+    if (oi::FramePtr f = ctx.take(0)) shared().collected.push_back(std::move(f));
+    return oi::Status::ok();
+  }
+};
+
+template <class T>
+oi::StageFactory factory() {
+  return [] { return std::make_unique<T>(); };
+}
+
+oi::PluginRegistry& registry() {
+  static oi::PluginRegistry r;
+  static const bool loaded = [] {
+    r.load_default_locations();
+    r.register_type("bench.scans", oi::FactoryKind::kDriver, "stitched scans from memory", factory<ScanSource>());
+    r.register_type("bench.decided", oi::FactoryKind::kStage, "stamps decision time", factory<Stamp<true>>());
+    r.register_type("bench.done", oi::FactoryKind::kStage, "stamps completion time", factory<Stamp<false>>());
+    r.register_type("bench.collect", oi::FactoryKind::kStage, "keeps frames", factory<Collect>());
+    return true;
+  }();
+  (void)loaded;
+  return r;
+}
+
+// `extra_thread`: one more worker than cores, for the closed loop, whose source sleeps on a
+// worker while it waits for the previous decision.
+oi::RunResult run_yaml(const std::string& yaml, bool extra_thread = false) {
+  oi::PipelineSpec spec = oi::load_pipeline_text(yaml, "bench_inspection_chain", fs::current_path(), registry());
+  oi::Pipeline pipeline(spec, registry());
+  oi::RunOptions options;
+  options.threads = std::max(1u, std::thread::hardware_concurrency()) + (extra_thread ? 1 : 0);
+  return pipeline.run(options);
+}
+
+// Parcels from the simulator, stitched along the belt into kLines-line scans (the last parcel
+// cut where the scan is full). Ground truth is dropped: its boxes would need shifting, and
+// this benchmark measures speed only.
+void prepare_scans() {
+  Shared& s = shared();
+  if (!s.scans.empty()) return;
+  const oi::RunResult r = run_yaml(R"(
+devices:
+  scanner:
+    driver: sim.xray
+    params: {scene: parcels, seed: 7000, scans: 24, threat_rate: 0.5, pixels: 1024, references: start}
+stages:
+  assemble: {type: scan.assemble}
+  collect: {type: bench.collect}
+connections:
+  - {from: scanner.out, to: assemble.in, capacity: 8}
+  - {from: assemble.out, to: collect.in, capacity: 8}
+)");
+  if (!r.ok) throw std::runtime_error("simulating parcels failed: " + r.error);
+  std::vector<oi::FramePtr> parcels;
+  for (oi::FramePtr& f : s.collected) {
+    if (f->metadata().attributes.contains("calibration")) s.references.push_back(f);
+    else parcels.push_back(f);
+  }
+  s.collected.clear();
+  if (s.references.size() < 2 || parcels.empty()) throw std::runtime_error("the simulator gave no references or no parcels");
+  std::size_t next = 0;
+  for (int n = 0; n < kDistinctScans; ++n) {
+    const oi::Plane& first = parcels[next % parcels.size()]->plane("high");
+    auto scan = oi::Frame::create(std::string(oi::frame_kind::kScan));
+    scan->metadata() = parcels[next % parcels.size()]->metadata();
+    scan->metadata().attributes.erase("ground_truth");
+    for (const char* name : {"high", "low"}) scan->add_plane(name, oi::PixelFormat::kU16, first.width, kLines);
+    for (int line = 0; line < kLines; ++next) {
+      const oi::Frame& parcel = *parcels[next % parcels.size()];
+      const int take = std::min(parcel.plane("high").height, kLines - line);
+      for (const char* name : {"high", "low"})
+        for (int y = 0; y < take; ++y)
+          std::copy_n(parcel.plane(name).row<std::uint16_t>(y), first.width, scan->plane(name).row<std::uint16_t>(line + y));
+      line += take;
+    }
+    s.scans.push_back(std::move(scan));
+  }
+}
+
+// The calibration file, fitted once with the `oi` tool and kept under the build tree.
+std::string calibration() {
+  static const std::string file = [] {
+    const fs::path dir = fs::path(OI_BENCH_CHAIN_DIR);
+    const fs::path cal = dir / "calibration.json";
+    if (fs::exists(cal)) return cal.string();
+    fs::create_directories(dir);
+    const std::string oi = OI_EXE;
+    const std::string cmd = oi + " run --quiet " + OI_CALIBRATION_PIPELINE + " --set dataset.dir=" + (dir / "wedges").string() +
+                            " && " + oi + " calibrate-materials " + (dir / "wedges").string() + " -o " + (dir / "partial.json").string() +
+                            " > " + (dir / "calibrate.log").string() + " 2>&1";
+    if (std::system(cmd.c_str()) != 0)
+      throw std::runtime_error("fitting the material calibration failed; see " + (dir / "calibrate.log").string());
+    fs::rename(dir / "partial.json", cal);
+    return cal.string();
+  }();
+  return file;
+}
+
+std::string chain_yaml(const std::string& backend, int count) {
+  // xray.detect has a backend parameter only where its per-pixel work has a kernel.
+  std::string detect_params;
+  if (const oi::TypeInfo* t = registry().find("xray.detect"); t && t->spec.find_param("backend"))
+    detect_params = "params: {backend: " + backend + "}";
+  return "devices:\n"
+         "  source: {driver: bench.scans, params: {count: " + std::to_string(count) + "}}\n"
+         "stages:\n"
+         "  correct: {type: xray.correct, params: {backend: " + backend + "}}\n"
+         "  materials: {type: xray.materials, params: {backend: " + backend + ", calibration: '" + calibration() + "'}}\n"
+         "  detect: {type: xray.detect" + (detect_params.empty() ? "" : ", " + detect_params) + "}\n"
+         "  decided: {type: bench.decided}\n"
+         "  colorize: {type: xray.colorize, params: {backend: " + backend + "}}\n"
+         "  done: {type: bench.done}\n"
+         "connections:\n"
+         "  - {from: source.out, to: correct.in, capacity: 2}\n"
+         "  - {from: correct.out, to: materials.in, capacity: 2}\n"
+         "  - {from: materials.out, to: detect.in, capacity: 2}\n"
+         "  - {from: detect.out, to: decided.in, capacity: 2}\n"
+         "  - {from: decided.out, to: colorize.in, capacity: 2}\n"
+         "  - {from: colorize.out, to: done.in, capacity: 2}\n";
+}
+
+double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// One benchmark iteration = one pipeline run over `count` scans (kernels are compiled by a
+// first, unmeasured run).
+void BM_Chain(benchmark::State& state, const char* backend, bool closed_loop) {
+  const int count = closed_loop ? 6 : 12;
+  std::string yaml;
+  try {
+    prepare_scans();
+    yaml = chain_yaml(backend, count);
+    shared().reset(count, closed_loop);
+    if (const oi::RunResult r = run_yaml(yaml, closed_loop); !r.ok) return state.SkipWithError(("warm-up run failed: " + r.error).c_str());
+  } catch (const std::exception& e) {
+    return state.SkipWithError(e.what());
+  }
+  std::vector<double> latencies;
+  double scans = 0, seconds = 0;
+  for (auto _ : state) {
+    Shared& s = shared();
+    s.reset(count, closed_loop);
+    const oi::RunResult r = run_yaml(yaml, closed_loop);
+    if (!r.ok) return state.SkipWithError(r.error.c_str());
+    std::lock_guard lock(s.mutex);
+    const auto last = *std::max_element(s.done.begin(), s.done.end());
+    const double wall = ms(last - s.emitted.front());
+    state.SetIterationTime(wall / 1000.0);
+    scans += count;
+    seconds += wall / 1000.0;
+    for (int i = 0; i < count; ++i) latencies.push_back(ms(s.decided[i] - s.emitted[i]));
+  }
+  state.counters["scans_per_s"] = scans / seconds;
+  if (closed_loop) {  // with every scan emitted at once, queueing would dominate the latency
+    std::sort(latencies.begin(), latencies.end());
+    state.counters["decision_p50_ms"] = latencies[latencies.size() / 2];
+    state.counters["decision_max_ms"] = latencies.back();
+  }
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(BM_Chain, throughput_vulkan, "gpu", false)->Unit(benchmark::kMillisecond)->UseManualTime()->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, throughput_cpu, "cpu", false)->Unit(benchmark::kMillisecond)->UseManualTime()->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, latency_vulkan, "gpu", true)->Unit(benchmark::kMillisecond)->UseManualTime()->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, latency_cpu, "cpu", true)->Unit(benchmark::kMillisecond)->UseManualTime()->Iterations(2);
+BENCHMARK_MAIN();
