@@ -115,7 +115,9 @@ TEST_F(CorrectTest, ParamsAsReferencesAndReferenceFramesIgnoredButCounted) {
 
 TEST_F(CorrectTest, GpuMatchesCpuReference) {
   std::mt19937 rng(11);
-  for (auto [width, lines] : {std::pair{1024, 37}, std::pair{1, 9}, std::pair{333, 1}}) {
+  // 1024: the kernel's vector path (width a multiple of 4), several strips of lines; 202 x 19:
+  // its per-pixel path with a partial strip at the end of each line; 1 and 333 x 1: edges.
+  for (auto [width, lines] : {std::pair{1024, 37}, std::pair{202, 19}, std::pair{1, 9}, std::pair{333, 1}}) {
     SCOPED_TRACE(std::to_string(width) + "x" + std::to_string(lines));
     std::uniform_int_distribution<int> any(0, 65535), dark(50, 400), air(40000, 62000);
     std::vector<int> d(static_cast<std::size_t>(width)), a(static_cast<std::size_t>(width));

@@ -46,7 +46,8 @@ class Colorize final : public oi::gpu::PixelStage {
     k.inputs = {{oi::xray::plane::kAHigh, oi::PixelFormat::kF32}, {oi::xray::plane::kClass, oi::PixelFormat::kU8}};
     k.outputs = {{oi::xray::plane::kRgb, oi::PixelFormat::kRGB8}};
     k.push_constants = oi::gpu::push_block(Push{0, 0, params_});
-    k.workgroup = {64, 4, 1};
+    k.pixels_per_invocation = 16;  // vec4/uvec4 accesses, see the shader
+    k.workgroup = {64, 1, 1};
     k.clear_outputs = false;  // every pixel is written
     return k;
   }

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <span>
 #include <utility>
+#include <vector>
 
 #include "correct_cpu.hpp"
 #include "oi/gpu/gpu.hpp"
@@ -19,6 +20,9 @@
 #include "xray_inspection.hpp"
 
 namespace {
+
+// Lines each invocation of shaders/xray/correct.comp handles (its kLines).
+constexpr std::uint32_t kKernelLines = 8;
 
 using oi::xray::CorrectionTable;
 using oi::xray::ReferenceLine;
@@ -114,7 +118,7 @@ class Correct final : public oi::Stage {
                      {"a_high", oi::gpu::Access::kWrite},
                      {"a_low", oi::gpu::Access::kWrite}};
     desc.push_constant_bytes = 2 * sizeof(std::uint32_t);
-    desc.workgroup = {64, 4, 1};  // rows of a line are contiguous: wide groups read consecutive pixels
+    desc.workgroup = {64, 1, 1};  // consecutive strips of the same lines: neighbouring memory
     kernel_ = device_->create_kernel(desc);
     recorder_ = device_->create_recorder();
   }
@@ -139,7 +143,9 @@ class Correct final : public oi::Stage {
         const std::array<std::uint32_t, 2> push{static_cast<std::uint32_t>(high.width),
                                                 static_cast<std::uint32_t>(high.height)};
         const std::array<oi::gpu::BufferRef, 5> bindings{gh, gl, table_plane_, ah, al};
-        if (oi::Status s = recorder_->dispatch_grid(*kernel_, bindings, std::as_bytes(std::span(push)), push[0], push[1]); !s.is_ok())
+        // One invocation per strip of 4 columns and kKernelLines lines (see the shader).
+        const std::uint32_t strips = (push[0] + 3) / 4, bands = (push[1] + kKernelLines - 1) / kKernelLines;
+        if (oi::Status s = recorder_->dispatch_grid(*kernel_, bindings, std::as_bytes(std::span(push)), strips, bands); !s.is_ok())
           return oi::Status::error("stage '" + name_ + "' (xray.correct): " + s.message());
         if (oi::Status s = recorder_->submit_and_wait(); !s.is_ok())
           return oi::Status::error("stage '" + name_ + "' (xray.correct): " + s.message());
@@ -246,13 +252,33 @@ class Correct final : public oi::Stage {
         spdlog::info("stage '{}' (xray.correct): {} dead pixel(s) of {} are interpolated from their neighbours",
                      name_, table_.dead.size(), table_.width());
       if (gpu_) {
-        table_plane_ = oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, 8, table_.width());
-        std::memcpy(table_plane_.row<float>(0), table_.columns.data(), table_.columns.size() * sizeof(CorrectionTable::Column));
+        const std::vector<float> gpu_table = kernel_table(table_);
+        table_plane_ = oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, 4, static_cast<int>(gpu_table.size() / 4));
+        std::memcpy(table_plane_.row<float>(0), gpu_table.data(), gpu_table.size() * sizeof(float));
       }
     } catch (const std::exception& e) {
       return oi::Status::error("stage '" + name_ + "': " + e.what());
     }
     return oi::Status::ok();
+  }
+
+  // The kernel's table (shaders/xray/correct.comp): per strip of 4 columns the strip's
+  // dark_high, air_high, dark_low, air_low and dead flags as five vec4 (columns past the
+  // width: dark 0, air 1, good), then the CorrectionTable columns for the dead-pixel repair.
+  static std::vector<float> kernel_table(const CorrectionTable& table) {
+    const std::size_t width = table.columns.size(), strips = (width + 3) / 4;
+    std::vector<float> out(strips * 20 + width * 8, 0.0f);
+    for (std::size_t x = 0; x < strips * 4; ++x) {
+      const CorrectionTable::Column c = x < width ? table.columns[x] : CorrectionTable::Column{};
+      float* strip = &out[(x / 4) * 20 + x % 4];
+      strip[0] = c.dark_high;
+      strip[4] = c.air_high;
+      strip[8] = c.dark_low;
+      strip[12] = c.air_low;
+      strip[16] = c.dead;
+    }
+    std::memcpy(&out[strips * 20], table.columns.data(), width * sizeof(CorrectionTable::Column));
+    return out;
   }
 
   static ReferenceLine uniform(float high, float low, int width) {

@@ -19,17 +19,21 @@ void materials_reference(const cv::Mat& a_high, const cv::Mat& a_low, const Mate
       std::uint8_t* c = mclass.ptr<std::uint8_t>(y);
       float* d = areal_density.ptr<float>(y);
       for (int x = 0; x < w; ++x) {
-        // The same summation order as the kernel, so that both round alike.
+        // The kernel's summation order, so that both round alike: each window line left to
+        // right, then the line sums top to bottom.
         float sum_high = 0, sum_low = 0;
         for (int dy = -radius; dy <= radius; ++dy) {
           const int yy = std::clamp(y + dy, 0, h - 1);
           const float* ph = a_high.ptr<float>(yy);
           const float* pl = a_low.ptr<float>(yy);
+          float line_high = 0, line_low = 0;
           for (int dx = -radius; dx <= radius; ++dx) {
             const int xx = std::clamp(x + dx, 0, w - 1);
-            sum_high += ph[xx];
-            sum_low += pl[xx];
+            line_high += ph[xx];
+            line_low += pl[xx];
           }
+          sum_high += line_high;
+          sum_low += line_low;
         }
         const PixelMaterial m = classify_pixel(sum_high / n, sum_low / n, table, thresholds);
         z[x] = m.zeff;

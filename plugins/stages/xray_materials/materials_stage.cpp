@@ -81,6 +81,9 @@ class Materials final : public oi::gpu::PixelStage {
                         oi::gpu::SpecConstant::f32(5, thresholds_.organic_max_z),
                         oi::gpu::SpecConstant::f32(6, thresholds_.inorganic_max_z),
                         oi::gpu::SpecConstant::i32(7, radius_)};
+    // Strips 4 pixels wide and 16 lines tall per invocation (see the shader).
+    k.pixels_per_invocation = 4 * 16;
+    k.workgroup = {64, 1, 1};
     k.clear_outputs = false;  // every pixel of every output is written
     return k;
   }
