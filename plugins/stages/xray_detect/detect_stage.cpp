@@ -1,11 +1,20 @@
 // xray.detect: threat regions and the scan decision from a corrected, classified scan
-// (docs/detection.md). CPU in this first version: OpenCV does the neighbourhood work.
+// (docs/detection.md). The per-pixel and neighbourhood maps run on Vulkan (detect_maps_gpu.hpp)
+// or on their CPU reference (compute_maps()); the regions are always found on the CPU.
 #include <chrono>
+#include <filesystem>
+#include <memory>
 #include <mutex>
 
+#include <spdlog/spdlog.h>
+
+#include "detect_maps_gpu.hpp"
 #include "oi/error.hpp"
 #include "oi/frame_cv.hpp"
+#include "oi/gpu/device.hpp"
+#include "oi/gpu/runtime.hpp"
 #include "oi/plugin.hpp"
+#include "region_classifier.hpp"
 #include "threat_detector.hpp"
 #include "tip_attributes.hpp"
 #include "xray_inspection.hpp"
@@ -49,6 +58,15 @@ class Detect final : public oi::Stage {
     f("firearm_min_score", d.firearm_min_score, 0, 1, "", "Shape-and-density score needed to report a firearm.");
     i("shielding_min_area_px", d.shielding_min_area_px, 1, 1 << 24, "pixels", "Impenetrable area that could hide a threat.");
     i("smoothing_radius", d.smoothing_radius, 0, 8, "pixels", "Box radius of the a_high mean and std.");
+    spec.param("model", oi::ParamType::kPath).default_value("")
+        .describe("Region classifier written by `oi-train-detector` (OpenCV ml, trained on simulated scans); "
+                  "empty: the rule scores decide alone. docs/detection.md.");
+    spec.param("backend", oi::ParamType::kEnum)
+        .allowed({"auto", "gpu", "cpu"})
+        .default_value("auto")
+        .describe("Where the per-pixel and neighbourhood maps run: `auto` uses the Vulkan device when there is "
+                  "one and the CPU reference otherwise; `gpu` fails at start without a device; `cpu` never "
+                  "touches Vulkan. Regions are found on the CPU either way.");
   }
 
   void start(const oi::StageConfig& config) override {
@@ -72,8 +90,15 @@ class Detect final : public oi::Stage {
     params_.firearm_min_score = f("firearm_min_score");
     params_.shielding_min_area_px = i("shielding_min_area_px");
     params_.smoothing_radius = i("smoothing_radius");
+    if (std::filesystem::path model = p.get<std::string>("model"); !model.empty()) {
+      if (model.is_relative() && !config.pipeline_dir.empty()) model = config.pipeline_dir / model;
+      params_.classifier = xr::RegionClassifier::load(model);  // throws oi::ConfigError naming the file
+    }
     xr::validate(params_);  // throws oi::ConfigError naming the inconsistent pair
+    start_backend(p.get<std::string>("backend"));
   }
+
+  void stop() override { gpu_.reset(); }
 
   oi::Status process(oi::StageContext& ctx) override {
     oi::FramePtr in = ctx.take(0);
@@ -91,11 +116,25 @@ class Detect final : public oi::Stage {
                             oi::as_mat(f.plane(xr::plane::kZeff)), oi::as_mat(f.plane(xr::plane::kClass)),
                             oi::as_mat(f.plane(xr::plane::kDensity))};
     std::vector<xr::Detection> found;
-    try {
-      found = xr::detect_threats(scan, params_);
-    } catch (const std::exception& e) {
+    const auto failed = [&](const std::string& why) {
       return oi::Status::error(std::string("xray.detect '") + name_ + "', scan " +
-                               std::to_string(out->metadata().scan_id) + ": " + e.what());
+                               std::to_string(out->metadata().scan_id) + ": " + why);
+    };
+    try {
+      if (gpu_) {
+        xr::require_planes(scan);
+        xr::DetectionMapPlanes maps;
+        if (oi::Status s = gpu_->compute(f.plane(xr::plane::kAHigh), f.plane(xr::plane::kZeff),
+                                         f.plane(xr::plane::kClass), maps);
+            !s.is_ok()) {
+          return failed(s.message());
+        }
+        found = xr::find_regions(scan, maps.maps(), params_);
+      } else {
+        found = xr::detect_threats(scan, params_);
+      }
+    } catch (const std::exception& e) {
+      return failed(e.what());
     }
     nlohmann::json& attrs = out->metadata().attributes;
     nlohmann::json detections = nlohmann::json::array();
@@ -123,13 +162,43 @@ class Detect final : public oi::Stage {
   nlohmann::json summary() const override {
     std::lock_guard lock(mutex_);
     return {{"scans", scans_},
+            {"backend", backend_},
+            {"device", device_.empty() ? nlohmann::json(nullptr) : nlohmann::json(device_)},
+            {"reason", backend_reason_},
             {"decisions", decisions_},
             {"tip", {{"inserted", tip_inserted_}, {"detected", tip_detected_},
                      {"detection_rate", tip_inserted_ ? static_cast<double>(tip_detected_) / tip_inserted_ : 0.0}}}};
   }
 
  private:
+  // As oi::gpu::PixelStage chooses: `cpu` never touches Vulkan; `auto` falls back with one
+  // warning; `gpu` without a device is a configuration error.
+  void start_backend(const std::string& choice) {
+    gpu_.reset();
+    device_.clear();
+    backend_ = "cpu";
+    if (choice == "cpu") {
+      backend_reason_ = "backend: cpu";
+      return;
+    }
+    if (!oi::gpu::available()) {
+      if (choice == "gpu") {
+        throw oi::ConfigError("xray.detect '" + name_ + "': backend: gpu, but " + oi::gpu::unavailable_reason() +
+                              "; set backend: auto to fall back to the CPU reference");
+      }
+      backend_reason_ = "backend: auto, " + oi::gpu::unavailable_reason();
+      spdlog::warn("stage '{}' (xray.detect) computes its maps on the CPU: {}", name_, oi::gpu::unavailable_reason());
+      return;
+    }
+    gpu_ = std::make_unique<xr::DetectionMapsGpu>(oi::gpu::default_device(), params_);
+    backend_ = "gpu";
+    device_ = gpu_->device().info().name;
+    backend_reason_ = "backend: " + choice + ", Vulkan device available";
+  }
+
   std::string name_;
+  std::unique_ptr<xr::DetectionMapsGpu> gpu_;  // null on the CPU backend
+  std::string backend_, device_, backend_reason_;
   xr::DetectorParams params_;
   mutable std::mutex mutex_;
   std::int64_t scans_ = 0, tip_inserted_ = 0, tip_detected_ = 0;

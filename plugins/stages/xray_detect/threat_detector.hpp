@@ -5,12 +5,15 @@
 /// over OpenCV matrices so that the stage, the tests and the accuracy benchmark run the very
 /// same code.
 
+#include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
 
+#include "region_classifier.hpp"
 #include "xray_inspection.hpp"
 
 namespace oi::xray {
@@ -38,6 +41,11 @@ struct DetectorParams {
   int shielding_min_area_px = 1500;       ///< impenetrable area that could hide a handgun part or a pack (~30 x 40 mm)
   // --- neighbourhood ---
   int smoothing_radius = 2;               ///< box radius for the attenuation mean and std
+  // --- trained region classifier (parameter `model`; region_classifier.hpp) ---
+  /// Null: the rules above decide alone. Set: every candidate region (find_candidates()) is
+  /// scored by the classifier and reported when its score reaches the model's threshold for
+  /// its class; the rules' region limits then only bound the candidates.
+  std::shared_ptr<const RegionClassifier> classifier;
 };
 
 /// One detected region.
@@ -49,7 +57,8 @@ struct Detection {
   nlohmann::json to_json() const;
 };
 
-/// Throws oi::ConfigError naming the first inconsistent threshold and what to do.
+/// Throws oi::ConfigError naming the first inconsistent threshold and what to do, or the
+/// parameter that differs from the values params.classifier was trained with.
 void validate(const DetectorParams& params);
 
 /// Inputs of detect(): all planes of one scan, same size. `zeff`, `a_high`, `a_low` and
@@ -77,9 +86,30 @@ void require_planes(const ClassifiedScan& scan);
 /// CPU reference of the maps (OpenCV).
 DetectionMaps compute_maps(const ClassifiedScan& scan, const DetectorParams& params);
 
-/// The region half: connected components of the masks, their shape and density measures, the
-/// scores. `maps` from compute_maps() or from a kernel that matches it.
+/// The region half: find_candidates(), then the decision per candidate: the classifier's
+/// score against its threshold when params.classifier is set, else the rules.
+/// `maps` from compute_maps() or from a kernel that matches it.
 std::vector<Detection> find_regions(const ClassifiedScan& scan, const DetectionMaps& maps, const DetectorParams& params);
+
+/// Candidate regions are kept down to this fraction of the `*_min_area_px` limits, so that the
+/// classifier sees regions the rules would drop.
+inline constexpr float kCandidateAreaFraction = 0.25f;
+
+/// One connected component of a candidate mask, before the decision.
+struct Candidate {
+  std::string threat_class;  ///< oi::xray::threat::k*
+  cv::Rect box;              ///< bounding box in scan pixels
+  int area = 0;              ///< pixels
+  float rule_score = 0.0f;   ///< the rules' score in [0, 1]
+  bool passes_rules = false; ///< the rules alone would report it
+  std::array<float, kRegionFeatures> features{};  ///< region_features(); zeros unless requested
+};
+
+/// The candidate regions of all classes: components of the masks in `maps` whose area
+/// reaches kCandidateAreaFraction of the class's minimum (firearms also need a plausible
+/// length), with the rules' verdict and, when `with_features`, the classifier's features.
+std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const DetectionMaps& maps, const DetectorParams& params,
+                                       bool with_features);
 
 /// compute_maps() then find_regions(). Throws oi::Error as require_planes() does.
 std::vector<Detection> detect_threats(const ClassifiedScan& scan, const DetectorParams& params);

@@ -1,0 +1,77 @@
+#pragma once
+/// @file
+/// The per-pixel and neighbourhood half of `xray.detect` on Vulkan: the same DetectionMaps as
+/// compute_maps() (threat_detector.hpp, the CPU reference), from the kernels
+/// shaders/xray/detect_box_rows.comp, detect_maps.comp, detect_pack.comp,
+/// detect_morphology.comp and detect_unpack.comp, all recorded into one command buffer per
+/// scan. docs/detection.md, "Kernels".
+
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "oi/error.hpp"
+#include "oi/frame.hpp"
+#include "threat_detector.hpp"
+
+namespace oi::gpu {
+class Buffer;
+class CommandRecorder;
+class Device;
+class Kernel;
+}  // namespace oi::gpu
+
+namespace oi::xray {
+
+/// The maps of one scan as planes in GPU memory (host-readable; see maps()).
+struct DetectionMapPlanes {
+  Plane mean, zeff_mean, rel_std;          ///< f32
+  Plane shielding, narcotics, firearm;     ///< u8 0/255, after morphology
+  /// cv::Mat views of the planes (no copy where the device shares memory with the host, else
+  /// one download each), valid while this object lives.
+  DetectionMaps maps() const;
+};
+
+/// Builds the kernels once for fixed DetectorParams and computes the maps of scan after
+/// scan. Not thread-safe: one per stage.
+class DetectionMapsGpu {
+ public:
+  /// Builds the kernels on `device` for `params` (only the thresholds and smoothing_radius are
+  /// used). @throws oi::ConfigError (shader build), oi::gpu::GpuError (Vulkan).
+  DetectionMapsGpu(std::shared_ptr<gpu::Device> device, const DetectorParams& params);
+  ~DetectionMapsGpu();
+  DetectionMapsGpu(const DetectionMapsGpu&) = delete;
+  DetectionMapsGpu& operator=(const DetectionMapsGpu&) = delete;
+
+  /// The maps of one scan. `a_high` and `zeff` are f32 planes, `mclass` a u8 plane, all of one
+  /// size, in host or GPU memory (host planes are copied to the GPU; GPU planes must be
+  /// tightly packed). Returns an error naming the plane or the Vulkan failure.
+  Status compute(const Plane& a_high, const Plane& zeff, const Plane& mclass, DetectionMapPlanes& out);
+
+  /// The device the kernels run on.
+  const gpu::Device& device() const { return *device_; }
+
+ private:
+  struct Morphology;
+  // A GPU plane, from the pool when one is free; contents undefined.
+  Plane new_plane(PixelFormat format, int width, int height);
+  // A bit-packed mask (shaders/xray/detect_masks.glsl) of the given size, from the pool when
+  // one is free; contents undefined.
+  std::shared_ptr<gpu::Buffer> new_mask(int width, int height);
+  // `plane` when it is in GPU memory, else a pooled GPU copy.
+  Plane on_gpu(const Plane& plane);
+  // Records one erosion or dilation of `source` into a new mask `target`.
+  Status morphology(const std::shared_ptr<gpu::Buffer>& source, const Morphology& op,
+                    std::shared_ptr<gpu::Buffer>& target, int width, int height);
+
+  std::shared_ptr<gpu::Device> device_;
+  DetectorParams params_;
+  // Per-pixel kernels: [0] one pixel an invocation, [1] four (planes of a width divisible by 4).
+  std::array<std::shared_ptr<gpu::Kernel>, 2> box_rows_, maps_, pack_, unpack_;
+  std::shared_ptr<gpu::Kernel> morphology_;
+  std::unique_ptr<gpu::CommandRecorder> recorder_;
+  std::vector<Plane> plane_pool_;
+  std::vector<std::shared_ptr<gpu::Buffer>> mask_pool_;
+};
+
+}  // namespace oi::xray

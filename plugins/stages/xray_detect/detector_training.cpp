@@ -1,0 +1,257 @@
+// Simulated data sets through the real chain's CPU references (xray.correct, xray.materials)
+// and candidate labelling for oi-train-detector and the accuracy benchmark
+// (docs/detection.md, "Training").
+#include "detector_training.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "correct_cpu.hpp"
+#include "materials_cpu.hpp"
+#include "oi/error.hpp"
+#include "oi/frame.hpp"
+#include "oi/frame_cv.hpp"
+#include "xray_inspection.hpp"
+
+namespace oi::xray::training {
+namespace {
+
+namespace fs = std::filesystem;
+
+nlohmann::json read_json_file(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw Error("cannot open " + file.string() + "; is the folder a data set written by sink.dataset?");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(file.string() + " is not valid JSON: " + e.what());
+  }
+}
+
+// A frame with the u16 planes `high` and `low` of a data set entry (scan or reference).
+FramePtr raw_frame(const fs::path& dir, const nlohmann::json& entry) {
+  FramePtr frame = Frame::create(std::string(frame_kind::kScan));
+  for (const char* channel : {plane::kHigh, plane::kLow}) {
+    const fs::path file = dir / entry.at("files").at(channel).get<std::string>();
+    const cv::Mat m = cv::imread(file.string(), cv::IMREAD_UNCHANGED);
+    if (m.empty() || m.type() != CV_16UC1) throw Error("cannot read " + file.string() + " as a 16-bit grey image");
+    Plane& p = frame->add_plane(channel, PixelFormat::kU16, m.cols, m.rows);
+    m.copyTo(as_mat(p));
+  }
+  return frame;
+}
+
+}  // namespace
+
+SimDataset::SimDataset(fs::path dir) : dir_(std::move(dir)) {
+  index_ = read_json_file(dir_ / "dataset.json");
+  if (!index_.contains("scans") || !index_["scans"].is_array() || !index_.contains("references"))
+    throw Error(dir_.string() + "/dataset.json has no 'scans' and 'references': not a data set written by sink.dataset");
+}
+
+SimDataset::Scan SimDataset::scan(std::size_t index) const {
+  nlohmann::json dark, air;
+  for (const auto& r : index_["references"]) {
+    if (r.value("before_scan_index", std::size_t{0}) > index) continue;
+    (r.value("calibration", "") == "dark" ? dark : air) = r;
+  }
+  if (dark.is_null() || air.is_null())
+    throw Error("data set " + dir_.string() + " has no dark and air reference before scan " + std::to_string(index) +
+                "; write it with references: start (samples/sim_dataset/pipeline.yaml)");
+  ReferenceLine dark_line, air_line;
+  if (auto e = average_reference(*raw_frame(dir_, dark), dark_line)) throw Error(*e);
+  if (auto e = average_reference(*raw_frame(dir_, air), air_line)) throw Error(*e);
+  const CorrectionTable table = build_correction_table(dark_line, air_line, 0.5, {});
+
+  const nlohmann::json& entry = index_["scans"].at(index);
+  Scan out;
+  out.json = read_json_file(dir_ / entry.at("json").get<std::string>());
+  FramePtr raw = raw_frame(dir_, entry);
+  const Plane& high = raw->plane(plane::kHigh);
+  Plane a_high = Plane::allocate(PixelFormat::kF32, high.width, high.height);
+  Plane a_low = Plane::allocate(PixelFormat::kF32, high.width, high.height);
+  correct_reference(high, raw->plane(plane::kLow), table, a_high, a_low);
+  out.a_high = as_mat(a_high).clone();
+  out.a_low = as_mat(a_low).clone();
+  return out;
+}
+
+ClassifiedScan classify_materials(const cv::Mat& a_high, const cv::Mat& a_low, const MaterialTable& table) {
+  constexpr int kStageRadius = 2;  // xray.materials' default smoothing_radius
+  ClassifiedScan s;
+  s.a_high = a_high;
+  s.a_low = a_low;
+  s.zeff.create(a_high.size(), CV_32F);
+  s.mclass.create(a_high.size(), CV_8U);
+  s.areal_density.create(a_high.size(), CV_32F);
+  materials_reference(a_high, a_low, table, ClassThresholds{}, kStageRadius, s.zeff, s.mclass, s.areal_density);
+  return s;
+}
+
+MaterialTable load_material_table(const fs::path& calibration) {
+  return MaterialTable::build(MaterialCalibration::load(calibration));
+}
+
+bool counts_for_recall(const nlohmann::json& truth, double hidden_limit) {
+  return truth.value("class", "") == threat::kShielding || truth.value("hidden_fraction", 0.0) < hidden_limit;
+}
+
+std::vector<std::vector<int>> match_candidates(const std::vector<Candidate>& candidates, const nlohmann::json& ground_truth) {
+  std::vector<std::vector<int>> out(candidates.size());
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    for (std::size_t t = 0; t < ground_truth.size(); ++t) {
+      const nlohmann::json& truth = ground_truth[t];
+      if (truth.value("class", "") != candidates[i].threat_class) continue;
+      if (matches(to_box(candidates[i].box), to_box(box_from_json(truth.at("box"))))) out[i].push_back(static_cast<int>(t));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Validation regions of one class: score and matched truth ids (numbered over all validation
+// scans), the truths that count for recall and those some candidate reaches.
+struct ValidationSet {
+  std::vector<std::pair<float, std::vector<int>>> regions;
+  std::set<int> truths, reachable;
+};
+
+struct Choice {
+  float threshold = 1.01f;
+  double recall = -1, false_alarms_per_scan = 0;
+};
+
+// The highest recall whose false alarms per scan stay within `budget` (ties: fewer false
+// alarms, then the middle of the thresholds with equal figures).
+Choice choose_threshold(const ValidationSet& v, int scans, double budget) {
+  std::vector<float> cuts{1.01f};
+  for (const auto& r : v.regions) cuts.push_back(r.first);
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  Choice best;
+  float plateau_end = best.threshold;  // highest threshold giving best's recall and false alarms
+  for (float t : cuts) {
+    std::set<int> found;
+    int false_alarms = 0;
+    for (const auto& [score, truths] : v.regions) {
+      if (score < t) continue;
+      if (truths.empty()) ++false_alarms;
+      for (int id : truths)
+        if (v.truths.count(id)) found.insert(id);
+    }
+    const double recall = v.truths.empty() ? 1.0 : double(found.size()) / double(v.truths.size());
+    const double fa = double(false_alarms) / std::max(1, scans);
+    if (fa > budget) continue;
+    if (recall > best.recall || (recall == best.recall && fa < best.false_alarms_per_scan)) {
+      best = {t, recall, fa};
+      plateau_end = t;
+    } else if (recall == best.recall && fa == best.false_alarms_per_scan) {
+      plateau_end = t;
+    }
+  }
+  if (best.recall < 0) return {1.01f, 0.0, 0.0};
+  // The middle of the plateau of equal figures: the validation scans cannot tell its
+  // thresholds apart, and the middle keeps a margin on both sides for unseen scans.
+  if (plateau_end < 1.0f) best.threshold = 0.5f * (best.threshold + plateau_end);
+  return best;
+}
+
+// One scan through the chain: its candidates (with features), their matches, its truths.
+struct LabelledScan {
+  std::vector<Candidate> candidates;
+  std::vector<std::vector<int>> matches;
+  nlohmann::json truth;
+};
+LabelledScan label_scan(const SimDataset::Scan& scan, const MaterialTable& table, const DetectorParams& params) {
+  LabelledScan out;
+  const ClassifiedScan classified = classify_materials(scan.a_high, scan.a_low, table);
+  out.candidates = find_candidates(classified, compute_maps(classified, params), params, true);
+  out.truth = scan.json.value(attr::kGroundTruth, nlohmann::json::array());
+  out.matches = match_candidates(out.candidates, out.truth);
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json TrainingResult::provenance() const {
+  nlohmann::json classes_json = nlohmann::json::object();
+  for (const auto& [cls, r] : classes)
+    classes_json[cls] = {{"positives", r.positives}, {"negatives", r.negatives}, {"threshold", r.threshold},
+                         {"validation_candidate_recall", r.candidate_recall}, {"validation_recall", r.recall},
+                         {"validation_false_alarms_per_scan", r.false_alarms_per_scan}};
+  return {{"tool", "oi-train-detector"}, {"training_scans", training_scans}, {"validation_scans", validation_scans},
+          {"classes", classes_json}};
+}
+
+TrainingResult train_region_classifier(const TrainingOptions& options) {
+  const MaterialTable table = load_material_table(options.calibration);
+  const DetectorParams params;  // candidates as the stage generates them by default
+  TrainingResult result;
+  std::map<std::string, std::vector<RegionClassifier::Sample>> samples;
+  for (const fs::path& dir : options.training) {
+    const SimDataset data(dir);
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      const LabelledScan s = label_scan(data.scan(i), table, params);
+      ++result.training_scans;
+      for (std::size_t c = 0; c < s.candidates.size(); ++c) {
+        double best_iou = 0;
+        for (int t : s.matches[c])
+          best_iou = std::max(best_iou, iou(to_box(s.candidates[c].box), to_box(box_from_json(s.truth[t].at("box")))));
+        if (!s.matches[c].empty() && best_iou < kMinIou) continue;  // matched by its centre only: left out
+        samples[s.candidates[c].threat_class].push_back({s.candidates[c].features, !s.matches[c].empty()});
+      }
+    }
+    if (options.progress) options.progress(dir, data.size());
+  }
+  for (const auto& [cls, rows] : samples) {
+    ClassReport& r = result.classes[cls];
+    r.positives = static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const auto& x) { return x.positive; }));
+    r.negatives = static_cast<int>(rows.size()) - r.positives;
+  }
+  result.model = RegionClassifier::train(samples, candidate_settings(params), options.forest);
+
+  std::map<std::string, ValidationSet> validation;
+  int truth_base = 0;
+  for (const fs::path& dir : options.validation) {
+    const SimDataset data(dir);
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      const LabelledScan s = label_scan(data.scan(i), table, params);
+      ++result.validation_scans;
+      for (std::size_t t = 0; t < s.truth.size(); ++t)
+        if (counts_for_recall(s.truth[t], 0.5)) validation[s.truth[t].value("class", "")].truths.insert(truth_base + int(t));
+      for (std::size_t c = 0; c < s.candidates.size(); ++c) {
+        std::vector<int> ids;
+        for (int t : s.matches[c]) ids.push_back(truth_base + t);
+        ValidationSet& v = validation[s.candidates[c].threat_class];
+        v.reachable.insert(ids.begin(), ids.end());
+        v.regions.push_back({result.model->score(s.candidates[c].threat_class, s.candidates[c].features), ids});
+      }
+      truth_base += static_cast<int>(s.truth.size());
+    }
+    if (options.progress) options.progress(dir, data.size());
+  }
+  for (auto& [cls, r] : result.classes) {
+    if (!result.model->has_class(cls)) continue;
+    const ValidationSet& v = validation[cls];
+    const auto budget = options.false_alarm_budget.find(cls);
+    const Choice c = choose_threshold(v, result.validation_scans, budget == options.false_alarm_budget.end() ? 0.03 : budget->second);
+    result.model->set_threshold(cls, c.threshold);
+    r.threshold = c.threshold;
+    r.recall = c.recall;
+    r.false_alarms_per_scan = c.false_alarms_per_scan;
+    int reachable = 0;
+    for (int id : v.reachable) reachable += v.truths.count(id) ? 1 : 0;
+    r.candidate_recall = v.truths.empty() ? 1.0 : double(reachable) / double(v.truths.size());
+    for (double b : {0.01, 0.03, 0.05, 0.1, 0.2, 0.5}) {
+      const Choice d = choose_threshold(v, result.validation_scans, b);
+      r.curve.push_back({b, d.threshold, d.recall, d.false_alarms_per_scan});
+    }
+  }
+  return result;
+}
+
+}  // namespace oi::xray::training
