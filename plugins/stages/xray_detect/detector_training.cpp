@@ -223,12 +223,20 @@ TrainingResult train_region_classifier(const TrainingOptions& options) {
       ++result.validation_scans;
       for (std::size_t t = 0; t < s.truth.size(); ++t)
         if (counts_for_recall(s.truth[t], 0.5)) validation[s.truth[t].value("class", "")].truths.insert(truth_base + int(t));
+      // Scored as xray.detect scores them, duplicates suppressed as it suppresses them (over
+      // all scores: a threshold applied afterwards keeps the same regions, see find_regions()).
+      std::vector<Detection> scored;
+      for (const Candidate& c : s.candidates)
+        scored.push_back({c.threat_class, c.box, result.model->score(c.threat_class, c.features)});
       for (std::size_t c = 0; c < s.candidates.size(); ++c) {
         std::vector<int> ids;
         for (int t : s.matches[c]) ids.push_back(truth_base + t);
-        ValidationSet& v = validation[s.candidates[c].threat_class];
-        v.reachable.insert(ids.begin(), ids.end());
-        v.regions.push_back({result.model->score(s.candidates[c].threat_class, s.candidates[c].features), ids});
+        validation[s.candidates[c].threat_class].reachable.insert(ids.begin(), ids.end());
+      }
+      for (std::size_t c : distinct_detections(scored)) {
+        std::vector<int> ids;
+        for (int t : s.matches[c]) ids.push_back(truth_base + t);
+        validation[s.candidates[c].threat_class].regions.push_back({scored[c].score, std::move(ids)});
       }
       truth_base += static_cast<int>(s.truth.size());
     }

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -19,6 +21,30 @@ namespace {
 
 // Width of the ring around a region whose statistics give the contrast features.
 constexpr int kRingPx = 6;
+// The edge-step features: bands from kEdgeSkipPx to kEdgeBandPx pixels inside and outside the
+// outline (the first pixels are skipped: the smoothing of the candidate masks blurs them).
+constexpr int kEdgeSkipPx = 1, kEdgeBandPx = 4;
+static_assert(kEdgeBandPx <= kRingPx, "the edge bands must fit in the padded box");
+
+// R = dA_low / dA_high of what a region adds to its surroundings; 0 where it adds too little
+// to have a ratio (or takes away).
+float added_ratio(double added_high, double added_low) {
+  return added_high > 0.02 ? static_cast<float>(std::clamp(added_low / added_high, 0.0, 5.0)) : 0.0f;
+}
+
+// Median of the CV_32F `values` where `mask` is non-zero (0 for an empty mask).
+double masked_median(const cv::Mat& values, const cv::Mat& mask) {
+  std::vector<float> v;
+  for (int y = 0; y < values.rows; ++y) {
+    const float* p = values.ptr<float>(y);
+    const std::uint8_t* m = mask.ptr<std::uint8_t>(y);
+    for (int x = 0; x < values.cols; ++x)
+      if (m[x]) v.push_back(p[x]);
+  }
+  if (v.empty()) return 0.0;
+  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+  return v[v.size() / 2];
+}
 
 std::string forest_node(const std::string& threat_class) { return "forest_" + threat_class; }
 
@@ -64,7 +90,8 @@ const std::array<const char*, kRegionFeatures>& region_feature_names() {
       "frac_empty", "frac_organic", "frac_inorganic", "frac_metal", "frac_impenetrable",
       "ring_a_high_mean", "ring_zeff_mean", "ring_frac_impenetrable", "ring_frac_metal",
       "contrast_a_high", "contrast_zeff", "ratio_low_high", "ring_ratio_low_high", "hole_fraction",
-      "ring_a_high_std", "added_a_high", "added_ratio_low_high"};
+      "ring_a_high_std", "added_a_high", "added_ratio_low_high",
+      "edge_added_a_high", "edge_ratio_low_high", "edge_median_added_a_high", "edge_median_ratio_low_high"};
   return names;
 }
 
@@ -156,7 +183,30 @@ std::array<float, kRegionFeatures> region_features(const ClassifiedScan& scan, c
   const double added_high = cv::mean(high, own)[0] - cv::mean(high, has_ring ? ring : own)[0];
   const double added_low = cv::mean(low, own)[0] - cv::mean(low, has_ring ? ring : own)[0];
   f[37] = static_cast<float>(added_high);
-  f[38] = added_high > 0.02 ? static_cast<float>(std::clamp(added_low / added_high, 0.0, 5.0)) : 0.0f;
+  f[38] = added_ratio(added_high, added_low);
+  // The same across the region's edge only: bands kEdgeSkipPx..kEdgeBandPx inside and outside
+  // the outline. Where the region is an object lying on clutter, the clutter runs on under
+  // the edge, so the step is the object's own attenuation in both channels, and its ratio the
+  // object's material, whatever lies above or below it (the whole-region figures above mix in
+  // how the clutter varies across the region). Means, and medians against clutter that
+  // crosses part of the edge.
+  const auto disc = [](int r) { return cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * r + 1, 2 * r + 1}); };
+  cv::Mat in_skip, in_band, out_skip, out_band;
+  cv::erode(own, in_skip, disc(kEdgeSkipPx));
+  cv::erode(own, in_band, disc(kEdgeBandPx));
+  cv::dilate(own, out_skip, disc(kEdgeSkipPx));
+  cv::dilate(own, out_band, disc(kEdgeBandPx));
+  const cv::Mat inside = in_skip & ~in_band, outside = out_band & ~out_skip;
+  if (cv::countNonZero(inside) > 0 && cv::countNonZero(outside) > 0) {
+    const double step_high = cv::mean(high, inside)[0] - cv::mean(high, outside)[0];
+    const double step_low = cv::mean(low, inside)[0] - cv::mean(low, outside)[0];
+    f[39] = static_cast<float>(step_high);
+    f[40] = added_ratio(step_high, step_low);
+    const double median_high = masked_median(high, inside) - masked_median(high, outside);
+    const double median_low = masked_median(low, inside) - masked_median(low, outside);
+    f[41] = static_cast<float>(median_high);
+    f[42] = added_ratio(median_high, median_low);
+  }
   return f;
 }
 

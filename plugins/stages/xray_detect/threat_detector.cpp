@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <numeric>
 #include <vector>
 
 #include <opencv2/core/utility.hpp>
@@ -302,16 +303,35 @@ std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const Detecti
 
 std::vector<Detection> find_regions(const ClassifiedScan& scan, const DetectionMaps& maps, const DetectorParams& p) {
   const RegionClassifier* classifier = p.classifier.get();
-  std::vector<Detection> out;
+  std::vector<Detection> found;
   for (const Candidate& c : find_candidates(scan, maps, p, classifier != nullptr)) {
     if (classifier && classifier->has_class(c.threat_class)) {
       const float score = classifier->score(c.threat_class, c.features);
-      if (score >= classifier->threshold(c.threat_class)) out.push_back({c.threat_class, c.box, score});
+      if (score >= classifier->threshold(c.threat_class)) found.push_back({c.threat_class, c.box, score});
     } else if (c.passes_rules) {
-      out.push_back({c.threat_class, c.box, c.rule_score});
+      found.push_back({c.threat_class, c.box, c.rule_score});
     }
   }
+  // Suppressing after the threshold keeps what suppressing before it would: a detection is
+  // only ever suppressed by a higher-scoring one, which passed the threshold too.
+  std::vector<Detection> out;
+  for (std::size_t i : distinct_detections(found)) out.push_back(std::move(found[i]));
   return out;
+}
+
+std::vector<std::size_t> distinct_detections(const std::vector<Detection>& d) {
+  std::vector<std::size_t> order(d.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return d[a].score > d[b].score; });
+  std::vector<std::size_t> kept;
+  for (std::size_t i : order) {
+    const bool duplicate = std::any_of(kept.begin(), kept.end(), [&](std::size_t k) {
+      return d[k].threat_class == d[i].threat_class && iou(to_box(d[k].box), to_box(d[i].box)) >= kDuplicateIou;
+    });
+    if (!duplicate) kept.push_back(i);
+  }
+  std::sort(kept.begin(), kept.end());
+  return kept;
 }
 
 std::vector<Detection> detect_threats(const ClassifiedScan& scan, const DetectorParams& p) {

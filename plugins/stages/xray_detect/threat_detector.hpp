@@ -111,6 +111,15 @@ struct Candidate {
 std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const DetectionMaps& maps, const DetectorParams& params,
                                        bool with_features);
 
+/// Two detections of one class overlapping by at least this IoU report the same object.
+inline constexpr double kDuplicateIou = 0.5;
+
+/// Indices (ascending) of the detections to report: each one unless a detection of its class
+/// with a higher score (ties: the earlier one) overlaps it by IoU >= kDuplicateIou. The
+/// classifier scores candidates of the plain and the split narcotics mask, which are often the
+/// same region twice; an operator, and the evaluation, must see it once.
+std::vector<std::size_t> distinct_detections(const std::vector<Detection>& detections);
+
 /// compute_maps() then find_regions(). Throws oi::Error as require_planes() does.
 std::vector<Detection> detect_threats(const ClassifiedScan& scan, const DetectorParams& params);
 

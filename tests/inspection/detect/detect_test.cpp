@@ -97,6 +97,19 @@ TEST(Detector, MissingOrMismatchedPlaneIsAnError) {
   EXPECT_THROW(detect_threats(c, {}), Error);
 }
 
+TEST(Detector, DuplicatesOfOneClassAreReportedOnce) {
+  const std::vector<Detection> found = {
+      {threat::kNarcotics, {100, 100, 200, 100}, 0.6f},  // the same region as the next, lower score
+      {threat::kNarcotics, {104, 100, 196, 100}, 0.8f},
+      {threat::kFirearm, {100, 100, 200, 100}, 0.5f},    // overlaps, but another class
+      {threat::kNarcotics, {250, 100, 200, 100}, 0.4f},  // IoU 0.14 with the first two: another region
+      {threat::kShielding, {0, 0, 10, 10}, 0.9f},
+      {threat::kShielding, {0, 0, 10, 10}, 0.9f},        // a tie: the earlier one stays
+  };
+  EXPECT_EQ(distinct_detections(found), (std::vector<std::size_t>{1, 2, 3, 4}));
+  EXPECT_TRUE(distinct_detections({}).empty());
+}
+
 TEST(Evaluation, MatchRule) {
   EXPECT_TRUE(matches({0, 0, 10, 10}, {0, 0, 10, 10}));
   EXPECT_TRUE(matches({0, 0, 100, 100}, {40, 40, 10, 10})) << "contains the centre";
