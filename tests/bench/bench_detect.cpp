@@ -21,15 +21,7 @@ namespace {
 constexpr int kWidth = 1024, kLines = 2000;
 enum Class : std::uint8_t { kEmpty = 0, kOrganic = 1, kInorganic = 2, kMetal = 3, kImpenetrable = 4 };  // MaterialClass
 
-oi::PluginRegistry& registry() {
-  static oi::PluginRegistry* r = [] {
-    auto* reg = new oi::PluginRegistry();  // lives until exit: the plugin stays loaded
-    const oi::PluginRecord& record = reg->load_file(OI_DETECT_PLUGIN);
-    if (record.error) throw oi::Error(std::string("cannot load ") + OI_DETECT_PLUGIN + ": " + *record.error);
-    return reg;
-  }();
-  return *r;
-}
+const oi::PluginRegistry& registry() { return oi::test::plugin_registry(OI_DETECT_PLUGIN); }
 
 // A parcel scan: light organic clutter everywhere with noise, and a grid of objects that
 // exercise every mask: dense organic bricks, steel L shapes, impenetrable blocks, thin wires.

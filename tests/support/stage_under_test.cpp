@@ -1,6 +1,11 @@
 #include "stage_under_test.hpp"
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <utility>
+
+#include "oi/error.hpp"
 
 namespace oi::test {
 namespace {
@@ -26,6 +31,20 @@ class OneFrameContext final : public StageContext {
 };
 
 }  // namespace
+
+const PluginRegistry& plugin_registry(const std::string& file) {
+  static std::mutex mutex;
+  static auto* registries = new std::map<std::string, PluginRegistry*>();  // never freed: plugins stay loaded
+  std::lock_guard lock(mutex);
+  PluginRegistry*& registry = (*registries)[file];
+  if (!registry) {
+    auto loaded = std::make_unique<PluginRegistry>();
+    const PluginRecord& record = loaded->load_file(file);
+    if (record.error) throw Error("cannot load " + file + ": " + *record.error);
+    registry = loaded.release();
+  }
+  return *registry;
+}
 
 StageUnderTest::StageUnderTest(const PluginRegistry& registry, const std::string& type, const nlohmann::json& params,
                                const std::string& name)

@@ -13,6 +13,11 @@
 
 namespace oi::test {
 
+/// A registry holding the plugin library `file` alone, loaded on first use and kept, with the
+/// library, until the process exits: stages it creates never outlive their code, and every
+/// test of one binary shares it. @throws oi::Error naming the file when it does not load.
+const PluginRegistry& plugin_registry(const std::string& file);
+
 /// A started stage of `type` from `registry`, named `name` in its StageConfig.
 class StageUnderTest {
  public:

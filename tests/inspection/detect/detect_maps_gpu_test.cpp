@@ -246,15 +246,7 @@ TEST_F(DetectMapsGpuTest, PlaneErrorsNameThePlane) {
 
 // --- the stage on both backends ---
 
-PluginRegistry& detect_plugin() {
-  static PluginRegistry* r = [] {
-    auto* reg = new PluginRegistry();  // lives until exit: the plugin stays loaded
-    const PluginRecord& record = reg->load_file(OI_DETECT_PLUGIN);
-    if (record.error) throw Error(std::string("cannot load ") + OI_DETECT_PLUGIN + ": " + *record.error);
-    return reg;
-  }();
-  return *r;
-}
+const PluginRegistry& detect_plugin() { return oi::test::plugin_registry(OI_DETECT_PLUGIN); }
 
 FramePtr classified_frame(const ClassifiedScan& c, std::uint64_t scan_id) {
   FramePtr f = Frame::create(std::string(frame_kind::kScan));

@@ -25,15 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-PluginRegistry& registry() {
-  static PluginRegistry* r = [] {
-    auto* reg = new PluginRegistry();  // lives until exit: the plugin stays loaded
-    const PluginRecord& record = reg->load_file(OI_DETECT_PLUGIN);
-    if (record.error) throw Error(std::string("cannot load ") + OI_DETECT_PLUGIN + ": " + *record.error);
-    return reg;
-  }();
-  return *r;
-}
+const PluginRegistry& registry() { return oi::test::plugin_registry(OI_DETECT_PLUGIN); }
 
 
 // A stage of `type` from the detect plugin, set up and started with `params` over its

@@ -14,22 +14,9 @@
 #include "xray_inspection.hpp"
 
 namespace oi::xray::testing {
-namespace {
 
-PluginRegistry& registry() {
-  static PluginRegistry* r = [] {
-    auto* reg = new PluginRegistry();  // lives until exit: the plugin stays loaded
-    const PluginRecord& record = reg->load_file(OI_MATERIALS_PLUGIN);
-    if (record.error) throw Error(std::string("cannot load ") + OI_MATERIALS_PLUGIN + ": " + *record.error);
-    return reg;
-  }();
-  return *r;
-}
-
-
-}  // namespace
-
-MaterialsStage::MaterialsStage(const nlohmann::json& params) : stage_(registry(), "xray.materials", params, "materials") {}
+MaterialsStage::MaterialsStage(const nlohmann::json& params)
+    : stage_(oi::test::plugin_registry(OI_MATERIALS_PLUGIN), "xray.materials", params, "materials") {}
 
 FramePtr MaterialsStage::run(FramePtr input) {
   FramePtr out;
