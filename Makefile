@@ -32,8 +32,9 @@ CARGO_DETECTOR := $(CURDIR)/$(BUILD_DIR)/cargo-detector.yml
 CARGO_TRAINING := $(CURDIR)/$(BUILD_DIR)/cargo-training
 # Training scans: the demo's kind of parcels (1024 pixels, threat_rate 0.5), tuning seeds
 # only: seed 1000 (1800 scans, ~3.3 GB while training) trains the forests, seed 1001 (300
-# scans) picks the thresholds. A model older than oi-train-detector is retrained: its
-# features may have changed.
+# scans) picks the thresholds. A model older than oi-train-detector or than the calibration
+# is retrained: its features, or the material planes it learnt from, may have changed. A
+# failed training removes its data sets.
 CARGO_TRAIN_SIM := --quiet samples/sim_dataset/pipeline.yaml --set scanner.pixels=1024 --set scanner.threat_rate=0.5 \
 	--set dataset.overwrite=true
 
@@ -46,14 +47,16 @@ demo: configure
 	  $(OI) calibrate-materials $(CARGO_WEDGES) -o $(BUILD_DIR)/cargo-calibration.partial.json && \
 	  mv $(BUILD_DIR)/cargo-calibration.partial.json $(CARGO_CALIBRATION); \
 	fi
-	@if [ ! -f $(CARGO_DETECTOR) ] || [ $(BUILD_DIR)/bin/oi-train-detector -nt $(CARGO_DETECTOR) ]; then \
+	@if [ ! -f $(CARGO_DETECTOR) ] || [ $(BUILD_DIR)/bin/oi-train-detector -nt $(CARGO_DETECTOR) ] || \
+	    [ $(CARGO_CALIBRATION) -nt $(CARGO_DETECTOR) ]; then \
 	  echo "region classifier: training on simulated parcels, seeds 1000-1001 (~3 minutes, once; kept in $(CARGO_DETECTOR))"; \
 	  rm -rf $(CARGO_TRAINING) && \
 	  $(OI) run $(CARGO_TRAIN_SIM) --set scanner.seed=1000 --set scanner.scans=1800 --set dataset.dir=$(CARGO_TRAINING)/train && \
 	  $(OI) run $(CARGO_TRAIN_SIM) --set scanner.seed=1001 --set scanner.scans=300 --set dataset.dir=$(CARGO_TRAINING)/validate && \
 	  $(BUILD_DIR)/bin/oi-train-detector --calibration $(CARGO_CALIBRATION) -o $(BUILD_DIR)/cargo-detector.partial.yml \
 	    --validate $(CARGO_TRAINING)/validate -- $(CARGO_TRAINING)/train && \
-	  mv $(BUILD_DIR)/cargo-detector.partial.yml $(CARGO_DETECTOR) && rm -rf $(CARGO_TRAINING); \
+	  mv $(BUILD_DIR)/cargo-detector.partial.yml $(CARGO_DETECTOR) && rm -rf $(CARGO_TRAINING) || \
+	  { rm -rf $(CARGO_TRAINING); exit 1; }; \
 	fi
 	rm -rf $(DEMO_OUT)
 	$(OI) run samples/cargo_inspection/pipeline.yaml --set materials.calibration=$(CARGO_CALIBRATION) \

@@ -35,8 +35,8 @@ layout(push_constant) uniform Push {
   uvec2 size;  // scan size: pixels a line, lines
 } push;
 
-// Lines per invocation; correct_stage.cpp sizes the grid with the same number.
-const uint kLines = 8u;
+// Lines per invocation; set by correct_stage.cpp, which sizes the dispatch with the same value.
+layout(constant_id = 0) const uint kLines = 8u;
 
 // kMaxAttenuation of the contract and e^-kMaxAttenuation as the float std::exp(-12.0f) gives.
 const float kMaxAttenuation = 12.0;

@@ -69,6 +69,9 @@ struct DetectionMapsGpu::Morphology {
   // The element's rows as half-widths, read off cv::getStructuringElement itself so that the
   // kernel uses exactly the CPU reference's element.
   static Morphology of(bool erode, int size) {
+    if (size < 1 || size > 2 * kMaxMorphologyRadius + 1)
+      throw ConfigError("xray.detect: morphology element of " + std::to_string(size) + " px exceeds the kernel's " +
+                        std::to_string(2 * kMaxMorphologyRadius + 1));
     const cv::Mat element = cv::getStructuringElement(cv::MORPH_ELLIPSE, {size, size});
     Morphology m;
     m.erode = erode;
@@ -79,7 +82,7 @@ struct DetectionMapsGpu::Morphology {
 };
 
 DetectionMapsGpu::DetectionMapsGpu(std::shared_ptr<gpu::Device> device, const DetectorParams& params)
-    : device_(std::move(device)), params_(params) {
+    : device_(std::move(device)) {
   using gpu::Access;
   using gpu::SpecConstant;
   const int r = params.smoothing_radius;
@@ -220,9 +223,13 @@ Status DetectionMapsGpu::compute(const Plane& a_high, const Plane& zeff, const P
         mask = std::move(next);
       }
     };
-    chain(impenetrable, {Morphology::of(false, 5), Morphology::of(true, 5)});
-    chain(narcotics, {Morphology::of(true, 3), Morphology::of(false, 3), Morphology::of(false, 7), Morphology::of(true, 7)});
-    chain(firearm, {Morphology::of(true, 3), Morphology::of(false, 3), Morphology::of(false, 9), Morphology::of(true, 9)});
+    static const Morphology erode3 = Morphology::of(true, 3), dilate3 = Morphology::of(false, 3),
+                            erode5 = Morphology::of(true, 5), dilate5 = Morphology::of(false, 5),
+                            erode7 = Morphology::of(true, 7), dilate7 = Morphology::of(false, 7),
+                            erode9 = Morphology::of(true, 9), dilate9 = Morphology::of(false, 9);
+    chain(impenetrable, {dilate5, erode5});
+    chain(narcotics, {erode3, dilate3, dilate7, erode7});
+    chain(firearm, {erode3, dilate3, dilate9, erode9});
     if (s.is_ok()) {
       s = recorder_->dispatch_grid(*unpack_[quads], {impenetrable, narcotics, firearm, out.shielding, out.narcotics, out.firearm},
                                    packed, packed.words_per_row, h);
@@ -231,7 +238,14 @@ Status DetectionMapsGpu::compute(const Plane& a_high, const Plane& zeff, const P
       recorder_->reset();
       return s;
     }
-    return recorder_->submit_and_wait();
+    s = recorder_->submit_and_wait();
+    // A failed wait (a timeout, a lost device) may leave the work running: never hand out its
+    // planes and masks again; the recorder keeps them alive until its fence.
+    if (!s.is_ok()) {
+      plane_pool_.clear();
+      mask_pool_.clear();
+    }
+    return s;
   } catch (const std::exception& e) {
     recorder_->reset();
     return Status::error(std::string("xray.detect: ") + e.what());

@@ -65,7 +65,6 @@ class DetectionMapsGpu {
                     std::shared_ptr<gpu::Buffer>& target, int width, int height);
 
   std::shared_ptr<gpu::Device> device_;
-  DetectorParams params_;
   // Per-pixel kernels: [0] one pixel an invocation, [1] four (planes of a width divisible by 4).
   std::array<std::shared_ptr<gpu::Kernel>, 2> box_rows_, maps_, pack_, unpack_;
   std::shared_ptr<gpu::Kernel> morphology_;

@@ -6,13 +6,11 @@
 #include <memory>
 #include <mutex>
 
-#include <spdlog/spdlog.h>
-
 #include "detect_maps_gpu.hpp"
 #include "oi/error.hpp"
 #include "oi/frame_cv.hpp"
+#include "oi/gpu/backend.hpp"
 #include "oi/gpu/device.hpp"
-#include "oi/gpu/runtime.hpp"
 #include "oi/plugin.hpp"
 #include "region_classifier.hpp"
 #include "threat_detector.hpp"
@@ -121,7 +119,7 @@ class Detect final : public oi::Stage {
                                std::to_string(out->metadata().scan_id) + ": " + why);
     };
     try {
-      if (gpu_) {
+      if (gpu_ && !scan.a_high.empty()) {  // an empty scan has no maps to compute: detect_threats() answers it
         xr::require_planes(scan);
         xr::DetectionMapPlanes maps;
         if (oi::Status s = gpu_->compute(f.plane(xr::plane::kAHigh), f.plane(xr::plane::kZeff),
@@ -171,29 +169,16 @@ class Detect final : public oi::Stage {
   }
 
  private:
-  // As oi::gpu::PixelStage chooses: `cpu` never touches Vulkan; `auto` falls back with one
-  // warning; `gpu` without a device is a configuration error.
   void start_backend(const std::string& choice) {
     gpu_.reset();
     device_.clear();
     backend_ = "cpu";
-    if (choice == "cpu") {
-      backend_reason_ = "backend: cpu";
-      return;
-    }
-    if (!oi::gpu::available()) {
-      if (choice == "gpu") {
-        throw oi::ConfigError("xray.detect '" + name_ + "': backend: gpu, but " + oi::gpu::unavailable_reason() +
-                              "; set backend: auto to fall back to the CPU reference");
-      }
-      backend_reason_ = "backend: auto, " + oi::gpu::unavailable_reason();
-      spdlog::warn("stage '{}' (xray.detect) computes its maps on the CPU: {}", name_, oi::gpu::unavailable_reason());
-      return;
-    }
-    gpu_ = std::make_unique<xr::DetectionMapsGpu>(oi::gpu::default_device(), params_);
+    oi::gpu::BackendChoice where = oi::gpu::choose_backend(choice, name_, "xray.detect");
+    backend_reason_ = std::move(where.reason);
+    if (!where.device) return;
+    gpu_ = std::make_unique<xr::DetectionMapsGpu>(std::move(where.device), params_);
     backend_ = "gpu";
     device_ = gpu_->device().info().name;
-    backend_reason_ = "backend: " + choice + ", Vulkan device available";
   }
 
   std::string name_;

@@ -261,6 +261,8 @@ std::shared_ptr<const RegionClassifier> RegionClassifier::load(const std::filesy
       const cv::FileNode node = fs[forest_node(cls)];
       if (node.empty() || node["model"].empty()) throw ConfigError(where + ": class '" + cls + "' has no forest" + retrain);
       Forest forest;
+      if (node["threshold"].empty() || !node["threshold"].isReal())
+        throw ConfigError(where + ": class '" + cls + "' has no score threshold" + retrain);
       forest.threshold = static_cast<float>(node["threshold"]);
       forest.model = cv::Algorithm::read<cv::ml::RTrees>(node["model"]);
       if (!forest.model || !forest.model->isTrained() || forest.model->getVarCount() != kRegionFeatures)
@@ -353,7 +355,9 @@ void RegionClassifier::set_threshold(const std::string& threat_class, float thre
 void RegionClassifier::check_compatible(const DetectorParams& params) const {
   const nlohmann::json now = candidate_settings(params);
   for (const auto& [key, value] : now.items()) {
-    if (!candidates_.contains(key)) continue;
+    if (!candidates_.contains(key))
+      throw ConfigError("xray.detect: model '" + file_.string() + "' does not say which " + key +
+                        " it was trained with (it shapes the candidate regions); retrain it with oi-train-detector");
     const double trained = candidates_[key].get<double>(), set = value.get<double>();
     if (std::abs(trained - set) > 1e-6 * std::max(1.0, std::abs(trained))) {
       throw ConfigError("xray.detect: parameter " + key + " = " + value.dump() + ", but model '" + file_.string() +

@@ -86,8 +86,6 @@ class RegionClassifier {
   /// Score a region needs to be reported.
   float threshold(const std::string& threat_class) const;
   void set_threshold(const std::string& threat_class, float threshold);
-  /// The candidate settings the model was trained with.
-  const nlohmann::json& candidates() const { return candidates_; }
   /// Throws oi::ConfigError when `params` generate other candidates than the model was
   /// trained on, naming the parameter, both values and what to do.
   void check_compatible(const DetectorParams& params) const;

@@ -21,7 +21,8 @@
 
 namespace {
 
-// Lines each invocation of shaders/xray/correct.comp handles (its kLines).
+// Lines each invocation of shaders/xray/correct.comp handles: its specialization constant
+// kLines, and the dispatch size.
 constexpr std::uint32_t kKernelLines = 8;
 
 using oi::xray::CorrectionTable;
@@ -90,24 +91,11 @@ class Correct final : public oi::Stage {
     } else if (mode_ == "file") {
       load_file(config);
     }
-    const std::string backend = config.params.get<std::string>("backend");
-    if (backend == "cpu") {
-      gpu_ = false;
-      reason_ = "backend: cpu";
-      return;
-    }
-    if (!oi::gpu::available()) {
-      if (backend == "gpu")
-        throw oi::ConfigError("backend: gpu, but " + oi::gpu::unavailable_reason() +
-                              "; set backend: auto to fall back to the CPU implementation");
-      gpu_ = false;
-      reason_ = "backend: auto, " + oi::gpu::unavailable_reason();
-      spdlog::warn("stage '{}' (xray.correct) runs its CPU implementation: {}", name_, oi::gpu::unavailable_reason());
-      return;
-    }
-    gpu_ = true;
-    reason_ = "backend: " + backend + ", Vulkan device available";
-    device_ = oi::gpu::default_device();
+    oi::gpu::BackendChoice where = oi::gpu::choose_backend(config.params.get<std::string>("backend"), name_, "xray.correct");
+    reason_ = std::move(where.reason);
+    gpu_ = where.device != nullptr;
+    if (!gpu_) return;
+    device_ = std::move(where.device);
     device_name_ = device_->info().name;
     oi::gpu::KernelDesc desc;
     desc.name = "xray.correct";
@@ -118,6 +106,7 @@ class Correct final : public oi::Stage {
                      {"a_high", oi::gpu::Access::kWrite},
                      {"a_low", oi::gpu::Access::kWrite}};
     desc.push_constant_bytes = 2 * sizeof(std::uint32_t);
+    desc.spec_constants = {oi::gpu::SpecConstant::u32(0, kKernelLines)};
     desc.workgroup = {64, 1, 1};  // consecutive strips of the same lines: neighbouring memory
     kernel_ = device_->create_kernel(desc);
     recorder_ = device_->create_recorder();

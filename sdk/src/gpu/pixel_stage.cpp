@@ -1,12 +1,12 @@
 #include "oi/gpu/pixel_stage.hpp"
 
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <set>
 
+#include "oi/gpu/backend.hpp"
 #include "oi/gpu/command_recorder.hpp"
 #include "oi/gpu/device.hpp"
 #include "oi/gpu/runtime.hpp"
@@ -112,31 +112,22 @@ void PixelStage::start(const StageConfig& config) {
     for (const PlaneDecl& p : spec_.outputs) binding_names_.push_back(p.name);
   }
 
-  const std::string choice =
-      cpu_ == CpuImplementation::kYes ? config.params.get_or<std::string>("backend", "auto") : "gpu";
-  if (choice == "cpu") {
-    backend_ = Backend::kCpu;
-    backend_reason_ = "backend: cpu";
-    return;
-  }
-  if (!available()) {
-    if (cpu_ == CpuImplementation::kNo) {
+  if (cpu_ == CpuImplementation::kNo) {
+    if (!available())
       throw ConfigError(type_ + " runs only on a Vulkan device and none is usable: " + unavailable_reason());
+    device_ = default_device();
+    backend_reason_ = "GPU only, Vulkan device available";
+  } else {
+    BackendChoice where = choose_backend(config.params.get_or<std::string>("backend", "auto"), name_, type_);
+    backend_reason_ = std::move(where.reason);
+    if (!where.device) {
+      backend_ = Backend::kCpu;
+      return;
     }
-    if (choice == "gpu") {
-      throw ConfigError("backend: gpu, but " + unavailable_reason() +
-                        "; set backend: auto to fall back to the CPU implementation");
-    }
-    backend_ = Backend::kCpu;
-    backend_reason_ = "backend: auto, " + unavailable_reason();
-    spdlog::warn("stage '{}' ({}) runs its CPU implementation: {}", name_, type_, unavailable_reason());
-    return;
+    device_ = std::move(where.device);
   }
   backend_ = Backend::kGpu;
-  device_ = default_device();
   device_name_ = device_->info().name;
-  backend_reason_ = (cpu_ == CpuImplementation::kYes ? "backend: " + choice + ", " : std::string("GPU only, ")) +
-                    "Vulkan device available";
   adapt_to_device(device_->info(), spec_);
   check_spec();
   KernelDesc desc;

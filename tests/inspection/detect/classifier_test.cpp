@@ -82,29 +82,14 @@ constexpr int kPixels = 512;
 class TrainedClassifier : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ASSERT_FALSE(calibration().empty()) << "fitting the material calibration failed; see the logs under "
-                                        << fresh_dir("calibration").parent_path();
-    training::TrainingOptions o;
-    o.calibration = calibration();
-    const fs::path root = fresh_dir("training");
     std::string error;
-    ASSERT_TRUE(make_dataset(root / "train", 1500, 160, 0.6, {"scanner.pixels=" + std::to_string(kPixels)}, error)) << error;
-    ASSERT_TRUE(make_dataset(root / "validate", 1501, 60, 0.6, {"scanner.pixels=" + std::to_string(kPixels)}, error)) << error;
-    o.training = {root / "train"};
-    o.validation = {root / "validate"};
-    o.forest.trees = 60;
-    o.false_alarm_budget = {{threat::kFirearm, 0.05}, {threat::kNarcotics, 0.05}, {threat::kShielding, 0.05}};
-    training::TrainingResult r = training::train_region_classifier(o);
-    model_file_ = new fs::path(root / "detector.yml");
-    r.model->save(*model_file_, r.provenance());
+    const TrainedModel& m = trained_model(error);
+    ASSERT_FALSE(m.model.empty()) << error;
+    model_file_ = &m.model;
   }
-  static void TearDownTestSuite() {
-    delete model_file_;
-    model_file_ = nullptr;
-  }
-  static fs::path* model_file_;
+  static const fs::path* model_file_;
 };
-fs::path* TrainedClassifier::model_file_ = nullptr;
+const fs::path* TrainedClassifier::model_file_ = nullptr;
 
 TEST_F(TrainedClassifier, SavedModelLoadsAndDetectsOnTheRealChain) {
   ASSERT_TRUE(model_file_);
@@ -147,4 +132,30 @@ TEST_F(TrainedClassifier, CandidateParameterOtherThanTrainingIsAConfigError) {
 }
 
 }  // namespace
+
+const TrainedModel& trained_model(std::string& error) {
+  static std::string problem;
+  static const TrainedModel trained = []() -> TrainedModel {
+    if (calibration().empty()) {
+      problem = "fitting the material calibration failed; see the logs under " + fresh_dir("calibration").parent_path().string();
+      return {};
+    }
+    training::TrainingOptions o;
+    o.calibration = calibration();
+    const fs::path root = fresh_dir("training");
+    if (!make_dataset(root / "train", 1500, 160, 0.6, {"scanner.pixels=" + std::to_string(kPixels)}, problem) ||
+        !make_dataset(root / "validate", 1501, 60, 0.6, {"scanner.pixels=" + std::to_string(kPixels)}, problem))
+      return {};
+    o.training = {root / "train"};
+    o.validation = {root / "validate"};
+    o.forest.trees = 60;
+    o.false_alarm_budget = {{threat::kFirearm, 0.05}, {threat::kNarcotics, 0.05}, {threat::kShielding, 0.05}};
+    training::TrainingResult r = training::train_region_classifier(o);
+    r.model->save(root / "detector.yml", r.provenance());
+    return {calibration(), root / "detector.yml"};
+  }();
+  error = problem;
+  return trained;
+}
+
 }  // namespace oi::xray::testing

@@ -29,6 +29,7 @@
 
 #include "detect_maps_gpu.hpp"
 #include "detect_test_support.hpp"
+#include "detector_training.hpp"
 #include "gpu_test_fixture.hpp"
 #include "oi/error.hpp"
 #include "oi/frame_cv.hpp"
@@ -287,6 +288,58 @@ TEST_F(DetectMapsGpuTest, StageGivesTheSameDetectionsOnBothBackends) {
   EXPECT_FALSE(gpu.summary()["device"].is_null());
   EXPECT_EQ(cpu.summary()["backend"], "cpu");
   EXPECT_EQ(gpu.summary()["scans"], cpu.summary()["scans"]);
+}
+
+// The classifier path on Vulkan maps, on the real chain's material planes: the same regions
+// as on the CPU reference. Scores may differ in the last bits (rel_std, sqrt and division on
+// the device, feeds one feature), never enough to move a region across its threshold here.
+TEST_F(DetectMapsGpuTest, StageWithAModelGivesTheSameDetectionsOnBothBackends) {
+  std::string error;
+  const TrainedModel& trained = trained_model(error);
+  ASSERT_FALSE(trained.model.empty()) << error;
+  const MaterialTable table = training::load_material_table(trained.calibration);
+  const fs::path dir = fresh_dir("detect_model_sim") / "data";
+  ASSERT_TRUE(make_dataset(dir, 5252, 6, 1.0, {"scanner.pixels=512"}, error)) << error;
+  const nlohmann::json model = trained.model.string();
+  oi::test::StageUnderTest gpu(detect_plugin(), "xray.detect", {{"backend", "gpu"}, {"model", model}}, "detect_gpu");
+  oi::test::StageUnderTest cpu(detect_plugin(), "xray.detect", {{"backend", "cpu"}, {"model", model}}, "detect_cpu");
+  const training::SimDataset data(dir);
+  int detections = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const training::SimDataset::Scan s = data.scan(i);
+    const ClassifiedScan scan = training::classify_materials(s.a_high, s.a_low, table);
+    const nlohmann::json g = stage_attributes(gpu, scan, i), c = stage_attributes(cpu, scan, i);
+    ASSERT_EQ(g[attr::kDetections].size(), c[attr::kDetections].size()) << "scan " << i << "\n" << g.dump() << "\n" << c.dump();
+    for (std::size_t k = 0; k < c[attr::kDetections].size(); ++k) {
+      const nlohmann::json& dg = g[attr::kDetections][k];
+      const nlohmann::json& dc = c[attr::kDetections][k];
+      EXPECT_EQ(dg["class"], dc["class"]) << "scan " << i;
+      EXPECT_EQ(dg["box"], dc["box"]) << "scan " << i;
+      EXPECT_NEAR(dg["score"].get<double>(), dc["score"].get<double>(), 0.02) << "scan " << i;
+    }
+    EXPECT_EQ(g[attr::kDecision], c[attr::kDecision]) << "scan " << i;
+    detections += static_cast<int>(c[attr::kDetections].size());
+  }
+  EXPECT_GT(detections, 0) << "the scans must exercise the classifier";
+}
+
+// A scan without pixels: the same clear error on both backends (the kernels never see it).
+TEST_F(DetectMapsGpuTest, EmptyScanIsTheSameErrorOnBothBackends) {
+  oi::test::StageUnderTest gpu(detect_plugin(), "xray.detect", {{"backend", "gpu"}}, "detect");
+  oi::test::StageUnderTest cpu(detect_plugin(), "xray.detect", {{"backend", "cpu"}}, "detect");
+  std::vector<std::string> messages;
+  for (oi::test::StageUnderTest* stage : {&gpu, &cpu}) {
+    FramePtr empty = Frame::create(std::string(frame_kind::kScan));  // planes of 0 x 8 pixels
+    for (const char* name : {plane::kAHigh, plane::kALow, plane::kZeff, plane::kDensity})
+      empty->add_plane(name, PixelFormat::kF32, 0, 8);
+    empty->add_plane(plane::kClass, PixelFormat::kU8, 0, 8);
+    FramePtr out;
+    const Status s = stage->run(empty, out);
+    ASSERT_FALSE(s.is_ok());
+    EXPECT_NE(s.message().find("'a_high'"), std::string::npos) << s.message();
+    messages.push_back(s.message());
+  }
+  EXPECT_EQ(messages[0], messages[1]);
 }
 
 TEST_F(DetectMapsGpuTest, StageReportsPlaneErrorsOnTheGpuBackend) {

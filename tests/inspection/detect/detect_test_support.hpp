@@ -51,6 +51,15 @@ struct Evaluation {
   std::string table() const;
 };
 
+/// A material calibration fitted on simulated step wedges and a region classifier trained on
+/// small 512-pixel sets of tuning seeds 1500 / 1501 (classifier_test.cpp): made once per test
+/// process, on first use (about 10 s).
+struct TrainedModel {
+  std::filesystem::path calibration, model;  ///< empty when making them failed
+};
+/// The process's TrainedModel; when making it failed, its paths are empty and `error` says why.
+const TrainedModel& trained_model(std::string& error);
+
 /// A fresh, empty folder under the test binary's temporary area.
 std::filesystem::path fresh_dir(const std::string& name);
 

@@ -5,6 +5,7 @@
 /// CommandRecorder, and PixelStage (the base class of per-pixel GPU stages). Link
 /// OpenInspect::gpu. See docs/gpu-runtime.md and docs/writing-a-gpu-stage.md.
 
+#include "oi/gpu/backend.hpp"           // IWYU pragma: export
 #include "oi/gpu/buffer.hpp"            // IWYU pragma: export
 #include "oi/gpu/command_recorder.hpp"  // IWYU pragma: export
 #include "oi/gpu/device.hpp"            // IWYU pragma: export
