@@ -326,7 +326,10 @@ std::vector<std::size_t> distinct_detections(const std::vector<Detection>& d) {
   std::vector<std::size_t> kept;
   for (std::size_t i : order) {
     const bool duplicate = std::any_of(kept.begin(), kept.end(), [&](std::size_t k) {
-      return d[k].threat_class == d[i].threat_class && iou(to_box(d[k].box), to_box(d[i].box)) >= kDuplicateIou;
+      if (d[k].threat_class != d[i].threat_class) return false;
+      const double common = (d[k].box & d[i].box).area();
+      const double smaller = std::min(d[k].box.area(), d[i].box.area());
+      return iou(to_box(d[k].box), to_box(d[i].box)) >= kDuplicateIou || (smaller > 0 && common >= kDuplicateInside * smaller);
     });
     if (!duplicate) kept.push_back(i);
   }

@@ -111,13 +111,17 @@ struct Candidate {
 std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const DetectionMaps& maps, const DetectorParams& params,
                                        bool with_features);
 
-/// Two detections of one class overlapping by at least this IoU report the same object.
+/// Two detections of one class overlapping by at least this IoU report the same object...
 inline constexpr double kDuplicateIou = 0.5;
+/// ... and so do two of which one lies at least this much inside the other (a piece that the
+/// split narcotics mask cut out of a larger region).
+inline constexpr double kDuplicateInside = 0.8;
 
 /// Indices (ascending) of the detections to report: each one unless a detection of its class
-/// with a higher score (ties: the earlier one) overlaps it by IoU >= kDuplicateIou. The
-/// classifier scores candidates of the plain and the split narcotics mask, which are often the
-/// same region twice; an operator, and the evaluation, must see it once.
+/// with a higher score (ties: the earlier one) overlaps it by IoU >= kDuplicateIou, or one of
+/// the two lies at least kDuplicateInside of its area inside the other. The classifier scores
+/// candidates of the plain and the split narcotics mask, which are often the same region
+/// twice, or a region and a piece of it; an operator, and the evaluation, must see it once.
 std::vector<std::size_t> distinct_detections(const std::vector<Detection>& detections);
 
 /// compute_maps() then find_regions(). Throws oi::Error as require_planes() does.

@@ -105,8 +105,11 @@ TEST(Detector, DuplicatesOfOneClassAreReportedOnce) {
       {threat::kNarcotics, {250, 100, 200, 100}, 0.4f},  // IoU 0.14 with the first two: another region
       {threat::kShielding, {0, 0, 10, 10}, 0.9f},
       {threat::kShielding, {0, 0, 10, 10}, 0.9f},        // a tie: the earlier one stays
+      {threat::kNarcotics, {500, 300, 400, 300}, 0.3f},  // a large region ...
+      {threat::kNarcotics, {600, 350, 100, 150}, 0.5f},  // ... and a piece of it (IoU 0.125): one object
+      {threat::kNarcotics, {850, 550, 100, 100}, 0.2f},  // half inside the large one: another
   };
-  EXPECT_EQ(distinct_detections(found), (std::vector<std::size_t>{1, 2, 3, 4}));
+  EXPECT_EQ(distinct_detections(found), (std::vector<std::size_t>{1, 2, 3, 4, 7, 8}));
   EXPECT_TRUE(distinct_detections({}).empty());
 }
 
