@@ -4,16 +4,10 @@
 #include "detector_training.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
 
-#include <opencv2/imgcodecs.hpp>
-
-#include "correct_cpu.hpp"
 #include "materials_cpu.hpp"
 #include "oi/error.hpp"
-#include "oi/frame.hpp"
-#include "oi/frame_cv.hpp"
 #include "xray_inspection.hpp"
 
 namespace oi::xray::training {
@@ -21,63 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-nlohmann::json read_json_file(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw Error("cannot open " + file.string() + "; is the folder a data set written by sink.dataset?");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(file.string() + " is not valid JSON: " + e.what());
-  }
-}
-
-// A frame with the u16 planes `high` and `low` of a data set entry (scan or reference).
-FramePtr raw_frame(const fs::path& dir, const nlohmann::json& entry) {
-  FramePtr frame = Frame::create(std::string(frame_kind::kScan));
-  for (const char* channel : {plane::kHigh, plane::kLow}) {
-    const fs::path file = dir / entry.at("files").at(channel).get<std::string>();
-    const cv::Mat m = cv::imread(file.string(), cv::IMREAD_UNCHANGED);
-    if (m.empty() || m.type() != CV_16UC1) throw Error("cannot read " + file.string() + " as a 16-bit grey image");
-    Plane& p = frame->add_plane(channel, PixelFormat::kU16, m.cols, m.rows);
-    m.copyTo(as_mat(p));
-  }
-  return frame;
-}
-
 }  // namespace
-
-SimDataset::SimDataset(fs::path dir) : dir_(std::move(dir)) {
-  index_ = read_json_file(dir_ / "dataset.json");
-  if (!index_.contains("scans") || !index_["scans"].is_array() || !index_.contains("references"))
-    throw Error(dir_.string() + "/dataset.json has no 'scans' and 'references': not a data set written by sink.dataset");
-}
-
-SimDataset::Scan SimDataset::scan(std::size_t index) const {
-  nlohmann::json dark, air;
-  for (const auto& r : index_["references"]) {
-    if (r.value("before_scan_index", std::size_t{0}) > index) continue;
-    (r.value("calibration", "") == "dark" ? dark : air) = r;
-  }
-  if (dark.is_null() || air.is_null())
-    throw Error("data set " + dir_.string() + " has no dark and air reference before scan " + std::to_string(index) +
-                "; write it with references: start (samples/sim_dataset/pipeline.yaml)");
-  ReferenceLine dark_line, air_line;
-  if (auto e = average_reference(*raw_frame(dir_, dark), dark_line)) throw Error(*e);
-  if (auto e = average_reference(*raw_frame(dir_, air), air_line)) throw Error(*e);
-  const CorrectionTable table = build_correction_table(dark_line, air_line, 0.5, {});
-
-  const nlohmann::json& entry = index_["scans"].at(index);
-  Scan out;
-  out.json = read_json_file(dir_ / entry.at("json").get<std::string>());
-  FramePtr raw = raw_frame(dir_, entry);
-  const Plane& high = raw->plane(plane::kHigh);
-  Plane a_high = Plane::allocate(PixelFormat::kF32, high.width, high.height);
-  Plane a_low = Plane::allocate(PixelFormat::kF32, high.width, high.height);
-  correct_reference(high, raw->plane(plane::kLow), table, a_high, a_low);
-  out.a_high = as_mat(a_high).clone();
-  out.a_low = as_mat(a_low).clone();
-  return out;
-}
 
 ClassifiedScan classify_materials(const cv::Mat& a_high, const cv::Mat& a_low, const MaterialTable& table) {
   constexpr int kStageRadius = 2;  // xray.materials' default smoothing_radius
@@ -166,7 +104,7 @@ struct LabelledScan {
   std::vector<std::vector<int>> matches;
   nlohmann::json truth;
 };
-LabelledScan label_scan(const SimDataset::Scan& scan, const MaterialTable& table, const DetectorParams& params) {
+LabelledScan label_scan(const CorrectedDataset::Scan& scan, const MaterialTable& table, const DetectorParams& params) {
   LabelledScan out;
   const ClassifiedScan classified = classify_materials(scan.a_high, scan.a_low, table);
   out.candidates = find_candidates(classified, compute_maps(classified, params), params, true);
@@ -193,7 +131,7 @@ TrainingResult train_region_classifier(const TrainingOptions& options) {
   TrainingResult result;
   std::map<std::string, std::vector<RegionClassifier::Sample>> samples;
   for (const fs::path& dir : options.training) {
-    const SimDataset data(dir);
+    const CorrectedDataset data(dir);
     for (std::size_t i = 0; i < data.size(); ++i) {
       const LabelledScan s = label_scan(data.scan(i), table, params);
       ++result.training_scans;
@@ -217,7 +155,7 @@ TrainingResult train_region_classifier(const TrainingOptions& options) {
   std::map<std::string, ValidationSet> validation;
   int truth_base = 0;
   for (const fs::path& dir : options.validation) {
-    const SimDataset data(dir);
+    const CorrectedDataset data(dir);
     for (std::size_t i = 0; i < data.size(); ++i) {
       const LabelledScan s = label_scan(data.scan(i), table, params);
       ++result.validation_scans;

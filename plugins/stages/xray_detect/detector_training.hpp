@@ -19,33 +19,11 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
 
+#include "correct_dataset.hpp"
 #include "material_model.hpp"
 #include "threat_detector.hpp"
 
 namespace oi::xray::training {
-
-/// A data set written by sink.dataset, read scan by scan.
-class SimDataset {
- public:
-  /// Reads `dir`/dataset.json. @throws oi::Error naming the file when it is missing or not a
-  /// data set.
-  explicit SimDataset(std::filesystem::path dir);
-  std::size_t size() const { return index_["scans"].size(); }
-  const std::filesystem::path& dir() const { return dir_; }
-
-  /// One scan, corrected as xray.correct corrects it (dark and air references written before
-  /// the scan; its default dead-pixel tolerance 0.5).
-  struct Scan {
-    cv::Mat a_high, a_low;     ///< CV_32F log attenuation
-    nlohmann::json json;       ///< the scan's JSON: ground_truth, scene, ...
-  };
-  /// @throws oi::Error naming the file when a PNG or JSON file cannot be read.
-  Scan scan(std::size_t index) const;
-
- private:
-  std::filesystem::path dir_;
-  nlohmann::json index_;
-};
 
 /// xray.materials' CPU reference with the stage's default class thresholds and smoothing
 /// radius: the ClassifiedScan xray.detect sees in a pipeline.

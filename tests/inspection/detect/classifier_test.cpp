@@ -101,7 +101,7 @@ TEST_F(TrainedClassifier, SavedModelLoadsAndDetectsOnTheRealChain) {
   std::string error;
   ASSERT_TRUE(make_dataset(dir, 4242, 40, 0.7, {"scanner.pixels=" + std::to_string(kPixels)}, error)) << error;
   Evaluation with_model, rules_only;
-  const training::SimDataset data(dir);
+  const CorrectedDataset data(dir);
   for (std::size_t i = 0; i < data.size(); ++i) {
     const auto s = data.scan(i);
     const ClassifiedScan c = training::classify_materials(s.a_high, s.a_low, table);

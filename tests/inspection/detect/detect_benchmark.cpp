@@ -52,9 +52,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", error.c_str());
         return 1;
       }
-      const training::SimDataset data(dir);
+      const oi::xray::CorrectedDataset data(dir);
       for (std::size_t i = 0; i < data.size(); ++i) {
-        const training::SimDataset::Scan s = data.scan(i);
+        const oi::xray::CorrectedDataset::Scan s = data.scan(i);
         const auto found = oi::xray::detect_threats(training::classify_materials(s.a_high, s.a_low, table), params);
         all.add(s.json["ground_truth"], found);
         visible.add(s.json["ground_truth"], found, 0.5);

@@ -303,10 +303,10 @@ TEST_F(DetectMapsGpuTest, StageWithAModelGivesTheSameDetectionsOnBothBackends) {
   const nlohmann::json model = trained.model.string();
   oi::test::StageUnderTest gpu(detect_plugin(), "xray.detect", {{"backend", "gpu"}, {"model", model}}, "detect_gpu");
   oi::test::StageUnderTest cpu(detect_plugin(), "xray.detect", {{"backend", "cpu"}, {"model", model}}, "detect_cpu");
-  const training::SimDataset data(dir);
+  const CorrectedDataset data(dir);
   int detections = 0;
   for (std::size_t i = 0; i < data.size(); ++i) {
-    const training::SimDataset::Scan s = data.scan(i);
+    const CorrectedDataset::Scan s = data.scan(i);
     const ClassifiedScan scan = training::classify_materials(s.a_high, s.a_low, table);
     const nlohmann::json g = stage_attributes(gpu, scan, i), c = stage_attributes(cpu, scan, i);
     ASSERT_EQ(g[attr::kDetections].size(), c[attr::kDetections].size()) << "scan " << i << "\n" << g.dump() << "\n" << c.dump();

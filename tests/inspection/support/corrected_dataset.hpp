@@ -24,7 +24,8 @@ struct CorrectedScan {
   nlohmann::json scan_json;  ///< the scan's JSON (ground_truth, tube, ...)
 };
 /// Scan `index` of a data set, corrected with the last dark/air references written before it
-/// (xray.correct's defaults: dead-pixel tolerance 0.5).
+/// (xray.correct's defaults: dead-pixel tolerance 0.5); oi::xray::CorrectedDataset does the
+/// work (plugins/stages/xray_gpu/correct_dataset.hpp), and is what to use for many scans.
 CorrectedScan load_corrected_scan(const std::filesystem::path& dataset, std::size_t index);
 
 /// Runs a shell command line; returns its exit status; stdout and stderr go to `log`.

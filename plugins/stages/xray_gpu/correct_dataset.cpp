@@ -1,0 +1,81 @@
+#include "correct_dataset.hpp"
+
+#include <fstream>
+#include <string>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "oi/error.hpp"
+#include "oi/frame.hpp"
+#include "oi/frame_cv.hpp"
+#include "xray_inspection.hpp"
+
+namespace oi::xray {
+namespace {
+
+namespace fs = std::filesystem;
+
+nlohmann::json read_json_file(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw Error("cannot open " + file.string() + "; is the folder a data set written by sink.dataset?");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(file.string() + " is not valid JSON: " + e.what());
+  }
+}
+
+// A frame with the u16 planes `high` and `low` of a data set entry (scan or reference).
+FramePtr raw_frame(const fs::path& dir, const nlohmann::json& entry) {
+  FramePtr frame = Frame::create(std::string(frame_kind::kScan));
+  for (const char* channel : {plane::kHigh, plane::kLow}) {
+    const fs::path file = dir / entry.at("files").at(channel).get<std::string>();
+    const cv::Mat m = cv::imread(file.string(), cv::IMREAD_UNCHANGED);
+    if (m.empty() || m.type() != CV_16UC1) throw Error("cannot read " + file.string() + " as a 16-bit grey image");
+    Plane& p = frame->add_plane(channel, PixelFormat::kU16, m.cols, m.rows);
+    m.copyTo(as_mat(p));
+  }
+  return frame;
+}
+
+}  // namespace
+
+CorrectedDataset::CorrectedDataset(fs::path dir) : dir_(std::move(dir)) {
+  index_ = read_json_file(dir_ / "dataset.json");
+  if (!index_.contains("scans") || !index_["scans"].is_array() || !index_.contains("references"))
+    throw Error(dir_.string() + "/dataset.json has no 'scans' and 'references': not a data set written by sink.dataset");
+}
+
+CorrectedDataset::Scan CorrectedDataset::scan(std::size_t index) const {
+  const nlohmann::json& references = index_["references"];
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::size_t dark = kNone, air = kNone;
+  for (std::size_t r = 0; r < references.size(); ++r) {
+    if (references[r].value("before_scan_index", std::size_t{0}) > index) continue;
+    (references[r].value("calibration", "") == "dark" ? dark : air) = r;
+  }
+  if (dark == kNone || air == kNone)
+    throw Error("data set " + dir_.string() + " has no dark and air reference before scan " + std::to_string(index) +
+                "; write it with references: start (samples/sim_dataset/pipeline.yaml)");
+  auto table = tables_.find({dark, air});
+  if (table == tables_.end()) {
+    ReferenceLine dark_line, air_line;
+    if (auto e = average_reference(*raw_frame(dir_, references[dark]), dark_line)) throw Error(*e);
+    if (auto e = average_reference(*raw_frame(dir_, references[air]), air_line)) throw Error(*e);
+    table = tables_.emplace(std::pair{dark, air}, build_correction_table(dark_line, air_line, 0.5, {})).first;
+  }
+
+  const nlohmann::json& entry = index_["scans"].at(index);
+  Scan out;
+  out.json = read_json_file(dir_ / entry.at("json").get<std::string>());
+  FramePtr raw = raw_frame(dir_, entry);
+  const Plane& high = raw->plane(plane::kHigh);
+  Plane a_high = Plane::allocate(PixelFormat::kF32, high.width, high.height);
+  Plane a_low = Plane::allocate(PixelFormat::kF32, high.width, high.height);
+  correct_reference(high, raw->plane(plane::kLow), table->second, a_high, a_low);
+  out.a_high = as_mat(a_high).clone();
+  out.a_low = as_mat(a_low).clone();
+  return out;
+}
+
+}  // namespace oi::xray
