@@ -1,6 +1,7 @@
 #include "plugin_library.hpp"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <link.h>
 #include <spdlog/spdlog.h>
 
@@ -72,16 +73,71 @@ const char* require_text(const char* text, const char* field) {
   return text;
 }
 
+// dlopen() maps a shared library's segments as its headers describe them and faults (SIGBUS)
+// when one lies beyond the end of the file, killing the whole process. A truncated copy is
+// the usual cause (an interrupted copy or download, a full disk during install), so the
+// headers are checked against the file's size first. Only 64-bit files are checked in depth:
+// dlopen refuses other classes before mapping anything. Returns a reason, empty when sound.
+std::string elf_problem(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::error_code size_error;
+  const std::uintmax_t size = std::filesystem::file_size(file, size_error);
+  if (!in || size_error) return {};  // reported by the caller's own checks
+  Elf64_Ehdr header{};
+  in.read(reinterpret_cast<char*>(&header), sizeof header);
+  const std::size_t got = static_cast<std::size_t>(in.gcount());
+  if (got < SELFMAG || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0) {
+    return "not a shared library (no ELF header); remove it from the plugin directory";
+  }
+  const std::string truncated = "truncated or damaged: the file is " + std::to_string(size) + " bytes but ";
+  const std::string fix = " (an interrupted copy, download or install); reinstall or rebuild the plugin";
+  if (got < EI_NIDENT) return truncated + "an ELF identification alone needs " + std::to_string(EI_NIDENT) + fix;
+  if (header.e_ident[EI_CLASS] != ELFCLASS64) return {};
+  if (got < sizeof header) return truncated + "an ELF header alone needs " + std::to_string(sizeof header) + fix;
+  if (header.e_type != ET_DYN) return "not a shared library (ELF type " + std::to_string(header.e_type) + "); remove it from the plugin directory";
+  auto beyond = [size](std::uint64_t offset, std::uint64_t length) {
+    return offset > size || length > size - offset;
+  };
+  if (header.e_phentsize != sizeof(Elf64_Phdr) || header.e_phnum == 0 ||
+      beyond(header.e_phoff, std::uint64_t{header.e_phnum} * sizeof(Elf64_Phdr))) {
+    return truncated + "its program header table is missing or lies outside it" + fix;
+  }
+  if (header.e_shoff != 0 && beyond(header.e_shoff, std::uint64_t{header.e_shnum} * header.e_shentsize)) {
+    return truncated + "its section header table ends at byte " +
+           std::to_string(header.e_shoff + std::uint64_t{header.e_shnum} * header.e_shentsize) + fix;
+  }
+  in.seekg(static_cast<std::streamoff>(header.e_phoff));
+  for (unsigned i = 0; i < header.e_phnum; ++i) {
+    Elf64_Phdr segment{};
+    if (!in.read(reinterpret_cast<char*>(&segment), sizeof segment)) {
+      return truncated + "its program headers cannot be read" + fix;
+    }
+    const bool mapped = segment.p_type == PT_LOAD || segment.p_type == PT_DYNAMIC;
+    if (mapped && beyond(segment.p_offset, segment.p_filesz)) {
+      return truncated + "segment " + std::to_string(i) + " ends at byte " +
+             std::to_string(segment.p_offset + segment.p_filesz) + fix;
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::shared_ptr<PluginLibrary> PluginLibrary::open(const std::filesystem::path& file, PluginRecord& record) {
   std::error_code fs_error;
   if (!std::filesystem::is_regular_file(file, fs_error)) {
+    if (std::filesystem::is_directory(file, fs_error)) throw PluginError("a folder, not a shared library; remove or rename it");
+    if (std::filesystem::is_symlink(file, fs_error)) {
+      const std::filesystem::path target = std::filesystem::read_symlink(file, fs_error);
+      throw PluginError("a symbolic link to " + target.string() +
+                        ", which does not exist; reinstall the plugin or remove the link");
+    }
     throw PluginError("no such file; check the path");
   }
   if (!std::ifstream(file, std::ios::binary).is_open()) {
     throw PluginError("cannot be read; check its permissions");
   }
+  if (std::string problem = elf_problem(file); !problem.empty()) throw PluginError(problem);
 
   std::shared_ptr<PluginLibrary> plugin(new PluginLibrary());
   plugin->path_ = file;

@@ -297,8 +297,9 @@ void PluginRegistry::load_directory(const fs::path& dir, bool must_exist) {
 
   std::vector<fs::path> files;
   for (fs::directory_iterator it(where, error), end; !error && it != end; it.increment(error)) {
+    // A link whose target is gone is listed too: it is a plugin someone meant to install.
     std::error_code type_error;
-    if (it->path().extension() == ".so" && it->is_regular_file(type_error)) {
+    if (it->path().extension() == ".so" && (it->is_regular_file(type_error) || it->is_symlink(type_error))) {
       files.push_back(it->path());
     }
   }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -239,6 +240,47 @@ TEST(PluginLoading, LoadingThroughASymlinkIsTheSameFile) {
   registry.load_directory(dir);
   EXPECT_EQ(registry.plugins().size(), 1u);
   EXPECT_FALSE(registry.plugins().front().error);
+  fs::remove_all(dir);
+}
+
+// dlopen() maps segments as the ELF headers say and dies of SIGBUS where the file ends too
+// early; a truncated copy must be refused before that, as the other broken kinds are.
+TEST(PluginLoading, TruncatedLibraryIsRefusedBeforeDlopen) {
+  const fs::path dir = fs::temp_directory_path() / ("oi_plugin_truncated_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto size = fs::file_size(kGoodPlugin);
+  for (const double keep : {0.9, 0.5, 0.05}) {
+    const fs::path cut = dir / ("cut_" + std::to_string(static_cast<int>(keep * 100)) + ".so");
+    fs::copy_file(kGoodPlugin, cut);
+    fs::resize_file(cut, static_cast<std::uintmax_t>(static_cast<double>(size) * keep));
+    PluginRegistry registry;
+    const PluginRecord& record = registry.load_file(cut);
+    ASSERT_TRUE(record.error) << keep;
+    EXPECT_THAT(*record.error, HasSubstr(cut.filename().string() + ": truncated or damaged"));
+    EXPECT_THAT(*record.error, HasSubstr("reinstall or rebuild the plugin"));
+    EXPECT_TRUE(registry.types().empty());
+  }
+  // Shorter than an ELF header.
+  const fs::path stub = dir / "stub.so";
+  std::ofstream(stub, std::ios::binary) << std::string("\x7f" "ELF\x02\x01\x01", 7);
+  PluginRegistry registry;
+  EXPECT_THAT(registry.load_file(stub).error.value_or(""), HasSubstr("truncated or damaged"));
+  fs::remove_all(dir);
+}
+
+// A link left behind by an uninstall is a plugin someone meant to load: listed, with why.
+TEST(PluginLoading, DanglingSymlinkIsListedWithItsReason) {
+  const fs::path dir = fs::temp_directory_path() / ("oi_plugin_dangling_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::create_symlink(dir / "removed" / "vendor.so", dir / "vendor.so");
+  PluginRegistry registry;
+  registry.load_directory(dir);
+  ASSERT_EQ(registry.plugins().size(), 1u);
+  EXPECT_THAT(registry.plugins().front().error.value_or(""),
+              HasSubstr("vendor.so: a symbolic link to " + (dir / "removed" / "vendor.so").string() +
+                        ", which does not exist"));
   fs::remove_all(dir);
 }
 
