@@ -117,6 +117,20 @@ TEST_F(GpuDiskCache, UnwritableFolderIsNotAnError) {
   ::chmod(folder.c_str(), 0700);
 }
 
+// A folder where the cache file should be: a miss, and storing fails without an error
+// (it used to read the folder as a file of absurd length and throw std::bad_alloc).
+TEST_F(GpuDiskCache, FolderInPlaceOfTheFileIsAMissNotAnError) {
+  const auto path = cache_->path_for(kKey);
+  std::filesystem::remove(path);
+  std::filesystem::create_directories(path / "inside");
+  std::optional<std::vector<std::byte>> loaded;
+  ASSERT_NO_THROW(loaded = cache_->load(kKey));
+  EXPECT_FALSE(loaded.has_value());
+  EXPECT_FALSE(cache_->store(kKey, payload_)) << "a folder cannot be replaced by a file";
+  EXPECT_EQ(cache_->stats().write_failures, 1u);
+  EXPECT_TRUE(std::filesystem::is_directory(path / "inside")) << "nothing of the user's is deleted";
+}
+
 // Sets an environment variable for one scope.
 class ScopedEnv {
  public:

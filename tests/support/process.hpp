@@ -23,6 +23,8 @@ class Process {
   Process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
           const std::string& scratch_dir);
   pid_t pid() const { return pid_; }
+  /// The file the child's stderr goes to, for watching its progress while it runs.
+  const std::string& err_file() const { return err_file_; }
   ProcessResult wait();
 
  private:

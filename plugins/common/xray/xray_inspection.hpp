@@ -39,6 +39,8 @@ inline constexpr const char* kCalibration = "calibration";  ///< "dark" / "air" 
 inline constexpr const char* kGroundTruth = "ground_truth"; ///< simulator: list of truth objects (class, box, ...)
 inline constexpr const char* kDetections = "detections";    ///< xray.detect: list of {class, box [x,y,w,h], score, tip?}
 inline constexpr const char* kDecision = "decision";        ///< xray.detect: "clear", "alarm" or "cannot_clear"
+/// xray.detect: why the decision is not `clear` when no region caused it (an incomplete scan)
+inline constexpr const char* kDecisionReason = "decision_reason";
 inline constexpr const char* kTip = "tip";                  ///< xray.tip: list of inserted threats {class, box, tip_id}
 inline constexpr const char* kTimings = "timings_ms";       ///< each stage adds {"<node>": ms}
 }  // namespace attr
@@ -88,6 +90,11 @@ inline bool contains_centre(const Box& detection, const Box& truth) {
 inline bool matches(const Box& detection, const Box& truth) {
   return iou(detection, truth) >= kMinIou || contains_centre(detection, truth);
 }
+
+/// The index (dataset.json) of a data set written by sink.dataset: its `format` and the
+/// only `version` this SDK reads (docs/sim-scenes.md).
+inline constexpr const char* kDatasetFormat = "openinspect-xray-dataset";
+inline constexpr int kDatasetVersion = 1;
 
 /// Largest log attenuation the chain represents: beyond it the pixel carries no information
 /// (a 16-bit detector's air level is ~e^11 above one count).

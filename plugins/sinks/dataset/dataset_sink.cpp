@@ -4,13 +4,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <string_view>
 #include <map>
 #include <string>
 #include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "oi/files.hpp"
 #include "oi/frame_cv.hpp"
 #include "oi/plugin.hpp"
 
@@ -108,6 +109,7 @@ class DatasetSink final : public oi::Stage {
 
   nlohmann::json summary() const override {
     return {{"output", fs::absolute(dir_).string()},
+            {"written", files_ > 0},
             {"scans", scans_.size()},
             {"references", references_.size()},
             {"truth_objects", truth_objects_},
@@ -130,13 +132,17 @@ class DatasetSink final : public oi::Stage {
                                  "scanner's scans (after scan.assemble), not to processed images");
       }
       const std::string file = stem + "_" + channel + ".png";
-      bool ok = false;
+      std::vector<unsigned char> png;
       try {
-        ok = cv::imwrite((dir_ / file).string(), oi::as_mat(plane));
+        if (!cv::imencode(".png", oi::as_mat(plane), png)) return oi::Status::error("cannot encode " + (dir_ / file).string());
       } catch (const cv::Exception& e) {
-        return oi::Status::error("cannot write " + (dir_ / file).string() + ": " + e.what());
+        return oi::Status::error("cannot encode " + (dir_ / file).string() + ": " + e.what());
       }
-      if (!ok) return oi::Status::error("cannot write " + (dir_ / file).string() + ": is the folder writable?");
+      if (oi::Status s = oi::write_file_atomically(
+              dir_ / file, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+          !s.is_ok()) {
+        return s;
+      }
       written[channel] = file;
       ++files_;
     }
@@ -150,10 +156,7 @@ class DatasetSink final : public oi::Stage {
   }
 
   oi::Status write_json(const std::string& file, const nlohmann::json& j) {
-    std::ofstream out(dir_ / file);
-    out << j.dump(2) << '\n';
-    out.close();
-    if (!out) return oi::Status::error("cannot write " + (dir_ / file).string() + ": disk full or not writable?");
+    if (oi::Status s = oi::write_file_atomically(dir_ / file, j.dump(2) + "\n"); !s.is_ok()) return s;
     ++files_;
     return oi::Status::ok();
   }

@@ -1,12 +1,15 @@
 // sink.image: writes every frame's planes as image files plus a JSON file of its metadata.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "oi/files.hpp"
 #include "oi/frame_cv.hpp"
 #include "oi/plugin.hpp"
 
@@ -75,16 +78,17 @@ class ImageSink final : public oi::Stage {
       if (!planes_.empty() && std::find(planes_.begin(), planes_.end(), name) == planes_.end()) continue;
       if (auto status = write_plane(frame->plane(name), base + "_" + name); !status.is_ok()) return status;
     }
-    std::ofstream json(dir_ / (base + ".json"));
-    json << metadata_json(*frame).dump(2) << '\n';
-    if (!json) return oi::Status::error("cannot write " + (dir_ / (base + ".json")).string() + ": disk full?");
+    if (oi::Status s = oi::write_file_atomically(dir_ / (base + ".json"), metadata_json(*frame).dump(2) + "\n");
+        !s.is_ok()) {
+      return s;
+    }
     ++files_;
     ++frames_;
     return oi::Status::ok();
   }
 
   nlohmann::json summary() const override {
-    return {{"output", fs::absolute(dir_).string()}, {"frames", frames_}, {"files", files_}};
+    return {{"output", fs::absolute(dir_).string()}, {"written", files_ > 0}, {"frames", frames_}, {"files", files_}};
   }
 
  private:
@@ -101,13 +105,19 @@ class ImageSink final : public oi::Stage {
         image = bgr;
       }
     }
-    bool ok = false;
+    std::vector<unsigned char> encoded;
+    const std::string extension = plane.format == oi::PixelFormat::kF32 ? ".tiff" : ".png";
     try {
-      ok = cv::imwrite(file, image);
+      if (!cv::imencode(extension, image, encoded)) return oi::Status::error("cannot encode " + file);
     } catch (const cv::Exception& e) {
-      return oi::Status::error("cannot write " + file + ": " + e.what());
+      return oi::Status::error("cannot encode " + file + ": " + e.what());
     }
-    if (!ok) return oi::Status::error("cannot write " + file + ": check that the folder is writable");
+    // Whole or absent: a run stopped mid-write leaves no truncated image.
+    if (oi::Status s = oi::write_file_atomically(
+            file, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
+        !s.is_ok()) {
+      return s;
+    }
     ++files_;
     return oi::Status::ok();
   }

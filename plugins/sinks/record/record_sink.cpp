@@ -137,6 +137,7 @@ class RecordSink final : public oi::Stage {
   nlohmann::json summary() const override {
     if (!writer_) return nullptr;
     return {{"output", fs::absolute(writer_->dir()).string()},
+            {"written", true},  // the session file is written when the recording opens
             {"frames", writer_->frames()},
             {"bytes", writer_->data_bytes()},
             {"inexact_attributes", writer_->inexact_attributes()},

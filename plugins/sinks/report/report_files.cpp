@@ -3,9 +3,12 @@
 
 #include <cstdio>
 #include <fstream>
+#include <string_view>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "oi/files.hpp"
 #include "xray_inspection.hpp"
 
 namespace fs = std::filesystem;
@@ -53,23 +56,16 @@ std::string scan_stem(std::uint64_t scan_id, int repeat) {
 }
 
 Status write_png(const fs::path& file, const cv::Mat& image) {
-  bool ok = false;
+  std::vector<unsigned char> png;
   try {
-    ok = cv::imwrite(file.string(), image);
+    if (!cv::imencode(".png", image, png)) return Status::error("cannot encode " + file.string() + " as PNG");
   } catch (const cv::Exception& e) {
-    return Status::error("cannot write " + file.string() + ": " + e.what());
+    return Status::error("cannot encode " + file.string() + " as PNG: " + e.what());
   }
-  if (!ok) return Status::error("cannot write " + file.string() + ": is the folder writable?");
-  return Status::ok();
+  return write_file_atomically(file, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
 }
 
-Status write_text(const fs::path& file, const std::string& text) {
-  std::ofstream out(file);
-  out << text;
-  out.close();
-  if (!out) return Status::error("cannot write " + file.string() + ": disk full or not writable?");
-  return Status::ok();
-}
+Status write_text(const fs::path& file, const std::string& text) { return write_file_atomically(file, text); }
 
 Status write_json(const fs::path& file, const nlohmann::json& j) { return write_text(file, j.dump(2) + "\n"); }
 

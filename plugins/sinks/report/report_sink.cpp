@@ -158,6 +158,7 @@ class ReportSink final : public Stage {
 
   nlohmann::json summary() const override {
     return {{"output", fs::absolute(dir_).string()},
+            {"written", files_ > 0},
             {"scans", scans_},
             {"files", files_},
             {"decisions", decisions_},

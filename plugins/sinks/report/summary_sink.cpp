@@ -71,6 +71,7 @@ class SummarySink final : public Stage {
     reports_ = config.params.get<std::string>("reports");
     report::prepare_dir(config.name, dir_, config.params.get<bool>("overwrite"), "a summary");
     started_ = std::chrono::steady_clock::now();
+    started_ok_ = true;
   }
 
   Status process(StageContext& ctx) override {
@@ -99,9 +100,11 @@ class SummarySink final : public Stage {
 
   Status finish(StageContext&) override { return write(); }
 
-  // A run stopped by an error still leaves a summary of what arrived.
+  // A run stopped by an error still leaves a summary of what arrived, also when nothing did
+  // (docs/reports.md): the operator learns that the run produced no scans, not nothing.
   void stop() override {
-    if (!written_ && !scans_.empty()) (void)write();
+    if (!started_ok_ || written_) return;
+    if (Status s = write(); !s.is_ok()) write_error_ = s.message();  // summary() says so
   }
 
   nlohmann::json summary() const override {
@@ -125,6 +128,8 @@ class SummarySink final : public Stage {
     }
     table.push_back({"throughput", fixed(summary_["throughput_scans_per_s"], "%.2f") + " scans/s"});
     return {{"output", fs::absolute(dir_ / "summary.html").string()},
+            {"written", wrote_files_},
+            {"error", write_error_.empty() ? nlohmann::json(nullptr) : nlohmann::json(write_error_)},
             {"summary_json", fs::absolute(dir_ / "summary.json").string()},
             {"table", table}};
   }
@@ -183,7 +188,12 @@ class SummarySink final : public Stage {
     if (any_truth) s["evaluation"] = eval::evaluate_run(scans_).to_json();
     summary_ = s;
     if (auto st = report::write_json(dir_ / "summary.json", s); !st.is_ok()) return st;
-    return report::write_text(dir_ / "summary.html", report::summary_html(s, thumbnails_, thumbnails_left_out_));
+    if (auto st = report::write_text(dir_ / "summary.html", report::summary_html(s, thumbnails_, thumbnails_left_out_));
+        !st.is_ok()) {
+      return st;
+    }
+    wrote_files_ = true;
+    return Status::ok();
   }
 
   fs::path dir_;
@@ -198,7 +208,10 @@ class SummarySink final : public Stage {
   std::vector<report::Thumbnail> thumbnails_;
   std::size_t thumbnails_left_out_ = 0;
   std::chrono::steady_clock::time_point started_{}, last_scan_{};
-  bool written_ = false;
+  bool written_ = false;      // write() was tried
+  bool wrote_files_ = false;  // and both files were written
+  bool started_ok_ = false;   // start() prepared the folder
+  std::string write_error_;   // why stop()'s write failed
   nlohmann::json summary_ = {{"scans", 0},
                              {"decisions", {{"clear", 0}, {"alarm", 0}, {"cannot_clear", 0}}},
                              {"throughput_scans_per_s", nullptr}};

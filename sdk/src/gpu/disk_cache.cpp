@@ -61,6 +61,18 @@ std::filesystem::path DiskCache::path_for(std::string_view key) const {
 
 std::optional<std::vector<std::byte>> DiskCache::load(std::string_view key) {
   const std::filesystem::path path = path_for(key);
+  // Only a regular file of a sane size is read: a folder or device node of the cache file's
+  // name "opens" as a stream whose length is nonsense, and a cache problem is never an error.
+  std::error_code status_error;
+  const auto status = std::filesystem::status(path, status_error);
+  if (status.type() != std::filesystem::file_type::regular) {
+    if (status.type() != std::filesystem::file_type::not_found && !status_error) {
+      spdlog::debug("{} cache entry {} is not a regular file; ignored, will rebuild", kind_, path.string());
+    }
+    std::lock_guard lock(mutex_);
+    ++stats_.misses;
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::lock_guard lock(mutex_);
@@ -69,6 +81,13 @@ std::optional<std::vector<std::byte>> DiskCache::load(std::string_view key) {
   }
   in.seekg(0, std::ios::end);
   const std::streamoff length = in.tellg();
+  constexpr std::streamoff kLargestEntry = std::streamoff{1} << 30;  // SPIR-V and pipeline caches are far smaller
+  if (length < 0 || length > kLargestEntry) {
+    std::lock_guard lock(mutex_);
+    ++stats_.misses;
+    ++stats_.rejected;
+    return std::nullopt;
+  }
   in.seekg(0, std::ios::beg);
   std::vector<std::byte> bytes(length > 0 ? static_cast<std::size_t>(length) : 0);
   in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));

@@ -2,7 +2,12 @@
 // R = A_low / A_high against A_high on step-wedge scans (sink.dataset format: the simulator's
 // `wedges` scene, or a real scanner's wedge scans with hand-written ground truth) and writes
 // the calibration file xray.materials loads. Procedure and file format: docs/materials.md.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -18,6 +23,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "commands.hpp"
+#include "oi/files.hpp"
 #include "xray_inspection.hpp"  // plugins/common/xray: the correction every stage follows
 
 namespace oi::cli {
@@ -286,11 +292,32 @@ std::vector<double> non_increasing(const std::vector<double>& y, const std::vect
   return out;
 }
 
+// Creates and removes the file's temporary sibling, as write_file_atomically() will.
+void check_output_writable(const fs::path& out) {
+  std::error_code ec;
+  if (out.has_parent_path() && !fs::is_directory(out.parent_path(), ec))
+    throw BadInput("output folder " + out.parent_path().string() + " does not exist");
+  if (fs::is_directory(out, ec)) throw BadInput("output " + out.string() + " is a folder; name the calibration file to write");
+  const fs::path probe = out.string() + ".partial";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int error = errno;
+    throw BadInput("cannot write " + out.string() + ": " + std::strerror(error) + ": " + oi::write_error_advice(error));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
 int calibrate(const Options& opt) {
   if (!fs::is_directory(opt.dataset)) throw BadInput(opt.dataset.string() + " is not a folder; pass the data set folder sink.dataset wrote");
   const json index = read_json(opt.dataset / "dataset.json", "data set index");
-  if (index.value("format", std::string()) != "openinspect-xray-dataset" || index.value("version", 0) != 1)
-    throw BadInput(opt.dataset.string() + "/dataset.json is not an openinspect-xray-dataset version 1 index");
+  if (!index.is_object() || index.value("format", std::string()) != oi::xray::kDatasetFormat ||
+      index.value("version", 0) != oi::xray::kDatasetVersion)
+    throw BadInput(opt.dataset.string() + "/dataset.json is not an " + oi::xray::kDatasetFormat + " version " +
+                   std::to_string(oi::xray::kDatasetVersion) + " index");
+  // The output must be writable now, not after the whole fit.
+  const fs::path out = opt.output.empty() ? opt.dataset / "material_calibration.json" : opt.output;
+  check_output_writable(out);
   json tube;
   std::vector<std::string> notes;
   std::vector<Step> steps = measure_steps(opt, index, tube, notes);
@@ -351,12 +378,8 @@ int calibrate(const Options& opt) {
                        {"model", "per-pixel sigma(A) = sigma_scale * exp(A / 2); usable while sigma <= sigma_max"}}},
       {"materials", materials},
       {"notes", notes}};
-  const fs::path out = opt.output.empty() ? opt.dataset / "material_calibration.json" : opt.output;
-  if (out.has_parent_path() && !fs::exists(out.parent_path()))
-    throw BadInput("output folder " + out.parent_path().string() + " does not exist");
-  std::ofstream f(out);
-  if (!(f << doc.dump(2) << '\n')) {
-    std::fprintf(stderr, "error: cannot write %s\n", out.string().c_str());
+  if (oi::Status written = oi::write_file_atomically(out, doc.dump(2) + "\n"); !written.is_ok()) {
+    std::fprintf(stderr, "error: calibrate-materials: %s\n", written.message().c_str());
     return kExitRuntime;
   }
   std::printf("noise floor: A_high <= %.2f, A_low <= %.2f (sigma_max %.2f)\n", a_high_max, a_low_max, opt.sigma_max);

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -20,8 +22,16 @@ namespace {
 std::atomic<int> g_signals{0};
 
 extern "C" void on_signal(int) {
-  // The first signal drains; a second one means "now".
-  if (g_signals.fetch_add(1) >= 1) std::_Exit(130);
+  // The first signal drains; a second one means "now". Only write() may be used here. Sinks
+  // write each file whole or not at all (oi::write_file_atomically), so what they wrote is
+  // intact; a file being written at this moment stays behind as NAME.partial.
+  if (g_signals.fetch_add(1) >= 1) {
+    static const char kMessage[] =
+        "\noi: second interrupt: exiting at once without draining; frames still queued are lost and a file "
+        "being written is left as *.partial (press Ctrl-C once to stop cleanly)\n";
+    [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+    std::_Exit(130);
+  }
 }
 
 class SignalDrain {
@@ -35,6 +45,8 @@ class SignalDrain {
     watcher_ = std::thread([this] {
       while (!done_.load()) {
         if (g_signals.load() > 0) {
+          fmt::print(stderr, "\nstopping: draining queued frames (Ctrl-C again exits at once)\n");
+          std::fflush(stderr);
           pipeline_.request_stop();
           return;
         }
@@ -148,8 +160,17 @@ int run_pipeline(const RunArgs& args) {
           }
         }
       }
+      // "output" names where a stage writes; "written": false says nothing got there (a run
+      // that failed before any frame arrived), and then the tool must not claim otherwise.
       if (summary.is_object() && summary.contains("output") && summary["output"].is_string()) {
-        fmt::print("{}: output written to {}\n", name, summary["output"].get<std::string>());
+        const bool written = !summary.contains("written") || summary["written"] != false;
+        if (written) {
+          fmt::print("{}: output written to {}\n", name, summary["output"].get<std::string>());
+        } else {
+          std::string why;
+          if (summary.contains("error") && summary["error"].is_string()) why = ": " + summary["error"].get<std::string>();
+          fmt::print("{}: nothing written to {}{}\n", name, summary["output"].get<std::string>(), why);
+        }
       } else {
         fmt::print("{}: {}\n", name, json_text(summary));
       }
