@@ -1,5 +1,6 @@
 #include "oi/scan_assembler.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace oi {
@@ -19,32 +20,93 @@ bool ScanAssembler::fits(const Frame& block) const {
 
 std::vector<FramePtr> ScanAssembler::add(const FramePtr& block) {
   std::vector<FramePtr> done;
-  if (!fits(*block)) done.push_back(assemble(/*incomplete=*/true));
+  if (!fits(*block)) done.push_back(assemble(/*incomplete=*/true, "a block of another scan, plane set or width arrived"));
+  check_continuity(*block);
   blocks_.push_back(block);
   lines_ += block->plane_names().empty() ? 0 : static_cast<std::size_t>(block->plane(block->plane_names().front()).height);
   if (block->metadata().end_of_scan) {
-    done.push_back(assemble(/*incomplete=*/false));
+    done.push_back(assemble(/*incomplete=*/false, nullptr));
   } else if (lines_ >= max_lines_) {
-    done.push_back(assemble(/*incomplete=*/true));
+    done.push_back(assemble(/*incomplete=*/true, "longer than max_lines"));
   }
   return done;
 }
 
 std::optional<FramePtr> ScanAssembler::flush() {
   if (blocks_.empty()) return std::nullopt;
-  return assemble(/*incomplete=*/true);
+  return assemble(/*incomplete=*/true, "the stream ended before the scan's last block");
 }
 
-FramePtr ScanAssembler::assemble(bool incomplete) {
+namespace {
+
+std::optional<std::int64_t> integer_attribute(const FrameMetadata& m, const char* key) {
+  if (!m.attributes.is_object()) return std::nullopt;
+  auto it = m.attributes.find(key);
+  if (it == m.attributes.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<std::int64_t>();
+}
+
+}  // namespace
+
+void ScanAssembler::check_continuity(const Frame& block) {
+  const FrameMetadata& m = block.metadata();
+  const std::uint64_t expected = blocks_.empty() ? 0 : std::uint64_t{blocks_.back()->metadata().block_index} + 1;
+  if (m.block_index != expected) {
+    // Lost blocks, or blocks out of order (which a stitched image would show wrongly too).
+    missing_blocks_ += m.block_index > expected ? m.block_index - expected : 0;
+    gap_ = true;
+  }
+  if (const auto first = integer_attribute(m, "first_line")) {
+    const std::int64_t at = static_cast<std::int64_t>(lines_) + missing_lines_;
+    if (*first != at) {
+      missing_lines_ += std::max<std::int64_t>(0, *first - at);
+      gap_ = true;
+    }
+  } else {
+    lines_known_ = false;
+  }
+}
+
+FramePtr ScanAssembler::assemble(bool incomplete, const char* reason) {
   const Frame& first = *blocks_.front();
+  const FrameMetadata& last = blocks_.back()->metadata();
   auto scan = Frame::create(std::string(frame_kind::kScan));
   scan->metadata() = first.metadata();
   scan->metadata().block_index = 0;
   scan->metadata().end_of_scan = true;
+  nlohmann::json& attributes = scan->metadata().attributes;
+  // The device adapter marks the block where it cut a scan; its reason outranks ours.
+  std::string why;
   bool any_incomplete = incomplete;
-  for (const FramePtr& b : blocks_) any_incomplete = any_incomplete || b->metadata().incomplete;
+  for (const FramePtr& b : blocks_) {
+    const FrameMetadata& m = b->metadata();
+    any_incomplete = any_incomplete || m.incomplete;
+    if (m.incomplete && m.attributes.is_object() && m.attributes.contains("incomplete_reason") && why.empty()) {
+      why = m.attributes["incomplete_reason"].is_string() ? m.attributes["incomplete_reason"].get<std::string>() : "";
+    }
+  }
+  if (why.empty() && reason != nullptr) why = reason;
+  // A driver that states the scan's length tells how many lines never arrived.
+  std::int64_t missing_lines = lines_known_ ? missing_lines_ : -1;
+  if (const auto total = integer_attribute(last, "scan_lines"); total && *total > 0) {
+    const std::int64_t short_by = *total - static_cast<std::int64_t>(lines_);
+    missing_lines = std::max<std::int64_t>(0, short_by);
+    if (last.end_of_scan && !last.incomplete && short_by != 0) gap_ = true;
+  }
+  if (gap_) {
+    any_incomplete = true;
+    const std::string gap = missing_blocks_ > 0
+                                ? std::to_string(missing_blocks_) + " block(s) of the scan never arrived (lost upstream)"
+                                : std::string("the scan's blocks do not follow on from each other (lost or reordered upstream)");
+    why = why.empty() ? gap : why + "; " + gap;
+  }
   scan->metadata().incomplete = any_incomplete;
-  scan->metadata().attributes["blocks"] = blocks_.size();
+  attributes["blocks"] = blocks_.size();
+  if (any_incomplete) {
+    attributes["incomplete_reason"] = why;
+    attributes["missing_blocks"] = missing_blocks_;
+    if (missing_lines >= 0) attributes["missing_lines"] = missing_lines;
+  }
   for (const std::string& name : first.plane_names()) {
     const Plane& proto = first.plane(name);
     int height = 0;
@@ -58,8 +120,15 @@ FramePtr ScanAssembler::assemble(bool incomplete) {
       }
     }
   }
+  ++counts_.scans;
+  counts_.incomplete += any_incomplete ? 1 : 0;
+  counts_.missing_blocks += missing_blocks_;
   blocks_.clear();
   lines_ = 0;
+  missing_blocks_ = 0;
+  missing_lines_ = 0;
+  lines_known_ = true;
+  gap_ = false;
   return scan;
 }
 

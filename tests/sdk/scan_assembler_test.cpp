@@ -71,5 +71,81 @@ TEST(ScanAssembler, MismatchedWidthStartsANewScan) {
   EXPECT_EQ(done[1]->plane("high").width, 16);
 }
 
+// A scan stitched across a lost block would show a parcel with a slice cut out as if whole:
+// an operator could clear it. It must say it is incomplete, and by how much.
+TEST(ScanAssembler, MissingBlockInsideAScanMarksItIncomplete) {
+  ScanAssembler a;
+  a.add(block(1, 0, false));
+  a.add(block(1, 2, false));  // block 1 was dropped upstream
+  auto done = a.add(block(1, 3, true));
+  ASSERT_EQ(done.size(), 1u);
+  const FrameMetadata& m = done[0]->metadata();
+  EXPECT_TRUE(m.incomplete);
+  EXPECT_EQ(m.attributes["missing_blocks"], 1);
+  EXPECT_NE(m.attributes["incomplete_reason"].get<std::string>().find("never arrived"), std::string::npos)
+      << m.attributes.dump();
+  EXPECT_EQ(done[0]->plane("high").height, 12);
+  EXPECT_EQ(a.counts().scans, 1u);
+  EXPECT_EQ(a.counts().incomplete, 1u);
+  EXPECT_EQ(a.counts().missing_blocks, 1u);
+}
+
+TEST(ScanAssembler, MissingFirstBlocksMarkItIncomplete) {
+  ScanAssembler a;
+  auto done = a.add(block(1, 2, true));
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_TRUE(done[0]->metadata().incomplete);
+  EXPECT_EQ(done[0]->metadata().attributes["missing_blocks"], 2);
+}
+
+// Drivers that state where each block starts and how long the scan is (sim.xray does) let the
+// assembler count missing lines too, also where block indices cannot tell (a lost last block
+// before the end-of-scan block of another length).
+TEST(ScanAssembler, LineCountsFromTheDriverFindGapsAndShortScans) {
+  ScanAssembler a;
+  auto with_lines = [](FramePtr f, std::int64_t first, std::int64_t total) {
+    f->metadata().attributes["first_line"] = first;
+    f->metadata().attributes["scan_lines"] = total;
+    return f;
+  };
+  a.add(with_lines(block(1, 0, false), 0, 12));
+  a.add(with_lines(block(1, 1, false), 4, 12));
+  auto whole = a.add(with_lines(block(1, 2, true), 8, 12));
+  ASSERT_EQ(whole.size(), 1u);
+  EXPECT_FALSE(whole[0]->metadata().incomplete) << whole[0]->metadata().attributes.dump();
+  EXPECT_FALSE(whole[0]->metadata().attributes.contains("missing_lines"));
+
+  // Same indices, but the second block starts 3 lines late: lines were lost inside a block.
+  a.add(with_lines(block(2, 0, false), 0, 15));
+  a.add(with_lines(block(2, 1, false), 7, 15));
+  auto gap = a.add(with_lines(block(2, 2, true), 11, 15));
+  ASSERT_EQ(gap.size(), 1u);
+  EXPECT_TRUE(gap[0]->metadata().incomplete);
+  EXPECT_EQ(gap[0]->metadata().attributes["missing_lines"], 3);
+
+  // The scan says 16 lines, 12 arrived, every index and first_line followed on.
+  a.add(with_lines(block(3, 0, false), 0, 16));
+  a.add(with_lines(block(3, 1, false), 4, 16));
+  auto short_scan = a.add(with_lines(block(3, 2, true), 8, 16));
+  ASSERT_EQ(short_scan.size(), 1u);
+  EXPECT_TRUE(short_scan[0]->metadata().incomplete);
+  EXPECT_EQ(short_scan[0]->metadata().attributes["missing_lines"], 4);
+  EXPECT_EQ(a.counts().scans, 3u);
+  EXPECT_EQ(a.counts().incomplete, 2u);
+}
+
+TEST(ScanAssembler, ADeviceCutKeepsItsOwnReason) {
+  ScanAssembler a;
+  a.add(block(1, 0, false));
+  FramePtr cut = block(1, 1, true);
+  cut->metadata().incomplete = true;
+  cut->metadata().attributes["incomplete_reason"] = "the device ended";
+  auto done = a.add(cut);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_TRUE(done[0]->metadata().incomplete);
+  EXPECT_EQ(done[0]->metadata().attributes["incomplete_reason"], "the device ended");
+  EXPECT_EQ(done[0]->metadata().attributes["missing_blocks"], 0);
+}
+
 }  // namespace
 }  // namespace oi

@@ -9,7 +9,9 @@ class ScanAssemble final : public oi::Stage {
   void setup(oi::StageSpec& spec) override {
     spec.describe(
         "Stacks the scan blocks of each object into one whole-scan frame, emitted when the "
-        "block flagged end-of-scan arrives. A scan cut short is emitted marked incomplete.");
+        "block flagged end-of-scan arrives. A scan cut short, or missing blocks or lines on the way "
+        "(block indices, `first_line` and `scan_lines` tell), is emitted marked incomplete with "
+        "`incomplete_reason`, `missing_blocks` and `missing_lines`; never stitched as if whole.");
     spec.input("in", oi::PortType::of(oi::frame_kind::kScanBlock), "scan blocks");
     spec.output("out", oi::PortType::of(oi::frame_kind::kScan), "whole scans");
     spec.param("max_lines", oi::ParamType::kInt).default_value(65536).range(1, 1 << 24)
@@ -25,6 +27,10 @@ class ScanAssemble final : public oi::Stage {
   oi::Status finish(oi::StageContext& ctx) override {
     if (auto scan = assembler_.flush()) ctx.emit(0, std::move(*scan));
     return oi::Status::ok();
+  }
+  nlohmann::json summary() const override {
+    const oi::ScanAssembler::Counts& c = assembler_.counts();
+    return {{"scans", c.scans}, {"incomplete", c.incomplete}, {"missing_blocks", c.missing_blocks}};
   }
 
  private:

@@ -8,6 +8,7 @@
 
 #include "detect_maps_gpu.hpp"
 #include "oi/error.hpp"
+#include "oi/files.hpp"
 #include "oi/frame_cv.hpp"
 #include "oi/gpu/backend.hpp"
 #include "oi/gpu/device.hpp"
@@ -28,7 +29,8 @@ class Detect final : public oi::Stage {
         "Finds narcotics (compact, homogeneous, dense organic masses), firearms (dense metal of a handgun's size and "
         "fill) and shielding (impenetrable regions large enough to hide a threat) in whole scans carrying a_high, "
         "a_low (xray.correct) and zeff, mclass, areal_density (xray.materials). Adds attributes `detections` "
-        "([{class, box [x,y,w,h], score}]) and `decision` (alarm > cannot_clear > clear). Detections matching a "
+        "([{class, box [x,y,w,h], score}]) and `decision` (alarm > cannot_clear > clear; an incomplete scan is never "
+        "`clear`: it gets cannot_clear with `decision_reason`). Detections matching a "
         "TIP insertion (attribute `tip`, from xray.tip) get \"tip\": true and are counted in summary(); "
         "docs/detection.md.");
     spec.input("in", oi::PortType::of(oi::frame_kind::kScan), "classified whole scans");
@@ -67,6 +69,17 @@ class Detect final : public oi::Stage {
                   "touches Vulkan. Regions are found on the CPU either way.");
   }
 
+  // The model itself is loaded (and its contents checked) at start; a file that is not there
+  // is found here, so `oi validate` reports it with the node's position.
+  std::vector<std::string> validate(const oi::StageConfig& config) const override {
+    const std::filesystem::path model = model_file(config);
+    if (model.empty()) return {};
+    if (auto problem = oi::input_file_problem(model))
+      return {"`model` " + model.string() + " " + *problem +
+              "; train one with `oi-train-detector` (docs/detection.md, \"Training\") or `make demo`"};
+    return {};
+  }
+
   void start(const oi::StageConfig& config) override {
     name_ = config.name;
     const oi::ParamSet& p = config.params;
@@ -88,8 +101,7 @@ class Detect final : public oi::Stage {
     params_.firearm_min_score = f("firearm_min_score");
     params_.shielding_min_area_px = i("shielding_min_area_px");
     params_.smoothing_radius = i("smoothing_radius");
-    if (std::filesystem::path model = p.get<std::string>("model"); !model.empty()) {
-      if (model.is_relative() && !config.pipeline_dir.empty()) model = config.pipeline_dir / model;
+    if (const std::filesystem::path model = model_file(config); !model.empty()) {
       params_.classifier = xr::RegionClassifier::load(model);  // throws oi::ConfigError naming the file
     }
     xr::validate(params_);  // throws oi::ConfigError naming the inconsistent pair
@@ -137,8 +149,15 @@ class Detect final : public oi::Stage {
     nlohmann::json& attrs = out->metadata().attributes;
     nlohmann::json detections = nlohmann::json::array();
     for (const xr::Detection& d : found) detections.push_back(d.to_json());
-    attrs[xr::attr::kDecision] = xr::decide(found);
-    const xr::TipMarking marking = xr::mark_tip_detections(attrs.value(xr::attr::kTip, nlohmann::json::array()), detections);
+    const bool incomplete = out->metadata().incomplete;
+    attrs[xr::attr::kDecision] = xr::decide(found, incomplete);
+    if (incomplete && attrs[xr::attr::kDecision] == xr::decision::kCannotClear) {
+      attrs[xr::attr::kDecisionReason] =
+          "the scan is incomplete (" + attrs.value("incomplete_reason", std::string("cut short")) +
+          "): part of the object was never imaged; rescan it";
+    }
+    const xr::TipMarking marking =
+        xr::mark_tip_detections(attrs.value(xr::attr::kTip, nlohmann::json::array()), detections, incomplete);
     attrs[xr::attr::kDetections] = detections;
     if (attrs.contains(xr::attr::kTip)) {
       attrs[xr::attr::kTip] = marking.tip;
@@ -179,6 +198,12 @@ class Detect final : public oi::Stage {
     gpu_ = std::make_unique<xr::DetectionMapsGpu>(std::move(where.device), params_);
     backend_ = "gpu";
     device_ = gpu_->device().info().name;
+  }
+
+  static std::filesystem::path model_file(const oi::StageConfig& config) {
+    std::filesystem::path model = config.params.get<std::string>("model");
+    if (!model.empty() && model.is_relative() && !config.pipeline_dir.empty()) model = config.pipeline_dir / model;
+    return model;
   }
 
   std::string name_;

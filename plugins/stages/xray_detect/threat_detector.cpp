@@ -343,13 +343,13 @@ std::vector<Detection> detect_threats(const ClassifiedScan& scan, const Detector
   return find_regions(scan, compute_maps(scan, p), p);
 }
 
-std::string decide(const std::vector<Detection>& detections) {
+std::string decide(const std::vector<Detection>& detections, bool scan_incomplete) {
   bool shielding = false;
   for (const Detection& d : detections) {
     if (d.threat_class == threat::kShielding) shielding = true;
     else return decision::kAlarm;  // a visible threat outranks "cannot clear": the bag is opened either way
   }
-  return shielding ? decision::kCannotClear : decision::kClear;
+  return shielding || scan_incomplete ? decision::kCannotClear : decision::kClear;
 }
 
 Box to_box(const cv::Rect& r) { return {double(r.x), double(r.y), double(r.width), double(r.height)}; }

@@ -128,8 +128,9 @@ std::vector<std::size_t> distinct_detections(const std::vector<Detection>& detec
 std::vector<Detection> detect_threats(const ClassifiedScan& scan, const DetectorParams& params);
 
 /// The decision (oi::xray::decision::k*): `alarm` when any firearm, narcotics or knife region
-/// is found, else `cannot_clear` when a shielding region is found, else `clear`.
-std::string decide(const std::vector<Detection>& detections);
+/// is found, else `cannot_clear` when a shielding region is found or the scan is incomplete
+/// (part of the object was never seen: an operator must not clear it), else `clear`.
+std::string decide(const std::vector<Detection>& detections, bool scan_incomplete = false);
 
 /// A region's box in the contract's terms, for its match rule (xray::matches, xray::iou).
 Box to_box(const cv::Rect& r);

@@ -5,7 +5,7 @@
 
 namespace oi::xray {
 
-TipMarking mark_tip_detections(const nlohmann::json& tip, nlohmann::json& detections) {
+TipMarking mark_tip_detections(const nlohmann::json& tip, nlohmann::json& detections, bool scan_incomplete) {
   TipMarking m;
   m.tip = tip.is_array() ? tip : nlohmann::json::array();
   if (!tip.is_array() && !tip.is_null()) throw Error("attribute 'tip' must be a list of {class, box, tip_id}, got " + tip.dump());
@@ -35,7 +35,7 @@ TipMarking mark_tip_detections(const nlohmann::json& tip, nlohmann::json& detect
     if (!m.tip.empty()) detections[i]["tip"] = static_cast<bool>(is_tip[i]);
     if (!is_tip[i]) real.push_back({detections[i].value("class", ""), box_from_json(detections[i]["box"]), 0.0f});
   }
-  m.decision_excluding_tip = decide(real);
+  m.decision_excluding_tip = decide(real, scan_incomplete);
   return m;
 }
 

@@ -26,6 +26,7 @@ struct TipMarking {
 /// centre inside, the evaluation rule) an insertion of the same class in `tip`, else "tip":
 /// false when `tip` is non-empty. A detection of another class lying at least half inside an
 /// insertion's box is marked "tip" too (caused by the projection) but does not count as detecting it. Throws oi::Error for a malformed entry (the message quotes it).
-TipMarking mark_tip_detections(const nlohmann::json& tip, nlohmann::json& detections);
+/// `scan_incomplete` goes to decide() for `decision_excluding_tip`.
+TipMarking mark_tip_detections(const nlohmann::json& tip, nlohmann::json& detections, bool scan_incomplete = false);
 
 }  // namespace oi::xray

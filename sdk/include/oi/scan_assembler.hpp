@@ -20,6 +20,13 @@ namespace oi {
 /// the line limit is reached, or flush() is called at end of stream) is returned with
 /// `metadata().incomplete = true`, and a block that does not fit its scan (other planes or
 /// width) ends the current scan as incomplete and starts a new one.
+///
+/// Nor is a gap stitched over: a scan whose block indices do not run 0, 1, 2, ... (blocks
+/// lost upstream, e.g. on a `latest` or `drop_oldest` connection or a corrupt recorded frame),
+/// whose blocks' `first_line` attribute does not follow on from the lines before, or whose
+/// total differs from its blocks' `scan_lines` attribute, is marked incomplete, with the
+/// attributes `missing_blocks`, `missing_lines` (when the drivers state lines) and
+/// `incomplete_reason`.
 class ScanAssembler {
  public:
   /// `max_lines` bounds memory: a scan longer than this is returned incomplete.
@@ -33,13 +40,28 @@ class ScanAssembler {
   /// Number of blocks held for the scan in progress.
   std::size_t pending_blocks() const { return blocks_.size(); }
 
+  /// What was assembled so far.
+  struct Counts {
+    std::uint64_t scans = 0;           ///< scans returned
+    std::uint64_t incomplete = 0;      ///< of those, marked incomplete
+    std::uint64_t missing_blocks = 0;  ///< blocks found missing inside or at the start of scans
+  };
+  const Counts& counts() const { return counts_; }
+
  private:
-  FramePtr assemble(bool incomplete);
+  FramePtr assemble(bool incomplete, const char* reason);
   bool fits(const Frame& block) const;
+  void check_continuity(const Frame& block);
 
   std::size_t max_lines_;
   std::size_t lines_ = 0;
   std::vector<FramePtr> blocks_;
+  // Gaps found in the scan in progress.
+  std::uint64_t missing_blocks_ = 0;
+  std::int64_t missing_lines_ = 0;
+  bool lines_known_ = true;  // every block stated first_line
+  bool gap_ = false;         // a block index or first_line did not follow on
+  Counts counts_;
 };
 
 }  // namespace oi

@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 
 #include "detect_test_support.hpp"
+#include "tip_attributes.hpp"
 #include "oi/error.hpp"
 #include "xray_inspection.hpp"
 
@@ -30,6 +31,16 @@ TEST(Detector, EmptyParcelIsClear) {
   const auto found = Synthetic{}.run();
   EXPECT_TRUE(found.empty());
   EXPECT_EQ(decide(found), decision::kClear);
+}
+
+// Part of an incomplete scan was never imaged: nothing found in it does not make it clear.
+TEST(Detector, IncompleteScanIsNeverClear) {
+  EXPECT_EQ(decide({}, /*scan_incomplete=*/true), decision::kCannotClear);
+  const std::vector<Detection> firearm{{threat::kFirearm, cv::Rect(0, 0, 10, 10), 0.9f}};
+  EXPECT_EQ(decide(firearm, true), decision::kAlarm) << "a visible threat still alarms";
+  nlohmann::json detections = nlohmann::json::array();
+  const TipMarking marking = mark_tip_detections(nlohmann::json::array(), detections, true);
+  EXPECT_EQ(marking.decision_excluding_tip, decision::kCannotClear);
 }
 
 TEST(Detector, ImpenetrableBlockIsShieldingAndCannotClear) {
