@@ -130,8 +130,22 @@ TrainingResult train_region_classifier(const TrainingOptions& options) {
   const DetectorParams params;  // candidates as the stage generates them by default
   TrainingResult result;
   std::map<std::string, std::vector<RegionClassifier::Sample>> samples;
-  for (const fs::path& dir : options.training) {
-    const CorrectedDataset data(dir);
+  // Every data set is opened (and its index checked) before hours of work start.
+  const auto open_all = [](const std::vector<fs::path>& dirs, const char* role) {
+    std::vector<CorrectedDataset> sets;
+    for (const fs::path& dir : dirs) {
+      sets.emplace_back(dir);
+      if (sets.back().size() == 0)
+        throw Error(role + std::string(" data set ") + dir.string() +
+                    " lists no scans; write one with samples/sim_dataset/pipeline.yaml (docs/detection.md, \"Training\")");
+    }
+    if (sets.empty()) throw Error(std::string("no ") + role + " data set given");
+    return sets;
+  };
+  const std::vector<CorrectedDataset> training_sets = open_all(options.training, "training");
+  const std::vector<CorrectedDataset> validation_sets = open_all(options.validation, "validation");
+  for (const CorrectedDataset& data : training_sets) {
+    const fs::path& dir = data.dir();
     for (std::size_t i = 0; i < data.size(); ++i) {
       const LabelledScan s = label_scan(data.scan(i), table, params);
       ++result.training_scans;
@@ -154,8 +168,8 @@ TrainingResult train_region_classifier(const TrainingOptions& options) {
 
   std::map<std::string, ValidationSet> validation;
   int truth_base = 0;
-  for (const fs::path& dir : options.validation) {
-    const CorrectedDataset data(dir);
+  for (const CorrectedDataset& data : validation_sets) {
+    const fs::path& dir = data.dir();
     for (std::size_t i = 0; i < data.size(); ++i) {
       const LabelledScan s = label_scan(data.scan(i), table, params);
       ++result.validation_scans;
@@ -184,7 +198,18 @@ TrainingResult train_region_classifier(const TrainingOptions& options) {
     if (!result.model->has_class(cls)) continue;
     const ValidationSet& v = validation[cls];
     const auto budget = options.false_alarm_budget.find(cls);
-    const Choice c = choose_threshold(v, result.validation_scans, budget == options.false_alarm_budget.end() ? 0.03 : budget->second);
+    const double allowed = budget == options.false_alarm_budget.end() ? 0.03 : budget->second;
+    // A threshold chosen without truths, or above every score, would switch the class off
+    // without a word: refuse to write such a model.
+    if (v.truths.empty())
+      throw Error("class '" + cls + "': the validation data sets hold no " + cls +
+                  " object that counts for recall, so its score threshold cannot be chosen; validate on more "
+                  "scans with threats (e.g. threat_rate 0.5, 300 scans)");
+    const Choice c = choose_threshold(v, result.validation_scans, allowed);
+    if (c.threshold > 1.0f || c.recall <= 0.0)
+      throw Error("class '" + cls + "': no score threshold finds any validation " + cls + " object within " +
+                  std::to_string(allowed) + " false alarms per scan; allow more false alarms (--" + cls +
+                  "-false-alarms) or train on more scans");
     result.model->set_threshold(cls, c.threshold);
     r.threshold = c.threshold;
     r.recall = c.recall;

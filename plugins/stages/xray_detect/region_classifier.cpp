@@ -13,6 +13,7 @@
 #include <opencv2/ml.hpp>
 
 #include "oi/error.hpp"
+#include "oi/files.hpp"
 #include "threat_detector.hpp"
 #include "xray_inspection.hpp"
 
@@ -232,7 +233,7 @@ RegionClassifier::~RegionClassifier() = default;
 std::shared_ptr<const RegionClassifier> RegionClassifier::load(const std::filesystem::path& file) {
   const std::string where = "xray.detect: model '" + file.string() + "'";
   const std::string retrain = "; train one with `oi-train-detector` (docs/detection.md, \"Training\") or `make demo`";
-  if (!std::filesystem::is_regular_file(file)) throw ConfigError(where + ": no such file" + retrain);
+  if (auto problem = input_file_problem(file)) throw ConfigError(where + ": it " + *problem + retrain);
   std::shared_ptr<RegionClassifier> c(new RegionClassifier());
   c->file_ = file;
   try {
@@ -263,7 +264,13 @@ std::shared_ptr<const RegionClassifier> RegionClassifier::load(const std::filesy
       Forest forest;
       if (node["threshold"].empty() || !node["threshold"].isReal())
         throw ConfigError(where + ": class '" + cls + "' has no score threshold" + retrain);
-      forest.threshold = static_cast<float>(node["threshold"]);
+      const double threshold = static_cast<double>(node["threshold"]);
+      // A score lies in [0, 1]: a threshold above 1 (or NaN) would never alarm for the class,
+      // switching it off without a word.
+      if (!(threshold >= 0.0 && threshold <= 1.0))
+        throw ConfigError(where + ": class '" + cls + "' has score threshold " + std::to_string(threshold) +
+                          ", not a score in [0, 1], so " + cls + " would never (or always) be reported" + retrain);
+      forest.threshold = static_cast<float>(threshold);
       forest.model = cv::Algorithm::read<cv::ml::RTrees>(node["model"]);
       if (!forest.model || !forest.model->isTrained() || forest.model->getVarCount() != kRegionFeatures)
         throw ConfigError(where + ": the forest of class '" + cls + "' is empty or not of " +

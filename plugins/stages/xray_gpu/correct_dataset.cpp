@@ -42,8 +42,16 @@ FramePtr raw_frame(const fs::path& dir, const nlohmann::json& entry) {
 
 CorrectedDataset::CorrectedDataset(fs::path dir) : dir_(std::move(dir)) {
   index_ = read_json_file(dir_ / "dataset.json");
-  if (!index_.contains("scans") || !index_["scans"].is_array() || !index_.contains("references"))
-    throw Error(dir_.string() + "/dataset.json has no 'scans' and 'references': not a data set written by sink.dataset");
+  const std::string index_file = (dir_ / "dataset.json").string();
+  if (!index_.is_object() || index_.value("format", std::string()) != kDatasetFormat)
+    throw Error(index_file + " is not a data set index (its 'format' is not \"" + kDatasetFormat +
+                "\"); pass a folder written by sink.dataset");
+  if (!index_.contains("version") || index_["version"] != kDatasetVersion)
+    throw Error(index_file + " has format version " + (index_.contains("version") ? index_["version"].dump() : "(none)") +
+                ", this build reads version " + std::to_string(kDatasetVersion) + "; write the data set again with sink.dataset");
+  if (!index_.contains("scans") || !index_["scans"].is_array() || !index_.contains("references") ||
+      !index_["references"].is_array())
+    throw Error(index_file + " has no 'scans' and 'references' lists: not a data set written by sink.dataset");
 }
 
 CorrectedDataset::Scan CorrectedDataset::scan(std::size_t index) const {
@@ -62,6 +70,10 @@ CorrectedDataset::Scan CorrectedDataset::scan(std::size_t index) const {
     ReferenceLine dark_line, air_line;
     if (auto e = average_reference(*raw_frame(dir_, references[dark]), dark_line)) throw Error(*e);
     if (auto e = average_reference(*raw_frame(dir_, references[air]), air_line)) throw Error(*e);
+    if (dark_line.high.size() != air_line.high.size())
+      throw Error("data set " + dir_.string() + ": the dark reference is " + std::to_string(dark_line.high.size()) +
+                  " pixels wide, the air reference " + std::to_string(air_line.high.size()) +
+                  "; both must come from the same detector");
     table = tables_.emplace(std::pair{dark, air}, build_correction_table(dark_line, air_line, 0.5, {})).first;
   }
 
@@ -70,9 +82,18 @@ CorrectedDataset::Scan CorrectedDataset::scan(std::size_t index) const {
   out.json = read_json_file(dir_ / entry.at("json").get<std::string>());
   FramePtr raw = raw_frame(dir_, entry);
   const Plane& high = raw->plane(plane::kHigh);
+  const Plane& low = raw->plane(plane::kLow);
+  // The correction reads one reference column per pixel and the low plane line by line with
+  // the high one: any other size would read outside them.
+  if (high.width != low.width || high.height != low.height || high.width != table->second.width())
+    throw Error("data set " + dir_.string() + ", scan " + std::to_string(index) + " (" +
+                entry.at("json").get<std::string>() + "): high " + std::to_string(high.width) + "x" +
+                std::to_string(high.height) + ", low " + std::to_string(low.width) + "x" + std::to_string(low.height) +
+                " and references " + std::to_string(table->second.width()) +
+                " pixels wide do not match; the scan and its references must come from one detector");
   Plane a_high = Plane::allocate(PixelFormat::kF32, high.width, high.height);
   Plane a_low = Plane::allocate(PixelFormat::kF32, high.width, high.height);
-  correct_reference(high, raw->plane(plane::kLow), table->second, a_high, a_low);
+  correct_reference(high, low, table->second, a_high, a_low);
   out.a_high = as_mat(a_high).clone();
   out.a_low = as_mat(a_low).clone();
   return out;

@@ -8,6 +8,8 @@
 
 #include <fstream>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "detect_test_support.hpp"
 #include "detector_training.hpp"
 #include "oi/error.hpp"
@@ -129,6 +131,121 @@ TEST_F(TrainedClassifier, CandidateParameterOtherThanTrainingIsAConfigError) {
   const std::string e = config_error([&] { validate(params); });
   EXPECT_NE(e.find("narcotics_zeff_min"), std::string::npos) << e;
   EXPECT_NE(e.find("retrain"), std::string::npos) << e;
+}
+
+// A threshold of NaN or above 1 would switch a class off without a word.
+TEST_F(TrainedClassifier, ThresholdThatIsNotAScoreIsRefused) {
+  ASSERT_TRUE(model_file_);
+  std::ifstream in(*model_file_);
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  // The forest's own threshold (the provenance block repeats it, for people to read).
+  const std::size_t forest = text.find("forest_" + std::string(threat::kNarcotics) + ":");
+  ASSERT_NE(forest, std::string::npos);
+  const std::size_t at = text.find("threshold: ", forest);
+  ASSERT_NE(at, std::string::npos);
+  const std::size_t end = text.find('\n', at);
+  for (const char* bad : {".Nan", "1.01", "-0.5"}) {
+    const fs::path file = write_file("threshold.yml", text.substr(0, at) + "threshold: " + bad + text.substr(end));
+    const std::string e = config_error([&] { RegionClassifier::load(file); });
+    EXPECT_NE(e.find("not a score in [0, 1]"), std::string::npos) << bad << ": " << e;
+    EXPECT_NE(e.find("oi-train-detector"), std::string::npos) << e;
+  }
+}
+
+// The trainer must not write a model it could not validate: no truths of a class in the
+// validation sets used to give threshold 1.01 and "recall 1.000".
+TEST_F(TrainedClassifier, TrainerRefusesAClassItCannotValidate) {
+  ASSERT_TRUE(model_file_);
+  const fs::path root = fresh_dir("no-threats");
+  std::string error;
+  ASSERT_TRUE(make_dataset(root / "validate", 1502, 8, 0.0, {"scanner.pixels=" + std::to_string(kPixels)}, error))
+      << error;
+  training::TrainingOptions o;
+  o.calibration = calibration();
+  o.training = {model_file_->parent_path() / "train"};
+  o.validation = {root / "validate"};
+  o.forest.trees = 20;
+  try {
+    (void)training::train_region_classifier(o);
+    FAIL() << "a model without validated thresholds was trained";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("validation data sets hold no"), std::string::npos) << e.what();
+  }
+}
+
+// Empty or foreign data sets fail before any work, naming the folder.
+TEST(TrainingInput, EmptyOrForeignDataSetsAreRefused) {
+  const fs::path empty = fresh_dir("empty-set");
+  std::ofstream(empty / "dataset.json")
+      << R"({"format": "openinspect-xray-dataset", "version": 1, "scans": [], "references": []})";
+  const fs::path foreign = fresh_dir("foreign-set");
+  std::ofstream(foreign / "dataset.json") << R"({"format": "something-else", "version": 1, "scans": [], "references": []})";
+  const fs::path future = fresh_dir("future-set");
+  std::ofstream(future / "dataset.json")
+      << R"({"format": "openinspect-xray-dataset", "version": 7, "scans": [], "references": []})";
+  if (calibration().empty()) GTEST_SKIP() << "fitting the material calibration failed";
+  auto train_error = [](const fs::path& set) -> std::string {
+    training::TrainingOptions o;
+    o.calibration = calibration();
+    o.training = {set};
+    o.validation = {set};
+    try {
+      (void)training::train_region_classifier(o);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(trained)";
+  };
+  EXPECT_NE(train_error(empty).find("lists no scans"), std::string::npos) << train_error(empty);
+  EXPECT_NE(train_error(foreign).find("is not a data set index"), std::string::npos) << train_error(foreign);
+  EXPECT_NE(train_error(future).find("format version 7"), std::string::npos) << train_error(future);
+}
+
+// A scan wider than its references used to crash the trainer (out-of-bounds reads); a low
+// plane shorter than the high one read past its end.
+TEST(TrainingInput, ScanAndReferenceSizesMustAgree) {
+  const fs::path dir = fresh_dir("sizes");
+  auto image = [&](const std::string& name, int width, int height, std::uint16_t value) {
+    cv::imwrite((dir / name).string(), cv::Mat(height, width, CV_16UC1, cv::Scalar(value)));
+  };
+  image("dark_high.png", 8, 4, 100);
+  image("dark_low.png", 8, 4, 100);
+  image("air_high.png", 8, 4, 60000);
+  image("air_low.png", 8, 4, 60000);
+  image("wide_high.png", 16, 4, 30000);
+  image("wide_low.png", 16, 4, 30000);
+  image("short_high.png", 8, 4, 30000);
+  image("short_low.png", 8, 2, 30000);
+  std::ofstream(dir / "scan.json") << "{}";
+  std::ofstream(dir / "dataset.json") << R"({"format": "openinspect-xray-dataset", "version": 1,
+    "references": [
+      {"calibration": "dark", "before_scan_index": 0, "files": {"high": "dark_high.png", "low": "dark_low.png"}},
+      {"calibration": "air", "before_scan_index": 0, "files": {"high": "air_high.png", "low": "air_low.png"}}],
+    "scans": [
+      {"json": "scan.json", "files": {"high": "wide_high.png", "low": "wide_low.png"}},
+      {"json": "scan.json", "files": {"high": "short_high.png", "low": "short_low.png"}}]})";
+  const CorrectedDataset data(dir);
+  for (std::size_t i : {0, 1}) {
+    try {
+      (void)data.scan(i);
+      ADD_FAILURE() << "scan " << i << " was corrected";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("do not match"), std::string::npos) << e.what();
+    }
+  }
+  // The tool itself: exit status 1 and the reason, not a crash (or exit 0 after reading
+  // out of bounds).
+  if (calibration().empty()) GTEST_SKIP() << "fitting the material calibration failed";
+  const fs::path log = dir / "train.log";
+  const int status = run_command(std::string("'") + OI_TRAIN_DETECTOR_EXE + "' --calibration '" + calibration().string() +
+                                     "' -o '" + (dir / "model.yml").string() + "' --validate '" + dir.string() + "' -- '" +
+                                     dir.string() + "'",
+                                 log);
+  std::ifstream in(log);
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_EQ(status, 1) << text;
+  EXPECT_NE(text.find("do not match"), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(dir / "model.yml"));
 }
 
 }  // namespace
