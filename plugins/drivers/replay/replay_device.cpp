@@ -162,7 +162,10 @@ class ReplayDevice final : public oi::hal::Device {
   Status on_recover() override {
     if (Status s = reader_.open(recording_); !s.is_ok()) return s;
     if (skip_failed_frame_) {
+      // The driver knows exactly which frame it gives up on: count each one, so that two
+      // corrupt frames in a row are two lost frames, not one outage.
       ++position_;
+      count_lost(1);
       skip_failed_frame_ = false;
     }
     return Status::ok();

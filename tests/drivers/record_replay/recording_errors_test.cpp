@@ -54,6 +54,23 @@ class RecordingErrors : public ::testing::Test {
     ASSERT_TRUE(result.ok) << result.error;
   }
 
+  // Replays the recording into test.keep "replayed".
+  std::string replay_yaml(const std::string& params) const {
+    return "devices:\n  scanner: { driver: replay, uri: 'replay://" + recording_.string() + "', params: { " + params +
+           " } }\n"
+           "stages:\n  replayed: { type: test.keep }\n"
+           "connections:\n  - { from: scanner.out, to: replayed.in }\n";
+  }
+
+  // Changes one byte inside recorded frame `frame`'s data, so its SHA-256 check fails.
+  void corrupt_frame(int frame) {
+    const nlohmann::json entry =
+        nlohmann::json::parse(read_lines(recording_ / "index.jsonl")[static_cast<std::size_t>(frame)]);
+    std::fstream data(recording_ / "frames.bin", std::ios::binary | std::ios::in | std::ios::out);
+    data.seekp(entry["offset"].get<std::streamoff>() + 17);
+    data.put('\x5a');
+  }
+
   std::unique_ptr<hal::Device> device() {
     auto d = hal::DeviceRegistry::instance().create("replay");
     EXPECT_NE(d, nullptr);
@@ -146,11 +163,7 @@ TEST_F(RecordingErrors, ATruncatedRecordingReplaysItsCompleteFramesExactly) {
   const std::string last = read_lines(recording_ / "index.jsonl").back();
   write_text(recording_ / "index.jsonl", last.substr(0, last.size() / 2), std::ios::app);
 
-  const std::string replay =
-      "devices:\n  scanner: { driver: replay, uri: 'replay://" + recording_.string() + "', params: { timing: fast } }\n"
-      "stages:\n  replayed: { type: test.keep }\n"
-      "connections:\n  - { from: scanner.out, to: replayed.in }\n";
-  const RunResult result = run_pipeline_file(dir_ / "replay.yaml", replay, registry_);
+  const RunResult result = run_pipeline_file(dir_ / "replay.yaml", replay_yaml("timing: fast"), registry_);
   ASSERT_TRUE(result.ok) << result.error;
   const auto original = KeptFrames::instance().frames("original");
   const auto replayed = KeptFrames::instance().frames("replayed");
@@ -180,12 +193,7 @@ TEST_F(RecordingErrors, AFrameIndexedButWithoutItsBytesIsTruncationWhenUnclosedA
 
 TEST_F(RecordingErrors, CorruptFrameBytesAreAFaultNamingTheFrame) {
   ASSERT_NO_FATAL_FAILURE(record());
-  const nlohmann::json frame3 = nlohmann::json::parse(read_lines(recording_ / "index.jsonl")[3]);
-  {
-    std::fstream data(recording_ / "frames.bin", std::ios::binary | std::ios::in | std::ios::out);
-    data.seekp(frame3["offset"].get<std::streamoff>() + 17);
-    data.put('\x5a');
-  }
+  corrupt_frame(3);
   auto d = device();
   ASSERT_TRUE(open(*d).is_ok());
   std::string error;
@@ -195,11 +203,7 @@ TEST_F(RecordingErrors, CorruptFrameBytesAreAFaultNamingTheFrame) {
   EXPECT_EQ(d->state(), hal::DeviceState::kFault);
 
   // In a pipeline the supervisor restarts the device past the bad frame and counts it lost.
-  const std::string yaml =
-      "devices:\n  scanner: { driver: replay, uri: 'replay://" + recording_.string() +
-      "', params: { timing: fast, retry_backoff_ms: 1 } }\n"
-      "stages:\n  replayed: { type: test.keep }\n"
-      "connections:\n  - { from: scanner.out, to: replayed.in }\n";
+  const std::string yaml = replay_yaml("timing: fast, retry_backoff_ms: 1");
   std::vector<std::pair<std::string, nlohmann::json>> summaries;
   const RunResult result = run_pipeline_file(dir_ / "replay.yaml", yaml, registry_, &summaries);
   ASSERT_TRUE(result.ok) << result.error;
@@ -216,6 +220,21 @@ TEST_F(RecordingErrors, CorruptFrameBytesAreAFaultNamingTheFrame) {
   EXPECT_FALSE(stopped.ok);
   EXPECT_THAT(stopped.error, HasSubstr("device 'scanner' (replay)"));
   EXPECT_THAT(stopped.error, HasSubstr("SHA-256"));
+}
+
+TEST_F(RecordingErrors, EachCorruptFrameInARowIsCountedLost) {
+  ASSERT_NO_FATAL_FAILURE(record());
+  corrupt_frame(3);
+  corrupt_frame(4);
+  std::vector<std::pair<std::string, nlohmann::json>> summaries;
+  const RunResult result =
+      run_pipeline_file(dir_ / "replay.yaml", replay_yaml("timing: fast, retry_backoff_ms: 1"), registry_, &summaries);
+  ASSERT_TRUE(result.ok) << result.error;
+  // Delivered plus lost is everything recorded: nothing vanishes uncounted.
+  EXPECT_EQ(KeptFrames::instance().frames("replayed").size(), static_cast<std::size_t>(kBlocks - 2));
+  ASSERT_EQ(summaries.at(0).first, "scanner");
+  EXPECT_EQ(summaries.at(0).second["lost"], 2) << summaries.at(0).second.dump();
+  EXPECT_EQ(summaries.at(0).second["faults"], 2);
 }
 
 TEST_F(RecordingErrors, DamagedIndexAndHeaderAreErrorsNamingFileAndLine) {
