@@ -7,6 +7,7 @@
 
 #include "oi/error.hpp"
 #include "oi/frame_cv.hpp"
+#include "oi/files.hpp"
 #include "oi/plugin.hpp"
 #include "tip_library.hpp"
 #include "xray_inspection.hpp"
@@ -35,14 +36,27 @@ class Tip final : public oi::Stage {
         .describe("a_high a position's centre and quarter points need to count as inside the object.");
   }
 
+  // A library that is not there is found by `oi validate`; its contents are read at start.
+  std::vector<std::string> validate(const oi::StageConfig& config) const override {
+    const std::filesystem::path index = library_dir(config) / "library.json";
+    if (auto problem = oi::input_file_problem(index))
+      return {"`library` has no readable library.json: " + index.string() + " " + *problem +
+              "; record a library with xray_tip_record (docs/detection.md)"};
+    return {};
+  }
+
   void start(const oi::StageConfig& config) override {
     name_ = config.name;
-    std::filesystem::path dir = config.params.get<std::string>("library");
-    if (dir.is_relative() && !config.pipeline_dir.empty()) dir = config.pipeline_dir / dir;
-    library_ = xr::TipLibrary::load(dir);  // oi::ConfigError names the file and the problem
+    library_ = xr::TipLibrary::load(library_dir(config));  // oi::ConfigError names the file and the problem
     rate_ = config.params.get<double>("rate");
     object_attenuation_ = static_cast<float>(config.params.get<double>("object_attenuation"));
     rng_.seed(static_cast<std::uint64_t>(config.params.get<std::int64_t>("seed")));
+  }
+
+  static std::filesystem::path library_dir(const oi::StageConfig& config) {
+    std::filesystem::path dir = config.params.get<std::string>("library");
+    if (dir.is_relative() && !config.pipeline_dir.empty()) dir = config.pipeline_dir / dir;
+    return dir;
   }
 
   oi::Status process(oi::StageContext& ctx) override {

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "oi/error.hpp"
+#include "oi/files.hpp"
 #include "xray_inspection.hpp"
 
 namespace oi::xray {
@@ -22,6 +23,10 @@ float number(const nlohmann::json& obj, const char* key, const std::string& wher
   if (!obj.is_object() || !obj.contains(key) || !obj[key].is_number()) fail(file, where + ": '" + key + "' must be a number");
   const double v = obj[key].get<double>();
   if (!std::isfinite(v)) fail(file, where + ": '" + key + "' is not finite");
+  // The kernels and the CPU reference compute in float: a value finite as a double but not
+  // as a float would run as infinity.
+  if (std::fabs(v) > static_cast<double>(std::numeric_limits<float>::max()))
+    fail(file, where + ": '" + key + "' is " + obj[key].dump() + ", beyond the range of a 32-bit float");
   return static_cast<float>(v);
 }
 
@@ -47,6 +52,7 @@ float curve_at(const MaterialCurve& c, float a, float* k) {
 }  // namespace
 
 MaterialCalibration MaterialCalibration::load(const std::filesystem::path& file) {
+  if (auto problem = input_file_problem(file)) fail(file, "cannot be opened: it " + *problem);
   std::ifstream in(file);
   if (!in) fail(file, "cannot be opened (missing or unreadable)");
   nlohmann::json doc;
@@ -89,6 +95,11 @@ MaterialCalibration MaterialCalibration::from_json(const nlohmann::json& doc, co
                    jp.contains("mass_attenuation") ? number(jp, "mass_attenuation", pw, file) : 0.0f};
       if (p.a_high <= 0 || p.ratio <= 0 || p.mass_attenuation < 0)
         fail(file, pw + ": a_high and ratio must be positive, mass_attenuation not negative");
+      // The chain clamps A to kMaxAttenuation; a point beyond it can never be reached and
+      // would stretch the lookup grid over nothing.
+      if (p.a_high > kMaxAttenuation)
+        fail(file, pw + ": a_high is " + std::to_string(p.a_high) + ", beyond the largest attenuation the chain "
+                   "represents (" + std::to_string(kMaxAttenuation) + ")");
       if (!curve.points.empty() && p.a_high <= curve.points.back().a_high)
         fail(file, pw + ": a_high must increase along a curve");
       curve.points.push_back(p);

@@ -2,7 +2,9 @@
 // the corrected attenuations and a calibration written by `oi calibrate-materials`
 // (docs/materials.md). Kernel: shaders/xray/materials.comp; CPU reference: materials_cpu.cpp.
 #include <cstdio>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "materials_cpu.hpp"
 #include "material_model.hpp"
@@ -27,6 +29,12 @@ std::string glsl_array(const float* values, int count) {
   return s + ")";
 }
 
+std::filesystem::path calibration_file(const oi::StageConfig& config) {
+  std::filesystem::path file = config.params.get<std::string>("calibration");
+  if (file.is_relative() && !config.pipeline_dir.empty()) file = config.pipeline_dir / file;
+  return file;
+}
+
 class Materials final : public oi::gpu::PixelStage {
   void declare(oi::StageSpec& spec) override {
     spec.describe("Per-pixel effective atomic number `zeff` (f32, 0 = empty or impenetrable), material class "
@@ -46,10 +54,19 @@ class Materials final : public oi::gpu::PixelStage {
         .describe("Z_eff below this (and at least organic_max_z) is inorganic / mixed; above, metal.");
   }
 
+  // The calibration is small: loading it here lets `oi validate` report a missing, unreadable
+  // or out-of-range file before a run, with the node's position.
+  std::vector<std::string> validate(const oi::StageConfig& config) const override {
+    try {
+      (void)oi::xray::MaterialCalibration::load(calibration_file(config));
+    } catch (const oi::ConfigError& e) {
+      return {e.what()};
+    }
+    return {};
+  }
+
   oi::gpu::PixelKernelSpec configure(const oi::StageConfig& config) override {
-    std::filesystem::path file = config.params.get<std::string>("calibration");
-    if (file.is_relative() && !config.pipeline_dir.empty()) file = config.pipeline_dir / file;
-    table_ = oi::xray::MaterialTable::build(oi::xray::MaterialCalibration::load(file));
+    table_ = oi::xray::MaterialTable::build(oi::xray::MaterialCalibration::load(calibration_file(config)));
     radius_ = static_cast<int>(config.params.get<std::int64_t>("smoothing_radius"));
     thresholds_.empty_attenuation = static_cast<float>(config.params.get<double>("empty_attenuation"));
     thresholds_.organic_max_z = static_cast<float>(config.params.get<double>("organic_max_z"));
