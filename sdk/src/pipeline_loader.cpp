@@ -1,6 +1,10 @@
 #include "pipeline_loader.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
+#include <optional>
+#include <sstream>
 #include <utility>
 
 #include "suggest.hpp"
@@ -46,6 +50,51 @@ std::string param_problem(const std::string& param, const std::string& who, cons
   return subject + (problem.rfind("expects", 0) == 0 ? " " : ": ") + problem;
 }
 
+// Where the first node of a document is, when the document holds anything.
+class FirstNode final : public YAML::EventHandler {
+ public:
+  std::optional<YAML::Mark> content;
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { note(mark, false); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { note(mark, true); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+    note(mark, true);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    note(mark, true);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    note(mark, true);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void note(const YAML::Mark& mark, bool holds_something) {
+    if (seen_) return;
+    seen_ = true;
+    if (holds_something) content = mark;
+  }
+  bool seen_ = false;
+};
+
+// The position of a second document that holds something (an empty one, a '---' at the end,
+// holds nothing). Parses at most two documents: yaml-cpp's LoadAll() can loop forever on
+// some malformed input. A second document that does not parse is reported where it fails.
+std::optional<YAML::Mark> second_document(const std::string& yaml_text) {
+  std::istringstream in(yaml_text);
+  YAML::Parser parser(in);
+  FirstNode first, second;
+  try {
+    if (!parser.HandleNextDocument(first) || !parser.HandleNextDocument(second)) return std::nullopt;
+  } catch (const YAML::ParserException& e) {
+    return e.mark;
+  }
+  return second.content;
+}
+
 }  // namespace
 
 bool is_valid_node_name(std::string_view name) {
@@ -66,11 +115,25 @@ PipelineSpec PipelineLoader::load(const std::string& yaml_text, const std::vecto
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
+    // Whatever follows the first document would be ignored without a word.
+    if (const std::optional<YAML::Mark> second = second_document(yaml_text)) {
+      diagnostics_.add(*second, "a second YAML document (after '---'); a pipeline file holds exactly one: merge it "
+                                "into the first or move it to a file of its own");
+    }
   } catch (const YAML::ParserException& e) {
-    // Nothing after a syntax error can be trusted; report it alone.
-    diagnostics_.add(e.mark, "invalid YAML: " + e.msg);
+    // Nothing after a syntax error can be trusted; report it alone. yaml-cpp stops nesting at
+    // a fixed depth and then says only "bad file" (text is parsed here, never a file).
+    if (e.msg == YAML::ErrorMsg::BAD_FILE) {
+      diagnostics_.add(Diagnostic{diagnostics_.location(YAML::Mark::null_mark()),
+                                  "invalid YAML: nested too deeply (yaml-cpp stops at about 2000 levels of "
+                                  "lists or maps inside each other); a pipeline needs a handful, is the file "
+                                  "damaged?"});
+    } else {
+      diagnostics_.add(e.mark, "invalid YAML: " + e.msg);
+    }
     diagnostics_.throw_if_any();
   }
+  check_tags(root);
   read_document(root);
   for (const ParamOverride& override_ : overrides) apply_override(override_);
   for (DeclaredNode& node : devices_) finish_params(node);
@@ -93,6 +156,35 @@ PipelineSpec PipelineLoader::load(const std::string& yaml_text, const std::vecto
     spec.connections.push_back(connection.spec);
   }
   return spec;
+}
+
+// Standard YAML tags (!!str, !!int, ...) and the non-specific '!' of a quoted value are read
+// as the declarations say; any other tag (!custom, !<tag:...>) would be dropped silently.
+void PipelineLoader::check_tags(const YAML::Node& root) {
+  std::set<std::pair<int, int>> visited;  // an aliased node is checked once, however often it is used
+  std::vector<YAML::Node> pending{root};
+  while (!pending.empty()) {
+    const YAML::Node node = pending.back();
+    pending.pop_back();
+    if (!node.IsDefined()) continue;
+    const std::string& tag = node.Tag();
+    const bool standard = tag.empty() || tag == "?" || tag == "!" || tag.rfind("tag:yaml.org,2002:", 0) == 0;
+    if (!standard) {
+      diagnostics_.add(node.Mark(), "the tag '" + tag +
+                                        "' is not supported in a pipeline file: values are read as their "
+                                        "parameter declares, so remove the tag");
+    }
+    if (!node.IsMap() && !node.IsSequence()) continue;
+    if (!visited.insert({node.Mark().line, node.Mark().column}).second) continue;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (node.IsMap()) {
+        pending.push_back(it->first);
+        pending.push_back(it->second);
+      } else {
+        pending.push_back(*it);
+      }
+    }
+  }
 }
 
 void PipelineLoader::read_document(const YAML::Node& root) {
@@ -174,6 +266,7 @@ void PipelineLoader::read_nodes(const MapEntry& section, bool devices) {
   }
   const MapRules rules{"'" + section.key + "'", devices ? "device" : "stage", {}, ""};
   for (const MapEntry& entry : read_map(section.value, rules, diagnostics_)) {
+    DiagnosticList::AliasUse alias(diagnostics_, entry);
     read_node(entry, devices);
   }
 }
@@ -208,6 +301,7 @@ void PipelineLoader::read_node(const MapEntry& entry, bool devices) {
     const std::vector<MapEntry> keys =
         read_map(entry.value, MapRules{who, "key", devices ? kDeviceKeys : kStageKeys, ""}, diagnostics_);
     if (const MapEntry* type = find_entry(keys, type_key)) {
+      DiagnosticList::AliasUse alias(diagnostics_, *type);
       resolve_type(node, *type);
     } else {
       diagnostics_.add(node.name_mark, who + " has no '" + type_key + "': name its " +
@@ -222,7 +316,10 @@ void PipelineLoader::read_node(const MapEntry& entry, bool devices) {
                          "the uri of " + who + " must be text, got " + std::string(shape_name(uri->value)));
       }
     }
-    if (const MapEntry* params = find_entry(keys, "params")) read_params(node, *params);
+    if (const MapEntry* params = find_entry(keys, "params")) {
+      DiagnosticList::AliasUse alias(diagnostics_, *params);
+      read_params(node, *params);
+    }
   }
   (devices ? devices_ : stages_).push_back(std::move(node));
 }
@@ -273,6 +370,7 @@ void PipelineLoader::read_params(DeclaredNode& node, const MapEntry& params) {
   // Without a known type there is nothing to check the values against.
   if (!node.type) return;
   for (const MapEntry& entry : entries) {
+    DiagnosticList::AliasUse alias(diagnostics_, entry);
     node.given.insert(entry.key);
     const ParamSpec* spec = node.type->spec.find_param(entry.key);
     if (!spec) {

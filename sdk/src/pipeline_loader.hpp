@@ -56,6 +56,7 @@ class PipelineLoader {
   };
 
   // pipeline_loader.cpp
+  void check_tags(const YAML::Node& root);
   void read_document(const YAML::Node& root);
   void load_plugins(const MapEntry& entry);
   void read_nodes(const MapEntry& section, bool devices);

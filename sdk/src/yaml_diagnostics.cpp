@@ -8,7 +8,23 @@
 namespace oi {
 
 void DiagnosticList::add(const YAML::Mark& mark, std::string message) {
+  if (!redirects_.empty()) {
+    const Redirect& r = redirects_.front();
+    message += " (in the value that an alias brings in here from its anchor at " + describe_position(r.anchor) + ")";
+    items_.push_back(Diagnostic{location(r.use), std::move(message)});
+    return;
+  }
   items_.push_back(Diagnostic{location(mark), std::move(message)});
+}
+
+DiagnosticList::AliasUse::AliasUse(DiagnosticList& list, const MapEntry& entry) : list_(list) {
+  if (!entry.value_is_alias()) return;
+  list_.redirects_.push_back(Redirect{entry.key_node.Mark(), entry.value.Mark()});
+  active_ = true;
+}
+
+DiagnosticList::AliasUse::~AliasUse() {
+  if (active_) list_.redirects_.pop_back();
 }
 
 SourceLocation DiagnosticList::location(const YAML::Mark& mark) const {
@@ -55,6 +71,13 @@ std::string_view shape_name(const YAML::Node& node) {
 }
 
 YAML::Mark MapEntry::value_mark() const { return value.IsNull() ? key_node.Mark() : value.Mark(); }
+
+bool MapEntry::value_is_alias() const {
+  if (!value.IsDefined() || value.IsNull()) return false;
+  const YAML::Mark v = value.Mark(), k = key_node.Mark();
+  if (v.line < 0 || k.line < 0) return false;
+  return v.line < k.line || (v.line == k.line && v.column < k.column);
+}
 
 std::vector<MapEntry> read_map(const YAML::Node& map, const MapRules& rules, DiagnosticList& diagnostics) {
   std::vector<MapEntry> entries;

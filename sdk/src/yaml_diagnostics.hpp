@@ -12,6 +12,8 @@
 
 namespace oi {
 
+struct MapEntry;
+
 /// Problems found in one document plus those found in `--set` overrides.
 class DiagnosticList {
  public:
@@ -32,9 +34,29 @@ class DiagnosticList {
   /// others in the order they were found. Does nothing when there are none.
   void throw_if_any() const;
 
+  /// yaml-cpp gives an aliased value (`key: *name`) the position of its anchor (`&name`), which
+  /// may be another node's text. While an AliasUse lives, problems are reported at the key that
+  /// uses the alias, with a note naming the anchor: the user sees which use is wrong.
+  class AliasUse {
+   public:
+    /// Active only when `entry`'s value is brought in by an alias.
+    AliasUse(DiagnosticList& list, const MapEntry& entry);
+    ~AliasUse();
+    AliasUse(const AliasUse&) = delete;
+    AliasUse& operator=(const AliasUse&) = delete;
+
+   private:
+    DiagnosticList& list_;
+    bool active_ = false;
+  };
+
  private:
+  struct Redirect {
+    YAML::Mark use, anchor;
+  };
   std::string file_;
   std::vector<Diagnostic> items_;
+  std::vector<Redirect> redirects_;  // outermost first: its use lies outside every anchored text
 };
 
 /// "line L, column C" for messages that refer to another place in the same file.
@@ -52,6 +74,9 @@ struct MapEntry {
   /// Where to point for a problem with the value: the value itself, or the key when the value
   /// is empty (yaml-cpp marks an empty value at whatever token follows it).
   YAML::Mark value_mark() const;
+  /// True when the value is an alias (`*name`): its position, the anchor's, lies before the key
+  /// (a value written in place always follows its key).
+  bool value_is_alias() const;
 };
 
 /// How read_map() names what it reads, for messages.
