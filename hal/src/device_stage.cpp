@@ -187,6 +187,7 @@ void DeviceStage::deliver(StageContext& ctx, FramePtr frame) {
   } else {
     held_ = std::move(frame);
   }
+  ctx.set_frames_held(held_ ? 1 : 0);
 }
 
 void DeviceStage::cut_short(StageContext& ctx, const std::string& reason) {
@@ -200,6 +201,7 @@ void DeviceStage::cut_short(StageContext& ctx, const std::string& reason) {
   }
   emit(ctx, std::move(held_));
   held_.reset();
+  ctx.set_frames_held(0);
 }
 
 Status DeviceStage::handle_fault(StageContext& ctx, const std::string& reason) {

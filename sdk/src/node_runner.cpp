@@ -64,6 +64,7 @@ class NodeRunner::Context final : public StageContext {
     event.source = node_.name_;
     node_.control_.events.post(std::move(event));
   }
+  void set_frames_held(std::size_t count) override { node_.frames_held_ = count; }
 
  private:
   NodeRunner& node_;
@@ -149,9 +150,11 @@ Status NodeRunner::fire(WakeList& wake) {
 
   if (status.is_end_of_stream()) {
     ended_ = true;
-  } else if (is_source() && emitted_in_firing_ > 0) {
+  } else if (is_source()) {
+    // Frames the source holds back count too: finish() delivers them, and the run must
+    // deliver exactly max_frames.
     source_frames_ += emitted_in_firing_;
-    if (control_.max_frames > 0 && source_frames_ >= control_.max_frames) ended_ = true;
+    if (control_.max_frames > 0 && source_frames_ + frames_held_ >= control_.max_frames) ended_ = true;
   }
   return status;
 }

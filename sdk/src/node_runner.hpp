@@ -152,6 +152,7 @@ class NodeRunner {
   bool ended_ = false;        // end_of_stream returned or max_frames reached
   std::uint64_t emitted_in_firing_ = 0;
   std::uint64_t source_frames_ = 0;  // frames a source emitted (for max_frames)
+  std::uint64_t frames_held_ = 0;    // frames a source read but holds back (StageContext::set_frames_held)
 
   std::atomic<std::uint64_t> frames_in_{0};
   std::atomic<std::uint64_t> frames_out_{0};

@@ -83,6 +83,11 @@ class StageContext {
   /// event for Pipeline::events() and calls RunOptions::on_event. Outside a pipeline the
   /// default logs it.
   virtual void post_event(PipelineEvent event);
+  /// A source that has read frames it has not emitted yet (a scanner's adapter holds the
+  /// newest scan block until it knows whether its scan ends there) says how many. The
+  /// scheduler counts them towards `max_frames`, so a source stopped by `--max-frames N`
+  /// delivers exactly N frames, the held ones in finish(). Outside a pipeline it is ignored.
+  virtual void set_frames_held(std::size_t count) { (void)count; }
 
   /// take() by port name; throws oi::Error when the stage has no such input.
   FramePtr take(std::string_view port);

@@ -1,6 +1,10 @@
 // oi: runs, validates and inspects OpenInspect pipelines and plugins.
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -8,6 +12,32 @@
 
 #include "commands.hpp"
 #include "oi/version.hpp"
+#include "suggest.hpp"
+
+namespace {
+
+// The largest values the numeric options take: beyond them a value is a typo, not a wish.
+constexpr std::uint64_t kMaxFramesLimit = std::uint64_t{1} << 53;
+constexpr std::uint64_t kMaxThreads = 1024;
+
+// A whole number in [low, high], written in plain digits: CLI11's own conversion would wrap
+// "-5" around to 2^64 - 5 for an unsigned option and take overflowing text.
+CLI::Validator count_in(std::uint64_t low, std::uint64_t high) {
+  return CLI::Validator(
+      [low, high](std::string& text) -> std::string {
+        std::uint64_t value = 0;
+        const char* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+        if (text.empty() || ptr != end || ec != std::errc())
+          return "'" + text + "' is not a whole number from " + std::to_string(low) + " to " + std::to_string(high);
+        if (value < low || value > high)
+          return text + " is out of range: use " + std::to_string(low) + " to " + std::to_string(high);
+        return {};
+      },
+      "INT in [" + std::to_string(low) + " - " + std::to_string(high) + "]");
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace oi::cli;
@@ -21,9 +51,10 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Run a pipeline until its sources end (Ctrl-C drains and stops).");
   run_cmd->add_option("pipeline", run.pipeline, "Pipeline YAML file")->required();
   run_cmd->add_option("--set", run.sets, "Override a parameter: NODE.PARAM=VALUE (repeatable)");
-  run_cmd->add_option("--max-frames", run.max_frames, "Stop each source once it has emitted N frames");
+  run_cmd->add_option("--max-frames", run.max_frames, "Stop each source once it has emitted N frames")
+      ->check(count_in(0, kMaxFramesLimit));
   run_cmd->add_option("--stats", run.stats_file, "Write per-stage and per-connection metrics as JSON");
-  run_cmd->add_option("--threads", run.threads, "Worker threads (default: one per core)");
+  run_cmd->add_option("--threads", run.threads, "Worker threads (default: one per core)")->check(count_in(0, kMaxThreads));
   run_cmd->add_flag("--quiet,-q", run.quiet, "Print errors only");
 
   std::string validate_file;
@@ -64,6 +95,19 @@ int main(int argc, char** argv) {
 
   auto* version_cmd = app.add_subcommand("version", "Print the SDK and plugin ABI versions.");
 
+  // CLI11 answers an unknown command with "A subcommand is required", which does not say what
+  // was wrong: name it, suggest the nearest, list the commands.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      std::string list;
+      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+      std::fprintf(stderr, "oi: unknown command '%s'%s; the commands are %s (`oi --help` explains each)\n",
+                   argv[1], oi::did_you_mean(argv[1], names).c_str(), list.c_str());
+      return kExitInvalid;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
