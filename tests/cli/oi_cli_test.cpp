@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "process.hpp"
+#include "scratch.hpp"
 
 namespace fs = std::filesystem;
 using oi::test::Process;
@@ -24,19 +25,9 @@ const std::string kOi = OI_EXE;
 const std::string kData = OI_CLI_DATA;
 const std::string kSource = OI_SOURCE_DIR;
 
-fs::path scratch(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("oi-cli-" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch(const std::string& name) { return oi::test::scratch_dir("oi-cli", name); }
 
-std::string read(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string read(const fs::path& file) { return oi::test::read_text(file); }
 
 TEST(OiCli, VersionPrintsSdkAndAbi) {
   ProcessResult r = run_process({kOi, "version"});
@@ -157,9 +148,10 @@ TEST(OiCli, MaxFramesStopsTheSource) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
   const auto stats = nlohmann::json::parse(read(dir / "stats.json"));
-  // 5 blocks, plus the one block a scanner's adapter holds back, delivered at the end
-  // marked incomplete because its scan was cut (docs/architecture.md, max_frames).
-  EXPECT_EQ(stats["stages"]["sink"]["frames_in"], 6);
+  // Exactly 5 blocks: the one a scanner's adapter holds back counts, and is delivered at
+  // the end marked incomplete because its scan was cut (docs/architecture.md, max_frames).
+  EXPECT_EQ(stats["stages"]["scanner"]["frames_out"], 5);
+  EXPECT_EQ(stats["stages"]["sink"]["frames_in"], 5);
   EXPECT_EQ(stats["summaries"]["scanner"]["incomplete"], 1);
 }
 
