@@ -20,21 +20,32 @@ bool ScanAssembler::fits(const Frame& block) const {
 
 std::vector<FramePtr> ScanAssembler::add(const FramePtr& block) {
   std::vector<FramePtr> done;
-  if (!fits(*block)) done.push_back(assemble(/*incomplete=*/true, "a block of another scan, plane set or width arrived"));
-  check_continuity(*block);
+  if (!blocks_.empty()) {
+    // Another scan id: this scan is over, whatever did not arrive never will. Other planes or
+    // width: the same scan may go on in the next piece.
+    if (block->metadata().scan_id != blocks_.front()->metadata().scan_id) {
+      done.push_back(assemble(/*incomplete=*/true, "the next scan began before this one ended", /*scan_over=*/true));
+    } else if (!fits(*block)) {
+      done.push_back(assemble(/*incomplete=*/true, "a block of other planes or width arrived", /*scan_over=*/false));
+    }
+  }
+  const std::size_t lines =
+      block->plane_names().empty() ? 0 : static_cast<std::size_t>(block->plane(block->plane_names().front()).height);
+  check_continuity(*block, lines);
   blocks_.push_back(block);
-  lines_ += block->plane_names().empty() ? 0 : static_cast<std::size_t>(block->plane(block->plane_names().front()).height);
+  lines_ += lines;
   if (block->metadata().end_of_scan) {
-    done.push_back(assemble(/*incomplete=*/false, nullptr));
+    // A block the device cut short (incomplete) may be followed by more of the same scan.
+    done.push_back(assemble(/*incomplete=*/false, nullptr, /*scan_over=*/!block->metadata().incomplete));
   } else if (lines_ >= max_lines_) {
-    done.push_back(assemble(/*incomplete=*/true, "longer than max_lines"));
+    done.push_back(assemble(/*incomplete=*/true, "longer than max_lines", /*scan_over=*/false));
   }
   return done;
 }
 
 std::optional<FramePtr> ScanAssembler::flush() {
   if (blocks_.empty()) return std::nullopt;
-  return assemble(/*incomplete=*/true, "the stream ended before the scan's last block");
+  return assemble(/*incomplete=*/true, "the stream ended before the scan's last block", /*scan_over=*/true);
 }
 
 namespace {
@@ -48,26 +59,34 @@ std::optional<std::int64_t> integer_attribute(const FrameMetadata& m, const char
 
 }  // namespace
 
-void ScanAssembler::check_continuity(const Frame& block) {
+void ScanAssembler::check_continuity(const Frame& block, std::size_t lines) {
   const FrameMetadata& m = block.metadata();
-  const std::uint64_t expected = blocks_.empty() ? 0 : std::uint64_t{blocks_.back()->metadata().block_index} + 1;
-  if (m.block_index != expected) {
+  // The position in the scan carries over from one piece to the next (a scan split at
+  // max_lines, or cut by a device fault and then continued): only a new scan starts at 0.
+  if (!scan_ || *scan_ != m.scan_id) {
+    scan_ = m.scan_id;
+    next_index_ = 0;
+    next_line_ = 0;
+  }
+  if (m.block_index != next_index_) {
     // Lost blocks, or blocks out of order (which a stitched image would show wrongly too).
-    missing_blocks_ += m.block_index > expected ? m.block_index - expected : 0;
+    missing_blocks_ += m.block_index > next_index_ ? m.block_index - next_index_ : 0;
     gap_ = true;
   }
+  next_index_ = std::uint64_t{m.block_index} + 1;
   if (const auto first = integer_attribute(m, "first_line")) {
-    const std::int64_t at = static_cast<std::int64_t>(lines_) + missing_lines_;
-    if (*first != at) {
-      missing_lines_ += std::max<std::int64_t>(0, *first - at);
+    if (*first != next_line_) {
+      missing_lines_ += std::max<std::int64_t>(0, *first - next_line_);
       gap_ = true;
     }
+    next_line_ = *first + static_cast<std::int64_t>(lines);
   } else {
     lines_known_ = false;
+    next_line_ += static_cast<std::int64_t>(lines);
   }
 }
 
-FramePtr ScanAssembler::assemble(bool incomplete, const char* reason) {
+FramePtr ScanAssembler::assemble(bool incomplete, const char* reason, bool scan_over) {
   const Frame& first = *blocks_.front();
   const FrameMetadata& last = blocks_.back()->metadata();
   auto scan = Frame::create(std::string(frame_kind::kScan));
@@ -86,18 +105,20 @@ FramePtr ScanAssembler::assemble(bool incomplete, const char* reason) {
     }
   }
   if (why.empty() && reason != nullptr) why = reason;
-  // A driver that states the scan's length tells how many lines never arrived.
-  std::int64_t missing_lines = lines_known_ ? missing_lines_ : -1;
-  if (const auto total = integer_attribute(last, "scan_lines"); total && *total > 0) {
-    const std::int64_t short_by = *total - static_cast<std::int64_t>(lines_);
-    missing_lines = std::max<std::int64_t>(0, short_by);
-    if (last.end_of_scan && !last.incomplete && short_by != 0) gap_ = true;
+  // Once the scan is over, a driver that states its length tells how many lines never came
+  // at its end (blocks lost there leave no gap in the indices).
+  bool lines_known = lines_known_;
+  if (const auto total = integer_attribute(last, "scan_lines"); total && *total > 0 && scan_over) {
+    const std::int64_t short_by = *total - next_line_;
+    if (short_by != 0) gap_ = true;
+    missing_lines_ += std::max<std::int64_t>(0, short_by);
+    lines_known = true;
   }
   if (gap_) {
     any_incomplete = true;
     const std::string gap = missing_blocks_ > 0
                                 ? std::to_string(missing_blocks_) + " block(s) of the scan never arrived (lost upstream)"
-                                : std::string("the scan's blocks do not follow on from each other (lost or reordered upstream)");
+                                : std::string("lines of the scan never arrived or do not follow on (lost or reordered upstream)");
     why = why.empty() ? gap : why + "; " + gap;
   }
   scan->metadata().incomplete = any_incomplete;
@@ -105,7 +126,7 @@ FramePtr ScanAssembler::assemble(bool incomplete, const char* reason) {
   if (any_incomplete) {
     attributes["incomplete_reason"] = why;
     attributes["missing_blocks"] = missing_blocks_;
-    if (missing_lines >= 0) attributes["missing_lines"] = missing_lines;
+    if (lines_known) attributes["missing_lines"] = missing_lines_;
   }
   for (const std::string& name : first.plane_names()) {
     const Plane& proto = first.plane(name);

@@ -21,6 +21,13 @@ FramePtr block(std::uint64_t scan, std::uint32_t index, bool last, int lines = 4
   return f;
 }
 
+// The block with the line attributes sim.xray states: where it starts, the scan's length.
+FramePtr with_lines(FramePtr f, std::int64_t first, std::int64_t total) {
+  f->metadata().attributes["first_line"] = first;
+  f->metadata().attributes["scan_lines"] = total;
+  return f;
+}
+
 TEST(ScanAssembler, StacksBlocksOfOneScan) {
   ScanAssembler a;
   EXPECT_TRUE(a.add(block(1, 0, false)).empty());
@@ -103,11 +110,6 @@ TEST(ScanAssembler, MissingFirstBlocksMarkItIncomplete) {
 // before the end-of-scan block of another length).
 TEST(ScanAssembler, LineCountsFromTheDriverFindGapsAndShortScans) {
   ScanAssembler a;
-  auto with_lines = [](FramePtr f, std::int64_t first, std::int64_t total) {
-    f->metadata().attributes["first_line"] = first;
-    f->metadata().attributes["scan_lines"] = total;
-    return f;
-  };
   a.add(with_lines(block(1, 0, false), 0, 12));
   a.add(with_lines(block(1, 1, false), 4, 12));
   auto whole = a.add(with_lines(block(1, 2, true), 8, 12));
@@ -132,6 +134,58 @@ TEST(ScanAssembler, LineCountsFromTheDriverFindGapsAndShortScans) {
   EXPECT_EQ(short_scan[0]->metadata().attributes["missing_lines"], 4);
   EXPECT_EQ(a.counts().scans, 3u);
   EXPECT_EQ(a.counts().incomplete, 2u);
+}
+
+// A scan returned in pieces (split at max_lines, a width change, a device cut and then
+// continued) is checked against where it stood, not from block 0 again: nothing is reported
+// missing that was delivered in an earlier piece.
+TEST(ScanAssembler, PiecesOfOneScanContinueWhereTheLastStopped) {
+  ScanAssembler split(8);
+  split.add(block(1, 0, false));
+  ASSERT_EQ(split.add(block(1, 1, false)).size(), 1u);  // 8 lines: the first piece
+  auto rest = split.add(block(1, 2, true));
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_FALSE(rest[0]->metadata().incomplete) << rest[0]->metadata().attributes.dump();
+  EXPECT_EQ(split.counts().missing_blocks, 0u);
+
+  ScanAssembler widths;
+  widths.add(block(1, 0, false, 4, 8));
+  auto changed = widths.add(block(1, 1, true, 4, 16));
+  ASSERT_EQ(changed.size(), 2u);
+  EXPECT_FALSE(changed[1]->metadata().incomplete) << changed[1]->metadata().attributes.dump();
+  EXPECT_EQ(widths.counts().missing_blocks, 0u);
+
+  // The device cut the scan after block 1 (fault), then continued it at block 3: block 2 is
+  // lost, and only block 2.
+  ScanAssembler cut;
+  cut.add(with_lines(block(1, 0, false), 0, 20));
+  FramePtr held = with_lines(block(1, 1, true), 4, 20);
+  held->metadata().incomplete = true;
+  held->metadata().attributes["incomplete_reason"] = "device fault";
+  auto first_piece = cut.add(held);
+  ASSERT_EQ(first_piece.size(), 1u);
+  EXPECT_TRUE(first_piece[0]->metadata().incomplete);
+  EXPECT_EQ(first_piece[0]->metadata().attributes["missing_blocks"], 0);
+  EXPECT_EQ(first_piece[0]->metadata().attributes["missing_lines"], 0);
+  cut.add(with_lines(block(1, 3, false), 12, 20));
+  auto second_piece = cut.add(with_lines(block(1, 4, true), 16, 20));
+  ASSERT_EQ(second_piece.size(), 1u);
+  const FrameMetadata& m = second_piece[0]->metadata();
+  EXPECT_TRUE(m.incomplete);
+  EXPECT_EQ(m.attributes["missing_blocks"], 1) << m.attributes.dump();
+  EXPECT_EQ(m.attributes["missing_lines"], 4) << m.attributes.dump();
+  EXPECT_EQ(cut.counts().missing_blocks, 1u);
+}
+
+// A lost last block leaves no gap in the indices; the scan's stated length still tells.
+TEST(ScanAssembler, LostLastBlockIsCountedInLinesWhenTheNextScanBegins) {
+  ScanAssembler a;
+  a.add(with_lines(block(1, 0, false), 0, 12));
+  a.add(with_lines(block(1, 1, false), 4, 12));
+  auto done = a.add(with_lines(block(2, 0, false), 0, 12));  // block 2 of scan 1, its last, was lost
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_TRUE(done[0]->metadata().incomplete);
+  EXPECT_EQ(done[0]->metadata().attributes["missing_lines"], 4) << done[0]->metadata().attributes.dump();
 }
 
 TEST(ScanAssembler, ADeviceCutKeepsItsOwnReason) {

@@ -26,7 +26,9 @@ namespace oi {
 /// whose blocks' `first_line` attribute does not follow on from the lines before, or whose
 /// total differs from its blocks' `scan_lines` attribute, is marked incomplete, with the
 /// attributes `missing_blocks`, `missing_lines` (when the drivers state lines) and
-/// `incomplete_reason`.
+/// `incomplete_reason`. A scan returned in pieces (split at `max_lines`, cut by the device and
+/// then continued) is checked from where the previous piece stopped, so only what really
+/// never arrived is counted.
 class ScanAssembler {
  public:
   /// `max_lines` bounds memory: a scan longer than this is returned incomplete.
@@ -44,19 +46,25 @@ class ScanAssembler {
   struct Counts {
     std::uint64_t scans = 0;           ///< scans returned
     std::uint64_t incomplete = 0;      ///< of those, marked incomplete
-    std::uint64_t missing_blocks = 0;  ///< blocks found missing inside or at the start of scans
+    std::uint64_t missing_blocks = 0;  ///< blocks found missing inside or at the start of scans (a lost
+                                       ///< last block leaves no gap in the indices: see missing_lines)
   };
   const Counts& counts() const { return counts_; }
 
  private:
-  FramePtr assemble(bool incomplete, const char* reason);
+  // `scan_over`: nothing more of this scan will come (its last block, or the next scan began).
+  FramePtr assemble(bool incomplete, const char* reason, bool scan_over);
   bool fits(const Frame& block) const;
-  void check_continuity(const Frame& block);
+  void check_continuity(const Frame& block, std::size_t lines);
 
   std::size_t max_lines_;
   std::size_t lines_ = 0;
   std::vector<FramePtr> blocks_;
-  // Gaps found in the scan in progress.
+  // Where the scan of the newest block stands, across the pieces it may be returned in.
+  std::optional<std::uint64_t> scan_;
+  std::uint64_t next_index_ = 0;  // the block index that should come next
+  std::int64_t next_line_ = 0;    // the line of the scan that should come next
+  // Gaps found in the piece in progress.
   std::uint64_t missing_blocks_ = 0;
   std::int64_t missing_lines_ = 0;
   bool lines_known_ = true;  // every block stated first_line

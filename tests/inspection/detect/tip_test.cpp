@@ -174,6 +174,29 @@ TEST(TipStage, BadLibraryIsAConfigErrorNamingTheFile) {
   }
 }
 
+// An operator must never clear a scan missing part of the parcel: the stage's decision for an
+// incomplete scan with nothing found is cannot_clear, with the reason.
+TEST(DetectStage, IncompleteScanIsCannotClearWithTheReason) {
+  StageUnderTest detect("xray.detect", {{"backend", "cpu"}});
+  const ClassifiedScan empty = classify_stand_in(cv::Mat::zeros(64, 64, CV_32F), cv::Mat::zeros(64, 64, CV_32F));
+  FramePtr whole = detect.run(scan_frame(empty));
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->metadata().attributes[attr::kDecision], decision::kClear);
+  EXPECT_FALSE(whole->metadata().attributes.contains(attr::kDecisionReason));
+
+  FramePtr cut = scan_frame(empty);
+  cut->metadata().incomplete = true;
+  cut->metadata().attributes["incomplete_reason"] = "1 block(s) of the scan never arrived (lost upstream)";
+  FramePtr out = detect.run(cut);
+  ASSERT_TRUE(out);
+  const nlohmann::json& a = out->metadata().attributes;
+  EXPECT_EQ(a[attr::kDecision], decision::kCannotClear) << a.dump();
+  ASSERT_TRUE(a.contains(attr::kDecisionReason)) << a.dump();
+  EXPECT_NE(a[attr::kDecisionReason].get<std::string>().find("never arrived"), std::string::npos) << a.dump();
+  EXPECT_NE(a[attr::kDecisionReason].get<std::string>().find("rescan"), std::string::npos) << a.dump();
+  EXPECT_EQ(detect.summary()["decisions"][decision::kCannotClear], 1);
+}
+
 TEST(DetectStage, BadParametersAndMissingPlanesAreErrors) {
   EXPECT_THROW(StageUnderTest("xray.detect", {{"narcotics_zeff_min", 9.0}, {"narcotics_zeff_max", 6.0}}), ConfigError);
   FramePtr f = scan_frame(parcel());  // no zeff / mclass / areal_density
