@@ -5,6 +5,7 @@
 #include <opencv2/core.hpp>
 
 #include "oi/error.hpp"
+#include "oi/files.hpp"
 #include "xray_inspection.hpp"
 
 namespace oi::xray {
@@ -44,6 +45,7 @@ void write_patch(const fs::path& file, const cv::Mat& m) {
 
 TipLibrary TipLibrary::load(const fs::path& dir) {
   const fs::path index = dir / "library.json";
+  if (auto problem = input_file_problem(index)) fail(index, *problem);
   std::ifstream in(index);
   if (!in) fail(index, "not found");
   nlohmann::json doc;

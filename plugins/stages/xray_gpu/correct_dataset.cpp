@@ -6,6 +6,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "oi/error.hpp"
+#include "oi/files.hpp"
 #include "oi/frame.hpp"
 #include "oi/frame_cv.hpp"
 #include "xray_inspection.hpp"
@@ -16,6 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 
 nlohmann::json read_json_file(const fs::path& file) {
+  if (auto problem = input_file_problem(file))
+    throw Error(file.string() + " " + *problem + "; is the folder a data set written by sink.dataset?");
   std::ifstream in(file);
   if (!in) throw Error("cannot open " + file.string() + "; is the folder a data set written by sink.dataset?");
   try {

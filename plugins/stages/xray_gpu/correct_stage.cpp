@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "correct_cpu.hpp"
+#include "oi/files.hpp"
 #include "oi/gpu/gpu.hpp"
 #include "oi/plugin.hpp"
 #include "oi_stages_xray_gpu_shaders.hpp"
@@ -65,9 +66,19 @@ class Correct final : public oi::Stage {
   std::vector<std::string> validate(const oi::StageConfig& config) const override {
     std::vector<std::string> problems;
     const auto mode = config.params.get<std::string>("references");
-    if (mode == "file" && config.params.get<std::string>("reference_file").empty())
+    if (mode == "file" && config.params.get<std::string>("reference_file").empty()) {
       problems.push_back("references: file needs reference_file: PATH (a JSON file of per-pixel dark and air levels)");
+    } else if (mode == "file") {
+      const std::filesystem::path path = reference_file(config);
+      if (auto problem = oi::input_file_problem(path)) problems.push_back("reference_file " + path.string() + " " + *problem);
+    }
     return problems;
+  }
+
+  static std::filesystem::path reference_file(const oi::StageConfig& config) {
+    std::filesystem::path path = config.params.get<std::string>("reference_file");
+    if (path.is_relative() && !config.pipeline_dir.empty()) path = config.pipeline_dir / path;
+    return path;
   }
 
   void start(const oi::StageConfig& config) override {
@@ -278,8 +289,9 @@ class Correct final : public oi::Stage {
   }
 
   void load_file(const oi::StageConfig& config) {
-    std::filesystem::path path = config.params.get<std::string>("reference_file");
-    if (path.is_relative() && !config.pipeline_dir.empty()) path = config.pipeline_dir / path;
+    const std::filesystem::path path = reference_file(config);
+    if (auto problem = oi::input_file_problem(path))
+      throw oi::ConfigError("xray.correct: reference_file '" + path.string() + "' " + *problem);
     std::ifstream in(path);
     if (!in) throw oi::ConfigError("xray.correct: cannot open reference_file '" + path.string() + "'");
     nlohmann::json j;

@@ -65,6 +65,9 @@ const ReferenceMaterial* find_reference(const std::string& name) {
 }
 
 json read_json(const fs::path& file, const std::string& what) {
+  if (auto problem = oi::input_file_problem(file))
+    throw BadInput(what + " " + file.string() + " cannot be opened: it " + *problem +
+                   "; is this a data set folder written by sink.dataset?");
   std::ifstream in(file);
   if (!in) throw BadInput(what + " " + file.string() + " cannot be opened; is this a data set folder written by sink.dataset?");
   try {

@@ -173,6 +173,22 @@ TEST_F(TrainedClassifier, TrainerRefusesAClassItCannotValidate) {
   }
 }
 
+// oi-train-detector trained and validated on `dataset`: exit status 1, `reason` in its output,
+// and no model file.
+void expect_trainer_refuses(const fs::path& dataset, const std::string& reason) {
+  const fs::path log = dataset / "train.log";
+  const fs::path model = dataset / "model.yml";
+  const int status = run_command(std::string("'") + OI_TRAIN_DETECTOR_EXE + "' --calibration '" + calibration().string() +
+                                     "' -o '" + model.string() + "' --validate '" + dataset.string() + "' -- '" +
+                                     dataset.string() + "'",
+                                 log);
+  std::ifstream in(log);
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_EQ(status, 1) << text;
+  EXPECT_NE(text.find(reason), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(model));
+}
+
 // Empty or foreign data sets fail before any work, naming the folder.
 TEST(TrainingInput, EmptyOrForeignDataSetsAreRefused) {
   const fs::path empty = fresh_dir("empty-set");
@@ -199,6 +215,13 @@ TEST(TrainingInput, EmptyOrForeignDataSetsAreRefused) {
   EXPECT_NE(train_error(empty).find("lists no scans"), std::string::npos) << train_error(empty);
   EXPECT_NE(train_error(foreign).find("is not a data set index"), std::string::npos) << train_error(foreign);
   EXPECT_NE(train_error(future).find("format version 7"), std::string::npos) << train_error(future);
+  const fs::path folder = fresh_dir("folder-set");
+  fs::create_directories(folder / "dataset.json");
+  EXPECT_NE(train_error(folder).find("is a folder, not a file"), std::string::npos) << train_error(folder);
+
+  // The tool: exit status 1 with the reason, and no model written (it used to exit 0,
+  // "trained on 0 scans", with a model xray.detect then rejected).
+  expect_trainer_refuses(empty, "lists no scans");
 }
 
 // A scan wider than its references used to crash the trainer (out-of-bounds reads); a low
@@ -236,16 +259,7 @@ TEST(TrainingInput, ScanAndReferenceSizesMustAgree) {
   // The tool itself: exit status 1 and the reason, not a crash (or exit 0 after reading
   // out of bounds).
   if (calibration().empty()) GTEST_SKIP() << "fitting the material calibration failed";
-  const fs::path log = dir / "train.log";
-  const int status = run_command(std::string("'") + OI_TRAIN_DETECTOR_EXE + "' --calibration '" + calibration().string() +
-                                     "' -o '" + (dir / "model.yml").string() + "' --validate '" + dir.string() + "' -- '" +
-                                     dir.string() + "'",
-                                 log);
-  std::ifstream in(log);
-  const std::string text{std::istreambuf_iterator<char>(in), {}};
-  EXPECT_EQ(status, 1) << text;
-  EXPECT_NE(text.find("do not match"), std::string::npos) << text;
-  EXPECT_FALSE(fs::exists(dir / "model.yml"));
+  expect_trainer_refuses(dir, "do not match");
 }
 
 }  // namespace
