@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +30,7 @@ const std::string kOi = OI_EXE;
 const std::string kData = OI_CLI_DATA;
 const std::string kSource = OI_SOURCE_DIR;
 const std::string kPlugins = OI_PLUGIN_OUTPUT_DIR;
+const std::string kConformance = OI_CONFORMANCE_EXE;
 
 fs::path scratch(const std::string& name) { return oi::test::scratch_dir("oi-robust", name); }
 
@@ -49,7 +51,7 @@ TEST(OiRobustness, TruncatedPluginIsReportedNotACrash) {
   const fs::path plugin = fs::path(kPlugins) / "oi_driver_sim_xray.so";
   ASSERT_TRUE(fs::exists(plugin)) << plugin;
   fs::copy_file(plugin, dir / "x.so");
-  fs::resize_file(dir / "x.so", 300000);
+  fs::resize_file(dir / "x.so", fs::file_size(plugin) / 3);
   const std::map<std::string, std::string> env{{"OI_PLUGIN_PATH", dir.string()}};
 
   ProcessResult r = run_process({kOi, "plugins"}, env);
@@ -59,6 +61,10 @@ TEST(OiRobustness, TruncatedPluginIsReportedNotACrash) {
   r = run_process({kOi, "validate", kSource + "/samples/demo/pipeline.yaml"}, env);
   EXPECT_EQ(r.exit_code, 0) << "the demo needs none of the broken plugin's types: " << r.err;
   EXPECT_TRUE(contains(r.err, "truncated or damaged")) << "the failed plugin is still named: " << r.err;
+
+  r = run_process({kConformance, "--driver", "sim.xray", "--uri", "sim://xray", "--gtest_filter=*IdentityIsComplete*"},
+                  env);
+  EXPECT_EQ(r.exit_code, 0) << "sim.xray still loads and passes: " << r.out << r.err;
 
   const fs::path out = scratch("truncated-run");
   r = run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.scans=1", "--set",
@@ -117,6 +123,79 @@ connections:
     EXPECT_GT(assemble["incomplete"].get<int>(), 0) << "blocks were dropped but no scan is incomplete: " << stats.dump(2);
   }
   EXPECT_LE(assemble["missing_blocks"].get<std::uint64_t>(), dropped);
+}
+
+// The probe's other case: one corrupt recorded frame gave a scan of 439 of 471 lines marked
+// complete. The replay driver skips the frame (counted lost); the device adapter closes the
+// scan where the fault hit; the rest of the scan must come out incomplete, missing exactly
+// that block and its lines.
+TEST(OiRobustness, CorruptRecordedBlockLeavesAnIncompleteScanNotAStitchedOne) {
+  const fs::path dir = scratch("replay-gap");
+  const fs::path record = write(dir / "record.yaml", R"(devices:
+  scanner: { driver: sim.xray, params: { scene: parcels, seed: 5, scans: 2, pixels: 128 } }
+stages:
+  rec: { type: sink.record, params: { dir: recording } }
+connections:
+  - { from: scanner.out, to: rec.in }
+)");
+  ProcessResult r = run_process({kOi, "run", record.string(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // A block in the middle of the first scan, and its number of lines (where the next starts).
+  std::vector<nlohmann::json> entries;
+  std::istringstream index(read(dir / "recording" / "index.jsonl"));
+  for (std::string line; std::getline(index, line);) entries.push_back(nlohmann::json::parse(line));
+  std::size_t at = 0;
+  while (at + 1 < entries.size() && !(entries[at]["metadata"]["block_index"] == 2 &&
+                                      !entries[at]["metadata"]["end_of_scan"].get<bool>())) {
+    ++at;
+  }
+  ASSERT_LT(at + 1, entries.size()) << "no middle block in the recording";
+  const nlohmann::json victim = entries[at];
+  const int victim_lines = entries[at + 1]["metadata"]["attributes"]["first_line"].get<int>() -
+                           victim["metadata"]["attributes"]["first_line"].get<int>();
+  {
+    std::fstream data(dir / "recording" / "frames.bin", std::ios::binary | std::ios::in | std::ios::out);
+    data.seekp(victim["offset"].get<std::streamoff>() + 17);
+    data.put('\x5a');
+  }
+  const fs::path replay = write(dir / "replay.yaml", R"(devices:
+  scanner: { driver: replay, uri: 'replay://recording', params: { timing: fast, retry_backoff_ms: 1 } }
+stages:
+  assemble: { type: scan.assemble }
+  sink: { type: sink.image, params: { dir: out } }
+connections:
+  - { from: scanner.out, to: assemble.in }
+  - { from: assemble.out, to: sink.in }
+)");
+  r = run_process({kOi, "run", replay.string(), "--quiet", "--stats", (dir / "stats.json").string()},
+                  {{"OI_RECORDINGS", dir.string()}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto stats = nlohmann::json::parse(read(dir / "stats.json"));
+  EXPECT_EQ(stats["summaries"]["scanner"]["lost"], 1) << stats.dump(2);
+  EXPECT_EQ(stats["summaries"]["assemble"]["missing_blocks"], 1) << stats.dump(2);
+  const std::uint64_t scan_id = victim["metadata"]["scan_id"];
+  int pieces = 0, complete = 0, with_the_gap = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "out")) {
+    if (entry.path().extension() != ".json") continue;
+    const auto meta = nlohmann::json::parse(read(entry.path()));
+    if (meta["scan_id"] != scan_id) {
+      EXPECT_FALSE(meta["incomplete"].get<bool>()) << entry.path() << " is another, whole scan";
+      continue;
+    }
+    ++pieces;
+    EXPECT_TRUE(meta["incomplete"].get<bool>()) << entry.path() << ": a piece of the damaged scan marked complete";
+    if (meta["attributes"].value("missing_blocks", 0) == 1) {
+      ++with_the_gap;
+      EXPECT_EQ(meta["attributes"]["missing_lines"], victim_lines) << meta.dump(2);
+    }
+    complete += !meta["incomplete"].get<bool>();
+  }
+  // One scan with a hole (replay's frames are not cut at a fault: it is not a scanner), or
+  // the piece before the fault and the rest; either way every piece says it is incomplete
+  // and exactly one says what is missing.
+  EXPECT_GE(pieces, 1);
+  EXPECT_EQ(with_the_gap, 1);
+  EXPECT_EQ(complete, 0);
 }
 
 // --- failed runs and sink.summary ------------------------------------------------------
@@ -194,6 +273,11 @@ TEST(OiRobustness, ValidateChecksReferencedCalibrationAndModelFiles) {
 
   r = validate_cargo({"materials.calibration=" + good.string(), "detect.model=" + model.string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
+
+  r = validate_cargo({"materials.calibration=" + good.string(), "detect.model=" + model.string(),
+                      "correct.references=file", "correct.reference_file=" + (dir / "refs.json").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "reference_file " + (dir / "refs.json").string() + " does not exist")) << r.err;
 }
 
 // A folder used to give std::__ios_failure and exit 1; a value finite as a double but not as
@@ -308,6 +392,9 @@ TEST(OiRobustness, UnknownCommandIsNamed) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.err, "unknown command 'nosuchcmd'")) << r.err;
   EXPECT_TRUE(contains(r.err, "run, validate")) << r.err;
+  r = run_process({kOi, "--log-level", "debug", "nosuchcmd"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "unknown command 'nosuchcmd'")) << r.err;
   r = run_process({kOi, "valdate", "x.yaml"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.err, "did you mean 'validate'")) << r.err;
@@ -332,9 +419,16 @@ TEST(OiRobustness, SecondInterruptSaysSoAndLeavesNoTruncatedImage) {
   const fs::path dir = scratch("sigint2");
   // Large blocks make each PNG take a while to encode, so the drain after the first Ctrl-C is
   // still running when the second arrives (two signals sent back to back can merge into one).
-  Process p({kOi, "run", kData + "/endless.yaml", "--set", "sink.dir=" + (dir / "out").string(), "--set",
-             "scanner.line_rate_hz=0", "--set", "scanner.pixels=2048", "--set", "scanner.lines=1024"},
-            {}, dir.string());
+  // A deep queue of large blocks: the drain takes many PNG encodes, far longer than it takes
+  // to send the second signal.
+  const fs::path pipeline = write(dir / "deep.yaml", R"(devices:
+  scanner: { driver: test.pattern, params: { pixels: 2048, lines: 1024, blocks_per_scan: 4, scans: 0 } }
+stages:
+  sink: { type: sink.image, params: { dir: out } }
+connections:
+  - { from: scanner.out, to: sink.in, capacity: 16 }
+)");
+  Process p({kOi, "run", pipeline.string()}, {}, dir.string());
   for (int i = 0; i < 400 && !fs::exists(dir / "out" / "000001_000001.json"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -376,6 +470,13 @@ TEST(OiRobustness, CalibrateMaterialsChecksItsOutputFirst) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(contains(r.err, "scan_000001.json")) << "with a writable output the data set is read: " << r.err;
   EXPECT_FALSE(fs::exists(dir / "cal.json.partial"));
+
+  // A folder where a data set file should be (was an internal stream error, exit 1).
+  const fs::path folder = scratch("calibrate-folder");
+  fs::create_directories(folder / "dataset.json");
+  r = run_process({kOi, "calibrate-materials", folder.string(), "-o", (folder / "cal.json").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "is a folder, not a file")) << r.err;
 }
 
 }  // namespace

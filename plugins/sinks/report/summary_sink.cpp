@@ -104,7 +104,7 @@ class SummarySink final : public Stage {
   // (docs/reports.md): the operator learns that the run produced no scans, not nothing.
   void stop() override {
     if (!started_ok_ || written_) return;
-    if (Status s = write(); !s.is_ok()) write_error_ = s.message();  // summary() says so
+    (void)write();  // a failure is kept in write_error_: summary() says so
   }
 
   nlohmann::json summary() const override {
@@ -187,13 +187,11 @@ class SummarySink final : public Stage {
     for (const auto& r : scans_) any_truth = any_truth || r.has_truth;
     if (any_truth) s["evaluation"] = eval::evaluate_run(scans_).to_json();
     summary_ = s;
-    if (auto st = report::write_json(dir_ / "summary.json", s); !st.is_ok()) return st;
-    if (auto st = report::write_text(dir_ / "summary.html", report::summary_html(s, thumbnails_, thumbnails_left_out_));
-        !st.is_ok()) {
-      return st;
-    }
-    wrote_files_ = true;
-    return Status::ok();
+    Status st = report::write_json(dir_ / "summary.json", s);
+    if (st.is_ok()) st = report::write_text(dir_ / "summary.html", report::summary_html(s, thumbnails_, thumbnails_left_out_));
+    wrote_files_ = st.is_ok();
+    if (!st.is_ok()) write_error_ = st.message();
+    return st;
   }
 
   fs::path dir_;
@@ -211,7 +209,7 @@ class SummarySink final : public Stage {
   bool written_ = false;      // write() was tried
   bool wrote_files_ = false;  // and both files were written
   bool started_ok_ = false;   // start() prepared the folder
-  std::string write_error_;   // why stop()'s write failed
+  std::string write_error_;   // why the last write failed
   nlohmann::json summary_ = {{"scans", 0},
                              {"decisions", {{"clear", 0}, {"alarm", 0}, {"cannot_clear", 0}}},
                              {"throughput_scans_per_s", nullptr}};

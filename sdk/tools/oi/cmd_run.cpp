@@ -36,7 +36,7 @@ extern "C" void on_signal(int) {
 
 class SignalDrain {
  public:
-  explicit SignalDrain(Pipeline& pipeline) : pipeline_(pipeline) {
+  SignalDrain(Pipeline& pipeline, bool quiet) : pipeline_(pipeline), quiet_(quiet) {
     struct sigaction action {};
     action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
@@ -45,8 +45,10 @@ class SignalDrain {
     watcher_ = std::thread([this] {
       while (!done_.load()) {
         if (g_signals.load() > 0) {
-          fmt::print(stderr, "\nstopping: draining queued frames (Ctrl-C again exits at once)\n");
-          std::fflush(stderr);
+          if (!quiet_) {
+            fmt::print(stderr, "\nstopping: draining queued frames (Ctrl-C again exits at once)\n");
+            std::fflush(stderr);
+          }
           pipeline_.request_stop();
           return;
         }
@@ -63,6 +65,7 @@ class SignalDrain {
 
  private:
   Pipeline& pipeline_;
+  const bool quiet_;
   std::atomic<bool> done_{false};
   std::thread watcher_;
   struct sigaction old_int_ {};
@@ -137,7 +140,7 @@ int run_pipeline(const RunArgs& args) {
 
   RunResult result;
   {
-    SignalDrain drain(*pipeline);
+    SignalDrain drain(*pipeline, args.quiet);
     result = pipeline->run(options);
   }
   if (show_progress) fmt::print(stderr, "\r\033[K");

@@ -97,14 +97,17 @@ int main(int argc, char** argv) {
 
   // CLI11 answers an unknown command with "A subcommand is required", which does not say what
   // was wrong: name it, suggest the nearest, list the commands.
-  if (argc > 1 && argv[1][0] != '-') {
+  // The command is the first argument that is neither an option nor --log-level's value.
+  int command = 1;
+  while (command < argc && argv[command][0] == '-') command += std::string(argv[command]) == "--log-level" ? 2 : 1;
+  if (command < argc) {
     std::vector<std::string> names;
     for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
-    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+    if (std::find(names.begin(), names.end(), argv[command]) == names.end()) {
       std::string list;
       for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
       std::fprintf(stderr, "oi: unknown command '%s'%s; the commands are %s (`oi --help` explains each)\n",
-                   argv[1], oi::did_you_mean(argv[1], names).c_str(), list.c_str());
+                   argv[command], oi::did_you_mean(argv[command], names).c_str(), list.c_str());
       return kExitInvalid;
     }
   }
