@@ -15,7 +15,8 @@
 #
 # The generated header (on <target>'s include path) declares, in NAMESPACE:
 #   std::span<const std::uint32_t> spirv(std::string_view name);  // empty when unknown
-#   std::vector<std::uint32_t> words(std::string_view name);      // the same, as a vector
+#   std::vector<std::uint32_t> words(std::string_view name);      // as a vector; an unknown
+#                                                                 // name throws std::out_of_range
 #   std::vector<std::string_view> shader_names();
 # where `name` is the shader's path relative to BASE_DIR, e.g. "xray/log_attenuation.comp".
 # Hand the words to oi::gpu::KernelDesc::spirv (or PixelKernelSpec::spirv).
@@ -108,6 +109,8 @@ function(oi_add_shaders target)
 
 #include <cstdint>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -124,14 +127,22 @@ inline std::span<const std::uint32_t> spirv(std::string_view name) {
 @cases@  return {};
 }
 
-/// spirv() as a vector, e.g. for oi::gpu::PixelKernelSpec::spirv; empty when unknown.
-inline std::vector<std::uint32_t> words(std::string_view name) {
-  const std::span<const std::uint32_t> s = spirv(name);
-  return {s.begin(), s.end()};
-}
-
 /// Names of every embedded shader.
 inline std::vector<std::string_view> shader_names() { return {@names@}; }
+
+/// spirv() as a vector, e.g. for oi::gpu::PixelKernelSpec::spirv. @throws std::out_of_range
+/// naming the shader and the embedded ones when there is no such shader: an empty module
+/// would only fail later, on a GPU, as "Missing entry point".
+inline std::vector<std::uint32_t> words(std::string_view name) {
+  const std::span<const std::uint32_t> s = spirv(name);
+  if (s.empty()) {
+    std::string known;
+    for (std::string_view n : shader_names()) known += (known.empty() ? "" : ", ") + std::string(n);
+    throw std::out_of_range("no embedded shader '" + std::string(name) + "' in @target@ (embedded: " + known +
+                            "); add it to oi_add_shaders(@target@ SHADERS ...) or correct the name");
+  }
+  return {s.begin(), s.end()};
+}
 
 }  // namespace @ARG_NAMESPACE@
 ]=] @ONLY)

@@ -402,6 +402,13 @@ void PipelineLoader::apply_override(const ParamOverride& override_) {
     diagnostics_.add(std::move(problem));
     return;
   }
+  // A device's URI is not a parameter but the same need: run one pipeline against another
+  // device (`--set scanner.uri=genicam://lane2`).
+  if (node->spec.is_device && override_.param == "uri" &&
+      (!node->type || node->type->spec.find_param("uri") == nullptr)) {
+    node->spec.uri = override_.value;
+    return;
+  }
   if (!node->type) return;  // its type is unknown, which is reported already
   const std::string who = describe(*node);
   const ParamSpec* spec = node->type->spec.find_param(override_.param);

@@ -68,6 +68,54 @@ TEST(OiCli, InvalidOverrideIsInvalidInput) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+// A device's URI is overridden like a parameter, so one pipeline runs against another device.
+TEST(OiCli, SetOverridesADevicesUri) {
+  const fs::path dir = scratch("uri");
+  ProcessResult r = run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.scans=1", "--set",
+                                 "sink.dir=" + (dir / "out").string(), "--set", "scanner.uri=sim://lane7", "--stats",
+                                 (dir / "stats.json").string(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(read(dir / "stats.json"))["summaries"]["scanner"]["device"]["uri"], "sim://lane7");
+  r = run_process({kOi, "validate", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.uri=nonsense://x"});
+  EXPECT_EQ(r.exit_code, 0) << "the URI is the driver's to check when it opens: " << r.err;
+  r = run_process({kOi, "validate", kSource + "/samples/demo/pipeline.yaml", "--set", "sink.uri=x"});
+  EXPECT_EQ(r.exit_code, 2) << "a stage has no URI: " << r.err;
+}
+
+// --quiet prints errors only: plugins log through the same logger as the tool (xray.correct's
+// note about dead pixels used to come through with its own spdlog registry).
+TEST(OiCli, QuietPrintsNothingButErrors) {
+  const fs::path dir = scratch("quiet");
+  const fs::path pipeline = dir / "correct.yaml";
+  std::ofstream(pipeline) << R"(devices:
+  scanner: { driver: sim.xray, params: { scene: parcels, seed: 1, scans: 1, pixels: 256, references: start } }
+stages:
+  assemble: { type: scan.assemble }
+  correct: { type: xray.correct, params: { backend: cpu, dead_pixels: [5] } }
+  sink: { type: sink.image, params: { dir: out, planes: [a_high] } }
+connections:
+  - { from: scanner.out, to: assemble.in }
+  - { from: assemble.out, to: correct.in }
+  - { from: correct.out, to: sink.in }
+)";
+  ProcessResult r = run_process({kOi, "run", pipeline.string(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "");
+  r = run_process({kOi, "--log-level", "info", "run", pipeline.string(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("dead pixel"), std::string::npos) << "asked for: " << r.err;
+}
+
+// `planes:` naming a plane the frames do not have used to write nothing for it and exit 0.
+TEST(OiCli, ImageSinkRefusesAPlaneTheFramesLack) {
+  const fs::path dir = scratch("planes");
+  ProcessResult r = run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.scans=1", "--set",
+                                 "sink.dir=" + (dir / "out").string(), "--set", "sink.planes=[high, hihg]"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("has no plane 'hihg' named in `planes` (it has: high, low)"), std::string::npos) << r.err;
+}
+
 TEST(OiCli, RunWritesOutputAndStats) {
   const fs::path dir = scratch("run");
   ProcessResult r = run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set",

@@ -65,6 +65,11 @@ TEST(OiRobustness, TruncatedPluginIsReportedNotACrash) {
   r = run_process({kConformance, "--driver", "sim.xray", "--uri", "sim://xray", "--gtest_filter=*IdentityIsComplete*"},
                   env);
   EXPECT_EQ(r.exit_code, 0) << "sim.xray still loads and passes: " << r.out << r.err;
+  // A driver that is not there: the plugins that failed to load are named as likely causes.
+  r = run_process({kConformance, "--driver", "acme.xray", "--uri", "acme://x"}, env);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "plugins that failed to load, one of which may provide it")) << r.err;
+  EXPECT_TRUE(contains(r.err, "x.so: truncated or damaged")) << r.err;
 
   const fs::path out = scratch("truncated-run");
   r = run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.scans=1", "--set",

@@ -59,10 +59,18 @@ int main(int argc, char** argv) {
   auto& registry = oi::conformance::registry();
   registry.load_default_locations();
   if (registry.find(t.driver) == nullptr) {
-    std::string known;
+    // A plugin that was found but did not load is the likelier story than a missing one: say so.
+    if (auto failed = registry.failed_provider(t.driver)) {
+      return usage("driver type '" + t.driver + "' was found but its plugin did not load. " + *failed);
+    }
+    std::string known, not_loaded;
     for (const auto& name : registry.type_names(oi::FactoryKind::kDriver)) known += " " + name;
+    for (const oi::PluginRecord& p : registry.plugins()) {
+      if (p.error) not_loaded += "\n  not loaded: " + *p.error + " (in " + p.path.parent_path().string() + ")";
+    }
     return usage("no driver type '" + t.driver + "' on the plugin search path (drivers found:" +
-                 (known.empty() ? " none" : known) + "); set OI_PLUGIN_PATH to the folder of your plugin");
+                 (known.empty() ? " none" : known) + "); set OI_PLUGIN_PATH to the folder of your plugin" +
+                 (not_loaded.empty() ? "" : "; plugins that failed to load, one of which may provide it:" + not_loaded));
   }
   if (!oi::conformance::make_device()) {
     return usage("driver type '" + t.driver + "' is not a HAL device: register it with "

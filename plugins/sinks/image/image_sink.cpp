@@ -74,6 +74,15 @@ class ImageSink final : public oi::Stage {
                   static_cast<unsigned long long>(frame->metadata().scan_id),
                   static_cast<unsigned long long>(frame->metadata().sequence));
     const std::string base = prefix_ + stem;
+    // A plane asked for by name that the frame lacks would silently never be written.
+    for (const std::string& wanted : planes_) {
+      if (frame->has_plane(wanted)) continue;
+      std::string present;
+      for (const std::string& n : frame->plane_names()) present += (present.empty() ? "" : ", ") + n;
+      return oi::Status::error("frame " + base + " has no plane '" + wanted + "' named in `planes` (it has: " +
+                               (present.empty() ? "none" : present) + "); fix `planes` or put the stage that adds '" +
+                               wanted + "' before this sink");
+    }
     for (const std::string& name : frame->plane_names()) {
       if (!planes_.empty() && std::find(planes_.begin(), planes_.end(), name) == planes_.end()) continue;
       if (auto status = write_plane(frame->plane(name), base + "_" + name); !status.is_ok()) return status;

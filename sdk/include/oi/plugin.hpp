@@ -13,6 +13,7 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <type_traits>
 #include <vector>
 
 #include "oi/plugin_abi.h"
@@ -40,6 +41,10 @@ __attribute__((visibility("hidden"))) inline std::vector<oi_factory_info>& local
 
 template <class T>
 void* create(char* error, std::size_t capacity) noexcept {
+  static_assert(std::is_base_of_v<Stage, T>,
+                "OI_REGISTER_STAGE and OI_REGISTER_DRIVER register oi::Stage classes. For a HAL device "
+                "(a class derived from oi::hal::Device, XrayScanner or Camera) use "
+                "OI_REGISTER_DEVICE_DRIVER(Class, \"type.name\", \"summary\") from <oi/hal/driver.hpp>");
   try {
     Stage* stage = new T();
     return stage;

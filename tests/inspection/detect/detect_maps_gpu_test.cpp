@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -34,6 +35,7 @@
 #include "oi/error.hpp"
 #include "oi/frame_cv.hpp"
 #include "oi/plugin_registry.hpp"
+#include "oi_stages_xray_detect_shaders.hpp"
 #include "stage_under_test.hpp"
 #include "xray_inspection.hpp"
 
@@ -153,6 +155,20 @@ class DetectMapsGpuTest : public GpuTest {
 
 // Fixed-seed simulated scans (threats, clutter), corrected and classified as the detector
 // tests do, at each smoothing radius the detector allows on one of them.
+// An unknown name used to give an empty module that ran on the CPU backend and failed only on
+// a GPU ("Missing entry point"); it must fail at once, naming what is embedded.
+TEST(EmbeddedShaders, UnknownNameIsAnErrorNamingTheEmbeddedOnes) {
+  EXPECT_FALSE(oi_stages_xray_detect_shaders::words("xray/detect_maps.comp").empty());
+  try {
+    (void)oi_stages_xray_detect_shaders::words("xray/detect_mpas.comp");
+    FAIL() << "an unknown shader name gave SPIR-V";
+  } catch (const std::out_of_range& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("no embedded shader 'xray/detect_mpas.comp'"), std::string::npos) << what;
+    EXPECT_NE(what.find("xray/detect_maps.comp"), std::string::npos) << what;
+  }
+}
+
 TEST_F(DetectMapsGpuTest, MatchesCpuReferenceOnSimulatedScans) {
   const fs::path dir = fresh_dir("detect_maps_sim") / "data";
   std::string error;
