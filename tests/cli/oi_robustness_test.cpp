@@ -10,11 +10,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "process.hpp"
 #include "scratch.hpp"
@@ -41,7 +40,9 @@ fs::path write(const fs::path& file, const std::string& text) {
   return file;
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // --- plugins -----------------------------------------------------------------------------
 
@@ -62,8 +63,9 @@ TEST(OiRobustness, TruncatedPluginIsReportedNotACrash) {
   EXPECT_EQ(r.exit_code, 0) << "the demo needs none of the broken plugin's types: " << r.err;
   EXPECT_TRUE(contains(r.err, "truncated or damaged")) << "the failed plugin is still named: " << r.err;
 
-  r = run_process({kConformance, "--driver", "sim.xray", "--uri", "sim://xray", "--gtest_filter=*IdentityIsComplete*"},
-                  env);
+  r = run_process(
+      {kConformance, "--driver", "sim.xray", "--uri", "sim://xray", "--gtest_filter=*IdentityIsComplete*"},
+      env);
   EXPECT_EQ(r.exit_code, 0) << "sim.xray still loads and passes: " << r.out << r.err;
   // A driver that is not there: the plugins that failed to load are named as likely causes.
   r = run_process({kConformance, "--driver", "acme.xray", "--uri", "acme://x"}, env);
@@ -76,6 +78,18 @@ TEST(OiRobustness, TruncatedPluginIsReportedNotACrash) {
                    "sink.dir=" + out.string(), "--quiet"},
                   env);
   EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// A vendor running the suite gets failures named by the suite's own file and line, not by a
+// folder on the machine that built the SDK. (A mock scanner that faults on every read fails
+// some checks.)
+TEST(OiRobustness, ConformanceFailuresNameTheSuitesFilesNotTheBuildMachines) {
+  ProcessResult r =
+      run_process({kConformance, "--driver", "mock.xray", "--uri", "mock://x", "--param",
+                   "fail_after_blocks=1", "--param", "faults=1000", "--gtest_filter=*IncreasingSequences*"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "hal/tools/conformance/device_conformance_test.cpp:")) << r.out;
+  EXPECT_FALSE(contains(r.out, kSource + "/hal")) << r.out;
 }
 
 TEST(OiRobustness, DanglingPluginSymlinkIsListed) {
@@ -105,7 +119,8 @@ connections:
   - { from: scanner.out, to: assemble.in, capacity: 1, policy: latest }
   - { from: assemble.out, to: sink.in }
 )");
-  ProcessResult r = run_process({kOi, "run", pipeline.string(), "--quiet", "--stats", (dir / "stats.json").string()});
+  ProcessResult r =
+      run_process({kOi, "run", pipeline.string(), "--quiet", "--stats", (dir / "stats.json").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto stats = nlohmann::json::parse(read(dir / "stats.json"));
   const auto dropped = stats["connections"][0]["dropped"].get<std::uint64_t>();
@@ -118,14 +133,15 @@ connections:
     const int scan_lines = meta["attributes"].value("scan_lines", lines);
     ++scans;
     if (lines != scan_lines) {
-      EXPECT_TRUE(meta["incomplete"].get<bool>()) << entry.path() << ": " << lines << " of " << scan_lines
-                                                  << " lines, marked complete";
+      EXPECT_TRUE(meta["incomplete"].get<bool>())
+          << entry.path() << ": " << lines << " of " << scan_lines << " lines, marked complete";
       EXPECT_TRUE(meta["attributes"].contains("incomplete_reason")) << entry.path();
     }
   }
   EXPECT_EQ(scans, assemble["scans"].get<int>());
   if (dropped > 0) {
-    EXPECT_GT(assemble["incomplete"].get<int>(), 0) << "blocks were dropped but no scan is incomplete: " << stats.dump(2);
+    EXPECT_GT(assemble["incomplete"].get<int>(), 0)
+        << "blocks were dropped but no scan is incomplete: " << stats.dump(2);
   }
   EXPECT_LE(assemble["missing_blocks"].get<std::uint64_t>(), dropped);
 }
@@ -188,7 +204,8 @@ connections:
       continue;
     }
     ++pieces;
-    EXPECT_TRUE(meta["incomplete"].get<bool>()) << entry.path() << ": a piece of the damaged scan marked complete";
+    EXPECT_TRUE(meta["incomplete"].get<bool>())
+        << entry.path() << ": a piece of the damaged scan marked complete";
     if (meta["attributes"].value("missing_blocks", 0) == 1) {
       ++with_the_gap;
       EXPECT_EQ(meta["attributes"]["missing_lines"], victim_lines) << meta.dump(2);
@@ -229,7 +246,8 @@ TEST(OiRobustness, SummaryIsWrittenWhenTheRunFailsBeforeAnyScan) {
   EXPECT_TRUE(contains(r.err, "has no plane")) << r.err;
   ASSERT_TRUE(fs::exists(dir / "out" / "summary.html")) << r.out;
   EXPECT_EQ(nlohmann::json::parse(read(dir / "out" / "summary.json"))["scans"], 0);
-  EXPECT_TRUE(contains(r.out, "summary: output written to " + (dir / "out" / "summary.html").string())) << r.out;
+  EXPECT_TRUE(contains(r.out, "summary: output written to " + (dir / "out" / "summary.html").string()))
+      << r.out;
 }
 
 // And when the summary cannot be written, `oi` must not claim it was.
@@ -240,7 +258,8 @@ TEST(OiRobustness, OutputWrittenIsPrintedOnlyForWhatWasWritten) {
   ProcessResult r = run_process({kOi, "run", pipeline.string()});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_FALSE(contains(r.out, "output written to " + (dir / "out" / "summary.html").string())) << r.out;
-  EXPECT_TRUE(contains(r.out, "summary: nothing written to " + (dir / "out" / "summary.html").string())) << r.out;
+  EXPECT_TRUE(contains(r.out, "summary: nothing written to " + (dir / "out" / "summary.html").string()))
+      << r.out;
 }
 
 // --- input files ---------------------------------------------------------------------------
@@ -267,11 +286,14 @@ TEST(OiRobustness, ValidateChecksReferencedCalibrationAndModelFiles) {
   const fs::path dir = scratch("files");
   const fs::path good = write(dir / "cal.json", calibration_with("3.0"));
   const fs::path model = write(dir / "model.yml", "%YAML:1.0\n---\n");
-  ProcessResult r = validate_cargo({"materials.calibration=" + (dir / "none.json").string(), "detect.model=" + model.string()});
+  ProcessResult r = validate_cargo(
+      {"materials.calibration=" + (dir / "none.json").string(), "detect.model=" + model.string()});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_TRUE(contains(r.err, (dir / "none.json").string() + "': cannot be opened: it does not exist")) << r.err;
+  EXPECT_TRUE(contains(r.err, (dir / "none.json").string() + "': cannot be opened: it does not exist"))
+      << r.err;
 
-  r = validate_cargo({"materials.calibration=" + good.string(), "detect.model=" + (dir / "none.yml").string()});
+  r = validate_cargo(
+      {"materials.calibration=" + good.string(), "detect.model=" + (dir / "none.yml").string()});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_TRUE(contains(r.err, (dir / "none.yml").string() + " does not exist")) << r.err;
   EXPECT_TRUE(contains(r.err, "oi-train-detector")) << r.err;
@@ -290,7 +312,8 @@ TEST(OiRobustness, ValidateChecksReferencedCalibrationAndModelFiles) {
 TEST(OiRobustness, CalibrationThatIsAFolderOrOutOfFloatRangeIsInvalidInput) {
   const fs::path dir = scratch("calibration");
   fs::create_directories(dir / "folder.json");
-  ProcessResult r = validate_cargo({"materials.calibration=" + (dir / "folder.json").string(), "detect.model=''"});
+  ProcessResult r =
+      validate_cargo({"materials.calibration=" + (dir / "folder.json").string(), "detect.model=''"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_TRUE(contains(r.err, "is a folder, not a file")) << r.err;
   r = run_process({kOi, "run", kSource + "/samples/cargo_inspection/pipeline.yaml", "--set",
@@ -314,14 +337,15 @@ TEST(OiRobustness, CalibrationThatIsAFolderOrOutOfFloatRangeIsInvalidInput) {
 TEST(OiRobustness, FullDiskIsCalledAFullDisk) {
   const fs::path dir = scratch("full");
   fs::create_directories(dir / "small");
-  const std::string probe = "unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs \"" + (dir / "small").string() + "\"'";
+  const std::string probe =
+      "unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs \"" + (dir / "small").string() + "\"'";
   if (std::system((probe + " >/dev/null 2>&1").c_str()) != 0) {
     GTEST_SKIP() << "cannot mount a small tmpfs in a private mount namespace here (needs root): " << probe;
   }
-  const std::string command = "unshare -m sh -c 'mount -t tmpfs -o size=256k tmpfs \"" + (dir / "small").string() +
-                              "\" && exec \"" + kOi + "\" run \"" + kData + "/endless.yaml\" --quiet --set sink.dir=\"" +
-                              (dir / "small").string() + "\" --set scanner.line_rate_hz=0 --stats \"" +
-                              (dir / "stats.json").string() + "\"'";
+  const std::string command =
+      "unshare -m sh -c 'mount -t tmpfs -o size=256k tmpfs \"" + (dir / "small").string() + "\" && exec \"" +
+      kOi + "\" run \"" + kData + "/endless.yaml\" --quiet --set sink.dir=\"" + (dir / "small").string() +
+      "\" --set scanner.line_rate_hz=0 --stats \"" + (dir / "stats.json").string() + "\"'";
   ProcessResult r = run_process({"/bin/sh", "-c", command});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_TRUE(contains(r.err, "No space left on device")) << r.err;
@@ -359,7 +383,8 @@ connections:
 TEST(OiRobustness, AliasErrorsPointAtTheUse) {
   ProcessResult r = validate_text("alias", kSmallPipeline);
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_TRUE(contains(r.err, "alias.yaml:8:5: stage 'sink' (sink.image) has no parameter 'pixels'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "alias.yaml:8:5: stage 'sink' (sink.image) has no parameter 'pixels'"))
+      << r.err;
   EXPECT_TRUE(contains(r.err, "from its anchor at line 4")) << r.err;
   EXPECT_FALSE(contains(r.err, "alias.yaml:4:")) << r.err;
 }
@@ -384,7 +409,8 @@ TEST(OiRobustness, SecondDocumentAndCustomTagsAreErrors) {
 }
 
 TEST(OiRobustness, DeepNestingSaysSo) {
-  ProcessResult r = validate_text("deep", "devices: " + std::string(5000, '[') + std::string(5000, ']') + "\n");
+  ProcessResult r =
+      validate_text("deep", "devices: " + std::string(5000, '[') + std::string(5000, ']') + "\n");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(contains(r.err, "nested too deeply")) << r.err;
   EXPECT_FALSE(contains(r.err, "bad file")) << r.err;
@@ -407,9 +433,11 @@ TEST(OiRobustness, UnknownCommandIsNamed) {
 
 TEST(OiRobustness, CountsOutOfRangeAreRefused) {
   const std::string demo = kSource + "/samples/demo/pipeline.yaml";
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"--max-frames", "-5"}, {"--max-frames", "99999999999999999999999"},
-        {"--max-frames", "1e3"}, {"--threads", "-1"}, {"--threads", "100000"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"--max-frames", "-5"},
+                                               {"--max-frames", "99999999999999999999999"},
+                                               {"--max-frames", "1e3"},
+                                               {"--threads", "-1"},
+                                               {"--threads", "100000"}}) {
     std::vector<std::string> argv{kOi, "run", demo};
     argv.insert(argv.end(), args.begin(), args.end());
     ProcessResult r = run_process(argv);
@@ -465,15 +493,18 @@ TEST(OiRobustness, CalibrateMaterialsChecksItsOutputFirst) {
   write(dir / "dataset.json", R"({"format": "openinspect-xray-dataset", "version": 1, "references": [],
     "scans": [{"json": "scan_000001.json"}]})");
   fs::create_directories(dir / "out.json");
-  ProcessResult r = run_process({kOi, "calibrate-materials", dir.string(), "-o", (dir / "out.json").string()});
+  ProcessResult r =
+      run_process({kOi, "calibrate-materials", dir.string(), "-o", (dir / "out.json").string()});
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_TRUE(contains(r.err, "is a folder")) << "the output, not the (broken) data set, is reported first: " << r.err;
+  EXPECT_TRUE(contains(r.err, "is a folder"))
+      << "the output, not the (broken) data set, is reported first: " << r.err;
   r = run_process({kOi, "calibrate-materials", dir.string(), "-o", (dir / "no" / "out.json").string()});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(contains(r.err, "does not exist")) << r.err;
   r = run_process({kOi, "calibrate-materials", dir.string(), "-o", (dir / "cal.json").string()});
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_TRUE(contains(r.err, "scan_000001.json")) << "with a writable output the data set is read: " << r.err;
+  EXPECT_TRUE(contains(r.err, "scan_000001.json"))
+      << "with a writable output the data set is read: " << r.err;
   EXPECT_FALSE(fs::exists(dir / "cal.json.partial"));
 
   // A folder where a data set file should be (was an internal stream error, exit 1).
