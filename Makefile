@@ -4,7 +4,7 @@ JOBS ?= 2
 OI := $(BUILD_DIR)/bin/oi
 DEMO_OUT := $(CURDIR)/$(BUILD_DIR)/demo-output
 
-.PHONY: all deps configure build demo test bench reference format clean
+.PHONY: all deps configure build demo test bench reference format format-check clean
 
 all: build
 
@@ -72,8 +72,12 @@ bench: build
 reference: build
 	$(OI) reference docs/reference.md
 
+# Formats every tracked C++ file; `make format-check` (and CI) fails on an unformatted one.
 format:
-	find sdk hal plugins samples tests -name '*.cpp' -o -name '*.hpp' -o -name '*.h' | xargs clang-format -i
+	git ls-files '*.cpp' '*.hpp' '*.h' | xargs clang-format -i
+
+format-check:
+	./scripts/check-format.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -26,7 +26,8 @@ std::string param_names(const std::vector<ParamSpec>& params) {
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -42,21 +43,28 @@ std::vector<std::string> DeviceIdentity::missing_fields() const {
 }
 
 nlohmann::json DeviceIdentity::to_json() const {
-  return {{"vendor", vendor}, {"model", model}, {"serial", serial},
-          {"firmware_version", firmware_version}, {"driver_version", driver_version}};
+  return {{"vendor", vendor},
+          {"model", model},
+          {"serial", serial},
+          {"firmware_version", firmware_version},
+          {"driver_version", driver_version}};
 }
 
 nlohmann::json DeviceInfo::to_json() const {
-  nlohmann::json j = {{"driver", driver}, {"uri", uri}, {"vendor", vendor}, {"model", model}, {"serial", serial}};
+  nlohmann::json j = {
+      {"driver", driver}, {"uri", uri}, {"vendor", vendor}, {"model", model}, {"serial", serial}};
   if (!description.empty()) j["description"] = description;
   return j;
 }
 
 std::string_view to_string(DeviceKind kind) {
   switch (kind) {
-    case DeviceKind::kXrayScanner: return "xray_scanner";
-    case DeviceKind::kCamera: return "camera";
-    case DeviceKind::kOther: return "other";
+    case DeviceKind::kXrayScanner:
+      return "xray_scanner";
+    case DeviceKind::kCamera:
+      return "camera";
+    case DeviceKind::kOther:
+      return "other";
   }
   return "?";
 }
@@ -64,8 +72,12 @@ std::string_view to_string(DeviceKind kind) {
 nlohmann::json DeviceCapabilities::to_json() const {
   nlohmann::json formats_json = nlohmann::json::array();
   for (PixelFormat f : formats) formats_json.push_back(std::string(oi::to_string(f)));
-  return {{"kind", std::string(to_string(kind))}, {"frame_kind", frame_kind}, {"formats", formats_json},
-          {"planes", planes}, {"can_recover", can_recover}, {"finite", finite}};
+  return {{"kind", std::string(to_string(kind))},
+          {"frame_kind", frame_kind},
+          {"formats", formats_json},
+          {"planes", planes},
+          {"can_recover", can_recover},
+          {"finite", finite}};
 }
 
 ParamSpec& DeviceSpec::add(std::string name, ParamType type, bool live) {
@@ -75,10 +87,13 @@ ParamSpec& DeviceSpec::add(std::string name, ParamType type, bool live) {
 }
 
 ParamSpec& DeviceSpec::param(std::string name, ParamType type) { return add(std::move(name), type, false); }
-ParamSpec& DeviceSpec::live_param(std::string name, ParamType type) { return add(std::move(name), type, true); }
+ParamSpec& DeviceSpec::live_param(std::string name, ParamType type) {
+  return add(std::move(name), type, true);
+}
 
 const ParamSpec* DeviceSpec::find_param(std::string_view name) const {
-  auto it = std::find_if(params_.begin(), params_.end(), [&](const ParamSpec& p) { return p.name() == name; });
+  auto it =
+      std::find_if(params_.begin(), params_.end(), [&](const ParamSpec& p) { return p.name() == name; });
   return it == params_.end() ? nullptr : &*it;
 }
 
@@ -138,7 +153,8 @@ std::string redact_uri(std::string_view uri) {
   const auto authority = scheme_end + 3;
   const auto at = uri.find('@', authority);
   const auto slash = uri.find('/', authority);
-  if (at == std::string_view::npos || (slash != std::string_view::npos && at > slash)) return std::string(uri);
+  if (at == std::string_view::npos || (slash != std::string_view::npos && at > slash))
+    return std::string(uri);
   const auto colon = uri.find(':', authority);
   if (colon == std::string_view::npos || colon > at) return std::string(uri);
   return std::string(uri.substr(0, colon + 1)) + "***" + std::string(uri.substr(at));
@@ -169,7 +185,8 @@ Status Device::illegal(Transition transition) const {
 }
 
 Status Device::reentry(std::string_view call) const {
-  return error(std::string(call) + "() was called from inside a driver hook; hooks return a status "
+  return error(std::string(call) +
+               "() was called from inside a driver hook; hooks return a status "
                "instead of driving the lifecycle themselves");
 }
 
@@ -225,22 +242,26 @@ Status Device::set(std::string_view name, const ParamValue& value) {
   std::lock_guard lock(mutex_);
   if (in_hook_) return reentry("set");
   const ParamSpec* p = spec().find_param(name);
-  if (p == nullptr) return error("has no parameter '" + std::string(name) + "'; it has: " + param_names(params()));
+  if (p == nullptr)
+    return error("has no parameter '" + std::string(name) + "'; it has: " + param_names(params()));
   if (auto problem = p->check(value)) return error("parameter '" + p->name() + "' " + *problem);
   const DeviceState s = state();
   if (s == DeviceState::kClosed || s == DeviceState::kRecovering) {
     return error("cannot set '" + p->name() + "' while " + std::string(to_string(s)));
   }
   if (s == DeviceState::kStreaming && !spec().is_live(name)) {
-    return error("parameter '" + p->name() + "' cannot change while Streaming; stop() first, set it, then start()");
+    return error("parameter '" + p->name() +
+                 "' cannot change while Streaming; stop() first, set it, then start()");
   }
   if ((s == DeviceState::kReady || s == DeviceState::kStreaming) && !on_is_available(p->name())) {
-    return error("parameter '" + p->name() + "' is not available on this device (see `oi inspect` and the "
+    return error("parameter '" + p->name() +
+                 "' is not available on this device (see `oi inspect` and the "
                  "driver's documentation for which devices have it); leave it at its default");
   }
   if (s == DeviceState::kReady || s == DeviceState::kStreaming) {
     Status applied = guarded("on_set_param", [&] { return on_set_param(p->name(), value); });
-    if (applied.is_error()) return error("refused " + p->name() + " = " + value.dump() + ": " + applied.message());
+    if (applied.is_error())
+      return error("refused " + p->name() + " = " + value.dump() + ": " + applied.message());
   }
   values_[p->name()] = value;
   return Status::ok();
@@ -304,7 +325,10 @@ Status Device::configure(const std::string& uri, const std::map<std::string, Par
   uri_ = uri;
   const ParamSet params = this->values();
   auto undo = [&](const std::string& why) {
-    guarded("on_close", [&] { on_close(); return Status::ok(); });
+    guarded("on_close", [&] {
+      on_close();
+      return Status::ok();
+    });
     Status e = error(why);
     uri_.clear();
     values_ = previous;
@@ -351,7 +375,11 @@ Status Device::close() {
     Status stopped = guarded("on_stop", [&] { return on_stop(); });
     if (!stopped.is_ok()) result = error("stop before close failed (closed anyway): " + stopped.message());
   }
-  if (s != DeviceState::kUnconfigured) guarded("on_close", [&] { on_close(); return Status::ok(); });
+  if (s != DeviceState::kUnconfigured)
+    guarded("on_close", [&] {
+      on_close();
+      return Status::ok();
+    });
   state_ = DeviceState::kClosed;
   return result;
 }
@@ -387,8 +415,9 @@ Status Device::read(FramePtr& frame, std::chrono::milliseconds timeout) {
   frame.reset();
   if (in_hook_) return reentry("read");
   if (state() != DeviceState::kStreaming) {
-    return error("cannot read while " + std::string(to_string(state())) + " (read needs Streaming; allowed from " +
-                 std::string(to_string(state())) + ": " + allowed_list(state()) + ")");
+    return error("cannot read while " + std::string(to_string(state())) +
+                 " (read needs Streaming; allowed from " + std::string(to_string(state())) + ": " +
+                 allowed_list(state()) + ")");
   }
   FramePtr out;
   Status s = guarded("on_read", [&] { return on_read(out, timeout); });

@@ -49,7 +49,8 @@ std::unique_ptr<Device> DeviceRegistry::create(std::string_view type_name) const
   {
     Impl& i = impl();
     std::lock_guard lock(i.mutex);
-    auto it = std::find_if(i.entries.begin(), i.entries.end(), [&](const Entry& e) { return e.type_name == type_name; });
+    auto it = std::find_if(i.entries.begin(), i.entries.end(),
+                           [&](const Entry& e) { return e.type_name == type_name; });
     if (it == i.entries.end()) return nullptr;
     factory = it->factory;
   }

@@ -1,9 +1,9 @@
 #include "oi/hal/device_stage.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "oi/hal/xray_scanner.hpp"
 
@@ -23,7 +23,8 @@ bool wait_unless_stopped(StageContext& ctx, std::chrono::milliseconds wait) {
   return !ctx.stop_requested();
 }
 
-PipelineEvent device_event(const char* kind, EventSeverity severity, std::string message, nlohmann::json details) {
+PipelineEvent device_event(const char* kind, EventSeverity severity, std::string message,
+                           nlohmann::json details) {
   PipelineEvent e;
   e.kind = kind;
   e.severity = severity;
@@ -116,8 +117,8 @@ Status DeviceStage::process(StageContext& ctx) {
     }
     if (s.is_error()) return handle_fault(ctx, s.message());
     if (!frame && Clock::now() >= deadline) {
-      const std::string reason = "no frame within " + std::to_string(policy_.frame_timeout.count()) +
-                                 " ms (frame_timeout_ms)";
+      const std::string reason =
+          "no frame within " + std::to_string(policy_.frame_timeout.count()) + " ms (frame_timeout_ms)";
       device_->fault(reason);
       return handle_fault(ctx, device_->describe() + ": " + reason);
     }
@@ -222,15 +223,17 @@ Status DeviceStage::handle_fault(StageContext& ctx, const std::string& reason) {
   if (policy_.on_fault == FaultAction::kStop) {
     counters_.gave_up = true;
     const std::string message = reason + "; the supervisor stops the run (on_fault: stop)";
-    ctx.post_event(device_event(event_kind::kDeviceGaveUp, EventSeverity::kError, message, {{"on_fault", action}}));
+    ctx.post_event(
+        device_event(event_kind::kDeviceGaveUp, EventSeverity::kError, message, {{"on_fault", action}}));
     return Status::error(message);
   }
   if (policy_.on_fault == FaultAction::kIgnore) {
     counters_.gave_up = true;
     ended_ = true;
     ctx.post_event(device_event(event_kind::kDeviceGaveUp, EventSeverity::kWarning,
-                                device_->describe() + ": ignored from now on (on_fault: ignore); the rest of the "
-                                "pipeline runs on",
+                                device_->describe() +
+                                    ": ignored from now on (on_fault: ignore); the rest of the "
+                                    "pipeline runs on",
                                 {{"on_fault", action}}));
     return Status::end_of_stream();
   }
@@ -256,9 +259,10 @@ Status DeviceStage::handle_fault(StageContext& ctx, const std::string& reason) {
     spdlog::warn("{} (attempt {} of {})", last, consecutive_attempts_, policy_.max_retries);
   }
   counters_.gave_up = true;
-  const std::string message = device_->describe() + ": gave up after " + std::to_string(policy_.max_retries) +
-                              " recovery attempt(s); last error: " + last +
-                              ". Check the device and its connection, or raise max_retries / retry_backoff_ms";
+  const std::string message =
+      device_->describe() + ": gave up after " + std::to_string(policy_.max_retries) +
+      " recovery attempt(s); last error: " + last +
+      ". Check the device and its connection, or raise max_retries / retry_backoff_ms";
   ctx.post_event(device_event(event_kind::kDeviceGaveUp, EventSeverity::kError, message,
                               {{"attempts", policy_.max_retries}, {"last_error", last}}));
   return Status::error(message);
@@ -270,10 +274,10 @@ void DeviceStage::poll_interlocks(StageContext& ctx) {
   for (const InterlockEvent& e : scanner->take_interlock_events()) {
     ++counters_.interlock_events;
     const std::string kind(to_string(e.kind));
-    PipelineEvent event = device_event(
-        event_kind::kDeviceInterlock, e.engaged ? EventSeverity::kWarning : EventSeverity::kInfo,
-        device_->describe() + ": interlock " + kind + (e.engaged ? " engaged" : " released"),
-        {{"interlock", kind}, {"engaged", e.engaged}});
+    PipelineEvent event =
+        device_event(event_kind::kDeviceInterlock, e.engaged ? EventSeverity::kWarning : EventSeverity::kInfo,
+                     device_->describe() + ": interlock " + kind + (e.engaged ? " engaged" : " released"),
+                     {{"interlock", kind}, {"engaged", e.engaged}});
     event.time_ns = e.time_ns;
     ctx.post_event(std::move(event));
   }

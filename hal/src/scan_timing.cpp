@@ -17,7 +17,8 @@ bool LinePacer::wait_for_block(int lines, Clock::time_point deadline) {
     return false;
   }
   std::this_thread::sleep_until(next_due_);
-  next_due_ += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(lines / line_rate_hz_));
+  next_due_ +=
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(lines / line_rate_hz_));
   return true;
 }
 

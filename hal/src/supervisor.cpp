@@ -6,35 +6,55 @@ namespace oi::hal {
 
 std::string_view to_string(FaultAction action) {
   switch (action) {
-    case FaultAction::kRestart: return "restart";
-    case FaultAction::kStop: return "stop";
-    case FaultAction::kIgnore: return "ignore";
+    case FaultAction::kRestart:
+      return "restart";
+    case FaultAction::kStop:
+      return "stop";
+    case FaultAction::kIgnore:
+      return "ignore";
   }
   return "?";
 }
 
 bool SupervisorPolicy::is_policy_param(std::string_view name) {
-  return name == "frame_timeout_ms" || name == "on_fault" || name == "max_retries" || name == "retry_backoff_ms" ||
-         name == "references" || name == "reference_lines";
+  return name == "frame_timeout_ms" || name == "on_fault" || name == "max_retries" ||
+         name == "retry_backoff_ms" || name == "references" || name == "reference_lines";
 }
 
 void SupervisorPolicy::declare(StageSpec& spec, bool scanner) {
-  spec.param("frame_timeout_ms", ParamType::kInt).default_value(2000).range(1, 3600000).unit("ms")
+  spec.param("frame_timeout_ms", ParamType::kInt)
+      .default_value(2000)
+      .range(1, 3600000)
+      .unit("ms")
       .describe("Supervisor: no frame for this long while streaming counts as a device fault.");
-  spec.param("on_fault", ParamType::kEnum).allowed({"restart", "stop", "ignore"}).default_value("restart")
-      .describe("Supervisor: on a device fault, restart the device (with backoff), stop the run with an "
-                "error, or ignore the device from then on (it ends; the rest of the pipeline runs on).");
-  spec.param("max_retries", ParamType::kInt).default_value(3).range(0, 1000000)
+  spec.param("on_fault", ParamType::kEnum)
+      .allowed({"restart", "stop", "ignore"})
+      .default_value("restart")
+      .describe(
+          "Supervisor: on a device fault, restart the device (with backoff), stop the run with an "
+          "error, or ignore the device from then on (it ends; the rest of the pipeline runs on).");
+  spec.param("max_retries", ParamType::kInt)
+      .default_value(3)
+      .range(0, 1000000)
       .describe("Supervisor: consecutive recovery attempts before giving up with an error.");
-  spec.param("retry_backoff_ms", ParamType::kInt).default_value(100).range(0, 3600000).unit("ms")
-      .describe("Supervisor: wait before the first recovery attempt; doubles with every further attempt "
-                "(at most 30 s).");
+  spec.param("retry_backoff_ms", ParamType::kInt)
+      .default_value(100)
+      .range(0, 3600000)
+      .unit("ms")
+      .describe(
+          "Supervisor: wait before the first recovery attempt; doubles with every further attempt "
+          "(at most 30 s).");
   if (!scanner) return;
-  spec.param("references", ParamType::kEnum).allowed({"none", "start"}).default_value("none")
-      .describe("Scanner: `start` = acquire a dark (source off) and an air (empty tunnel) reference before "
-                "streaming and emit them first, as frames with attribute `calibration` and scan id 0, for "
-                "correction stages and data sets downstream.");
-  spec.param("reference_lines", ParamType::kInt).default_value(64).range(1, 4096)
+  spec.param("references", ParamType::kEnum)
+      .allowed({"none", "start"})
+      .default_value("none")
+      .describe(
+          "Scanner: `start` = acquire a dark (source off) and an air (empty tunnel) reference before "
+          "streaming and emit them first, as frames with attribute `calibration` and scan id 0, for "
+          "correction stages and data sets downstream.");
+  spec.param("reference_lines", ParamType::kInt)
+      .default_value(64)
+      .range(1, 4096)
       .describe("Scanner: lines of each reference (more lines average more noise away).");
 }
 
@@ -42,7 +62,9 @@ SupervisorPolicy SupervisorPolicy::from_params(const ParamSet& params) {
   SupervisorPolicy p;
   p.frame_timeout = std::chrono::milliseconds(params.get_or<std::int64_t>("frame_timeout_ms", 2000));
   const std::string action = params.get_or<std::string>("on_fault", "restart");
-  p.on_fault = action == "stop" ? FaultAction::kStop : action == "ignore" ? FaultAction::kIgnore : FaultAction::kRestart;
+  p.on_fault = action == "stop"     ? FaultAction::kStop
+               : action == "ignore" ? FaultAction::kIgnore
+                                    : FaultAction::kRestart;
   p.max_retries = static_cast<int>(params.get_or<std::int64_t>("max_retries", 3));
   p.retry_backoff = std::chrono::milliseconds(params.get_or<std::int64_t>("retry_backoff_ms", 100));
   p.references_at_start = params.get_or<std::string>("references", "none") == "start";
@@ -52,14 +74,16 @@ SupervisorPolicy SupervisorPolicy::from_params(const ParamSet& params) {
 
 std::chrono::milliseconds SupervisorPolicy::backoff(int attempt) const {
   const int doublings = std::clamp(attempt - 1, 0, 30);
-  const long double ms = static_cast<long double>(retry_backoff.count()) * static_cast<long double>(1ull << doublings);
+  const long double ms =
+      static_cast<long double>(retry_backoff.count()) * static_cast<long double>(1ull << doublings);
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::min<long double>(ms, kMaxBackoff.count())));
 }
 
 nlohmann::json SupervisorCounters::to_json() const {
-  return {{"frames", frames}, {"faults", faults}, {"restarts", restarts}, {"incomplete", incomplete},
-          {"lost", lost}, {"interlock_events", interlock_events}, {"gave_up", gave_up},
-          {"last_fault", last_fault}};
+  return {{"frames", frames},     {"faults", faults},
+          {"restarts", restarts}, {"incomplete", incomplete},
+          {"lost", lost},         {"interlock_events", interlock_events},
+          {"gave_up", gave_up},   {"last_fault", last_fault}};
 }
 
 }  // namespace oi::hal

@@ -10,32 +10,40 @@ std::vector<std::string> ScanGeometry::plane_names() const {
 }
 
 nlohmann::json ScanGeometry::to_json() const {
-  return {{"channels", channels}, {"views", views}, {"pixels_per_line", pixels_per_line},
-          {"lines_per_block", lines_per_block}, {"pixel_pitch_mm", pixel_pitch_mm},
-          {"line_rate_hz", line_rate_hz}, {"belt_speed_m_s", belt_speed_m_s}};
+  return {{"channels", channels},
+          {"views", views},
+          {"pixels_per_line", pixels_per_line},
+          {"lines_per_block", lines_per_block},
+          {"pixel_pitch_mm", pixel_pitch_mm},
+          {"line_rate_hz", line_rate_hz},
+          {"belt_speed_m_s", belt_speed_m_s}};
 }
 
 std::string_view to_string(SourceState state) {
   switch (state) {
-    case SourceState::kOff: return "off";
-    case SourceState::kWarming: return "warming";
-    case SourceState::kOn: return "on";
+    case SourceState::kOff:
+      return "off";
+    case SourceState::kWarming:
+      return "warming";
+    case SourceState::kOn:
+      return "on";
   }
   return "?";
 }
 
 std::string_view to_string(InterlockKind kind) {
   switch (kind) {
-    case InterlockKind::kEmergencyStop: return "emergency_stop";
-    case InterlockKind::kLightCurtain: return "light_curtain";
-    case InterlockKind::kDoor: return "door";
+    case InterlockKind::kEmergencyStop:
+      return "emergency_stop";
+    case InterlockKind::kLightCurtain:
+      return "light_curtain";
+    case InterlockKind::kDoor:
+      return "door";
   }
   return "?";
 }
 
-std::string_view to_string(CalibrationKind kind) {
-  return kind == CalibrationKind::kDark ? "dark" : "air";
-}
+std::string_view to_string(CalibrationKind kind) { return kind == CalibrationKind::kDark ? "dark" : "air"; }
 
 DeviceCapabilities XrayScanner::scanner_capabilities(bool finite) {
   DeviceCapabilities caps;
@@ -50,19 +58,21 @@ DeviceCapabilities XrayScanner::scanner_capabilities(bool finite) {
 Result<FramePtr> XrayScanner::acquire_reference(CalibrationKind kind, int lines) {
   const std::string what = "acquire the " + std::string(to_string(kind)) + " reference";
   if (lines < 1) {
-    return Status::error(describe() + ": cannot " + what + ": lines must be >= 1, got " + std::to_string(lines));
+    return Status::error(describe() + ": cannot " + what + ": lines must be >= 1, got " +
+                         std::to_string(lines));
   }
   // Under the device lock, like every hook: a reference never overlaps a start() or a
   // parameter change from another thread.
   FramePtr frame;
-  Status s = run_exclusive(DeviceState::kReady, what, "references are taken in Ready (stop() the scan first)", [&] {
-    Result<FramePtr> result = on_acquire_reference(kind, lines);
-    if (!result.ok()) return result.status();
-    frame = result.value();
-    if (!frame) return Status::error("the driver returned no frame");
-    if (std::string problem = check_block(*frame); !problem.empty()) return Status::error(problem);
-    return Status::ok();
-  });
+  Status s =
+      run_exclusive(DeviceState::kReady, what, "references are taken in Ready (stop() the scan first)", [&] {
+        Result<FramePtr> result = on_acquire_reference(kind, lines);
+        if (!result.ok()) return result.status();
+        frame = result.value();
+        if (!frame) return Status::error("the driver returned no frame");
+        if (std::string problem = check_block(*frame); !problem.empty()) return Status::error(problem);
+        return Status::ok();
+      });
   if (s.is_error()) return s;
   frame->metadata().attributes["calibration"] = std::string(to_string(kind));
   frame->metadata().scan_id = 0;
@@ -86,7 +96,8 @@ void XrayScanner::post_interlock_event(InterlockEvent event) {
 FramePtr XrayScanner::make_block(int lines) const {
   const ScanGeometry g = geometry();
   auto frame = Frame::create(std::string(frame_kind::kScanBlock));
-  for (const auto& name : g.plane_names()) frame->add_plane(name, PixelFormat::kU16, g.pixels_per_line, lines);
+  for (const auto& name : g.plane_names())
+    frame->add_plane(name, PixelFormat::kU16, g.pixels_per_line, lines);
   frame->metadata().pixel_pitch_mm = g.pixel_pitch_mm;
   return frame;
 }
@@ -101,8 +112,9 @@ std::string XrayScanner::check_block(const Frame& frame) const {
     if (!frame.has_plane(name)) return "the block has no '" + name + "' plane (use make_block())";
     const Plane& p = frame.plane(name);
     if (p.format != PixelFormat::kU16 || p.width != g.pixels_per_line) {
-      return "plane '" + name + "' is " + std::string(oi::to_string(p.format)) + " x " + std::to_string(p.width) +
-             " pixels; the geometry says u16 x " + std::to_string(g.pixels_per_line);
+      return "plane '" + name + "' is " + std::string(oi::to_string(p.format)) + " x " +
+             std::to_string(p.width) + " pixels; the geometry says u16 x " +
+             std::to_string(g.pixels_per_line);
     }
   }
   return {};

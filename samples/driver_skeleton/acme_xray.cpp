@@ -6,13 +6,12 @@
 #include <cstdint>
 #include <cstring>
 #include <mutex>
+#include <oi/hal/driver.hpp>
+#include <oi/hal/xray_scanner.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <oi/hal/driver.hpp>
-#include <oi/hal/xray_scanner.hpp>
 
 #include "acme_link.hpp"
 
@@ -65,24 +64,46 @@ class AcmeXray final : public XrayScanner {
     // on_recover().
     spec.set_capabilities(scanner_capabilities());
 
-    spec.param("lines_per_block", ParamType::kInt).default_value(32).range(1, 1024)
-        .describe("Lines K per scan block: smaller blocks reach the pipeline sooner, larger ones cost "
-                  "less per line.");
-    spec.param("line_rate_hz", ParamType::kFloat).default_value(640.0).range(50.0, 4000.0).unit("Hz")
+    spec.param("lines_per_block", ParamType::kInt)
+        .default_value(32)
+        .range(1, 1024)
+        .describe(
+            "Lines K per scan block: smaller blocks reach the pipeline sooner, larger ones cost "
+            "less per line.");
+    spec.param("line_rate_hz", ParamType::kFloat)
+        .default_value(640.0)
+        .range(50.0, 4000.0)
+        .unit("Hz")
         .describe("Lines per second; with square pixels the belt moves pixel_pitch x line_rate.");
-    spec.param("buffers", ParamType::kInt).default_value(64).range(2, 1024)
-        .describe("Host-side buffer queue: more buffers ride out longer pipeline stalls before blocks "
-                  "are lost.");
-    spec.live_param("source_kv", ParamType::kFloat).default_value(140.0).range(40.0, 160.0).unit("kV")
+    spec.param("buffers", ParamType::kInt)
+        .default_value(64)
+        .range(2, 1024)
+        .describe(
+            "Host-side buffer queue: more buffers ride out longer pipeline stalls before blocks "
+            "are lost.");
+    spec.live_param("source_kv", ParamType::kFloat)
+        .default_value(140.0)
+        .range(40.0, 160.0)
+        .unit("kV")
         .describe("Tube voltage setpoint; may change while scanning.");
-    spec.live_param("source_ma", ParamType::kFloat).default_value(0.8).range(0.1, 2.0).unit("mA")
+    spec.live_param("source_ma", ParamType::kFloat)
+        .default_value(0.8)
+        .range(0.1, 2.0)
+        .unit("mA")
         .describe("Tube current setpoint; may change while scanning.");
     // Simulation only: these go away with the simulated link.
-    spec.param("sim_unplug_after_blocks", ParamType::kInt).default_value(-1).min(-1)
+    spec.param("sim_unplug_after_blocks", ParamType::kInt)
+        .default_value(-1)
+        .min(-1)
         .describe("Simulation: pull the cable once after this many blocks; -1 = never.");
-    spec.param("sim_unplugged_ms", ParamType::kInt).default_value(300).range(0, 600000).unit("ms")
+    spec.param("sim_unplugged_ms", ParamType::kInt)
+        .default_value(300)
+        .range(0, 600000)
+        .unit("ms")
         .describe("Simulation: how long the pulled cable stays out; reconnects fail meanwhile.");
-    spec.param("sim_interlock_every_scans", ParamType::kInt).default_value(0).min(0)
+    spec.param("sim_interlock_every_scans", ParamType::kInt)
+        .default_value(0)
+        .min(0)
         .describe("Simulation: the light curtain trips in the gap after every N-th object; 0 = never.");
   }
 
@@ -90,7 +111,8 @@ class AcmeXray final : public XrayScanner {
   Status on_configure(const std::string& uri, const oi::ParamSet& params) override {
     for (const auto& [name, value] : params.values()) apply(name, value);
     if (!uri.starts_with(kScheme) || uri.size() == kScheme.size()) {
-      return Status::error("unsupported URI '" + uri + "': acme.xray opens 'acme://SERIAL', e.g. "
+      return Status::error("unsupported URI '" + uri +
+                           "': acme.xray opens 'acme://SERIAL', e.g. "
                            "'acme://SIM-0001'; `oi devices` lists the units that answer");
     }
     serial_ = uri.substr(kScheme.size());
@@ -205,9 +227,12 @@ class AcmeXray final : public XrayScanner {
  private:
   static InterlockKind to_hal(acme::Interlock which) {
     switch (which) {
-      case acme::Interlock::kEmergencyStop: return InterlockKind::kEmergencyStop;
-      case acme::Interlock::kLightCurtain: return InterlockKind::kLightCurtain;
-      case acme::Interlock::kDoor: return InterlockKind::kDoor;
+      case acme::Interlock::kEmergencyStop:
+        return InterlockKind::kEmergencyStop;
+      case acme::Interlock::kLightCurtain:
+        return InterlockKind::kLightCurtain;
+      case acme::Interlock::kDoor:
+        return InterlockKind::kDoor;
     }
     return InterlockKind::kEmergencyStop;  // unknown: assume the worst
   }

@@ -3,7 +3,6 @@
 // start(), the work in process(), one registration line and one plugin line.
 #include <algorithm>
 #include <cstdint>
-
 #include <oi/plugin.hpp>
 
 namespace {
@@ -14,10 +13,15 @@ class Gain final : public oi::Stage {
     spec.describe("Multiplies every pixel of the chosen u16 planes by `gain`, saturating at 65535.");
     spec.input("in", oi::PortType::any(), "frames with u16 planes");
     spec.output("out", oi::PortType::any(), "the same frames, scaled");
-    spec.param("gain", oi::ParamType::kFloat).default_value(1.0).range(0.0, 64.0).unit("x")
+    spec.param("gain", oi::ParamType::kFloat)
+        .default_value(1.0)
+        .range(0.0, 64.0)
+        .unit("x")
         .describe("Multiplier applied to every pixel.");
-    spec.param("planes", oi::ParamType::kList).element_type(oi::ParamType::kString)
-        .default_value(nlohmann::json::array({"high", "low"})).describe("Planes to scale.");
+    spec.param("planes", oi::ParamType::kList)
+        .element_type(oi::ParamType::kString)
+        .default_value(nlohmann::json::array({"high", "low"}))
+        .describe("Planes to scale.");
   }
 
   void start(const oi::StageConfig& config) override {

@@ -1,8 +1,8 @@
 #include "event_log.hpp"
 
-#include <chrono>
-
 #include <spdlog/spdlog.h>
+
+#include <chrono>
 
 #include "oi/stage.hpp"
 
@@ -10,7 +10,8 @@ namespace oi {
 namespace {
 
 std::int64_t wall_clock_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -25,16 +26,19 @@ void log_event(const PipelineEvent& e) {
 
 const char* to_string(EventSeverity severity) {
   switch (severity) {
-    case EventSeverity::kInfo: return "info";
-    case EventSeverity::kWarning: return "warning";
-    case EventSeverity::kError: return "error";
+    case EventSeverity::kInfo:
+      return "info";
+    case EventSeverity::kWarning:
+      return "warning";
+    case EventSeverity::kError:
+      return "error";
   }
   return "?";
 }
 
 nlohmann::json PipelineEvent::to_json() const {
-  return {{"time_ns", time_ns}, {"source", source},   {"kind", kind},
-          {"severity", to_string(severity)}, {"message", message}, {"details", details}};
+  return {{"time_ns", time_ns}, {"source", source},  {"kind", kind}, {"severity", to_string(severity)},
+          {"message", message}, {"details", details}};
 }
 
 void StageContext::post_event(PipelineEvent event) {

@@ -18,7 +18,8 @@ constexpr std::size_t kAlignment = 64;
 }  // namespace
 
 HostMemory::HostMemory(std::size_t size_bytes) : size_(size_bytes) {
-  const std::size_t rounded = (std::max<std::size_t>(size_bytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
+  const std::size_t rounded =
+      (std::max<std::size_t>(size_bytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
   data_ = static_cast<std::byte*>(std::aligned_alloc(kAlignment, rounded));
   if (data_ == nullptr) throw std::bad_alloc();
   std::memset(data_, 0, rounded);
@@ -76,8 +77,8 @@ const Plane& Frame::plane(std::string_view name) const {
   }
   std::string present;
   for (const auto& p : planes_) present += (present.empty() ? "" : ", ") + p.first;
-  throw Error("frame of kind '" + kind_ + "' has no plane '" + std::string(name) + "' (planes: " +
-              (present.empty() ? "none" : present) + "); check the upstream stage's outputs");
+  throw Error("frame of kind '" + kind_ + "' has no plane '" + std::string(name) +
+              "' (planes: " + (present.empty() ? "none" : present) + "); check the upstream stage's outputs");
 }
 
 bool Frame::remove_plane(std::string_view name) {
@@ -100,9 +101,15 @@ nlohmann::json FrameMetadata::to_json() const {
   nlohmann::json pitch = pixel_pitch_mm;
   if (std::isnan(pixel_pitch_mm)) pitch = "nan";
   if (std::isinf(pixel_pitch_mm)) pitch = pixel_pitch_mm > 0 ? "inf" : "-inf";
-  return {{"source_device", source_device}, {"sequence", sequence},       {"capture_time_ns", capture_time_ns},
-          {"scan_id", scan_id},             {"block_index", block_index}, {"end_of_scan", end_of_scan},
-          {"incomplete", incomplete},       {"pixel_pitch_mm", pitch},    {"attributes", attributes}};
+  return {{"source_device", source_device},
+          {"sequence", sequence},
+          {"capture_time_ns", capture_time_ns},
+          {"scan_id", scan_id},
+          {"block_index", block_index},
+          {"end_of_scan", end_of_scan},
+          {"incomplete", incomplete},
+          {"pixel_pitch_mm", pitch},
+          {"attributes", attributes}};
 }
 
 }  // namespace oi

@@ -23,13 +23,20 @@ std::string join(const std::vector<std::string>& items) {
 
 std::string type_word(ParamType type) {
   switch (type) {
-    case ParamType::kBool: return "a bool (true or false)";
-    case ParamType::kInt: return "an int";
-    case ParamType::kFloat: return "a float";
-    case ParamType::kString: return "a string";
-    case ParamType::kEnum: return "one of";
-    case ParamType::kList: return "a list";
-    case ParamType::kPath: return "a path";
+    case ParamType::kBool:
+      return "a bool (true or false)";
+    case ParamType::kInt:
+      return "an int";
+    case ParamType::kFloat:
+      return "a float";
+    case ParamType::kString:
+      return "a string";
+    case ParamType::kEnum:
+      return "one of";
+    case ParamType::kList:
+      return "a list";
+    case ParamType::kPath:
+      return "a path";
   }
   return "a value";
 }
@@ -37,19 +44,28 @@ std::string type_word(ParamType type) {
 bool is_integer(const ParamValue& v) { return v.is_number_integer(); }
 
 // Values come from user files: invalid UTF-8 must still print, never throw.
-std::string show(const ParamValue& v) { return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+std::string show(const ParamValue& v) {
+  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 }  // namespace
 
 std::string_view to_string(ParamType type) {
   switch (type) {
-    case ParamType::kBool: return "bool";
-    case ParamType::kInt: return "int";
-    case ParamType::kFloat: return "float";
-    case ParamType::kString: return "string";
-    case ParamType::kEnum: return "enum";
-    case ParamType::kList: return "list";
-    case ParamType::kPath: return "path";
+    case ParamType::kBool:
+      return "bool";
+    case ParamType::kInt:
+      return "int";
+    case ParamType::kFloat:
+      return "float";
+    case ParamType::kString:
+      return "string";
+    case ParamType::kEnum:
+      return "enum";
+    case ParamType::kList:
+      return "list";
+    case ParamType::kPath:
+      return "path";
   }
   return "?";
 }

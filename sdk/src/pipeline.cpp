@@ -117,7 +117,8 @@ void Pipeline::Impl::start_all(const PipelineSpec& spec) {
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const NodeSpec& node = spec.nodes[i];
     try {
-      nodes[i]->stage().start(StageConfig{node.name, node.type, node.uri, node.params, pipeline_dir, pipeline_file});
+      nodes[i]->stage().start(
+          StageConfig{node.name, node.type, node.uri, node.params, pipeline_dir, pipeline_file});
     } catch (...) {
       // The guard has already turned the failure into a ConfigError or PluginError naming
       // the node. The failing node gets stop() too: it may have opened its device before

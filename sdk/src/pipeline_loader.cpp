@@ -62,11 +62,13 @@ class FirstNode final : public YAML::EventHandler {
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
     note(mark, true);
   }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
     note(mark, true);
   }
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
     note(mark, true);
   }
   void OnMapEnd() override {}
@@ -117,8 +119,9 @@ PipelineSpec PipelineLoader::load(const std::string& yaml_text, const std::vecto
     root = YAML::Load(yaml_text);
     // Whatever follows the first document would be ignored without a word.
     if (const std::optional<YAML::Mark> second = second_document(yaml_text)) {
-      diagnostics_.add(*second, "a second YAML document (after '---'); a pipeline file holds exactly one: merge it "
-                                "into the first or move it to a file of its own");
+      diagnostics_.add(*second,
+                       "a second YAML document (after '---'); a pipeline file holds exactly one: merge it "
+                       "into the first or move it to a file of its own");
     }
   } catch (const YAML::ParserException& e) {
     // Nothing after a syntax error can be trusted; report it alone. yaml-cpp stops nesting at
@@ -348,10 +351,10 @@ void PipelineLoader::resolve_type(DeclaredNode& node, const MapEntry& type_entry
     return;
   }
   const std::optional<std::string> failed = registry_.failed_provider(name);
-  diagnostics_.add(type_entry.value.Mark(), "unknown " + kind_word + " type '" + name + "'" +
-                                                did_you_mean(name, registry_.type_names(wanted)) +
-                                                (failed ? ". " + *failed
-                                                        : std::string("; run `oi plugins` to see what is loaded")));
+  diagnostics_.add(type_entry.value.Mark(),
+                   "unknown " + kind_word + " type '" + name + "'" +
+                       did_you_mean(name, registry_.type_names(wanted)) +
+                       (failed ? ". " + *failed : std::string("; run `oi plugins` to see what is loaded")));
 }
 
 void PipelineLoader::read_params(DeclaredNode& node, const MapEntry& params) {

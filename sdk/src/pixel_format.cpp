@@ -4,10 +4,14 @@ namespace oi {
 
 std::size_t bytes_per_pixel(PixelFormat format) {
   switch (format) {
-    case PixelFormat::kU8: return 1;
-    case PixelFormat::kU16: return 2;
-    case PixelFormat::kF32: return 4;
-    case PixelFormat::kRGB8: return 3;
+    case PixelFormat::kU8:
+      return 1;
+    case PixelFormat::kU16:
+      return 2;
+    case PixelFormat::kF32:
+      return 4;
+    case PixelFormat::kRGB8:
+      return 3;
   }
   return 0;
 }
@@ -16,10 +20,14 @@ int channel_count(PixelFormat format) { return format == PixelFormat::kRGB8 ? 3 
 
 std::string_view to_string(PixelFormat format) {
   switch (format) {
-    case PixelFormat::kU8: return "u8";
-    case PixelFormat::kU16: return "u16";
-    case PixelFormat::kF32: return "f32";
-    case PixelFormat::kRGB8: return "rgb8";
+    case PixelFormat::kU8:
+      return "u8";
+    case PixelFormat::kU16:
+      return "u16";
+    case PixelFormat::kF32:
+      return "f32";
+    case PixelFormat::kRGB8:
+      return "rgb8";
   }
   return "?";
 }

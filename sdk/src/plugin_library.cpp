@@ -91,12 +91,16 @@ std::string elf_problem(const std::filesystem::path& file) {
   }
   const std::string truncated = "truncated or damaged: the file is " + std::to_string(size) + " bytes but ";
   const std::string fix = " (an interrupted copy, download or install); reinstall or rebuild the plugin";
-  if (got < EI_NIDENT) return truncated + "an ELF identification alone needs " + std::to_string(EI_NIDENT) + fix;
+  if (got < EI_NIDENT)
+    return truncated + "an ELF identification alone needs " + std::to_string(EI_NIDENT) + fix;
   // Other classes and byte orders: dlopen() refuses them before mapping anything, and says
   // why ("wrong ELF class", "ELF file data encoding"), which explain_load_failure() explains.
   if (header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB) return {};
-  if (got < sizeof header) return truncated + "an ELF header alone needs " + std::to_string(sizeof header) + fix;
-  if (header.e_type != ET_DYN) return "not a shared library (ELF type " + std::to_string(header.e_type) + "); remove it from the plugin directory";
+  if (got < sizeof header)
+    return truncated + "an ELF header alone needs " + std::to_string(sizeof header) + fix;
+  if (header.e_type != ET_DYN)
+    return "not a shared library (ELF type " + std::to_string(header.e_type) +
+           "); remove it from the plugin directory";
   auto beyond = [size](std::uint64_t offset, std::uint64_t length) {
     return offset > size || length > size - offset;
   };
@@ -128,7 +132,8 @@ std::string elf_problem(const std::filesystem::path& file) {
 std::shared_ptr<PluginLibrary> PluginLibrary::open(const std::filesystem::path& file, PluginRecord& record) {
   std::error_code fs_error;
   if (!std::filesystem::is_regular_file(file, fs_error)) {
-    if (std::filesystem::is_directory(file, fs_error)) throw PluginError("a folder, not a shared library; remove or rename it");
+    if (std::filesystem::is_directory(file, fs_error))
+      throw PluginError("a folder, not a shared library; remove or rename it");
     if (std::filesystem::is_symlink(file, fs_error) && !std::filesystem::exists(file, fs_error)) {
       const std::filesystem::path target = std::filesystem::read_symlink(file, fs_error);
       throw PluginError("a symbolic link to " + target.string() +

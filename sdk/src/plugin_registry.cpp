@@ -108,7 +108,8 @@ StageSpec read_spec(Stage& object, FactoryKind kind) {
   // not validated against YAML) and would be printed in the reference as valid.
   for (const ParamSpec& param : spec.params()) {
     if (param.type() == ParamType::kEnum && param.allowed_values().empty()) {
-      throw PluginError("parameter '" + param.name() + "' is an enum without allowed values; declare them with .allowed({...})");
+      throw PluginError("parameter '" + param.name() +
+                        "' is an enum without allowed values; declare them with .allowed({...})");
     }
     if (param.default_value()) {
       if (auto problem = param.check(*param.default_value())) {

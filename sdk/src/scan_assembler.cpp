@@ -24,13 +24,16 @@ std::vector<FramePtr> ScanAssembler::add(const FramePtr& block) {
     // Another scan id: this scan is over, whatever did not arrive never will. Other planes or
     // width: the same scan may go on in the next piece.
     if (block->metadata().scan_id != blocks_.front()->metadata().scan_id) {
-      done.push_back(assemble(/*incomplete=*/true, "the next scan began before this one ended", /*scan_over=*/true));
+      done.push_back(
+          assemble(/*incomplete=*/true, "the next scan began before this one ended", /*scan_over=*/true));
     } else if (!fits(*block)) {
-      done.push_back(assemble(/*incomplete=*/true, "a block of other planes or width arrived", /*scan_over=*/false));
+      done.push_back(
+          assemble(/*incomplete=*/true, "a block of other planes or width arrived", /*scan_over=*/false));
     }
   }
-  const std::size_t lines =
-      block->plane_names().empty() ? 0 : static_cast<std::size_t>(block->plane(block->plane_names().front()).height);
+  const std::size_t lines = block->plane_names().empty()
+                                ? 0
+                                : static_cast<std::size_t>(block->plane(block->plane_names().front()).height);
   check_continuity(*block, lines);
   blocks_.push_back(block);
   lines_ += lines;
@@ -100,8 +103,11 @@ FramePtr ScanAssembler::assemble(bool incomplete, const char* reason, bool scan_
   for (const FramePtr& b : blocks_) {
     const FrameMetadata& m = b->metadata();
     any_incomplete = any_incomplete || m.incomplete;
-    if (m.incomplete && m.attributes.is_object() && m.attributes.contains("incomplete_reason") && why.empty()) {
-      why = m.attributes["incomplete_reason"].is_string() ? m.attributes["incomplete_reason"].get<std::string>() : "";
+    if (m.incomplete && m.attributes.is_object() && m.attributes.contains("incomplete_reason") &&
+        why.empty()) {
+      why = m.attributes["incomplete_reason"].is_string()
+                ? m.attributes["incomplete_reason"].get<std::string>()
+                : "";
     }
   }
   if (why.empty() && reason != nullptr) why = reason;
@@ -116,9 +122,10 @@ FramePtr ScanAssembler::assemble(bool incomplete, const char* reason, bool scan_
   }
   if (gap_) {
     any_incomplete = true;
-    const std::string gap = missing_blocks_ > 0
-                                ? std::to_string(missing_blocks_) + " block(s) of the scan never arrived (lost upstream)"
-                                : std::string("lines of the scan never arrived or do not follow on (lost or reordered upstream)");
+    const std::string gap =
+        missing_blocks_ > 0
+            ? std::to_string(missing_blocks_) + " block(s) of the scan never arrived (lost upstream)"
+            : std::string("lines of the scan never arrived or do not follow on (lost or reordered upstream)");
     why = why.empty() ? gap : why + "; " + gap;
   }
   scan->metadata().incomplete = any_incomplete;

@@ -43,7 +43,8 @@ int StageSpec::input_index(std::string_view name) const { return index_of(inputs
 int StageSpec::output_index(std::string_view name) const { return index_of(outputs_, name); }
 
 const ParamSpec* StageSpec::find_param(std::string_view name) const {
-  auto it = std::find_if(params_.begin(), params_.end(), [&](const ParamSpec& p) { return p.name() == name; });
+  auto it =
+      std::find_if(params_.begin(), params_.end(), [&](const ParamSpec& p) { return p.name() == name; });
   return it == params_.end() ? nullptr : &*it;
 }
 

@@ -10,7 +10,8 @@ namespace oi {
 void DiagnosticList::add(const YAML::Mark& mark, std::string message) {
   if (!redirects_.empty()) {
     const Redirect& r = redirects_.front();
-    message += " (in the value that an alias brings in here from its anchor at " + describe_position(r.anchor) + ")";
+    message +=
+        " (in the value that an alias brings in here from its anchor at " + describe_position(r.anchor) + ")";
     items_.push_back(Diagnostic{location(r.use), std::move(message)});
     return;
   }

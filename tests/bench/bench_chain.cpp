@@ -152,7 +152,8 @@ oi::PluginRegistry& registry() {
   static oi::PluginRegistry r;
   static const bool loaded = [] {
     r.load_default_locations();
-    r.register_type("bench.scans", oi::FactoryKind::kDriver, "stitched scans from memory", factory<ScanSource>());
+    r.register_type("bench.scans", oi::FactoryKind::kDriver, "stitched scans from memory",
+                    factory<ScanSource>());
     r.register_type("bench.decided", oi::FactoryKind::kStage, "stamps decision time", factory<Stamp<true>>());
     r.register_type("bench.done", oi::FactoryKind::kStage, "stamps completion time", factory<Stamp<false>>());
     r.register_type("bench.collect", oi::FactoryKind::kStage, "keeps frames", factory<Collect>());
@@ -165,7 +166,8 @@ oi::PluginRegistry& registry() {
 // `extra_thread`: one more worker than cores, for the closed loop, whose source sleeps on a
 // worker while it waits for the previous decision.
 oi::RunResult run_yaml(const std::string& yaml, bool extra_thread = false) {
-  oi::PipelineSpec spec = oi::load_pipeline_text(yaml, "bench_inspection_chain", fs::current_path(), registry());
+  oi::PipelineSpec spec =
+      oi::load_pipeline_text(yaml, "bench_inspection_chain", fs::current_path(), registry());
   oi::Pipeline pipeline(spec, registry());
   oi::RunOptions options;
   options.threads = std::max(1u, std::thread::hardware_concurrency()) + (extra_thread ? 1 : 0);
@@ -193,24 +195,29 @@ connections:
   if (!r.ok) throw std::runtime_error("simulating parcels failed: " + r.error);
   std::vector<oi::FramePtr> parcels;
   for (oi::FramePtr& f : s.collected) {
-    if (f->metadata().attributes.contains("calibration")) s.references.push_back(f);
-    else parcels.push_back(f);
+    if (f->metadata().attributes.contains("calibration"))
+      s.references.push_back(f);
+    else
+      parcels.push_back(f);
   }
   s.collected.clear();
-  if (s.references.size() < 2 || parcels.empty()) throw std::runtime_error("the simulator gave no references or no parcels");
+  if (s.references.size() < 2 || parcels.empty())
+    throw std::runtime_error("the simulator gave no references or no parcels");
   std::size_t next = 0;
   for (int n = 0; n < kDistinctScans; ++n) {
     const oi::Plane& first = parcels[next % parcels.size()]->plane("high");
     auto scan = oi::Frame::create(std::string(oi::frame_kind::kScan));
     scan->metadata() = parcels[next % parcels.size()]->metadata();
     scan->metadata().attributes.erase("ground_truth");
-    for (const char* name : {"high", "low"}) scan->add_plane(name, oi::PixelFormat::kU16, first.width, kLines);
+    for (const char* name : {"high", "low"})
+      scan->add_plane(name, oi::PixelFormat::kU16, first.width, kLines);
     for (int line = 0; line < kLines; ++next) {
       const oi::Frame& parcel = *parcels[next % parcels.size()];
       const int take = std::min(parcel.plane("high").height, kLines - line);
       for (const char* name : {"high", "low"})
         for (int y = 0; y < take; ++y)
-          std::copy_n(parcel.plane(name).row<std::uint16_t>(y), first.width, scan->plane(name).row<std::uint16_t>(line + y));
+          std::copy_n(parcel.plane(name).row<std::uint16_t>(y), first.width,
+                      scan->plane(name).row<std::uint16_t>(line + y));
       line += take;
     }
     s.scans.push_back(std::move(scan));
@@ -225,11 +232,13 @@ std::string calibration() {
     if (fs::exists(cal)) return cal.string();
     fs::create_directories(dir);
     const std::string oi = OI_EXE;
-    const std::string cmd = oi + " run --quiet " + OI_CALIBRATION_PIPELINE + " --set dataset.dir=" + (dir / "wedges").string() +
-                            " && " + oi + " calibrate-materials " + (dir / "wedges").string() + " -o " + (dir / "partial.json").string() +
-                            " > " + (dir / "calibrate.log").string() + " 2>&1";
+    const std::string cmd =
+        oi + " run --quiet " + OI_CALIBRATION_PIPELINE + " --set dataset.dir=" + (dir / "wedges").string() +
+        " && " + oi + " calibrate-materials " + (dir / "wedges").string() + " -o " +
+        (dir / "partial.json").string() + " > " + (dir / "calibrate.log").string() + " 2>&1";
     if (std::system(cmd.c_str()) != 0)
-      throw std::runtime_error("fitting the material calibration failed; see " + (dir / "calibrate.log").string());
+      throw std::runtime_error("fitting the material calibration failed; see " +
+                               (dir / "calibrate.log").string());
     fs::rename(dir / "partial.json", cal);
     return cal.string();
   }();
@@ -242,13 +251,23 @@ std::string chain_yaml(const std::string& backend, int count) {
   if (const oi::TypeInfo* t = registry().find("xray.detect"); t && t->spec.find_param("backend"))
     detect_params = "params: {backend: " + backend + "}";
   return "devices:\n"
-         "  source: {driver: bench.scans, params: {count: " + std::to_string(count) + "}}\n"
+         "  source: {driver: bench.scans, params: {count: " +
+         std::to_string(count) +
+         "}}\n"
          "stages:\n"
-         "  correct: {type: xray.correct, params: {backend: " + backend + "}}\n"
-         "  materials: {type: xray.materials, params: {backend: " + backend + ", calibration: '" + calibration() + "'}}\n"
-         "  detect: {type: xray.detect" + (detect_params.empty() ? "" : ", " + detect_params) + "}\n"
+         "  correct: {type: xray.correct, params: {backend: " +
+         backend +
+         "}}\n"
+         "  materials: {type: xray.materials, params: {backend: " +
+         backend + ", calibration: '" + calibration() +
+         "'}}\n"
+         "  detect: {type: xray.detect" +
+         (detect_params.empty() ? "" : ", " + detect_params) +
+         "}\n"
          "  decided: {type: bench.decided}\n"
-         "  colorize: {type: xray.colorize, params: {backend: " + backend + "}}\n"
+         "  colorize: {type: xray.colorize, params: {backend: " +
+         backend +
+         "}}\n"
          "  done: {type: bench.done}\n"
          "connections:\n"
          "  - {from: source.out, to: correct.in, capacity: 2}\n"
@@ -270,7 +289,8 @@ void BM_Chain(benchmark::State& state, const char* backend, bool closed_loop) {
     prepare_scans();
     yaml = chain_yaml(backend, count);
     shared().reset(count, closed_loop);
-    if (const oi::RunResult r = run_yaml(yaml, closed_loop); !r.ok) return state.SkipWithError(("warm-up run failed: " + r.error).c_str());
+    if (const oi::RunResult r = run_yaml(yaml, closed_loop); !r.ok)
+      return state.SkipWithError(("warm-up run failed: " + r.error).c_str());
   } catch (const std::exception& e) {
     return state.SkipWithError(e.what());
   }
@@ -299,8 +319,20 @@ void BM_Chain(benchmark::State& state, const char* backend, bool closed_loop) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_Chain, throughput_vulkan, "gpu", false)->Unit(benchmark::kMillisecond)->UseManualTime()->Iterations(2);
-BENCHMARK_CAPTURE(BM_Chain, throughput_cpu, "cpu", false)->Unit(benchmark::kMillisecond)->UseManualTime()->Iterations(2);
-BENCHMARK_CAPTURE(BM_Chain, latency_vulkan, "gpu", true)->Unit(benchmark::kMillisecond)->UseManualTime()->Iterations(2);
-BENCHMARK_CAPTURE(BM_Chain, latency_cpu, "cpu", true)->Unit(benchmark::kMillisecond)->UseManualTime()->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, throughput_vulkan, "gpu", false)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, throughput_cpu, "cpu", false)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, latency_vulkan, "gpu", true)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, latency_cpu, "cpu", true)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
 BENCHMARK_MAIN();

@@ -19,7 +19,13 @@
 namespace {
 
 constexpr int kWidth = 1024, kLines = 2000;
-enum Class : std::uint8_t { kEmpty = 0, kOrganic = 1, kInorganic = 2, kMetal = 3, kImpenetrable = 4 };  // MaterialClass
+enum Class : std::uint8_t {
+  kEmpty = 0,
+  kOrganic = 1,
+  kInorganic = 2,
+  kMetal = 3,
+  kImpenetrable = 4
+};  // MaterialClass
 
 const oi::PluginRegistry& registry() { return oi::test::plugin_registry(OI_DETECT_PLUGIN); }
 
@@ -39,12 +45,18 @@ oi::FramePtr classified_scan(bool gpu_resident) {
       const int cx = x % 256, cy = y % 250;
       std::uint8_t c = kOrganic;
       float a = 0.3f, z = 7.2f;
-      if (cx >= 20 && cx < 120 && cy >= 20 && cy < 100) c = kOrganic, a = 1.0f, z = 6.8f;       // brick
-      else if (cx >= 140 && cx < 240 && cy >= 20 && cy < 45) c = kMetal, a = 2.7f, z = 26.0f;   // slide
-      else if (cx >= 140 && cx < 165 && cy >= 45 && cy < 120) c = kMetal, a = 2.7f, z = 26.0f;  // grip
-      else if (cx >= 20 && cx < 80 && cy >= 140 && cy < 200) c = kImpenetrable, a = 8.0f, z = 0.0f;
-      else if (cx >= 100 && cx < 240 && cy >= 160 && cy < 162) c = kMetal, a = 1.9f, z = 26.0f;  // wire
-      else if (cx >= 100 && cx < 240 && cy >= 200 && cy < 240) c = kInorganic, a = 0.8f, z = 13.0f;
+      if (cx >= 20 && cx < 120 && cy >= 20 && cy < 100)
+        c = kOrganic, a = 1.0f, z = 6.8f;  // brick
+      else if (cx >= 140 && cx < 240 && cy >= 20 && cy < 45)
+        c = kMetal, a = 2.7f, z = 26.0f;  // slide
+      else if (cx >= 140 && cx < 165 && cy >= 45 && cy < 120)
+        c = kMetal, a = 2.7f, z = 26.0f;  // grip
+      else if (cx >= 20 && cx < 80 && cy >= 140 && cy < 200)
+        c = kImpenetrable, a = 8.0f, z = 0.0f;
+      else if (cx >= 100 && cx < 240 && cy >= 160 && cy < 162)
+        c = kMetal, a = 1.9f, z = 26.0f;  // wire
+      else if (cx >= 100 && cx < 240 && cy >= 200 && cy < 240)
+        c = kInorganic, a = 0.8f, z = 13.0f;
       const float v = a * noise(rng);
       a_high.row<float>(y)[x] = v;
       a_low.row<float>(y)[x] = v * 1.3f;
@@ -66,14 +78,16 @@ void BM_Detect(benchmark::State& state, const char* backend, bool gpu_resident) 
   oi::test::StageUnderTest stage(registry(), "xray.detect", {{"backend", backend}}, "detect");
   const oi::FramePtr scan = classified_scan(gpu_resident);
   oi::FramePtr out;
-  if (oi::Status s = stage.run(scan, out); !s.is_ok()) return state.SkipWithError(s.message().c_str());  // lavapipe compiles here
+  if (oi::Status s = stage.run(scan, out); !s.is_ok())
+    return state.SkipWithError(s.message().c_str());  // lavapipe compiles here
   for (auto _ : state) {
     if (oi::Status s = stage.run(scan, out); !s.is_ok()) return state.SkipWithError(s.message().c_str());
     benchmark::DoNotOptimize(out);
   }
   state.SetLabel(stage.summary()["backend"].get<std::string>() + ", " +
                  std::to_string(out->metadata().attributes["detections"].size()) + " detections");
-  state.counters["scans_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["scans_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 BENCHMARK_CAPTURE(BM_Detect, vulkan, "gpu", false)->Unit(benchmark::kMillisecond)->UseRealTime();

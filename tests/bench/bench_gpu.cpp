@@ -8,18 +8,17 @@
 // second, 16 B/px; for memcpy the bytes it reads + writes).
 
 #include <benchmark/benchmark.h>
-
-#include <opencv2/core.hpp>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <opencv2/core.hpp>
 #include <random>
 #include <span>
-#include <vector>
 #include <thread>
-#include <unistd.h>
+#include <vector>
 
 #include "log_attenuation_cpu.hpp"
 #include "log_attenuation_push.hpp"
@@ -54,9 +53,9 @@ void fill_random(oi::Plane& plane, std::uint32_t seed) {
 oi::gpu::KernelDesc kernel_desc(int pixels_per_invocation = 8) {
   oi::gpu::KernelDesc desc;
   desc.name = "xray.log_attenuation";
-  desc.source = oi::gpu::ShaderSource::from_file(oi::gpu::shader_directory() / "xray" /
-                                                 (pixels_per_invocation == 8 ? "log_attenuation.comp"
-                                                                             : "log_attenuation_32bit.comp"));
+  desc.source = oi::gpu::ShaderSource::from_file(
+      oi::gpu::shader_directory() / "xray" /
+      (pixels_per_invocation == 8 ? "log_attenuation.comp" : "log_attenuation_32bit.comp"));
   desc.bindings = {{"high", oi::gpu::Access::kRead},
                    {"low", oi::gpu::Access::kRead},
                    {"a_high", oi::gpu::Access::kWrite},
@@ -82,7 +81,8 @@ void BM_VulkanResident(benchmark::State& state) {
   fill_random(high, 1);
   fill_random(low, 2);
   std::vector<oi::Plane> out;
-  for (int i = 0; i < 3; ++i) out.push_back(oi::gpu::make_gpu_plane(device, oi::PixelFormat::kF32, kSize, kSize));
+  for (int i = 0; i < 3; ++i)
+    out.push_back(oi::gpu::make_gpu_plane(device, oi::PixelFormat::kF32, kSize, kSize));
   const auto push = oi::xray::LogAttenuationPush::from(kLevels, kSize, kSize);
   const std::uint32_t groups = kernel->groups_for(kSize * kSize / pixels_per_invocation, 1)[0];
   const std::vector<oi::gpu::BufferRef> refs{high, low, out[0], out[1], out[2]};
@@ -182,7 +182,8 @@ void BM_Memcpy(benchmark::State& state) {
     const std::size_t part = bytes / threads;
     std::vector<std::thread> workers;
     for (int t = 1; t < threads; ++t) {
-      workers.emplace_back([&, t] { std::memcpy(destination.data() + t * part, source.data() + t * part, part); });
+      workers.emplace_back(
+          [&, t] { std::memcpy(destination.data() + t * part, source.data() + t * part, part); });
     }
     std::memcpy(destination.data(), source.data(), part);
     for (auto& w : workers) w.join();
@@ -201,7 +202,8 @@ std::filesystem::path g_mesa_cache_dir;
 void clear_cache_entries(const std::filesystem::path& dir) {
   std::error_code ec;
   std::vector<std::filesystem::path> files;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != decltype(it)(); it.increment(ec)) {
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != decltype(it)();
+       it.increment(ec)) {
     if (it->is_regular_file() && it->path().filename() != "index") files.push_back(it->path());
   }
   for (const auto& f : files) std::filesystem::remove(f, ec);
@@ -226,8 +228,8 @@ void BM_KernelStart(benchmark::State& state, bool warm) {
     auto device = oi::gpu::open_device(index);
     auto recorder = device->create_recorder();
     std::vector<oi::Plane> planes;
-    for (auto format : {oi::PixelFormat::kU16, oi::PixelFormat::kU16, oi::PixelFormat::kF32, oi::PixelFormat::kF32,
-                        oi::PixelFormat::kF32}) {
+    for (auto format : {oi::PixelFormat::kU16, oi::PixelFormat::kU16, oi::PixelFormat::kF32,
+                        oi::PixelFormat::kF32, oi::PixelFormat::kF32}) {
       planes.push_back(oi::gpu::make_gpu_plane(device, format, 64, 4));
     }
     const std::vector<oi::gpu::BufferRef> refs(planes.begin(), planes.end());
@@ -235,8 +237,9 @@ void BM_KernelStart(benchmark::State& state, bool warm) {
     const auto started = std::chrono::steady_clock::now();
     auto kernel = device->create_kernel(kernel_desc());
     const auto created = std::chrono::steady_clock::now();
-    const bool ok = recorder->dispatch(*kernel, refs, std::as_bytes(std::span(&push, 1)), {1, 1, 1}).is_ok() &&
-                    recorder->submit_and_wait().is_ok();
+    const bool ok =
+        recorder->dispatch(*kernel, refs, std::as_bytes(std::span(&push, 1)), {1, 1, 1}).is_ok() &&
+        recorder->submit_and_wait().is_ok();
     const auto ran = std::chrono::steady_clock::now();
     if (timed) state.PauseTiming();
     create_ms += std::chrono::duration<double, std::milli>(created - started).count();
@@ -270,13 +273,27 @@ void BM_KernelStart(benchmark::State& state, bool warm) {
 
 // Pixels per invocation 8 (64-bit variant) or 4 (32-bit variant); workgroup size (1-D): 64 is
 // what the stage uses.
-BENCHMARK(BM_VulkanResident)->ArgNames({"px_per_inv", "wg_x"})->Args({8, 64})->Args({8, 128})->Args({8, 256})
-    ->Args({8, 32})->Args({4, 64})->Args({4, 256})
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_LogAttenuationStage, gpu, "gpu")->ArgName("host_input")->Arg(0)->Arg(1)
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_LogAttenuationStage, cpu, "cpu")->ArgName("host_input")->Arg(1)
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_VulkanResident)
+    ->ArgNames({"px_per_inv", "wg_x"})
+    ->Args({8, 64})
+    ->Args({8, 128})
+    ->Args({8, 256})
+    ->Args({8, 32})
+    ->Args({4, 64})
+    ->Args({4, 256})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_LogAttenuationStage, gpu, "gpu")
+    ->ArgName("host_input")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_LogAttenuationStage, cpu, "cpu")
+    ->ArgName("host_input")
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_OpenCvReference)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Memcpy)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_KernelStart, cold, false)->Iterations(10)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -284,7 +301,8 @@ BENCHMARK_CAPTURE(BM_KernelStart, warm, true)->Iterations(10)->Unit(benchmark::k
 int main(int argc, char** argv) {
   // Before anything creates the Vulkan instance (lavapipe opens Mesa's cache with it): a
   // private Mesa shader cache, so that "cold" is cold and the user's cache is left alone.
-  g_mesa_cache_dir = std::filesystem::temp_directory_path() / ("oi-bench-gpu-mesa-" + std::to_string(::getpid()));
+  g_mesa_cache_dir =
+      std::filesystem::temp_directory_path() / ("oi-bench-gpu-mesa-" + std::to_string(::getpid()));
   std::filesystem::create_directories(g_mesa_cache_dir);
   ::setenv("MESA_SHADER_CACHE_DIR", g_mesa_cache_dir.c_str(), 1);
   ::benchmark::Initialize(&argc, argv);

@@ -43,7 +43,8 @@ std::unique_ptr<oi::Stage> make(const std::string& type, oi::StageSpec& spec, nl
   std::unique_ptr<oi::Stage> stage = registry().create(type);
   stage->setup(spec);
   oi::ParamSet set;
-  for (const oi::ParamSpec& p : spec.params()) set.set(p.name(), params.contains(p.name()) ? params[p.name()] : *p.default_value());
+  for (const oi::ParamSpec& p : spec.params())
+    set.set(p.name(), params.contains(p.name()) ? params[p.name()] : *p.default_value());
   stage->start(oi::StageConfig{"bench", type, "", set, {}, {}});
   return stage;
 }

@@ -6,10 +6,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "process.hpp"
 #include "scratch.hpp"
@@ -61,7 +60,8 @@ TEST(OiCli, ValidateAcceptsTheDemo) {
 }
 
 TEST(OiCli, InvalidOverrideIsInvalidInput) {
-  ProcessResult r = run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.pixels=-5"});
+  ProcessResult r =
+      run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.pixels=-5"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("pixels"), std::string::npos) << r.err;
   r = run_process({kOi, "validate", kSource + "/samples/demo/pipeline.yaml", "--set", "nonsense"});
@@ -71,12 +71,15 @@ TEST(OiCli, InvalidOverrideIsInvalidInput) {
 // A device's URI is overridden like a parameter, so one pipeline runs against another device.
 TEST(OiCli, SetOverridesADevicesUri) {
   const fs::path dir = scratch("uri");
-  ProcessResult r = run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.scans=1", "--set",
-                                 "sink.dir=" + (dir / "out").string(), "--set", "scanner.uri=sim://lane7", "--stats",
-                                 (dir / "stats.json").string(), "--quiet"});
+  ProcessResult r =
+      run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.scans=1", "--set",
+                   "sink.dir=" + (dir / "out").string(), "--set", "scanner.uri=sim://lane7", "--stats",
+                   (dir / "stats.json").string(), "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(nlohmann::json::parse(read(dir / "stats.json"))["summaries"]["scanner"]["device"]["uri"], "sim://lane7");
-  r = run_process({kOi, "validate", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.uri=nonsense://x"});
+  EXPECT_EQ(nlohmann::json::parse(read(dir / "stats.json"))["summaries"]["scanner"]["device"]["uri"],
+            "sim://lane7");
+  r = run_process(
+      {kOi, "validate", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.uri=nonsense://x"});
   EXPECT_EQ(r.exit_code, 0) << "the URI is the driver's to check when it opens: " << r.err;
   r = run_process({kOi, "validate", kSource + "/samples/demo/pipeline.yaml", "--set", "sink.uri=x"});
   EXPECT_EQ(r.exit_code, 2) << "a stage has no URI: " << r.err;
@@ -110,10 +113,12 @@ connections:
 // `planes:` naming a plane the frames do not have used to write nothing for it and exit 0.
 TEST(OiCli, ImageSinkRefusesAPlaneTheFramesLack) {
   const fs::path dir = scratch("planes");
-  ProcessResult r = run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.scans=1", "--set",
-                                 "sink.dir=" + (dir / "out").string(), "--set", "sink.planes=[high, hihg]"});
+  ProcessResult r =
+      run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.scans=1", "--set",
+                   "sink.dir=" + (dir / "out").string(), "--set", "sink.planes=[high, hihg]"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.err.find("has no plane 'hihg' named in `planes` (it has: high, low)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("has no plane 'hihg' named in `planes` (it has: high, low)"), std::string::npos)
+      << r.err;
 }
 
 TEST(OiCli, RunWritesOutputAndStats) {
@@ -149,7 +154,8 @@ TEST(OiCli, RunWritesOutputAndStats) {
 
 TEST(OiCli, StatsCarryDeviceEventsAndSupervisorCounters) {
   const fs::path dir = scratch("events");
-  ProcessResult r = run_process({kOi, "run", kData + "/mock_fault.yaml", "--stats", (dir / "stats.json").string()});
+  ProcessResult r =
+      run_process({kOi, "run", kData + "/mock_fault.yaml", "--stats", (dir / "stats.json").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("[device.fault]"), std::string::npos) << "every event is logged: " << r.err;
   const auto stats = nlohmann::json::parse(read(dir / "stats.json"));
@@ -172,7 +178,8 @@ TEST(OiCli, DevicesListsWhatEachDriverCanSee) {
   ASSERT_TRUE(list.is_array());
   bool mock = false;
   for (const auto& d : list) {
-    for (const char* key : {"driver", "uri", "vendor", "model", "serial"}) ASSERT_TRUE(d.contains(key)) << key << " in " << d;
+    for (const char* key : {"driver", "uri", "vendor", "model", "serial"})
+      ASSERT_TRUE(d.contains(key)) << key << " in " << d;
     mock = mock || (d["driver"] == "mock.xray" && d["uri"] == "mock://xray");
   }
   EXPECT_TRUE(mock) << r.out;
@@ -190,9 +197,9 @@ TEST(OiCli, DevicesListsWhatEachDriverCanSee) {
 
 TEST(OiCli, MaxFramesStopsTheSource) {
   const fs::path dir = scratch("max");
-  ProcessResult r = run_process({kOi, "run", kData + "/endless.yaml", "--set", "sink.dir=" + (dir / "out").string(),
-                                 "--set", "scanner.line_rate_hz=0", "--max-frames", "5", "--stats",
-                                 (dir / "stats.json").string(), "--quiet"});
+  ProcessResult r = run_process({kOi, "run", kData + "/endless.yaml", "--set",
+                                 "sink.dir=" + (dir / "out").string(), "--set", "scanner.line_rate_hz=0",
+                                 "--max-frames", "5", "--stats", (dir / "stats.json").string(), "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
   const auto stats = nlohmann::json::parse(read(dir / "stats.json"));
@@ -207,8 +214,8 @@ TEST(OiCli, RuntimeFailureExitsWithOneAndNamesTheStage) {
   const fs::path dir = scratch("fail");
   // A folder where the sink wants to write its first file makes that write fail.
   fs::create_directories(dir / "out" / "000001_000000_high.png");
-  ProcessResult r = run_process({kOi, "run", kData + "/endless.yaml", "--set", "sink.dir=" + (dir / "out").string(),
-                                 "--set", "scanner.line_rate_hz=0"});
+  ProcessResult r = run_process({kOi, "run", kData + "/endless.yaml", "--set",
+                                 "sink.dir=" + (dir / "out").string(), "--set", "scanner.line_rate_hz=0"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("sink"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("000001_000000_high.png"), std::string::npos) << r.err;
@@ -263,11 +270,13 @@ TEST(OiCli, PluginsJsonListsEveryShippedPlugin) {
   const auto list = nlohmann::json::parse(r.out);
   std::set<std::string> types;
   for (const auto& p : list) {
-    for (const char* key : {"path", "name", "version", "abi", "types", "error"}) EXPECT_TRUE(p.contains(key)) << key;
+    for (const char* key : {"path", "name", "version", "abi", "types", "error"})
+      EXPECT_TRUE(p.contains(key)) << key;
     EXPECT_TRUE(p["error"].is_null()) << p.dump();
     for (const auto& t : p["types"]) types.insert(t.get<std::string>());
   }
-  for (const char* t : {"test.pattern", "frame.pass", "scan.assemble", "sink.image"}) EXPECT_TRUE(types.count(t)) << t;
+  for (const char* t : {"test.pattern", "frame.pass", "scan.assemble", "sink.image"})
+    EXPECT_TRUE(types.count(t)) << t;
 }
 
 TEST(OiCli, PluginsJsonReportsBrokenPluginsWithTheirReason) {

@@ -20,7 +20,8 @@ namespace {
 
 using Rgb = std::array<int, 3>;
 
-FramePtr classified(int width, int height, const std::function<std::pair<float, std::uint8_t>(int, int)>& value) {
+FramePtr classified(int width, int height,
+                    const std::function<std::pair<float, std::uint8_t>(int, int)>& value) {
   FramePtr f = Frame::create(std::string(frame_kind::kScan));
   Plane& a = f->add_plane(xray::plane::kAHigh, PixelFormat::kF32, width, height);
   Plane& c = f->add_plane(xray::plane::kClass, PixelFormat::kU8, width, height);
@@ -62,7 +63,8 @@ TEST_F(ColorizeTest, GpuMatchesCpuInEveryView) {
       for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x) {
           const Rgb g = pixel(gpu, x, y), c = pixel(cpu, x, y);
-          for (int k = 0; k < 3; ++k) ASSERT_LE(std::abs(g[k] - c[k]), 1) << "channel " << k << " at " << x << "," << y;
+          for (int k = 0; k < 3; ++k)
+            ASSERT_LE(std::abs(g[k] - c[k]), 1) << "channel " << k << " at " << x << "," << y;
         }
     }
   }
@@ -71,7 +73,7 @@ TEST_F(ColorizeTest, GpuMatchesCpuInEveryView) {
 // One pixel per class at moderate attenuation (1.0), plus a thick organic (5.0) and nothing (0).
 FramePtr class_row() {
   return classified(7, 1, [](int x, int) {
-    static const std::pair<float, std::uint8_t> px[7] = {{0.0f, 0}, {1.0f, 1}, {1.0f, 2}, {1.0f, 3},
+    static const std::pair<float, std::uint8_t> px[7] = {{0.0f, 0},  {1.0f, 1}, {1.0f, 2}, {1.0f, 3},
                                                          {12.0f, 4}, {5.0f, 1}, {0.3f, 1}};
     return px[x];
   });
@@ -108,8 +110,9 @@ TEST_F(ColorizeTest, OrganicAndInorganicOnlyGreyTheOtherClasses) {
 TEST_F(ColorizeTest, HighPenetrationStretchesDenseRegionsInGrey) {
   for (const char* backend : {"gpu", "cpu"}) {
     SCOPED_TRACE(backend);
-    FramePtr out = run(backend, "high_penetration",
-                       classified(4, 1, [](int x, int) { return std::pair{1.0f + 3.0f * x, std::uint8_t(3)}; }));
+    FramePtr out = run(backend, "high_penetration", classified(4, 1, [](int x, int) {
+                         return std::pair{1.0f + 3.0f * x, std::uint8_t(3)};
+                       }));
     EXPECT_EQ(pixel(out, 0), (Rgb{255, 255, 255})) << "below penetration_min: white";
     for (int x = 1; x < 4; ++x) {
       const Rgb c = pixel(out, x);

@@ -34,7 +34,9 @@ FramePtr scan_frame(int width, int lines, const std::function<std::uint16_t(int,
   return f;
 }
 
-const float* row(const FramePtr& f, const char* plane, int y) { return std::as_const(*f).plane(plane).row<float>(y); }
+const float* row(const FramePtr& f, const char* plane, int y) {
+  return std::as_const(*f).plane(plane).row<float>(y);
+}
 
 class CorrectTest : public GpuTest {};
 
@@ -44,15 +46,26 @@ TEST_F(CorrectTest, ReferenceFramesAreConsumedAveragedAndUsed) {
     StageUnderTest stage("xray.correct", {{"backend", backend}});
     FramePtr out;
     // Dark alternates 100 / 110 by line (mean 105), air 50000 / 50010 (mean 50005); low: +20.
-    ASSERT_TRUE(stage.run(reference_frame("dark", 16, 4, [](int, int y, int c) { return std::uint16_t(100 + 10 * (y % 2) + 20 * c); }), out).is_ok());
+    ASSERT_TRUE(stage
+                    .run(reference_frame(
+                             "dark", 16, 4,
+                             [](int, int y, int c) { return std::uint16_t(100 + 10 * (y % 2) + 20 * c); }),
+                         out)
+                    .is_ok());
     EXPECT_EQ(out, nullptr) << "a reference frame must not be forwarded";
-    ASSERT_TRUE(stage.run(reference_frame("air", 16, 4, [](int, int y, int c) { return std::uint16_t(50000 + 10 * (y % 2) + 20 * c); }), out).is_ok());
+    ASSERT_TRUE(stage
+                    .run(reference_frame(
+                             "air", 16, 4,
+                             [](int, int y, int c) { return std::uint16_t(50000 + 10 * (y % 2) + 20 * c); }),
+                         out)
+                    .is_ok());
     EXPECT_EQ(out, nullptr);
     const auto summary = stage.summary();
     EXPECT_EQ(summary["reference_frames"]["dark"], 1);
     EXPECT_EQ(summary["reference_frames"]["air"], 1);
     EXPECT_EQ(summary["reference_lines"]["air"], 4);
-    FramePtr scan = scan_frame(16, 3, [](int x, int, int c) { return std::uint16_t(1000 + 1000 * x + 20 * c); });
+    FramePtr scan =
+        scan_frame(16, 3, [](int x, int, int c) { return std::uint16_t(1000 + 1000 * x + 20 * c); });
     const Status s = stage.run(scan, out);
     ASSERT_TRUE(s.is_ok()) << s.message();
     ASSERT_NE(out, nullptr);
@@ -74,7 +87,8 @@ TEST_F(CorrectTest, ScanBeforeReferencesIsAnErrorNamingTheFix) {
   EXPECT_NE(s.message().find("references: start"), std::string::npos) << s.message();
   EXPECT_EQ(out, nullptr) << "never silently uncorrected";
   // Dark alone is not enough either.
-  ASSERT_TRUE(stage.run(reference_frame("dark", 8, 2, [](int, int, int) { return std::uint16_t(100); }), out).is_ok());
+  ASSERT_TRUE(stage.run(reference_frame("dark", 8, 2, [](int, int, int) { return std::uint16_t(100); }), out)
+                  .is_ok());
   s = stage.run(scan_frame(8, 2, [](int, int, int) { return std::uint16_t(1000); }), out);
   ASSERT_FALSE(s.is_ok());
   EXPECT_NE(s.message().find("air reference"), std::string::npos) << s.message();
@@ -84,12 +98,24 @@ TEST_F(CorrectTest, DeadPixelsAreInterpolatedAndCounted) {
   for (const char* backend : {"gpu", "cpu"}) {
     SCOPED_TRACE(backend);
     // Column 5 has almost no gain (dead); column 9 is flagged.
-    StageUnderTest stage("xray.correct", {{"backend", backend}, {"dead_pixels", {9}}, {"dead_pixel_tolerance", 0.5}});
+    StageUnderTest stage("xray.correct",
+                         {{"backend", backend}, {"dead_pixels", {9}}, {"dead_pixel_tolerance", 0.5}});
     FramePtr out;
-    ASSERT_TRUE(stage.run(reference_frame("dark", 12, 2, [](int, int, int) { return std::uint16_t(100); }), out).is_ok());
-    ASSERT_TRUE(stage.run(reference_frame("air", 12, 2, [](int x, int, int) { return std::uint16_t(x == 5 ? 300 : 60000); }), out).is_ok());
+    ASSERT_TRUE(
+        stage.run(reference_frame("dark", 12, 2, [](int, int, int) { return std::uint16_t(100); }), out)
+            .is_ok());
+    ASSERT_TRUE(stage
+                    .run(reference_frame("air", 12, 2,
+                                         [](int x, int, int) { return std::uint16_t(x == 5 ? 300 : 60000); }),
+                         out)
+                    .is_ok());
     // A ramp across the line: the repaired pixels must lie between their neighbours.
-    ASSERT_TRUE(stage.run(scan_frame(12, 2, [](int x, int, int) { return std::uint16_t(x == 5 ? 0 : 30000 - 2000 * x); }), out).is_ok());
+    ASSERT_TRUE(
+        stage
+            .run(scan_frame(12, 2,
+                            [](int x, int, int) { return std::uint16_t(x == 5 ? 0 : 30000 - 2000 * x); }),
+                 out)
+            .is_ok());
     ASSERT_NE(out, nullptr);
     const auto summary = stage.summary();
     EXPECT_EQ(summary["dead_pixels"], nlohmann::json({5, 9}));
@@ -102,13 +128,20 @@ TEST_F(CorrectTest, DeadPixelsAreInterpolatedAndCounted) {
 }
 
 TEST_F(CorrectTest, ParamsAsReferencesAndReferenceFramesIgnoredButCounted) {
-  StageUnderTest stage("xray.correct", {{"backend", "gpu"}, {"references", "params"}, {"dark_high", 100.0},
-                                        {"air_high", 60100.0}, {"dark_low", 0.0}, {"air_low", 40000.0}});
+  StageUnderTest stage("xray.correct", {{"backend", "gpu"},
+                                        {"references", "params"},
+                                        {"dark_high", 100.0},
+                                        {"air_high", 60100.0},
+                                        {"dark_low", 0.0},
+                                        {"air_low", 40000.0}});
   FramePtr out;
-  ASSERT_TRUE(stage.run(reference_frame("air", 4, 2, [](int, int, int) { return std::uint16_t(1); }), out).is_ok());
+  ASSERT_TRUE(
+      stage.run(reference_frame("air", 4, 2, [](int, int, int) { return std::uint16_t(1); }), out).is_ok());
   EXPECT_EQ(out, nullptr);
   EXPECT_EQ(stage.summary()["reference_frames"]["ignored"], 1);
-  ASSERT_TRUE(stage.run(scan_frame(4, 1, [](int, int, int c) { return std::uint16_t(c == 0 ? 6100 : 4000); }), out).is_ok());
+  ASSERT_TRUE(
+      stage.run(scan_frame(4, 1, [](int, int, int c) { return std::uint16_t(c == 0 ? 6100 : 4000); }), out)
+          .is_ok());
   EXPECT_NEAR(row(out, "a_high", 0)[2], std::log(10.0f), 2e-5f);
   EXPECT_NEAR(row(out, "a_low", 0)[2], std::log(10.0f), 2e-5f);
 }
@@ -130,11 +163,16 @@ TEST_F(CorrectTest, GpuMatchesCpuReference) {
     // Random counts, plus edge values: 0, dark, air, 65535.
     auto scan = scan_frame(width, lines, [&](int x, int y, int) {
       switch ((x + y) % 7) {
-        case 0: return std::uint16_t(0);
-        case 1: return std::uint16_t(d[x]);
-        case 2: return std::uint16_t(a[x]);
-        case 3: return std::uint16_t(65535);
-        default: return std::uint16_t(any(rng));
+        case 0:
+          return std::uint16_t(0);
+        case 1:
+          return std::uint16_t(d[x]);
+        case 2:
+          return std::uint16_t(a[x]);
+        case 3:
+          return std::uint16_t(65535);
+        default:
+          return std::uint16_t(any(rng));
       }
     });
     FramePtr results[2];
@@ -153,7 +191,8 @@ TEST_F(CorrectTest, GpuMatchesCpuReference) {
       for (int y = 0; y < lines; ++y) {
         for (int x = 0; x < width; ++x) {
           const float c = row(results[1], plane, y)[x];
-          ASSERT_NEAR(row(results[0], plane, y)[x], c, 2e-5f * std::max(1.0f, std::fabs(c))) << plane << " at " << x << "," << y;
+          ASSERT_NEAR(row(results[0], plane, y)[x], c, 2e-5f * std::max(1.0f, std::fabs(c)))
+              << plane << " at " << x << "," << y;
           ASSERT_TRUE(c >= 0.0f && c <= xray::kMaxAttenuation);
         }
       }

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-
 #include <opencv2/core.hpp>
 
 #include "log_attenuation_cpu.hpp"
@@ -59,13 +58,15 @@ TEST(GpuStagesWithoutDriver, LogAttenuationFallsBackToItsCpuImplementation) {
     cv::Mat a_high, a_low, ratio;
     xray::DualEnergyLevels levels;
     levels.air_high = levels.air_low = 60000;
-    xray::dual_energy_reference(as_mat(std::as_const(*in).plane("high")), as_mat(std::as_const(*in).plane("low")),
-                                levels, a_high, a_low, ratio);
-    const std::pair<const char*, cv::Mat*> expected[] = {{"a_high", &a_high}, {"a_low", &a_low}, {"ratio", &ratio}};
+    xray::dual_energy_reference(as_mat(std::as_const(*in).plane("high")),
+                                as_mat(std::as_const(*in).plane("low")), levels, a_high, a_low, ratio);
+    const std::pair<const char*, cv::Mat*> expected[] = {
+        {"a_high", &a_high}, {"a_low", &a_low}, {"ratio", &ratio}};
     for (const auto& [name, mat] : expected) {
       const Plane& plane = std::as_const(*out).plane(name);
       if (gpu_memory_of(plane) != nullptr) return std::string(name) + " is a GPU plane";
-      if (cv::norm(as_mat(plane), *mat, cv::NORM_INF) != 0) return std::string(name) + " differs from the reference";
+      if (cv::norm(as_mat(plane), *mat, cv::NORM_INF) != 0)
+        return std::string(name) + " differs from the reference";
     }
     return {};
   });

@@ -19,7 +19,8 @@ const std::map<std::string, std::string> kNoDriver = {
     {"VK_DRIVER_FILES", "/nonexistent/openinspect-no-driver.json"},
     {"VK_ADD_DRIVER_FILES", ""}};
 
-oi::test::ProcessResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {}) {
+oi::test::ProcessResult run(const std::vector<std::string>& argv,
+                            const std::map<std::string, std::string>& env = {}) {
   static const std::filesystem::path scratch = fresh_dir("child-output");
   return oi::test::Process(argv, env, scratch.string()).wait();
 }
@@ -38,7 +39,8 @@ TEST(OiGpuCommand, JsonListsDevicesAndSelectsTheBestOne) {
   ASSERT_FALSE(listing["devices"].empty()) << "lavapipe (mesa-vulkan-drivers) is a dependency";
   bool only_cpu_devices = true;
   for (const nlohmann::json& d : listing["devices"]) {
-    for (const char* key : {"index", "name", "type", "driver"}) ASSERT_TRUE(d.contains(key)) << key << " in " << d;
+    for (const char* key : {"index", "name", "type", "driver"})
+      ASSERT_TRUE(d.contains(key)) << key << " in " << d;
     EXPECT_TRUE(d["index"].is_number_integer());
     only_cpu_devices = only_cpu_devices && d["type"] == "cpu";
   }
@@ -77,9 +79,10 @@ TEST(OiGpuCommand, WithoutADriverItSaysWhyAndExitsZero) {
 
 TEST(OiRunGpu, SampleRunsAndMarksOrganicMaterial) {
   const auto out = fresh_dir("sample-out");
-  const oi::test::ProcessResult r = run(
-      {kOi, "run", std::string(OI_SOURCE_DIR) + "/samples/gpu_shader/pipeline.yaml", "--set", "sink.dir=" + out.string()},
-      {{"OI_CACHE_DIR", (out / "cache").string()}});
+  const oi::test::ProcessResult r =
+      run({kOi, "run", std::string(OI_SOURCE_DIR) + "/samples/gpu_shader/pipeline.yaml", "--set",
+           "sink.dir=" + out.string()},
+          {{"OI_CACHE_DIR", (out / "cache").string()}});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_FALSE(has(r.err, "Vulkan: ")) << "validation messages:\n" << r.err;
   EXPECT_TRUE(has(r.out, R"("backend":"gpu")")) << r.out;
@@ -115,19 +118,21 @@ connections:
   - { from: scanner.out, to: half.in }
   - { from: half.out, to: sink.in }
 )");
-  const oi::test::ProcessResult r = run({kOi, "run", (dir / "pipeline.yaml").string()},
-                                                  {{"OI_CACHE_DIR", (dir / "cache").string()}});
+  const oi::test::ProcessResult r =
+      run({kOi, "run", (dir / "pipeline.yaml").string()}, {{"OI_CACHE_DIR", (dir / "cache").string()}});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_FALSE(has(r.err, "Vulkan: ")) << "validation messages:\n" << r.err;
   for (const char* stem : {"000001_000000", "000002_000001"}) {
-    const cv::Mat high = cv::imread((dir / "output" / (std::string(stem) + "_high.png")).string(), cv::IMREAD_UNCHANGED);
-    const cv::Mat half = cv::imread((dir / "output" / (std::string(stem) + "_half_high.tiff")).string(),
-                                    cv::IMREAD_UNCHANGED);
+    const cv::Mat high =
+        cv::imread((dir / "output" / (std::string(stem) + "_high.png")).string(), cv::IMREAD_UNCHANGED);
+    const cv::Mat half =
+        cv::imread((dir / "output" / (std::string(stem) + "_half_high.tiff")).string(), cv::IMREAD_UNCHANGED);
     ASSERT_EQ(high.type(), CV_16UC1) << stem;
     ASSERT_EQ(half.type(), CV_32FC1) << stem;
     ASSERT_EQ(half.size(), high.size());
     for (int y = 0; y < high.rows; ++y) {
-      for (int x = 0; x < high.cols; ++x) ASSERT_EQ(half.at<float>(y, x), high.at<std::uint16_t>(y, x) * 0.5f);
+      for (int x = 0; x < high.cols; ++x)
+        ASSERT_EQ(half.at<float>(y, x), high.at<std::uint16_t>(y, x) * 0.5f);
     }
   }
 }
@@ -142,8 +147,8 @@ stages:
 connections:
   - { from: scanner.out, to: bad.in }
 )");
-  const oi::test::ProcessResult r = run({kOi, "run", (dir / "pipeline.yaml").string()},
-                                                  {{"OI_CACHE_DIR", (dir / "cache").string()}});
+  const oi::test::ProcessResult r =
+      run({kOi, "run", (dir / "pipeline.yaml").string()}, {{"OI_CACHE_DIR", (dir / "cache").string()}});
   EXPECT_EQ(r.exit_code, 2) << describe(r);
   EXPECT_TRUE(has(r.err, "bad.comp:4")) << describe(r);
   EXPECT_TRUE(has(r.err, "stage 'bad'")) << describe(r);
@@ -167,8 +172,8 @@ connections:
   EXPECT_TRUE(std::filesystem::exists(dir / "output" / "000001_000000_ratio.tiff"));
 
   r = run({kOi, "run", std::string(OI_SOURCE_DIR) + "/samples/gpu_shader/pipeline.yaml", "--set",
-                         "sink.dir=" + (dir / "sample").string()},
-                        kNoDriver);
+           "sink.dir=" + (dir / "sample").string()},
+          kNoDriver);
   EXPECT_EQ(r.exit_code, 2) << describe(r);
   EXPECT_TRUE(has(r.err, "gpu.shader runs only on a Vulkan device")) << r.err;
   EXPECT_TRUE(has(r.err, "stage 'organic'")) << r.err;

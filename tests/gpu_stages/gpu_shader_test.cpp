@@ -97,7 +97,8 @@ connections:
   std::mt19937 rng(3);
   std::uniform_int_distribution<int> counts(0, 65535);
   set_frame_maker([&](int) {
-    return make_dual_energy_frame(37, 19, [&](int, int, int) { return static_cast<std::uint16_t>(counts(rng)); });
+    return make_dual_energy_frame(37, 19,
+                                  [&](int, int, int) { return static_cast<std::uint16_t>(counts(rng)); });
   });
   clear_captured_frames();
   {
@@ -160,37 +161,61 @@ TEST_F(GpuShaderTest, ConfigurationMistakesAreConfigErrors) {
     std::vector<std::string> expected;
   };
   const std::vector<Case> cases = {
-      {"GLSL syntax error", replace(kShader, "const uint v =", "const uint v = ;"), nullptr, {"case.comp:15"}},
-      {"unknown constant", kShader,
+      {"GLSL syntax error",
+       replace(kShader, "const uint v =", "const uint v = ;"),
+       nullptr,
+       {"case.comp:15"}},
+      {"unknown constant",
+       kShader,
        {{"constants", {"gain=0.5", "bias=-3", "gian=2"}}},
        {"'gian' is neither", "gain (push float)", "offset (specialization float, id 0)"}},
-      {"push constant without value", kShader, {{"constants", {"gain=0.5"}}},
+      {"push constant without value",
+       kShader,
+       {{"constants", {"gain=0.5"}}},
        {"push constant 'bias' has no value", "case.comp:10"}},
-      {"buffer that is no listed plane", kShader, {{"outputs", {"scaled"}}},
+      {"buffer that is no listed plane",
+       kShader,
+       {{"outputs", {"scaled"}}},
        {"storage buffer 'mask' (binding 2) is not a plane", "case.comp:7"}},
-      {"plane the shader does not declare", kShader, {{"outputs", {"scaled", "mask", "extra"}}},
+      {"plane the shader does not declare",
+       kShader,
+       {{"outputs", {"scaled", "mask", "extra"}}},
        {"plane 'extra' has no storage buffer"}},
-      {"mismatched binding numbers", replace(kShader, "OI_PLANE_OUT(2, uint8_t, mask)", "OI_PLANE_OUT(3, uint8_t, mask)"),
-       nullptr, {"binding 3", "bindings 0..2", "case.comp:7"}},
-      {"input not readonly", replace(kShader, "OI_PLANE_IN(0, uint16_t, high)", "OI_PLANE_INOUT(0, uint16_t, high)"),
-       nullptr, {"input plane 'high' must be declared readonly", "case.comp:5"}},
-      {"output format mismatch", kShader, {{"outputs", {"scaled:u16", "mask"}}},
+      {"mismatched binding numbers",
+       replace(kShader, "OI_PLANE_OUT(2, uint8_t, mask)", "OI_PLANE_OUT(3, uint8_t, mask)"),
+       nullptr,
+       {"binding 3", "bindings 0..2", "case.comp:7"}},
+      {"input not readonly",
+       replace(kShader, "OI_PLANE_IN(0, uint16_t, high)", "OI_PLANE_INOUT(0, uint16_t, high)"),
+       nullptr,
+       {"input plane 'high' must be declared readonly", "case.comp:5"}},
+      {"output format mismatch",
+       kShader,
+       {{"outputs", {"scaled:u16", "mask"}}},
        {"'scaled:u16' but the shader's buffer holds float"}},
       {"bad output format", kShader, {{"outputs", {"scaled:f64", "mask"}}}, {"must be u8, u16 or f32"}},
-      {"int constant given a fraction", kShader,
+      {"int constant given a fraction",
+       kShader,
        {{"constants", {"gain=0.5", "bias=1.5"}}},
        {"bias (int)", "whole number"}},
-      {"constant that is no number", kShader, {{"constants", {"gain=fast", "bias=1"}}}, {"'fast' is not a number"}},
+      {"constant that is no number",
+       kShader,
+       {{"constants", {"gain=fast", "bias=1"}}},
+       {"'fast' is not a number"}},
       {"malformed constant", kShader, {{"constants", {"gain", "bias=1"}}}, {"'gain' is not NAME=VALUE"}},
       {"no size member", replace_all(kShader, "size", "extent"), nullptr, {"no `uvec2 size`"}},
-      {"missing shader file", kShader, {{"shader", "/nonexistent/openinspect/x.comp"}}, {"/nonexistent/openinspect/x.comp"}},
+      {"missing shader file",
+       kShader,
+       {{"shader", "/nonexistent/openinspect/x.comp"}},
+       {"/nonexistent/openinspect/x.comp"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.what);
     const std::string error = start_error(c.text, c.params);
     ASSERT_FALSE(error.empty()) << "started";
     EXPECT_NE(error.find("stage 'shade'"), std::string::npos) << error;
-    for (const std::string& part : c.expected) EXPECT_NE(error.find(part), std::string::npos) << part << " in:\n" << error;
+    for (const std::string& part : c.expected)
+      EXPECT_NE(error.find(part), std::string::npos) << part << " in:\n" << error;
   }
 }
 

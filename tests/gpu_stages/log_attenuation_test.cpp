@@ -77,7 +77,8 @@ class LogAttenuationTest : public GpuTest {
         if (std::fabs(ah - levels.epsilon) <= tolerance_a(ah) && (gr == 0 || r == 0)) continue;
         const float tol = 1e-6f + std::fabs(r) * (tolerance_a(ah) / std::max(ah, 1e-30f) +
                                                   tolerance_a(al) / std::max(al, tolerance_a(al)));
-        ASSERT_NEAR(gr, r, tol) << "ratio at " << x << "," << y << " (a_high " << ah << ", a_low " << al << ")";
+        ASSERT_NEAR(gr, r, tol) << "ratio at " << x << "," << y << " (a_high " << ah << ", a_low " << al
+                                << ")";
       }
     }
   }
@@ -98,11 +99,13 @@ TEST_F(LogAttenuationTest, EdgeValues) {
   compare(Levels{}, 64, 32, [](int, int, int) { return std::uint16_t{0}; });
   compare(Levels{}, 64, 32, [](int, int, int) { return std::uint16_t{65535}; });
   compare(levels, 64, 32, [](int x, int y, int c) {  // around dark and air of each channel
-    const std::uint16_t values[] = {0, 99, 100, 101, 119, 120, 121, 57999, 58000, 58001, 59999, 60000, 60001, 65535};
+    const std::uint16_t values[] = {0,     99,    100,   101,   119,   120,   121,
+                                    57999, 58000, 58001, 59999, 60000, 60001, 65535};
     return values[(x + 3 * y + 5 * c) % 14];
   });
   // a_high around epsilon: the ratio switches between 0 and A_low / A_high there.
-  compare(Levels{}, 97, 3, [](int x, int, int c) { return static_cast<std::uint16_t>(c == 0 ? 64700 + x : 30000); });
+  compare(Levels{}, 97, 3,
+          [](int x, int, int c) { return static_cast<std::uint16_t>(c == 0 ? 64700 + x : 30000); });
 }
 
 TEST_F(LogAttenuationTest, OddAndDegenerateSizes) {
@@ -123,13 +126,17 @@ TEST_F(LogAttenuationTest, BothKernelVariantsMatchTheReference) {
   const xray::DualEnergyLevels levels{100, 60000, 120, 58000, 0.01f};
   std::mt19937 rng(77);
   std::uniform_int_distribution<int> counts(0, 65535);
-  for (const auto& [file, pixels_per_invocation] : {std::pair{"log_attenuation.comp", 8u}, {"log_attenuation_32bit.comp", 4u}}) {
+  for (const auto& [file, pixels_per_invocation] :
+       {std::pair{"log_attenuation.comp", 8u}, {"log_attenuation_32bit.comp", 4u}}) {
     if (pixels_per_invocation == 8 && !device_->info().shader_int64) continue;
     KernelDesc desc;
     desc.name = file;
     desc.source = ShaderSource::from_file(shader_directory() / "xray" / file);
-    desc.bindings = {{"high", Access::kRead}, {"low", Access::kRead}, {"a_high", Access::kWrite},
-                     {"a_low", Access::kWrite}, {"ratio", Access::kWrite}};
+    desc.bindings = {{"high", Access::kRead},
+                     {"low", Access::kRead},
+                     {"a_high", Access::kWrite},
+                     {"a_low", Access::kWrite},
+                     {"ratio", Access::kWrite}};
     desc.push_constant_bytes = sizeof(xray::LogAttenuationPush);
     desc.workgroup = {64, 1, 1};
     auto kernel = device_->create_kernel(desc);
@@ -143,18 +150,22 @@ TEST_F(LogAttenuationTest, BothKernelVariantsMatchTheReference) {
       }
       for (int i = 0; i < 2; ++i) {
         for (int y = 0; y < h; ++y) {
-          for (int x = 0; x < w; ++x) planes[i].row<std::uint16_t>(y)[x] = static_cast<std::uint16_t>(counts(rng));
+          for (int x = 0; x < w; ++x)
+            planes[i].row<std::uint16_t>(y)[x] = static_cast<std::uint16_t>(counts(rng));
         }
       }
       const auto push = xray::LogAttenuationPush::from(levels, w, h);
-      const std::uint32_t invocations = (static_cast<std::uint32_t>(w * h) + pixels_per_invocation - 1) / pixels_per_invocation;
+      const std::uint32_t invocations =
+          (static_cast<std::uint32_t>(w * h) + pixels_per_invocation - 1) / pixels_per_invocation;
       const std::vector<BufferRef> refs(planes.begin(), planes.end());
-      ASSERT_TRUE(recorder->dispatch(*kernel, refs, std::as_bytes(std::span(&push, 1)),
-                                     kernel->groups_for(invocations, 1)).is_ok());
+      ASSERT_TRUE(recorder
+                      ->dispatch(*kernel, refs, std::as_bytes(std::span(&push, 1)),
+                                 kernel->groups_for(invocations, 1))
+                      .is_ok());
       ASSERT_TRUE(recorder->submit_and_wait().is_ok());
       cv::Mat a_high, a_low, ratio;
-      xray::dual_energy_reference(as_mat(std::as_const(planes[0])), as_mat(std::as_const(planes[1])), levels, a_high,
-                                  a_low, ratio);
+      xray::dual_energy_reference(as_mat(std::as_const(planes[0])), as_mat(std::as_const(planes[1])), levels,
+                                  a_high, a_low, ratio);
       for (int y = 0; y < h; ++y) {
         for (int x = 0; x < w; ++x) {
           const float ah = a_high.at<float>(y, x), al = a_low.at<float>(y, x), r = ratio.at<float>(y, x);

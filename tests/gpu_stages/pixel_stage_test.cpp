@@ -74,8 +74,10 @@ using PixelStageTest = GpuTest;
 
 TEST_F(PixelStageTest, ChainedStagesPassStagedPlanesWithoutCopies) {
   register_staged_scale();
-  StageUnderTest first("test.staged_scale", {{"from", "x"}, {"to", "y"}, {"factor", 2.0}, {"backend", "gpu"}});
-  StageUnderTest second("test.staged_scale", {{"from", "y"}, {"to", "z"}, {"factor", 3.0}, {"backend", "gpu"}});
+  StageUnderTest first("test.staged_scale",
+                       {{"from", "x"}, {"to", "y"}, {"factor", 2.0}, {"backend", "gpu"}});
+  StageUnderTest second("test.staged_scale",
+                        {{"from", "y"}, {"to", "z"}, {"factor", 3.0}, {"backend", "gpu"}});
   FramePtr frame = Frame::create();
   Plane& x = frame->add_plane("x", PixelFormat::kF32, 40, 30);
   for (int r = 0; r < 30; ++r) {
@@ -102,7 +104,8 @@ TEST_F(PixelStageTest, ChainedStagesPassStagedPlanesWithoutCopies) {
     for (int c = 0; c < 40; ++c) ASSERT_EQ(z.row<float>(r)[c], 6.0f * static_cast<float>(r * 40 + c));
   }
   EXPECT_EQ(gpu_memory_of(z)->download_count(), 1u);
-  EXPECT_EQ(gpu_memory_of(z)->upload_count(), 0u) << "a new output plane is cleared on the device, not uploaded";
+  EXPECT_EQ(gpu_memory_of(z)->upload_count(), 0u)
+      << "a new output plane is cleared on the device, not uploaded";
   EXPECT_EQ(y2.row<float>(29)[39], 2.0f * (29 * 40 + 39));
   EXPECT_EQ(device_->stats().downloads - before.downloads, 2u) << "z and y, once each";
   EXPECT_EQ(device_->stats().uploads - before.uploads, 1u);
@@ -126,9 +129,9 @@ void main() {
 }
 )");
   StageUnderTest attenuation("xray.log_attenuation", {{"air_high", 60000.0}, {"air_low", 60000.0}});
-  StageUnderTest shader("gpu.shader", {{"shader", (dir / "dense.comp").string()},
-                                       {"inputs", {"ratio", "a_high"}},
-                                       {"outputs", {"density"}}});
+  StageUnderTest shader(
+      "gpu.shader",
+      {{"shader", (dir / "dense.comp").string()}, {"inputs", {"ratio", "a_high"}}, {"outputs", {"density"}}});
   FramePtr frame = make_dual_energy_frame(70, 9, [](int x, int, int c) {
     return static_cast<std::uint16_t>(c == 0 ? 60000 - 500 * x : 60000 - 650 * x);
   });
@@ -138,7 +141,8 @@ void main() {
   ASSERT_TRUE(shader.run(a, b).is_ok());
   EXPECT_EQ(std::as_const(*a).plane("ratio").memory, std::as_const(*b).plane("ratio").memory);
   EXPECT_EQ(std::as_const(*a).plane("a_high").memory, std::as_const(*b).plane("a_high").memory);
-  ASSERT_NE(gpu_memory_of(std::as_const(*b).plane("high")), nullptr) << "converted inputs travel on as GPU planes";
+  ASSERT_NE(gpu_memory_of(std::as_const(*b).plane("high")), nullptr)
+      << "converted inputs travel on as GPU planes";
   const DeviceStats after = device_->stats();
   EXPECT_EQ(after.downloads, before.downloads);
   EXPECT_LE(after.uploads - before.uploads, device_->unified_memory() ? 0u : 2u) << "high and low at most";
@@ -157,9 +161,12 @@ TEST_F(PixelStageTest, SteadyStateFramesCreateNoVulkanObjects) {
   StageUnderTest stage("xray.log_attenuation", {{"backend", "gpu"}});
   auto frame = [&] {
     FramePtr out;
-    ASSERT_TRUE(stage.run(make_dual_energy_frame(128, 32, [](int x, int y, int) {
-                  return static_cast<std::uint16_t>(x * 300 + y);
-                }), out).is_ok());
+    ASSERT_TRUE(
+        stage
+            .run(make_dual_energy_frame(
+                     128, 32, [](int x, int y, int) { return static_cast<std::uint16_t>(x * 300 + y); }),
+                 out)
+            .is_ok());
   };
   frame();
   const DeviceStats warm = device_->stats();
@@ -185,7 +192,8 @@ TEST_F(PixelStageTest, OutputPlanesAreRecycledOnlyOnceReleased) {
   const PlaneMemory* first_ratio = std::as_const(*first).plane("ratio").memory.get();  // not owning
   const float first_value = std::as_const(*first).plane("a_high").row<float>(6)[32];
   FramePtr second = run(2000);
-  EXPECT_NE(std::as_const(*second).plane("ratio").memory.get(), first_ratio) << "the first frame still holds it";
+  EXPECT_NE(std::as_const(*second).plane("ratio").memory.get(), first_ratio)
+      << "the first frame still holds it";
   EXPECT_EQ(std::as_const(*first).plane("a_high").row<float>(6)[32], first_value) << "held frame overwritten";
   first.reset();
   second.reset();

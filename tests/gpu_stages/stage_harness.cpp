@@ -45,7 +45,6 @@ class Capture final : public Stage {
   }
 };
 
-
 }  // namespace
 
 PluginRegistry& gpu_stage_registry() {

@@ -18,8 +18,9 @@ class Window final : public Stage {
   std::vector<std::string> validate(const StageConfig& config) const override {
     if (config.params.get<bool>("throw")) throw std::runtime_error("validator crashed");
     if (config.params.get<std::int64_t>("low") >= config.params.get<std::int64_t>("high")) {
-      return {"'low' must be below 'high'; got low " + std::to_string(config.params.get<std::int64_t>("low")) +
-              " and high " + std::to_string(config.params.get<std::int64_t>("high"))};
+      return {"'low' must be below 'high'; got low " +
+              std::to_string(config.params.get<std::int64_t>("low")) + " and high " +
+              std::to_string(config.params.get<std::int64_t>("high"))};
     }
     return {};
   }
@@ -32,7 +33,8 @@ class Window final : public Stage {
 class StageValidate : public GraphTest {
  protected:
   StageValidate() {
-    registry_.register_type("test.window", FactoryKind::kStage, "", [] { return std::make_unique<Window>(); });
+    registry_.register_type("test.window", FactoryKind::kStage, "",
+                            [] { return std::make_unique<Window>(); });
   }
   static std::string pipeline(const std::string& window_params) {
     return yaml(R"(
@@ -42,7 +44,8 @@ devices:
 stages:
   window:
     type: test.window
-    params: )" + window_params + R"(
+    params: )" + window_params +
+                R"(
   sink:
     type: test.sink
 connections:

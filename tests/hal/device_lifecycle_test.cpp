@@ -33,24 +33,36 @@ void drive_to(FakeDevice& d, DeviceState state) {
 
 Status request(FakeDevice& d, Transition t) {
   switch (t) {
-    case Transition::kConfigure: return d.configure("fake://1", kRequired);
-    case Transition::kStart: return d.start();
-    case Transition::kStop: return d.stop();
-    case Transition::kClose: return d.close();
-    case Transition::kFault: return d.fault("requested");
-    case Transition::kRecover: return d.recover();
+    case Transition::kConfigure:
+      return d.configure("fake://1", kRequired);
+    case Transition::kStart:
+      return d.start();
+    case Transition::kStop:
+      return d.stop();
+    case Transition::kClose:
+      return d.close();
+    case Transition::kFault:
+      return d.fault("requested");
+    case Transition::kRecover:
+      return d.recover();
   }
   return Status::error("?");
 }
 
 DeviceState expected_after(DeviceState from, Transition t) {
   switch (t) {
-    case Transition::kConfigure: return DeviceState::kReady;
-    case Transition::kStart: return DeviceState::kStreaming;
-    case Transition::kStop: return DeviceState::kReady;
-    case Transition::kClose: return DeviceState::kClosed;
-    case Transition::kFault: return DeviceState::kFault;
-    case Transition::kRecover: return DeviceState::kReady;
+    case Transition::kConfigure:
+      return DeviceState::kReady;
+    case Transition::kStart:
+      return DeviceState::kStreaming;
+    case Transition::kStop:
+      return DeviceState::kReady;
+    case Transition::kClose:
+      return DeviceState::kClosed;
+    case Transition::kFault:
+      return DeviceState::kFault;
+    case Transition::kRecover:
+      return DeviceState::kReady;
   }
   return from;
 }
@@ -68,7 +80,8 @@ TEST_P(EveryTransition, IsAppliedWhenAllowedAndAnErrorNamingTheStateOtherwise) {
     EXPECT_EQ(d.state(), expected_after(from, t));
   } else {
     ASSERT_TRUE(s.is_error());
-    EXPECT_THAT(s.message(), HasSubstr("cannot " + std::string(to_string(t)) + " while " + std::string(to_string(from))));
+    EXPECT_THAT(s.message(),
+                HasSubstr("cannot " + std::string(to_string(t)) + " while " + std::string(to_string(from))));
     EXPECT_THAT(s.message(), HasSubstr("allowed from " + std::string(to_string(from))));
     EXPECT_EQ(d.state(), from) << "an illegal request changes nothing";
   }
@@ -77,12 +90,13 @@ TEST_P(EveryTransition, IsAppliedWhenAllowedAndAnErrorNamingTheStateOtherwise) {
 
 INSTANTIATE_TEST_SUITE_P(
     States, EveryTransition,
-    ::testing::Combine(::testing::Values(DeviceState::kUnconfigured, DeviceState::kReady, DeviceState::kStreaming,
-                                         DeviceState::kFault, DeviceState::kClosed),
+    ::testing::Combine(::testing::Values(DeviceState::kUnconfigured, DeviceState::kReady,
+                                         DeviceState::kStreaming, DeviceState::kFault, DeviceState::kClosed),
                        ::testing::Values(Transition::kConfigure, Transition::kStart, Transition::kStop,
                                          Transition::kClose, Transition::kFault, Transition::kRecover)),
     [](const auto& info) {
-      return std::string(to_string(std::get<0>(info.param))) + "_" + std::string(to_string(std::get<1>(info.param)));
+      return std::string(to_string(std::get<0>(info.param))) + "_" +
+             std::string(to_string(std::get<1>(info.param)));
     });
 
 TEST(DeviceLifecycle, TheTransitionTableMatchesTheDocumentedDiagram) {

@@ -17,7 +17,8 @@ TEST(DeviceParams, EnumerateInDeclarationOrderWithDefaults) {
   EXPECT_EQ(names, (std::vector<std::string>{"gain", "exposure_us", "mode", "serial_hint"}));
   EXPECT_EQ(d.get("gain").value(), 1.0);
   EXPECT_FALSE(d.get("serial_hint").ok()) << "required without a value";
-  EXPECT_THAT(d.get("nope").status().message(), HasSubstr("has no parameter 'nope'; it has: gain, exposure_us"));
+  EXPECT_THAT(d.get("nope").status().message(),
+              HasSubstr("has no parameter 'nope'; it has: gain, exposure_us"));
 }
 
 TEST(DeviceParams, SetValidatesTypeRangeAndAllowedValuesQuotingTheUnit) {

@@ -28,7 +28,9 @@ class DevicePipeline : public ::testing::Test {
         "  scanner:\n"
         "    driver: mock.xray\n"
         "    uri: mock://lane1\n"
-        "    params: {" + device_params + "}\n"
+        "    params: {" +
+        device_params +
+        "}\n"
         "stages:\n"
         "  sink: { type: test.sink }\n"
         "connections:\n"
@@ -49,24 +51,28 @@ TEST_F(DevicePipeline, DeviceParametersAndSupervisorKeysAreDeclaredOnTheNode) {
 }
 
 TEST_F(DevicePipeline, AFaultMidRunIsRecoveredAndCountedInTheSummary) {
-  Pipeline pipeline(load("scans: 3, blocks_per_scan: 4, fail_after_blocks: 5, retry_backoff_ms: 1"), registry_);
+  Pipeline pipeline(load("scans: 3, blocks_per_scan: 4, fail_after_blocks: 5, retry_backoff_ms: 1"),
+                    registry_);
   RunOptions options;
   options.threads = 2;
   const RunResult result = pipeline.run(options);
   ASSERT_TRUE(result.ok) << result.error;
   auto summaries = pipeline.stage_summaries();
-  auto it = std::find_if(summaries.begin(), summaries.end(), [](const auto& s) { return s.first == "scanner"; });
+  auto it =
+      std::find_if(summaries.begin(), summaries.end(), [](const auto& s) { return s.first == "scanner"; });
   ASSERT_NE(it, summaries.end());
   EXPECT_EQ(it->second["faults"], 1);
   EXPECT_EQ(it->second["restarts"], 1);
   EXPECT_EQ(it->second["incomplete"], 1);
   EXPECT_EQ(it->second["device"]["vendor"], "OpenInspect");
   const auto received = oi::test::TestSinkLog::instance().sequences("sink");
-  EXPECT_EQ(received.size(), it->second["frames"].get<std::size_t>()) << "everything emitted reached the sink";
+  EXPECT_EQ(received.size(), it->second["frames"].get<std::size_t>())
+      << "everything emitted reached the sink";
 }
 
 TEST_F(DevicePipeline, TheApplicationReceivesFaultAndRecoveryEvents) {
-  Pipeline pipeline(load("scans: 3, blocks_per_scan: 4, fail_after_blocks: 5, retry_backoff_ms: 1"), registry_);
+  Pipeline pipeline(load("scans: 3, blocks_per_scan: 4, fail_after_blocks: 5, retry_backoff_ms: 1"),
+                    registry_);
   std::mutex mutex;
   std::vector<std::string> heard;
   RunOptions options;
@@ -93,7 +99,8 @@ TEST_F(DevicePipeline, TestPatternIsAHalScannerUnderTheSupervisor) {
   ASSERT_NE(info, nullptr);
   EXPECT_NE(info->spec.find_param("on_fault"), nullptr);
   const std::string yaml =
-      "devices:\n  scanner: { driver: test.pattern, params: { pixels: 32, lines: 4, blocks_per_scan: 3, scans: 2 } }\n"
+      "devices:\n  scanner: { driver: test.pattern, params: { pixels: 32, lines: 4, blocks_per_scan: 3, "
+      "scans: 2 } }\n"
       "stages:\n  sink: { type: test.sink }\n"
       "connections:\n  - { from: scanner.out, to: sink.in }\n";
   Pipeline pipeline(load_pipeline_text(yaml, "hal.yaml", "/tmp", registry_), registry_);

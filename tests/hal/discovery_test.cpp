@@ -50,7 +50,8 @@ TEST(Discovery, TheRegistryAsksEveryDriverAndReportsTheOnesThatFail) {
     return std::unique_ptr<Device>(std::move(d));
   });
   const DeviceRegistry::Discovery d = DeviceRegistry::instance().enumerate();
-  auto mock = std::find_if(d.devices.begin(), d.devices.end(), [](const DeviceInfo& i) { return i.driver == "mock.xray"; });
+  auto mock = std::find_if(d.devices.begin(), d.devices.end(),
+                           [](const DeviceInfo& i) { return i.driver == "mock.xray"; });
   ASSERT_NE(mock, d.devices.end()) << "the other drivers are still listed";
   EXPECT_EQ(mock->uri, "mock://xray");
   EXPECT_EQ(mock->to_json()["vendor"], "OpenInspect");
@@ -73,7 +74,8 @@ TEST(ScanCounter, NumbersBlocksIntoScansAndStartsANewScanAfterAnAbandonedOne) {
   counter.tag(m);
   seen.emplace_back(m.scan_id, m.block_index, m.end_of_scan);
   using T = std::tuple<std::uint64_t, std::uint32_t, bool>;
-  EXPECT_EQ(seen, (std::vector<T>{T{1, 0, false}, T{1, 1, false}, T{1, 2, true}, T{2, 0, false}, T{3, 0, false}}));
+  EXPECT_EQ(seen,
+            (std::vector<T>{T{1, 0, false}, T{1, 1, false}, T{1, 2, true}, T{2, 0, false}, T{3, 0, false}}));
   EXPECT_EQ(counter.scans_done(), 2u);
 }
 
@@ -95,10 +97,12 @@ TEST(LinePacer, UnpacedReleasesAtOnceAndPacedHonoursTheDeadline) {
   pacer.reset(0.0);
   EXPECT_TRUE(pacer.wait_for_block(100, LinePacer::Clock::now()));
   pacer.reset(10.0);  // 10 lines/s: a 100-line block every 10 s
-  EXPECT_TRUE(pacer.wait_for_block(100, LinePacer::Clock::now() + std::chrono::seconds(1)));  // the first is due now
+  EXPECT_TRUE(
+      pacer.wait_for_block(100, LinePacer::Clock::now() + std::chrono::seconds(1)));  // the first is due now
   const auto t0 = LinePacer::Clock::now();
   EXPECT_FALSE(pacer.wait_for_block(100, t0 + std::chrono::milliseconds(20))) << "the next is 10 s away";
-  EXPECT_LT(LinePacer::Clock::now() - t0, std::chrono::seconds(5)) << "it returned at the deadline, not the due time";
+  EXPECT_LT(LinePacer::Clock::now() - t0, std::chrono::seconds(5))
+      << "it returned at the deadline, not the due time";
 }
 
 }  // namespace

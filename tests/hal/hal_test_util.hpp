@@ -35,7 +35,10 @@ class FakeDevice final : public Device {
   void declare(DeviceSpec& spec) const override {
     spec.describe("fake");
     spec.param("gain", ParamType::kFloat).default_value(1.0).range(0.0, 8.0).unit("x").describe("Gain.");
-    spec.live_param("exposure_us", ParamType::kFloat).default_value(100.0).range(1.0, 1e6).unit("us")
+    spec.live_param("exposure_us", ParamType::kFloat)
+        .default_value(100.0)
+        .range(1.0, 1e6)
+        .unit("us")
         .describe("Exposure.");
     spec.param("mode", ParamType::kEnum).allowed({"a", "b"}).default_value("a").describe("Mode.");
     spec.param("serial_hint", ParamType::kString).describe("Required, no default.");
@@ -73,7 +76,8 @@ class FakeDevice final : public Device {
 /// Records emitted frames; stop_requested() is settable.
 class RecordingContext final : public StageContext {
  public:
-  explicit RecordingContext(StageSpec spec, std::string name = "scanner") : spec_(std::move(spec)), name_(std::move(name)) {}
+  explicit RecordingContext(StageSpec spec, std::string name = "scanner")
+      : spec_(std::move(spec)), name_(std::move(name)) {}
   FramePtr take(std::size_t) override { return nullptr; }
   void emit(std::size_t, FramePtr frame) override { frames.push_back(std::move(frame)); }
   bool stop_requested() const override { return stop; }

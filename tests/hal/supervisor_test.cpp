@@ -1,12 +1,13 @@
 // The supervisor inside the driver adapter, driven with mock.xray's fault injection:
 // restart with backoff, stop, ignore, giving up, timeouts; incomplete scans and counters.
+#include "oi/hal/supervisor.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include "hal_test_util.hpp"
-#include "oi/hal/supervisor.hpp"
 #include "oi/plugin_registry.hpp"
 
 namespace oi::hal::test {
@@ -31,7 +32,8 @@ class Supervisor : public ::testing::Test {
     StageSpec spec;
     stage_->setup(spec);
     ParamSet values;
-    for (const auto& p : spec.params()) if (p.default_value()) values.set(p.name(), *p.default_value());
+    for (const auto& p : spec.params())
+      if (p.default_value()) values.set(p.name(), *p.default_value());
     values.set("retry_backoff_ms", 1);  // keeps the suite fast; backoff() is tested on its own
     for (const auto& [k, v] : params) values.set(k, v);
     stage_->start(StageConfig{"scanner", "mock.xray", "mock://lane1", values, {}, {}});
@@ -66,8 +68,9 @@ TEST_F(Supervisor, RestartRecoversAndMarksTheInterruptedScanIncomplete) {
   EXPECT_EQ(j["gave_up"], false);
   EXPECT_EQ(j["device"]["serial"], "lane1");
   // The application hears of each fault and each recovery, in order.
-  EXPECT_EQ(ctx_->event_kinds(), (std::vector<std::string>{event_kind::kDeviceFault, event_kind::kDeviceRecovered,
-                                                           event_kind::kDeviceFault, event_kind::kDeviceRecovered}));
+  EXPECT_EQ(ctx_->event_kinds(),
+            (std::vector<std::string>{event_kind::kDeviceFault, event_kind::kDeviceRecovered,
+                                      event_kind::kDeviceFault, event_kind::kDeviceRecovered}));
   // Nothing silently dropped: every scan ends with exactly one end_of_scan block, and the
   // cut ones say so.
   int ends = 0, incomplete = 0;
@@ -134,12 +137,14 @@ TEST_F(Supervisor, RecoversAfterFailedAttemptsWithinTheRetryBudget) {
 }
 
 TEST_F(Supervisor, ASilentDeviceTimesOutAndIsRestarted) {
-  Status s = run({{"scans", 2}, {"fail_after_blocks", 2}, {"fault_kind", "timeout"}, {"frame_timeout_ms", 50}});
+  Status s =
+      run({{"scans", 2}, {"fail_after_blocks", 2}, {"fault_kind", "timeout"}, {"frame_timeout_ms", 50}});
   EXPECT_TRUE(s.is_end_of_stream()) << s.message();
   EXPECT_EQ(summary()["faults"], 1);
   EXPECT_EQ(summary()["restarts"], 1);
   EXPECT_EQ(summary()["incomplete"], 1);
-  EXPECT_THAT(summary()["last_fault"].get<std::string>(), HasSubstr("no frame within 50 ms (frame_timeout_ms)"));
+  EXPECT_THAT(summary()["last_fault"].get<std::string>(),
+              HasSubstr("no frame within 50 ms (frame_timeout_ms)"));
 }
 
 TEST_F(Supervisor, AStopRequestEndsAPendingRecoveryPromptly) {
@@ -147,7 +152,8 @@ TEST_F(Supervisor, AStopRequestEndsAPendingRecoveryPromptly) {
   StageSpec spec;
   stage_->setup(spec);
   ParamSet values;
-  for (const auto& p : spec.params()) if (p.default_value()) values.set(p.name(), *p.default_value());
+  for (const auto& p : spec.params())
+    if (p.default_value()) values.set(p.name(), *p.default_value());
   values.set("fail_after_blocks", 0);
   values.set("retry_backoff_ms", 3600000);  // an hour: only the stop request can end the wait
   stage_->start(StageConfig{"scanner", "mock.xray", "mock://x", values, {}, {}});
@@ -196,7 +202,8 @@ TEST_F(Supervisor, ReferencesAtStartComeFirstAsWholeCalibrationFrames) {
     EXPECT_TRUE(m.end_of_scan) << "a reference is a whole scan of its own";
     EXPECT_EQ(frames()[i]->plane("high").height, 8);
   }
-  EXPECT_GT(frames()[1]->plane("high").row<std::uint16_t>(0)[0], frames()[0]->plane("high").row<std::uint16_t>(0)[0])
+  EXPECT_GT(frames()[1]->plane("high").row<std::uint16_t>(0)[0],
+            frames()[0]->plane("high").row<std::uint16_t>(0)[0])
       << "air is brighter than dark";
   EXPECT_EQ(frames()[2]->metadata().scan_id, 1u);
 }

@@ -14,8 +14,8 @@
 #include <string_view>
 
 #include "oi/error.hpp"
-#include "oi/plugin.hpp"
 #include "oi/pipeline_spec.hpp"
+#include "oi/plugin.hpp"
 #include "oi/plugin_registry.hpp"
 #include "oi/version.hpp"
 #include "test_stages.hpp"
@@ -263,7 +263,10 @@ TEST(PluginLoading, TruncatedLibraryIsRefusedBeforeDlopen) {
   }
   // Shorter than an ELF header.
   const fs::path stub = dir / "stub.so";
-  std::ofstream(stub, std::ios::binary) << std::string("\x7f" "ELF\x02\x01\x01", 7);
+  std::ofstream(stub, std::ios::binary) << std::string(
+      "\x7f"
+      "ELF\x02\x01\x01",
+      7);
   PluginRegistry registry;
   EXPECT_THAT(registry.load_file(stub).error.value_or(""), HasSubstr("truncated or damaged"));
   fs::remove_all(dir);

@@ -54,7 +54,8 @@ TEST_P(SchedulerErrors, FramesLeftQueuedByAFailedRunAreCountedAsDropped) {
   ASSERT_FALSE(result.ok);
   // Nothing is lost without being counted: per connection, what the producer emitted was
   // either taken by the consumer or counted as dropped.
-  const std::vector<std::pair<std::string, std::string>> links = {{"src", "p"}, {"p", "probe"}, {"probe", "sink"}};
+  const std::vector<std::pair<std::string, std::string>> links = {
+      {"src", "p"}, {"p", "probe"}, {"probe", "sink"}};
   for (std::size_t i = 0; i < links.size(); ++i) {
     const auto& [from, to] = links[i];
     EXPECT_EQ(stage(result.metrics, from).frames_out,

@@ -1,4 +1,6 @@
 // Input-file checks and whole-or-nothing output files (oi/files.hpp).
+#include "oi/files.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -7,7 +9,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "oi/files.hpp"
 #include "scratch.hpp"
 
 namespace oi {

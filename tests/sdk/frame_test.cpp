@@ -1,10 +1,11 @@
+#include "oi/frame.hpp"
+
 #include <gtest/gtest.h>
 
 #include <opencv2/core.hpp>
 
-#include "oi/frame.hpp"
-#include "oi/frame_cv.hpp"
 #include "oi/error.hpp"
+#include "oi/frame_cv.hpp"
 
 namespace oi {
 namespace {
@@ -60,9 +61,7 @@ TEST(Frame, CloneSharesPlanesAndCopiesMetadata) {
   EXPECT_EQ(copy->plane("rgb").row<std::uint8_t>(0)[0], 7);
 }
 
-TEST(Frame, NegativeSizeIsAClearError) {
-  EXPECT_THROW(Plane::allocate(PixelFormat::kU8, -1, 3), Error);
-}
+TEST(Frame, NegativeSizeIsAClearError) { EXPECT_THROW(Plane::allocate(PixelFormat::kU8, -1, 3), Error); }
 
 TEST(FrameCv, MatIsAZeroCopyView) {
   auto frame = Frame::create();

@@ -1,7 +1,8 @@
+#include "oi/params.hpp"
+
 #include <gtest/gtest.h>
 
 #include "oi/error.hpp"
-#include "oi/params.hpp"
 
 namespace oi {
 namespace {

@@ -1,6 +1,7 @@
+#include "oi/port.hpp"
+
 #include <gtest/gtest.h>
 
-#include "oi/port.hpp"
 #include "oi/stage.hpp"
 
 namespace oi {

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "oi/scan_assembler.hpp"
+
+#include <gtest/gtest.h>
 
 namespace oi {
 namespace {

@@ -31,7 +31,8 @@ Process::Process(const std::vector<std::string>& argv, const std::map<std::strin
                  const std::string& scratch_dir) {
   static std::atomic<int> counter{0};
   std::filesystem::create_directories(scratch_dir);
-  const std::string stem = scratch_dir + "/proc" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  const std::string stem =
+      scratch_dir + "/proc" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
   out_file_ = stem + ".out";
   err_file_ = stem + ".err";
 
@@ -60,8 +61,10 @@ Process::Process(const std::vector<std::string>& argv, const std::map<std::strin
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   const int rc = posix_spawn(&pid_, argp[0], &actions, nullptr, argp.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
@@ -77,7 +80,8 @@ ProcessResult Process::wait() {
   return r;
 }
 
-ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+ProcessResult run_process(const std::vector<std::string>& argv,
+                          const std::map<std::string, std::string>& env) {
   const char* tmp = std::getenv("TMPDIR");
   Process p(argv, env, std::string(tmp ? tmp : "/tmp") + "/oi-cli-tests");
   return p.wait();

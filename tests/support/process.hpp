@@ -10,9 +10,9 @@
 namespace oi::test {
 
 struct ProcessResult {
-  int exit_code = -1;   ///< exit status, or 128 + signal when killed
-  std::string out;      ///< everything written to stdout
-  std::string err;      ///< everything written to stderr
+  int exit_code = -1;  ///< exit status, or 128 + signal when killed
+  std::string out;     ///< everything written to stdout
+  std::string err;     ///< everything written to stderr
 };
 
 /// A started child; wait() collects it.
@@ -34,6 +34,7 @@ class Process {
 };
 
 /// Starts and waits.
-ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
+ProcessResult run_process(const std::vector<std::string>& argv,
+                          const std::map<std::string, std::string>& env = {});
 
 }  // namespace oi::test

@@ -46,8 +46,8 @@ const PluginRegistry& plugin_registry(const std::string& file) {
   return *registry;
 }
 
-StageUnderTest::StageUnderTest(const PluginRegistry& registry, const std::string& type, const nlohmann::json& params,
-                               const std::string& name)
+StageUnderTest::StageUnderTest(const PluginRegistry& registry, const std::string& type,
+                               const nlohmann::json& params, const std::string& name)
     : name_(name) {
   stage_ = registry.create(type);
   stage_->setup(spec_);

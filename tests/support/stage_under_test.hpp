@@ -4,9 +4,8 @@
 // Shared by every test that exercises a single stage (GPU stages, materials, detection, TIP).
 
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "oi/plugin_registry.hpp"
 #include "oi/stage.hpp"

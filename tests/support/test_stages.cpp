@@ -21,7 +21,11 @@ class TestSource final : public Stage {
     spec.describe("Emits numbered u16 scan blocks for tests.");
     spec.output("out", kBlockU16);
     spec.param("count", ParamType::kInt).default_value(10).min(0).describe("Frames to emit; 0 = endless.");
-    spec.param("delay_us", ParamType::kInt).default_value(0).min(0).unit("us").describe("Pause between frames.");
+    spec.param("delay_us", ParamType::kInt)
+        .default_value(0)
+        .min(0)
+        .unit("us")
+        .describe("Pause between frames.");
     spec.param("fail_at", ParamType::kInt).default_value(-1).describe("Frame index that fails; -1 = never.");
   }
   void start(const StageConfig& config) override {
@@ -148,11 +152,21 @@ class TestParams final : public Stage {
     spec.output("out");
     spec.param("enabled", ParamType::kBool).default_value(true).describe("A switch.");
     spec.param("count", ParamType::kInt).default_value(3).range(1, 10).describe("An integer in [1, 10].");
-    spec.param("gain", ParamType::kFloat).default_value(1.0).range(0.0, 8.0).unit("x").describe("A float in [0, 8].");
+    spec.param("gain", ParamType::kFloat)
+        .default_value(1.0)
+        .range(0.0, 8.0)
+        .unit("x")
+        .describe("A float in [0, 8].");
     spec.param("label", ParamType::kString).default_value("none").describe("Free text.");
-    spec.param("mode", ParamType::kEnum).default_value("fast").allowed({"fast", "accurate"}).describe("An enum.");
-    spec.param("sizes", ParamType::kList).element_type(ParamType::kInt).default_value(nlohmann::json::array({1, 2}))
-        .range(1, 100).describe("A list of integers.");
+    spec.param("mode", ParamType::kEnum)
+        .default_value("fast")
+        .allowed({"fast", "accurate"})
+        .describe("An enum.");
+    spec.param("sizes", ParamType::kList)
+        .element_type(ParamType::kInt)
+        .default_value(nlohmann::json::array({1, 2}))
+        .range(1, 100)
+        .describe("A list of integers.");
     spec.param("table", ParamType::kPath).default_value("table.csv").describe("A path.");
     spec.param("threshold", ParamType::kFloat).describe("A required float.");
   }
@@ -170,12 +184,15 @@ StageFactory factory() {
 }  // namespace
 
 void register_test_stages(PluginRegistry& registry) {
-  registry.register_type("test.source", FactoryKind::kDriver, "numbered u16 scan blocks", factory<TestSource>());
+  registry.register_type("test.source", FactoryKind::kDriver, "numbered u16 scan blocks",
+                         factory<TestSource>());
   registry.register_type("test.video", FactoryKind::kDriver, "RGB video frames", factory<TestVideo>());
-  registry.register_type("test.pass", FactoryKind::kStage, "pass-through with fault injection", factory<TestPass>());
+  registry.register_type("test.pass", FactoryKind::kStage, "pass-through with fault injection",
+                         factory<TestPass>());
   registry.register_type("test.join", FactoryKind::kStage, "joins two inputs", factory<TestJoin>());
   registry.register_type("test.sink", FactoryKind::kStage, "records sequence numbers", factory<TestSink>());
-  registry.register_type("test.params", FactoryKind::kStage, "declares every parameter type", factory<TestParams>());
+  registry.register_type("test.params", FactoryKind::kStage, "declares every parameter type",
+                         factory<TestParams>());
 }
 
 TestSinkLog& TestSinkLog::instance() {

@@ -60,7 +60,8 @@ TEST_F(CameraConformance, FramesMatchTheAnnouncedFormat) {
   const hal::CameraFormat format = camera_->format();
   EXPECT_GT(format.width, 0);
   EXPECT_GT(format.height, 0);
-  ASSERT_TRUE(frame->has_plane(Camera::kImagePlane)) << "camera frames carry the plane '" << Camera::kImagePlane << "'";
+  ASSERT_TRUE(frame->has_plane(Camera::kImagePlane))
+      << "camera frames carry the plane '" << Camera::kImagePlane << "'";
   const Plane& image = frame->plane(Camera::kImagePlane);
   EXPECT_EQ(image.format, format.format);
   EXPECT_EQ(image.width, format.width);

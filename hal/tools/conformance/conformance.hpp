@@ -14,9 +14,9 @@ namespace oi::conformance {
 
 /// What the command line asked for.
 struct Target {
-  std::string driver;                         ///< driver type, e.g. "mock.xray"
-  std::string uri;                            ///< device URI
-  std::map<std::string, ParamValue> params;   ///< --param NAME=VALUE overrides
+  std::string driver;                        ///< driver type, e.g. "mock.xray"
+  std::string uri;                           ///< device URI
+  std::map<std::string, ParamValue> params;  ///< --param NAME=VALUE overrides
 };
 
 /// The target under test (set by main()).

@@ -40,7 +40,8 @@ class DeviceConformance : public ::testing::Test {
 // A value other than `current` that the declaration accepts, or null when there is none.
 ParamValue other_valid_value(const ParamSpec& p, const ParamValue& current) {
   switch (p.type()) {
-    case ParamType::kBool: return !current.get<bool>();
+    case ParamType::kBool:
+      return !current.get<bool>();
     case ParamType::kInt:
       if (p.max_value() && current.get<double>() < *p.max_value()) return current.get<std::int64_t>() + 1;
       if (p.min_value() && current.get<double>() > *p.min_value()) return current.get<std::int64_t>() - 1;
@@ -53,9 +54,11 @@ ParamValue other_valid_value(const ParamSpec& p, const ParamValue& current) {
       return ParamValue();
     }
     case ParamType::kEnum:
-      for (const auto& a : p.allowed_values()) if (a != current.get<std::string>()) return a;
+      for (const auto& a : p.allowed_values())
+        if (a != current.get<std::string>()) return a;
       return ParamValue();
-    default: return ParamValue();
+    default:
+      return ParamValue();
   }
 }
 
@@ -123,18 +126,28 @@ TEST_F(DeviceConformance, InvalidValuesAreRejectedAndLeaveTheValueUnchanged) {
     const ParamValue before = device_->get(p.name()).value();
     std::vector<ParamValue> bad;
     switch (p.type()) {
-      case ParamType::kBool: bad = {"yes please"}; break;
+      case ParamType::kBool:
+        bad = {"yes please"};
+        break;
       case ParamType::kInt:
       case ParamType::kFloat:
         bad = {"not a number"};
         // Out of range by one unit, of the parameter's own type, so only the range can fail.
-        if (p.min_value()) bad.push_back(p.type() == ParamType::kInt ? ParamValue(static_cast<std::int64_t>(*p.min_value()) - 1)
-                                                                     : ParamValue(*p.min_value() - 1.0));
-        if (p.max_value()) bad.push_back(p.type() == ParamType::kInt ? ParamValue(static_cast<std::int64_t>(*p.max_value()) + 1)
-                                                                     : ParamValue(*p.max_value() + 1.0));
+        if (p.min_value())
+          bad.push_back(p.type() == ParamType::kInt
+                            ? ParamValue(static_cast<std::int64_t>(*p.min_value()) - 1)
+                            : ParamValue(*p.min_value() - 1.0));
+        if (p.max_value())
+          bad.push_back(p.type() == ParamType::kInt
+                            ? ParamValue(static_cast<std::int64_t>(*p.max_value()) + 1)
+                            : ParamValue(*p.max_value() + 1.0));
         break;
-      case ParamType::kEnum: bad = {"no-such-choice-xyz", 42}; break;
-      default: bad = {ParamValue::object()}; break;
+      case ParamType::kEnum:
+        bad = {"no-such-choice-xyz", 42};
+        break;
+      default:
+        bad = {ParamValue::object()};
+        break;
     }
     for (const auto& v : bad) {
       Status s = device_->set(p.name(), v);
@@ -198,9 +211,10 @@ TEST_F(DeviceConformance, FramesHaveIncreasingSequencesAndTimestamps) {
     EXPECT_GE(meta.capture_time_ns, last_time);
     // The declared kind is what the loader checks connections against; "any" (a replay of
     // whatever was recorded) admits every kind, otherwise the frame must be of that kind.
-    const PortType declared = PortType::of(device_->capabilities().frame_kind, device_->capabilities().formats);
-    EXPECT_TRUE(declared.accepts(PortType::of(frame->kind()))) << "frame kind " << frame->kind()
-                                                               << " but the device declares " << declared.str();
+    const PortType declared =
+        PortType::of(device_->capabilities().frame_kind, device_->capabilities().formats);
+    EXPECT_TRUE(declared.accepts(PortType::of(frame->kind())))
+        << "frame kind " << frame->kind() << " but the device declares " << declared.str();
     last_sequence = meta.sequence;
     last_time = meta.capture_time_ns;
   }
@@ -291,7 +305,8 @@ TEST(DriverConformance, RunsAsAPipelineSourceAndReportsASummary) {
     EXPECT_NE(spec.find_param(name), nullptr) << "supervisor parameter " << name;
   }
   ParamSet params;
-  for (const auto& p : spec.params()) if (p.default_value()) params.set(p.name(), *p.default_value());
+  for (const auto& p : spec.params())
+    if (p.default_value()) params.set(p.name(), *p.default_value());
   for (const auto& [k, v] : target().params) params.set(k, v);
   stage->start(StageConfig{"dut", target().driver, target().uri, params, {}, {}});
   RecordingContext ctx(spec);
@@ -308,7 +323,8 @@ TEST(DriverConformance, RunsAsAPipelineSourceAndReportsASummary) {
   EXPECT_TRUE(summary.contains("device"));
   EXPECT_EQ(summary.value("faults", -1), 0);
   for (const PipelineEvent& e : ctx.events) {
-    EXPECT_EQ(e.severity, EventSeverity::kInfo) << "a healthy run posts no warnings: [" << e.kind << "] " << e.message;
+    EXPECT_EQ(e.severity, EventSeverity::kInfo)
+        << "a healthy run posts no warnings: [" << e.kind << "] " << e.message;
   }
 }
 

@@ -66,14 +66,18 @@ int main(int argc, char** argv) {
     std::string known, not_loaded;
     for (const auto& name : registry.type_names(oi::FactoryKind::kDriver)) known += " " + name;
     for (const oi::PluginRecord& p : registry.plugins()) {
-      if (p.error) not_loaded += "\n  not loaded: " + *p.error + " (in " + p.path.parent_path().string() + ")";
+      if (p.error)
+        not_loaded += "\n  not loaded: " + *p.error + " (in " + p.path.parent_path().string() + ")";
     }
     return usage("no driver type '" + t.driver + "' on the plugin search path (drivers found:" +
                  (known.empty() ? " none" : known) + "); set OI_PLUGIN_PATH to the folder of your plugin" +
-                 (not_loaded.empty() ? "" : "; plugins that failed to load, one of which may provide it:" + not_loaded));
+                 (not_loaded.empty()
+                      ? ""
+                      : "; plugins that failed to load, one of which may provide it:" + not_loaded));
   }
   if (!oi::conformance::make_device()) {
-    return usage("driver type '" + t.driver + "' is not a HAL device: register it with "
+    return usage("driver type '" + t.driver +
+                 "' is not a HAL device: register it with "
                  "OI_REGISTER_DEVICE_DRIVER (oi/hal/driver.hpp), not OI_REGISTER_DRIVER");
   }
   std::cout << "oi-conformance: driver " << t.driver << ", uri '" << t.uri << "'\n";

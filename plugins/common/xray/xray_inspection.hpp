@@ -14,14 +14,14 @@ namespace oi::xray {
 
 /// Planes, by the stage that adds them.
 namespace plane {
-inline constexpr const char* kHigh = "high";          ///< scanner: raw high-energy counts, u16
-inline constexpr const char* kLow = "low";            ///< scanner: raw low-energy counts, u16
-inline constexpr const char* kAHigh = "a_high";       ///< xray.correct: log attenuation -ln(I/I0), f32
-inline constexpr const char* kALow = "a_low";         ///< xray.correct: log attenuation, f32
-inline constexpr const char* kZeff = "zeff";          ///< xray.materials: effective atomic number, f32 (0 = empty)
-inline constexpr const char* kClass = "mclass";       ///< xray.materials: MaterialClass code, u8
+inline constexpr const char* kHigh = "high";     ///< scanner: raw high-energy counts, u16
+inline constexpr const char* kLow = "low";       ///< scanner: raw low-energy counts, u16
+inline constexpr const char* kAHigh = "a_high";  ///< xray.correct: log attenuation -ln(I/I0), f32
+inline constexpr const char* kALow = "a_low";    ///< xray.correct: log attenuation, f32
+inline constexpr const char* kZeff = "zeff";     ///< xray.materials: effective atomic number, f32 (0 = empty)
+inline constexpr const char* kClass = "mclass";  ///< xray.materials: MaterialClass code, u8
 inline constexpr const char* kDensity = "areal_density";  ///< xray.materials: g/cm² estimate, f32
-inline constexpr const char* kRgb = "rgb";            ///< xray.colorize: pseudo-colour image, rgb8
+inline constexpr const char* kRgb = "rgb";                ///< xray.colorize: pseudo-colour image, rgb8
 }  // namespace plane
 
 /// Per-pixel material class (plane kClass).
@@ -35,14 +35,17 @@ enum class MaterialClass : std::uint8_t {
 
 /// Frame attributes.
 namespace attr {
-inline constexpr const char* kCalibration = "calibration";  ///< "dark" / "air" on reference frames (scan id 0)
-inline constexpr const char* kGroundTruth = "ground_truth"; ///< simulator: list of truth objects (class, box, ...)
-inline constexpr const char* kDetections = "detections";    ///< xray.detect: list of {class, box [x,y,w,h], score, tip?}
-inline constexpr const char* kDecision = "decision";        ///< xray.detect: "clear", "alarm" or "cannot_clear"
+inline constexpr const char* kCalibration =
+    "calibration";  ///< "dark" / "air" on reference frames (scan id 0)
+inline constexpr const char* kGroundTruth =
+    "ground_truth";  ///< simulator: list of truth objects (class, box, ...)
+inline constexpr const char* kDetections =
+    "detections";  ///< xray.detect: list of {class, box [x,y,w,h], score, tip?}
+inline constexpr const char* kDecision = "decision";  ///< xray.detect: "clear", "alarm" or "cannot_clear"
 /// xray.detect: why the decision is not `clear` when no region caused it (an incomplete scan)
 inline constexpr const char* kDecisionReason = "decision_reason";
-inline constexpr const char* kTip = "tip";                  ///< xray.tip: list of inserted threats {class, box, tip_id}
-inline constexpr const char* kTimings = "timings_ms";       ///< each stage adds {"<node>": ms}
+inline constexpr const char* kTip = "tip";  ///< xray.tip: list of inserted threats {class, box, tip_id}
+inline constexpr const char* kTimings = "timings_ms";  ///< each stage adds {"<node>": ms}
 }  // namespace attr
 
 /// Threat classes in detections and ground truth.
@@ -82,7 +85,8 @@ inline double iou(const Box& a, const Box& b) {
 inline bool contains_centre(const Box& detection, const Box& truth) {
   const double cx = truth.x + truth.w / 2.0;
   const double cy = truth.y + truth.h / 2.0;
-  return cx >= detection.x && cx <= detection.x + detection.w && cy >= detection.y && cy <= detection.y + detection.h;
+  return cx >= detection.x && cx <= detection.x + detection.w && cy >= detection.y &&
+         cy <= detection.y + detection.h;
 }
 
 /// The one match rule of evaluation and TIP accounting: IoU ≥ kMinIou, or the detection

@@ -1,9 +1,9 @@
 #include "aravis_connection.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <spdlog/spdlog.h>
 
 #include "aravis_text.hpp"
 
@@ -23,15 +23,24 @@ constexpr std::uint64_t kMaxShortBlockId = 0xFFFF;
 
 const char* status_name(ArvBufferStatus status) {
   switch (status) {
-    case ARV_BUFFER_STATUS_SUCCESS: return "success";
-    case ARV_BUFFER_STATUS_CLEARED: return "cleared";
-    case ARV_BUFFER_STATUS_TIMEOUT: return "timeout (packets did not all arrive)";
-    case ARV_BUFFER_STATUS_MISSING_PACKETS: return "missing packets";
-    case ARV_BUFFER_STATUS_WRONG_PACKET_ID: return "wrong packet id";
-    case ARV_BUFFER_STATUS_SIZE_MISMATCH: return "size mismatch (payload larger than the buffer)";
-    case ARV_BUFFER_STATUS_FILLING: return "still filling";
-    case ARV_BUFFER_STATUS_ABORTED: return "aborted";
-    default: return "unknown";
+    case ARV_BUFFER_STATUS_SUCCESS:
+      return "success";
+    case ARV_BUFFER_STATUS_CLEARED:
+      return "cleared";
+    case ARV_BUFFER_STATUS_TIMEOUT:
+      return "timeout (packets did not all arrive)";
+    case ARV_BUFFER_STATUS_MISSING_PACKETS:
+      return "missing packets";
+    case ARV_BUFFER_STATUS_WRONG_PACKET_ID:
+      return "wrong packet id";
+    case ARV_BUFFER_STATUS_SIZE_MISMATCH:
+      return "size mismatch (payload larger than the buffer)";
+    case ARV_BUFFER_STATUS_FILLING:
+      return "still filling";
+    case ARV_BUFFER_STATUS_ABORTED:
+      return "aborted";
+    default:
+      return "unknown";
   }
 }
 
@@ -47,7 +56,8 @@ bool is_loopback(ArvDevice* device) {
   // Transfer none: the address belongs to the device.
   GSocketAddress* address = arv_gv_device_get_device_address(ARV_GV_DEVICE(device));
   if (address == nullptr || !G_IS_INET_SOCKET_ADDRESS(address)) return false;
-  return g_inet_address_get_is_loopback(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(address))) != FALSE;
+  return g_inet_address_get_is_loopback(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(address))) !=
+         FALSE;
 }
 
 }  // namespace
@@ -62,30 +72,36 @@ BufferLease& BufferLease::operator=(BufferLease&& other) noexcept {
 }
 
 void BufferLease::release() {
-  if (buffer_ != nullptr && stream_ != nullptr) arv_stream_push_buffer(stream_, buffer_);  // takes our reference
-  else if (buffer_ != nullptr) g_object_unref(buffer_);
+  if (buffer_ != nullptr && stream_ != nullptr)
+    arv_stream_push_buffer(stream_, buffer_);  // takes our reference
+  else if (buffer_ != nullptr)
+    g_object_unref(buffer_);
   buffer_ = nullptr;
 }
 
 Result<std::string> AravisConnection::device_id_from_uri(const std::string& uri) {
   const std::string scheme = kScheme;
   if (uri.rfind(scheme, 0) != 0) {
-    return Status::error("unsupported URI '" + uri + "': genicam drivers open 'genicam://DEVICE_ID' (an Aravis "
-                         "device id such as 'Aravis-Fake-GV01', an IP address, a serial number) or 'genicam://' "
-                         "for the first device found; `oi devices` lists them");
+    return Status::error(
+        "unsupported URI '" + uri +
+        "': genicam drivers open 'genicam://DEVICE_ID' (an Aravis "
+        "device id such as 'Aravis-Fake-GV01', an IP address, a serial number) or 'genicam://' "
+        "for the first device found; `oi devices` lists them");
   }
   return uri.substr(scheme.size());
 }
 
 AravisConnection::AravisConnection(GObjectPtr<ArvCamera> camera, std::string id)
     : camera_(std::move(camera)), id_(std::move(id)) {
-  name_ = "GenICam device '" + (id_.empty() ? text_or(arv_camera_get_device_id(camera_.get(), nullptr), "first found") : id_) + "'";
+  name_ = "GenICam device '" +
+          (id_.empty() ? text_or(arv_camera_get_device_id(camera_.get(), nullptr), "first found") : id_) +
+          "'";
   // Values outside a feature's range are refused instead of written: the error then names
   // the feature and the driver can report it, rather than the camera clamping silently.
   arv_device_set_range_check_policy(device(), ARV_RANGE_CHECK_POLICY_ENABLE);
   control_lost_handler_ = g_signal_connect_data(device(), "control-lost", G_CALLBACK(on_control_lost),
-                                                new std::shared_ptr<std::atomic<bool>>(control_lost_), free_flag,
-                                                GConnectFlags(0));
+                                                new std::shared_ptr<std::atomic<bool>>(control_lost_),
+                                                free_flag, GConnectFlags(0));
 }
 
 AravisConnection::~AravisConnection() {
@@ -98,7 +114,8 @@ Result<std::unique_ptr<AravisConnection>> AravisConnection::open(const std::stri
   Result<std::string> id = device_id_from_uri(uri);
   if (!id.ok()) return id.status();
   ErrorSlot error;
-  GObjectPtr<ArvCamera> camera(arv_camera_new(id.value().empty() ? nullptr : id.value().c_str(), error.out()));
+  GObjectPtr<ArvCamera> camera(
+      arv_camera_new(id.value().empty() ? nullptr : id.value().c_str(), error.out()));
   if (!camera || error) {
     return Status::error("cannot open '" + uri + "': " + (error ? error.message() : "no such device") +
                          ". Check that the camera is powered and reachable (for GigE Vision: same subnet, "
@@ -158,12 +175,15 @@ Status AravisConnection::start(const StreamSettings& settings) {
   if (arv_camera_is_gv_device(cam)) {
     // Packet sockets (AF_PACKET, used when the process has CAP_NET_RAW) bypass the IP stack
     // and never see loopback traffic, so a camera on 127.0.0.1 needs the standard socket.
-    const bool standard = settings.socket == "standard" || (settings.socket == "auto" && is_loopback(device()));
-    arv_camera_gv_set_stream_options(cam, standard ? ARV_GV_STREAM_OPTION_PACKET_SOCKET_DISABLED
-                                                   : ARV_GV_STREAM_OPTION_NONE);
+    const bool standard =
+        settings.socket == "standard" || (settings.socket == "auto" && is_loopback(device()));
+    arv_camera_gv_set_stream_options(
+        cam, standard ? ARV_GV_STREAM_OPTION_PACKET_SOCKET_DISABLED : ARV_GV_STREAM_OPTION_NONE);
     if (settings.packet_size > 0) {
       arv_camera_gv_set_packet_size(cam, settings.packet_size, error.out());
-      if (error) return Status::error("cannot set packet_size " + std::to_string(settings.packet_size) + " (GevSCPSPacketSize): " + error.message());
+      if (error)
+        return Status::error("cannot set packet_size " + std::to_string(settings.packet_size) +
+                             " (GevSCPSPacketSize): " + error.message());
     } else {
       arv_camera_gv_auto_packet_size(cam, error.out());
       if (error) {
@@ -176,18 +196,23 @@ Status AravisConnection::start(const StreamSettings& settings) {
   arv_camera_set_acquisition_mode(cam, ARV_ACQUISITION_MODE_CONTINUOUS, error.out());
   if (error) return Status::error(name_ + ": cannot set AcquisitionMode Continuous: " + error.message());
   const guint payload = arv_camera_get_payload(cam, error.out());
-  if (error || payload == 0) return Status::error(name_ + ": cannot read PayloadSize: " + (error ? error.message() : "0 bytes"));
+  if (error || payload == 0)
+    return Status::error(name_ + ": cannot read PayloadSize: " + (error ? error.message() : "0 bytes"));
   stream_.reset(arv_camera_create_stream(cam, nullptr, nullptr, error.out()));
   if (!stream_ || error) {
     stream_.reset();
-    return Status::error(name_ + ": cannot open the stream channel: " + (error ? error.message() : "no stream") +
+    return Status::error(name_ +
+                         ": cannot open the stream channel: " + (error ? error.message() : "no stream") +
                          " (GigE Vision: check that UDP traffic from the camera reaches this host)");
   }
   if (ARV_IS_GV_STREAM(stream_.get())) {
-    g_object_set(stream_.get(), "packet-resend",
-                 settings.packet_resend ? ARV_GV_STREAM_PACKET_RESEND_ALWAYS : ARV_GV_STREAM_PACKET_RESEND_NEVER, nullptr);
+    g_object_set(
+        stream_.get(), "packet-resend",
+        settings.packet_resend ? ARV_GV_STREAM_PACKET_RESEND_ALWAYS : ARV_GV_STREAM_PACKET_RESEND_NEVER,
+        nullptr);
   }
-  for (int i = 0; i < settings.buffers; ++i) arv_stream_push_buffer(stream_.get(), arv_buffer_new_allocate(payload));
+  for (int i = 0; i < settings.buffers; ++i)
+    arv_stream_push_buffer(stream_.get(), arv_buffer_new_allocate(payload));
   have_block_id_ = false;
   failed_buffers_ = gap_frames_ = reported_lost_ = 0;
   last_activity_ = last_probe_ = Clock::now();
@@ -218,7 +243,8 @@ void AravisConnection::note_buffer(ArvBuffer* buffer) {
     std::uint64_t gap = 0;
     if (id > last_block_id_) {
       gap = id - last_block_id_ - 1;
-    } else if (last_block_id_ <= kMaxShortBlockId && last_block_id_ > kMaxShortBlockId - 0x1000 && id < 0x1000) {
+    } else if (last_block_id_ <= kMaxShortBlockId && last_block_id_ > kMaxShortBlockId - 0x1000 &&
+               id < 0x1000) {
       gap = (kMaxShortBlockId - last_block_id_) + (id - 1);  // wrapped past 65535 to 1
     }
     // Ids going back otherwise mean the camera restarted its counter: no gap to count.
@@ -249,7 +275,8 @@ std::uint64_t AravisConnection::take_lost() {
 }
 
 Status AravisConnection::lost_error(const std::string& what) const {
-  return Status::error(name_ + ": " + what + "; the camera was disconnected, powered off or restarted. "
+  return Status::error(name_ + ": " + what +
+                       "; the camera was disconnected, powered off or restarted. "
                        "The supervisor reconnects (on_fault: restart) once it answers again");
 }
 
@@ -262,8 +289,9 @@ Status AravisConnection::probe() {
                       " ms and the control channel does not answer (" + error.message() + ")");
   }
   if ((ccp & kGvCcpControlBits) == 0) {
-    return lost_error("no data for " + std::to_string(settings_.silence_check.count()) +
-                      " ms and the device no longer grants this host control (CCP register = " + std::to_string(ccp) + ")");
+    return lost_error(
+        "no data for " + std::to_string(settings_.silence_check.count()) +
+        " ms and the device no longer grants this host control (CCP register = " + std::to_string(ccp) + ")");
   }
   return Status::ok();
 }
@@ -296,8 +324,9 @@ Status AravisConnection::pop(std::chrono::milliseconds timeout, BufferLease& out
     }
     if (status != ARV_BUFFER_STATUS_ABORTED) {
       ++failed_buffers_;
-      spdlog::warn("{}: frame {} arrived incomplete ({}); counted as lost{}", name_, arv_buffer_get_frame_id(raw),
-                   status_name(status), settings_.packet_resend ? "" : " (packet_resend is off)");
+      spdlog::warn("{}: frame {} arrived incomplete ({}); counted as lost{}", name_,
+                   arv_buffer_get_frame_id(raw), status_name(status),
+                   settings_.packet_resend ? "" : " (packet_resend is off)");
     }
     if (Clock::now() >= deadline) return Status::ok();
   }

@@ -25,10 +25,10 @@ using hal::Result;
 
 /// How a stream is set up; applied when acquisition starts.
 struct StreamSettings {
-  int buffers = 8;                ///< buffers queued to the stream
-  bool packet_resend = true;      ///< GigE Vision: ask the camera to resend missing packets
-  std::string socket = "auto";    ///< GigE Vision receive path: "auto", "packet" or "standard"
-  int packet_size = 0;            ///< GigE Vision packet size in bytes; 0 = negotiate
+  int buffers = 8;              ///< buffers queued to the stream
+  bool packet_resend = true;    ///< GigE Vision: ask the camera to resend missing packets
+  std::string socket = "auto";  ///< GigE Vision receive path: "auto", "packet" or "standard"
+  int packet_size = 0;          ///< GigE Vision packet size in bytes; 0 = negotiate
   std::chrono::milliseconds silence_check{1000};  ///< probe the device after this long without data
 };
 

@@ -24,11 +24,14 @@ Status AravisConnection::set_float_feature(const char* feature, double value, co
   arv_device_get_float_feature_bounds(device(), feature, &lo, &hi, error.out());
   if (error) return Status::error(name_ + ": cannot read the range of " + feature + ": " + error.message());
   if (value < lo || value > hi) {
-    return Status::error(param + " needs " + feature + " = " + format_number(value) + ", outside the range of " +
-                         name_ + " [" + format_number(lo) + ", " + format_number(hi) + "]");
+    return Status::error(param + " needs " + feature + " = " + format_number(value) +
+                         ", outside the range of " + name_ + " [" + format_number(lo) + ", " +
+                         format_number(hi) + "]");
   }
   arv_device_set_float_feature_value(device(), feature, value, error.out());
-  if (error) return Status::error("cannot set " + std::string(feature) + " = " + format_number(value) + ": " + error.message());
+  if (error)
+    return Status::error("cannot set " + std::string(feature) + " = " + format_number(value) + ": " +
+                         error.message());
   return Status::ok();
 }
 
@@ -49,17 +52,21 @@ Result<std::int64_t> AravisConnection::integer_feature(const char* feature) cons
 Status AravisConnection::set_pixel_format(ArvPixelFormat format, const std::string& label) {
   ErrorSlot error;
   guint n = 0;
-  std::unique_ptr<gint64, GFree> formats(arv_camera_dup_available_pixel_formats(camera_.get(), &n, error.out()));
+  std::unique_ptr<gint64, GFree> formats(
+      arv_camera_dup_available_pixel_formats(camera_.get(), &n, error.out()));
   if (error) return Status::error("cannot list PixelFormat: " + error.message());
   if (std::find(formats.get(), formats.get() + n, static_cast<gint64>(format)) == formats.get() + n) {
-    std::unique_ptr<const char*, GFree> names(arv_camera_dup_available_pixel_formats_as_strings(camera_.get(), &n, nullptr));
+    std::unique_ptr<const char*, GFree> names(
+        arv_camera_dup_available_pixel_formats_as_strings(camera_.get(), &n, nullptr));
     std::string offered;
-    for (guint i = 0; names && i < n; ++i) offered += (offered.empty() ? "" : ", ") + text_or(names.get()[i], "?");
-    return Status::error("pixel_format '" + label + "' is not offered by " + name_ + " (PixelFormat: " + offered +
-                         "); pick another pixel_format");
+    for (guint i = 0; names && i < n; ++i)
+      offered += (offered.empty() ? "" : ", ") + text_or(names.get()[i], "?");
+    return Status::error("pixel_format '" + label + "' is not offered by " + name_ +
+                         " (PixelFormat: " + offered + "); pick another pixel_format");
   }
   arv_camera_set_pixel_format(camera_.get(), format, error.out());
-  if (error) return Status::error("cannot set PixelFormat for pixel_format '" + label + "': " + error.message());
+  if (error)
+    return Status::error("cannot set PixelFormat for pixel_format '" + label + "': " + error.message());
   return Status::ok();
 }
 
@@ -87,9 +94,10 @@ Status AravisConnection::set_region(const Region& want) {
   const int w = want.width > 0 ? want.width : sensor_w - want.x;
   const int h = want.height > 0 ? want.height : sensor_h - want.y;
   if (want.x + w > sensor_w || want.y + h > sensor_h || w <= 0 || h <= 0) {
-    return Status::error("region " + std::to_string(w) + "x" + std::to_string(h) + " at (" + std::to_string(want.x) +
-                         ", " + std::to_string(want.y) + ") does not fit the " + std::to_string(sensor_w) + "x" +
-                         std::to_string(sensor_h) + " sensor of " + name_ + "; reduce width/height or the offsets");
+    return Status::error("region " + std::to_string(w) + "x" + std::to_string(h) + " at (" +
+                         std::to_string(want.x) + ", " + std::to_string(want.y) + ") does not fit the " +
+                         std::to_string(sensor_w) + "x" + std::to_string(sensor_h) + " sensor of " + name_ +
+                         "; reduce width/height or the offsets");
   }
   // Offsets to 0 first, so any Width/Height up to the sensor size is legal; then size; then
   // the offsets, whose maximum depends on the size.
@@ -98,12 +106,14 @@ Status AravisConnection::set_region(const Region& want) {
     arv_camera_get_integer_bounds(cam, feature, &lo, &hi, nullptr);
     const gint64 inc = std::max<gint64>(1, arv_camera_get_integer_increment(cam, feature, nullptr));
     if (value < lo || value > hi || (value - lo) % inc != 0) {
-      return Status::error(std::string(feature) + " = " + std::to_string(value) + " is not accepted by " + name_ +
-                           " (range [" + std::to_string(lo) + ", " + std::to_string(hi) + "], step " +
+      return Status::error(std::string(feature) + " = " + std::to_string(value) + " is not accepted by " +
+                           name_ + " (range [" + std::to_string(lo) + ", " + std::to_string(hi) + "], step " +
                            std::to_string(inc) + ")");
     }
     arv_camera_set_integer(cam, feature, value, error.out());
-    if (error) return Status::error("cannot set " + std::string(feature) + " = " + std::to_string(value) + ": " + error.message());
+    if (error)
+      return Status::error("cannot set " + std::string(feature) + " = " + std::to_string(value) + ": " +
+                           error.message());
     return Status::ok();
   };
   if (offsets) {
@@ -123,7 +133,8 @@ Status AravisConnection::set_exposure_us(double us, bool is_default) {
   ArvCamera* cam = camera_.get();
   if (!arv_camera_is_exposure_time_available(cam, nullptr)) {
     // A default is a wish, not a requirement: a camera without the feature keeps working.
-    return is_default ? Status::ok() : Status::error(name_ + " has no ExposureTime feature; remove exposure_us");
+    return is_default ? Status::ok()
+                      : Status::error(name_ + " has no ExposureTime feature; remove exposure_us");
   }
   double lo = 0, hi = 0;
   arv_camera_get_exposure_time_bounds(cam, &lo, &hi, nullptr);
@@ -133,7 +144,8 @@ Status AravisConnection::set_exposure_us(double us, bool is_default) {
   }
   ErrorSlot error;
   arv_camera_set_exposure_time(cam, us, error.out());
-  if (error) return Status::error("cannot set ExposureTime = " + format_number(us) + " us: " + error.message());
+  if (error)
+    return Status::error("cannot set ExposureTime = " + format_number(us) + " us: " + error.message());
   return Status::ok();
 }
 
@@ -157,7 +169,8 @@ Status AravisConnection::set_gain_db(double db, bool is_default) {
 Status AravisConnection::set_frame_rate_hz(double hz, bool is_default) {
   ArvCamera* cam = camera_.get();
   if (!arv_camera_is_frame_rate_available(cam, nullptr)) {
-    return is_default ? Status::ok() : Status::error(name_ + " has no AcquisitionFrameRate feature; remove frame_rate_hz");
+    return is_default ? Status::ok()
+                      : Status::error(name_ + " has no AcquisitionFrameRate feature; remove frame_rate_hz");
   }
   double lo = 0, hi = 0;
   arv_camera_get_frame_rate_bounds(cam, &lo, &hi, nullptr);
@@ -173,12 +186,15 @@ Status AravisConnection::set_frame_rate_hz(double hz, bool is_default) {
     // Aravis clamps out-of-range rates silently; refuse them instead so the value reported is true.
     if (hz < lo || hz > hi) {
       return Status::error("frame_rate_hz " + format_number(hz) + " is outside the range of " + name_ + " [" +
-                           format_number(lo) + ", " + format_number(hi) + "] Hz (AcquisitionFrameRate); use 0 for "
+                           format_number(lo) + ", " + format_number(hi) +
+                           "] Hz (AcquisitionFrameRate); use 0 for "
                            "as fast as the camera goes");
     }
     arv_camera_set_frame_rate(cam, hz, error.out());
   }
-  if (error) return Status::error("cannot set AcquisitionFrameRate = " + format_number(hz) + " Hz: " + error.message());
+  if (error)
+    return Status::error("cannot set AcquisitionFrameRate = " + format_number(hz) +
+                         " Hz: " + error.message());
   return Status::ok();
 }
 
@@ -205,8 +221,8 @@ Status AravisConnection::set_trigger(const std::string& mode, const std::string&
     list += (list.empty() ? "" : ", ") + s;
   }
   if (!offered) {
-    return Status::error("TriggerSource '" + src + "' is not offered by " + name_ + " (it offers: " +
-                         (list.empty() ? "none" : list) + ")" +
+    return Status::error("TriggerSource '" + src + "' is not offered by " + name_ +
+                         " (it offers: " + (list.empty() ? "none" : list) + ")" +
                          (mode == "hardware" ? "; set trigger_source to one of them" : ""));
   }
   arv_camera_set_trigger(cam, src.c_str(), error.out());
@@ -220,7 +236,8 @@ Status AravisConnection::apply_features(const std::vector<std::string>& features
     // One item at a time so the error names the one that failed.
     if (!arv_device_set_features_from_string(device(), item.c_str(), error.out()) || error) {
       return Status::error("features: cannot apply '" + item + "' on " + name_ + ": " +
-                           (error ? error.message() : "refused") + " (write 'Name=Value', or 'Name' for a command)");
+                           (error ? error.message() : "refused") +
+                           " (write 'Name=Value', or 'Name' for a command)");
     }
   }
   return Status::ok();

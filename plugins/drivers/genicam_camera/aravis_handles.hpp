@@ -45,7 +45,9 @@ class ErrorSlot {
   /// True when the call failed.
   explicit operator bool() const { return error_ != nullptr; }
   /// The error text ("" when none).
-  std::string message() const { return error_ != nullptr && error_->message != nullptr ? error_->message : ""; }
+  std::string message() const {
+    return error_ != nullptr && error_->message != nullptr ? error_->message : "";
+  }
 
  private:
   GError* error_ = nullptr;

@@ -22,9 +22,9 @@ using hal::camera_control::kGainDb;
 using hal::camera_control::kTriggerMode;
 
 struct FormatMapping {
-  const char* name;           // the pixel_format parameter value
-  ArvPixelFormat arv;         // the GenICam PFNC value
-  PixelFormat sdk;            // the plane format
+  const char* name;    // the pixel_format parameter value
+  ArvPixelFormat arv;  // the GenICam PFNC value
+  PixelFormat sdk;     // the plane format
 };
 constexpr FormatMapping kFormats[] = {
     {"mono8", ARV_PIXEL_FORMAT_MONO_8, PixelFormat::kU8},
@@ -33,12 +33,14 @@ constexpr FormatMapping kFormats[] = {
 };
 
 const FormatMapping* format_by_name(const std::string& name) {
-  for (const auto& f : kFormats) if (name == f.name) return &f;
+  for (const auto& f : kFormats)
+    if (name == f.name) return &f;
   return nullptr;
 }
 
 const FormatMapping* format_by_arv(ArvPixelFormat arv) {
-  for (const auto& f : kFormats) if (arv == f.arv) return &f;
+  for (const auto& f : kFormats)
+    if (arv == f.arv) return &f;
   return nullptr;
 }
 
@@ -64,25 +66,57 @@ class GenicamCamera final : public hal::Camera {
     caps.formats = {PixelFormat::kU8, PixelFormat::kU16, PixelFormat::kRGB8};
     caps.planes = {kImagePlane};
     spec.set_capabilities(caps);
-    spec.live_param(kExposureUs, ParamType::kFloat).default_value(10000.0).range(1.0, 1e8).unit("us")
+    spec.live_param(kExposureUs, ParamType::kFloat)
+        .default_value(10000.0)
+        .range(1.0, 1e8)
+        .unit("us")
         .describe("Exposure time [ExposureTime, or ExposureTimeAbs]; may change while streaming.");
-    spec.live_param(kGainDb, ParamType::kFloat).default_value(0.0).range(0.0, 100.0).unit("dB")
-        .describe("Analog gain [Gain, or GainRaw in device units on older cameras]; may change while streaming.");
-    spec.live_param(kFrameRateHz, ParamType::kFloat).default_value(30.0).range(0.0, 100000.0).unit("Hz")
-        .describe("Frame rate [AcquisitionFrameRate]; 0 = as fast as the camera goes. May change while streaming.");
-    spec.param(kTriggerMode, ParamType::kEnum).allowed({"free_run", "software", "hardware"}).default_value("free_run")
-        .describe("[TriggerMode/TriggerSource of FrameStart] free_run: frames at frame_rate_hz; software: the "
-                  "driver triggers one frame per read, so the pipeline paces the camera; hardware: trigger_source.");
-    spec.param("trigger_source", ParamType::kString).default_value("Line0")
+    spec.live_param(kGainDb, ParamType::kFloat)
+        .default_value(0.0)
+        .range(0.0, 100.0)
+        .unit("dB")
+        .describe(
+            "Analog gain [Gain, or GainRaw in device units on older cameras]; may change while streaming.");
+    spec.live_param(kFrameRateHz, ParamType::kFloat)
+        .default_value(30.0)
+        .range(0.0, 100000.0)
+        .unit("Hz")
+        .describe(
+            "Frame rate [AcquisitionFrameRate]; 0 = as fast as the camera goes. May change while streaming.");
+    spec.param(kTriggerMode, ParamType::kEnum)
+        .allowed({"free_run", "software", "hardware"})
+        .default_value("free_run")
+        .describe(
+            "[TriggerMode/TriggerSource of FrameStart] free_run: frames at frame_rate_hz; software: the "
+            "driver triggers one frame per read, so the pipeline paces the camera; hardware: "
+            "trigger_source.");
+    spec.param("trigger_source", ParamType::kString)
+        .default_value("Line0")
         .describe("TriggerSource used with trigger_mode: hardware, e.g. Line0 or Line1.");
-    spec.param("pixel_format", ParamType::kEnum).allowed({"mono8", "mono16", "rgb8"}).default_value("mono8")
+    spec.param("pixel_format", ParamType::kEnum)
+        .allowed({"mono8", "mono16", "rgb8"})
+        .default_value("mono8")
         .describe("[PixelFormat] Mono8 -> u8, Mono16 -> u16, RGB8 -> rgb8 plane.");
-    spec.param("width", ParamType::kInt).default_value(0).range(0, 65535).unit("px")
+    spec.param("width", ParamType::kInt)
+        .default_value(0)
+        .range(0, 65535)
+        .unit("px")
         .describe("[Width] of the region; 0 = the rest of the sensor from offset_x.");
-    spec.param("height", ParamType::kInt).default_value(0).range(0, 65535).unit("px")
+    spec.param("height", ParamType::kInt)
+        .default_value(0)
+        .range(0, 65535)
+        .unit("px")
         .describe("[Height] of the region; 0 = the rest of the sensor from offset_y.");
-    spec.param("offset_x", ParamType::kInt).default_value(0).range(0, 65535).unit("px").describe("[OffsetX] of the region.");
-    spec.param("offset_y", ParamType::kInt).default_value(0).range(0, 65535).unit("px").describe("[OffsetY] of the region.");
+    spec.param("offset_x", ParamType::kInt)
+        .default_value(0)
+        .range(0, 65535)
+        .unit("px")
+        .describe("[OffsetX] of the region.");
+    spec.param("offset_y", ParamType::kInt)
+        .default_value(0)
+        .range(0, 65535)
+        .unit("px")
+        .describe("[OffsetY] of the region.");
     declare_stream_params(spec);
   }
 
@@ -93,7 +127,8 @@ class GenicamCamera final : public hal::Camera {
     conn_ = std::move(opened.value());
     // Order matters: the format and region decide the payload, the frame rate clears
     // triggers (Aravis), and `features` comes last so it can override anything above.
-    const char* order[] = {"pixel_format", "width", kExposureUs, kGainDb, kFrameRateHz, kTriggerMode, "features"};
+    const char* order[] = {"pixel_format", "width",      kExposureUs, kGainDb,
+                           kFrameRateHz,   kTriggerMode, "features"};
     for (const char* name : order) {
       if (Status s = apply_to_device(name, params.values().at(name), is_default(name, params)); !s.is_ok()) {
         conn_.reset();
@@ -155,12 +190,18 @@ class GenicamCamera final : public hal::Camera {
   // after on_set_param() accepted it).
   void remember(const std::string& name, const ParamValue& v) {
     if (stream_.apply(name, v)) return;
-    if (name == "width") region_.width = v.get<int>();
-    else if (name == "height") region_.height = v.get<int>();
-    else if (name == "offset_x") region_.x = v.get<int>();
-    else if (name == "offset_y") region_.y = v.get<int>();
-    else if (name == kTriggerMode) trigger_mode_ = v.get<std::string>();
-    else if (name == "trigger_source") trigger_source_ = v.get<std::string>();
+    if (name == "width")
+      region_.width = v.get<int>();
+    else if (name == "height")
+      region_.height = v.get<int>();
+    else if (name == "offset_x")
+      region_.x = v.get<int>();
+    else if (name == "offset_y")
+      region_.y = v.get<int>();
+    else if (name == kTriggerMode)
+      trigger_mode_ = v.get<std::string>();
+    else if (name == "trigger_source")
+      trigger_source_ = v.get<std::string>();
   }
 
   // Writes one parameter to the device. `proposed` is a value not yet remembered (set());
@@ -195,7 +236,8 @@ class GenicamCamera final : public hal::Camera {
     if (name == kTriggerMode || name == "trigger_source") {
       std::string mode = trigger_mode_, source = trigger_source_;
       if (proposed != nullptr) (name == kTriggerMode ? mode : source) = proposed->get<std::string>();
-      if (name == "trigger_source" && mode != "hardware") return Status::ok();  // used once hardware is chosen
+      if (name == "trigger_source" && mode != "hardware")
+        return Status::ok();  // used once hardware is chosen
       return conn_->set_trigger(mode, source);
     }
     if (name == "features") return conn_->apply_features(value.get<std::vector<std::string>>());
@@ -206,9 +248,10 @@ class GenicamCamera final : public hal::Camera {
     const auto arv_format = arv_buffer_get_image_pixel_format(buffer);
     const FormatMapping* f = format_by_arv(arv_format);
     if (f == nullptr) {
-      return Status::error(conn_->name() + " sends pixel format 0x" + fmt_hex(arv_format) +
-                           ", which has no SDK plane format; set pixel_format (mono8, mono16, rgb8) and do not "
-                           "override PixelFormat through `features`");
+      return Status::error(
+          conn_->name() + " sends pixel format 0x" + fmt_hex(arv_format) +
+          ", which has no SDK plane format; set pixel_format (mono8, mono16, rgb8) and do not "
+          "override PixelFormat through `features`");
     }
     gint x = 0, y = 0, w = 0, h = 0, pad_x = 0, pad_y = 0;
     arv_buffer_get_image_region(buffer, &x, &y, &w, &h);
@@ -217,12 +260,13 @@ class GenicamCamera final : public hal::Camera {
     const auto* data = static_cast<const std::uint8_t*>(arv_buffer_get_image_data(buffer, &size));
     const std::size_t row_bytes = static_cast<std::size_t>(w) * bytes_per_pixel(f->sdk);
     const std::size_t src_stride = row_bytes + static_cast<std::size_t>(std::max(0, pad_x));
-    if (data == nullptr || w <= 0 || h <= 0 || size < src_stride * static_cast<std::size_t>(h - 1) + row_bytes) {
+    if (data == nullptr || w <= 0 || h <= 0 ||
+        size < src_stride * static_cast<std::size_t>(h - 1) + row_bytes) {
       // A complete buffer that does not hold the image it announces is a device fault, not a
       // frame to pass on half-filled.
       return Status::error(conn_->name() + ": buffer " + std::to_string(arv_buffer_get_frame_id(buffer)) +
-                           " holds " + std::to_string(size) + " bytes, too few for a " + std::to_string(w) + "x" +
-                           std::to_string(h) + " " + f->name + " image");
+                           " holds " + std::to_string(size) + " bytes, too few for a " + std::to_string(w) +
+                           "x" + std::to_string(h) + " " + f->name + " image");
     }
     frame = Frame::create(std::string(frame_kind::kVideo));
     Plane& plane = frame->add_plane(kImagePlane, f->sdk, w, h);

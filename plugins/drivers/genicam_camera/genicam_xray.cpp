@@ -56,33 +56,62 @@ class GenicamXray final : public hal::XrayScanner {
     spec.describe(
         "GenICam line-scan X-ray detector through Aravis (GigE Vision, USB3 Vision). URI as genicam.camera. "
         "Each Mono16 buffer of `lines_per_block` lines becomes one scan block with plane `high` (and `low` "
-        "with 2 channels, split by `channel_layout`, low energy first). Scans are cut every `blocks_per_scan` "
+        "with 2 channels, split by `channel_layout`, low energy first). Scans are cut every "
+        "`blocks_per_scan` "
         "blocks. The X-ray source is controlled elsewhere and reported as unknown.");
     spec.set_capabilities(scanner_capabilities());
-    spec.param("channels", ParamType::kInt).default_value(1).range(1, 2)
+    spec.param("channels", ParamType::kInt)
+        .default_value(1)
+        .range(1, 2)
         .describe("Energy channels: 1 = single energy (`high`), 2 = dual energy (`high`, `low`).");
-    spec.param("channel_layout", ParamType::kEnum).allowed({"halves", "alternate_lines", "alternate_pixels"})
+    spec.param("channel_layout", ParamType::kEnum)
+        .allowed({"halves", "alternate_lines", "alternate_pixels"})
         .default_value("halves")
-        .describe("Dual energy: `halves` = each line is [low | high]; `alternate_lines` = lines alternate low, "
-                  "high; `alternate_pixels` = pixels alternate low, high.");
-    spec.param("pixels_per_line", ParamType::kInt).default_value(0).range(0, 65535).unit("px")
-        .describe("Detector pixels per line and channel; 0 = the whole sensor. [Width = pixels x 2 for halves "
-                  "and alternate_pixels]");
-    spec.param("lines_per_block", ParamType::kInt).default_value(64).range(1, 65535)
+        .describe(
+            "Dual energy: `halves` = each line is [low | high]; `alternate_lines` = lines alternate low, "
+            "high; `alternate_pixels` = pixels alternate low, high.");
+    spec.param("pixels_per_line", ParamType::kInt)
+        .default_value(0)
+        .range(0, 65535)
+        .unit("px")
+        .describe(
+            "Detector pixels per line and channel; 0 = the whole sensor. [Width = pixels x 2 for halves "
+            "and alternate_pixels]");
+    spec.param("lines_per_block", ParamType::kInt)
+        .default_value(64)
+        .range(1, 65535)
         .describe("Lines per scan block. [Height = lines, x 2 for alternate_lines]");
-    spec.param("blocks_per_scan", ParamType::kInt).default_value(8).range(0, 1000000)
-        .describe("Blocks per object scan; 0 = one scan until stop. (An object sensor would cut real scans.)");
-    spec.live_param("line_rate_hz", ParamType::kFloat).default_value(1000.0).range(0.0, 1e6).unit("Hz")
-        .describe("Scan lines per second [AcquisitionLineRate; on an area sensor AcquisitionFrameRate = "
-                  "line_rate_hz / lines_per_block]; 0 = as fast as the detector goes.");
-    spec.param("pixel_pitch_mm", ParamType::kFloat).default_value(0.8).range(0.01, 100.0).unit("mm")
+    spec.param("blocks_per_scan", ParamType::kInt)
+        .default_value(8)
+        .range(0, 1000000)
+        .describe(
+            "Blocks per object scan; 0 = one scan until stop. (An object sensor would cut real scans.)");
+    spec.live_param("line_rate_hz", ParamType::kFloat)
+        .default_value(1000.0)
+        .range(0.0, 1e6)
+        .unit("Hz")
+        .describe(
+            "Scan lines per second [AcquisitionLineRate; on an area sensor AcquisitionFrameRate = "
+            "line_rate_hz / lines_per_block]; 0 = as fast as the detector goes.");
+    spec.param("pixel_pitch_mm", ParamType::kFloat)
+        .default_value(0.8)
+        .range(0.01, 100.0)
+        .unit("mm")
         .describe("Detector pixel size, reported in the geometry.");
-    spec.param("belt_speed_m_s", ParamType::kFloat).default_value(0.2).range(0.0, 10.0).unit("m/s")
+    spec.param("belt_speed_m_s", ParamType::kFloat)
+        .default_value(0.2)
+        .range(0.0, 10.0)
+        .unit("m/s")
         .describe("Conveyor speed, reported in the geometry.");
-    spec.param("dark_features", ParamType::kList).element_type(ParamType::kString).default_value(nlohmann::json::array())
-        .describe("Features set while a dark reference is taken (e.g. an output line that holds the source off), "
-                  "'Name=Value' each; the previous values are restored afterwards.");
-    spec.param("air_features", ParamType::kList).element_type(ParamType::kString).default_value(nlohmann::json::array())
+    spec.param("dark_features", ParamType::kList)
+        .element_type(ParamType::kString)
+        .default_value(nlohmann::json::array())
+        .describe(
+            "Features set while a dark reference is taken (e.g. an output line that holds the source off), "
+            "'Name=Value' each; the previous values are restored afterwards.");
+    spec.param("air_features", ParamType::kList)
+        .element_type(ParamType::kString)
+        .default_value(nlohmann::json::array())
         .describe("Features set while an air reference is taken, restored afterwards.");
     declare_stream_params(spec);
   }
@@ -146,7 +175,8 @@ class GenicamXray final : public hal::XrayScanner {
     FrameMetadata& meta = block->metadata();
     meta.scan_id = scan_ + 1;
     meta.block_index = block_;
-    meta.end_of_scan = cfg_.blocks_per_scan > 0 && block_ + 1 == static_cast<std::uint32_t>(cfg_.blocks_per_scan);
+    meta.end_of_scan =
+        cfg_.blocks_per_scan > 0 && block_ + 1 == static_cast<std::uint32_t>(cfg_.blocks_per_scan);
     meta.attributes["view"] = 0;
     if (meta.end_of_scan) {
       ++scan_;
@@ -178,22 +208,36 @@ class GenicamXray final : public hal::XrayScanner {
 
  private:
   int device_width_factor() const {
-    return cfg_.channels == 2 && (cfg_.layout == Layout::kHalves || cfg_.layout == Layout::kAlternatePixels) ? 2 : 1;
+    return cfg_.channels == 2 && (cfg_.layout == Layout::kHalves || cfg_.layout == Layout::kAlternatePixels)
+               ? 2
+               : 1;
   }
-  int device_height_factor() const { return cfg_.channels == 2 && cfg_.layout == Layout::kAlternateLines ? 2 : 1; }
+  int device_height_factor() const {
+    return cfg_.channels == 2 && cfg_.layout == Layout::kAlternateLines ? 2 : 1;
+  }
 
   void remember(const std::string& name, const ParamValue& v) {
     if (stream_.apply(name, v)) return;
-    if (name == "channels") cfg_.channels = v.get<int>();
-    else if (name == "channel_layout") cfg_.layout = layout_from(v.get<std::string>());
-    else if (name == "pixels_per_line") cfg_.pixels = v.get<int>();
-    else if (name == "lines_per_block") cfg_.lines = v.get<int>();
-    else if (name == "blocks_per_scan") cfg_.blocks_per_scan = v.get<std::int64_t>();
-    else if (name == "line_rate_hz") cfg_.line_rate_hz = v.get<double>();
-    else if (name == "pixel_pitch_mm") cfg_.pitch_mm = v.get<double>();
-    else if (name == "belt_speed_m_s") cfg_.belt_m_s = v.get<double>();
-    else if (name == "dark_features") cfg_.dark_features = v.get<std::vector<std::string>>();
-    else if (name == "air_features") cfg_.air_features = v.get<std::vector<std::string>>();
+    if (name == "channels")
+      cfg_.channels = v.get<int>();
+    else if (name == "channel_layout")
+      cfg_.layout = layout_from(v.get<std::string>());
+    else if (name == "pixels_per_line")
+      cfg_.pixels = v.get<int>();
+    else if (name == "lines_per_block")
+      cfg_.lines = v.get<int>();
+    else if (name == "blocks_per_scan")
+      cfg_.blocks_per_scan = v.get<std::int64_t>();
+    else if (name == "line_rate_hz")
+      cfg_.line_rate_hz = v.get<double>();
+    else if (name == "pixel_pitch_mm")
+      cfg_.pitch_mm = v.get<double>();
+    else if (name == "belt_speed_m_s")
+      cfg_.belt_m_s = v.get<double>();
+    else if (name == "dark_features")
+      cfg_.dark_features = v.get<std::vector<std::string>>();
+    else if (name == "air_features")
+      cfg_.air_features = v.get<std::vector<std::string>>();
   }
 
   void restore(const Settings& before) {
@@ -211,8 +255,10 @@ class GenicamXray final : public hal::XrayScanner {
     if (Status s = conn_->set_region({0, 0, cfg_.pixels * wf, cfg_.lines * hf}); !s.is_ok()) return s;
     const Region actual = conn_->region();
     if (actual.width % wf != 0) {
-      return Status::error("the detector line has " + std::to_string(actual.width) + " pixels, which cannot be "
-                           "split into " + std::to_string(wf) + " channels; set pixels_per_line");
+      return Status::error("the detector line has " + std::to_string(actual.width) +
+                           " pixels, which cannot be "
+                           "split into " +
+                           std::to_string(wf) + " channels; set pixels_per_line");
     }
     geometry_.channels = cfg_.channels;
     geometry_.views = 1;
@@ -228,7 +274,8 @@ class GenicamXray final : public hal::XrayScanner {
     geometry_.line_rate_hz = cfg_.line_rate_hz;
     if (conn_->has_feature("AcquisitionLineRate")) {
       if (cfg_.line_rate_hz == 0.0) return Status::ok();  // the detector's own maximum
-      return conn_->set_float_feature("AcquisitionLineRate", cfg_.line_rate_hz * device_height_factor(), "line_rate_hz");
+      return conn_->set_float_feature("AcquisitionLineRate", cfg_.line_rate_hz * device_height_factor(),
+                                      "line_rate_hz");
     }
     // An area sensor standing in for a line-scan detector: one frame per block.
     return conn_->set_frame_rate_hz(cfg_.line_rate_hz / geometry_.lines_per_block, false);
@@ -237,7 +284,8 @@ class GenicamXray final : public hal::XrayScanner {
   // Copies `lines` lines from the buffer (which holds at least that many) into `block`.
   Status to_block(ArvBuffer* buffer, int lines, FramePtr& block) {
     if (arv_buffer_get_image_pixel_format(buffer) != ARV_PIXEL_FORMAT_MONO_16) {
-      return Status::error(conn_->name() + " sends a pixel format other than Mono16; X-ray blocks are u16 "
+      return Status::error(conn_->name() +
+                           " sends a pixel format other than Mono16; X-ray blocks are u16 "
                            "(do not override PixelFormat through `features`)");
     }
     const int w = arv_buffer_get_image_width(buffer), h = arv_buffer_get_image_height(buffer);
@@ -246,9 +294,10 @@ class GenicamXray final : public hal::XrayScanner {
     const int wf = device_width_factor(), hf = device_height_factor();
     if (data == nullptr || w != geometry_.pixels_per_line * wf || h < lines * hf ||
         size < static_cast<std::size_t>(w) * h * sizeof(std::uint16_t)) {
-      return Status::error(conn_->name() + ": buffer of " + std::to_string(w) + "x" + std::to_string(h) + " (" +
-                           std::to_string(size) + " bytes) does not match the geometry (" +
-                           std::to_string(geometry_.pixels_per_line * wf) + " x " + std::to_string(lines * hf) + ")");
+      return Status::error(conn_->name() + ": buffer of " + std::to_string(w) + "x" + std::to_string(h) +
+                           " (" + std::to_string(size) + " bytes) does not match the geometry (" +
+                           std::to_string(geometry_.pixels_per_line * wf) + " x " +
+                           std::to_string(lines * hf) + ")");
     }
     block = make_block(lines);
     const int n = geometry_.pixels_per_line;
@@ -296,8 +345,8 @@ class GenicamXray final : public hal::XrayScanner {
     Status result = Status::ok();
     while (have < lines) {
       if (Clock::now() >= until) {
-        result = Status::error(conn_->name() + ": only " + std::to_string(have) + " of " + std::to_string(lines) +
-                               " reference lines arrived within 10 s");
+        result = Status::error(conn_->name() + ": only " + std::to_string(have) + " of " +
+                               std::to_string(lines) + " reference lines arrived within 10 s");
         break;
       }
       BufferLease buffer;
@@ -317,7 +366,8 @@ class GenicamXray final : public hal::XrayScanner {
         const Plane& from = part->plane(name);
         Plane& to = reference->plane(name);
         for (int y = 0; y < take; ++y) {
-          std::memcpy(to.row<std::uint16_t>(have + y), from.row<std::uint16_t>(y), from.width * sizeof(std::uint16_t));
+          std::memcpy(to.row<std::uint16_t>(have + y), from.row<std::uint16_t>(y),
+                      from.width * sizeof(std::uint16_t));
         }
       }
       have += take;

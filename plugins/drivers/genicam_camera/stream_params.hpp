@@ -4,11 +4,11 @@
 /// socket, buffers), how a silent device is probed, where timestamps come from, and the
 /// `features` escape hatch. Declared once here so genicam.camera and genicam.xray stay alike.
 
+#include <arv.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <arv.h>
 
 #include "aravis_connection.hpp"
 #include "oi/hal/device.hpp"

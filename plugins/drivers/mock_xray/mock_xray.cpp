@@ -33,31 +33,66 @@ class MockXray final : public oi::hal::XrayScanner {
         "Emits scan blocks of `lines_per_block` x `pixels` u16 pixels in planes `high` (and `low` "
         "with 2 channels); each scan is `blocks_per_scan` blocks. Faults can be injected for tests.");
     spec.set_capabilities(scanner_capabilities(/*finite=*/true));  // finite with `scans` > 0
-    spec.param("pixels", ParamType::kInt).default_value(64).range(8, 8192).describe("Detector pixels per line.");
-    spec.param("lines_per_block", ParamType::kInt).default_value(16).range(1, 4096).describe("Lines K per scan block.");
-    spec.param("blocks_per_scan", ParamType::kInt).default_value(4).range(1, 100000)
+    spec.param("pixels", ParamType::kInt)
+        .default_value(64)
+        .range(8, 8192)
+        .describe("Detector pixels per line.");
+    spec.param("lines_per_block", ParamType::kInt)
+        .default_value(16)
+        .range(1, 4096)
+        .describe("Lines K per scan block.");
+    spec.param("blocks_per_scan", ParamType::kInt)
+        .default_value(4)
+        .range(1, 100000)
         .describe("Blocks that make up one object's scan.");
-    spec.param("scans", ParamType::kInt).default_value(0).min(0)
+    spec.param("scans", ParamType::kInt)
+        .default_value(0)
+        .min(0)
         .describe("Scans before end of stream; 0 = endless, like a real scanner.");
-    spec.param("channels", ParamType::kInt).default_value(2).range(1, 2)
+    spec.param("channels", ParamType::kInt)
+        .default_value(2)
+        .range(1, 2)
         .describe("Energy channels: 1 = single energy (`high`), 2 = dual energy (`high`, `low`).");
-    spec.param("line_rate_hz", ParamType::kFloat).default_value(0.0).range(0.0, 100000.0).unit("Hz")
+    spec.param("line_rate_hz", ParamType::kFloat)
+        .default_value(0.0)
+        .range(0.0, 100000.0)
+        .unit("Hz")
         .describe("Lines per second, paced like a moving belt; 0 = as fast as possible.");
-    spec.param("pixel_pitch_mm", ParamType::kFloat).default_value(0.8).range(0.01, 100.0).unit("mm")
+    spec.param("pixel_pitch_mm", ParamType::kFloat)
+        .default_value(0.8)
+        .range(0.01, 100.0)
+        .unit("mm")
         .describe("Detector pixel size.");
-    spec.param("belt_speed_m_s", ParamType::kFloat).default_value(0.2).range(0.0, 10.0).unit("m/s")
+    spec.param("belt_speed_m_s", ParamType::kFloat)
+        .default_value(0.2)
+        .range(0.0, 10.0)
+        .unit("m/s")
         .describe("Conveyor speed reported in the geometry.");
-    spec.live_param("source_kv", ParamType::kFloat).default_value(160.0).range(40.0, 450.0).unit("kV")
+    spec.live_param("source_kv", ParamType::kFloat)
+        .default_value(160.0)
+        .range(40.0, 450.0)
+        .unit("kV")
         .describe("Tube voltage; may change while scanning.");
-    spec.live_param("source_ma", ParamType::kFloat).default_value(1.0).range(0.0, 20.0).unit("mA")
+    spec.live_param("source_ma", ParamType::kFloat)
+        .default_value(1.0)
+        .range(0.0, 20.0)
+        .unit("mA")
         .describe("Tube current; may change while scanning.");
-    spec.param("fail_after_blocks", ParamType::kInt).default_value(-1).min(-1)
+    spec.param("fail_after_blocks", ParamType::kInt)
+        .default_value(-1)
+        .min(-1)
         .describe("Fault injection: fault after this many blocks since the last start; -1 = never.");
-    spec.param("faults", ParamType::kInt).default_value(1).min(0)
+    spec.param("faults", ParamType::kInt)
+        .default_value(1)
+        .min(0)
         .describe("Fault injection: how many faults to inject in total.");
-    spec.param("fault_kind", ParamType::kEnum).allowed({"error", "timeout"}).default_value("error")
+    spec.param("fault_kind", ParamType::kEnum)
+        .allowed({"error", "timeout"})
+        .default_value("error")
         .describe("Fault injection: `error` = the read fails; `timeout` = the device goes silent.");
-    spec.param("recover_failures", ParamType::kInt).default_value(0).min(0)
+    spec.param("recover_failures", ParamType::kInt)
+        .default_value(0)
+        .min(0)
         .describe("Fault injection: this many recovery attempts fail before one succeeds.");
   }
 
@@ -65,7 +100,8 @@ class MockXray final : public oi::hal::XrayScanner {
     const std::string scheme = "mock://";
     const std::string target = uri.empty() ? "mock://xray" : uri;
     if (target.rfind(scheme, 0) != 0 || target.size() == scheme.size()) {
-      return Status::error("unsupported URI '" + uri + "': mock.xray opens 'mock://NAME', e.g. 'mock://xray'");
+      return Status::error("unsupported URI '" + uri +
+                           "': mock.xray opens 'mock://NAME', e.g. 'mock://xray'");
     }
     for (const auto& [name, value] : params.values()) apply(name, value);
     set_identity({"OpenInspect", "Mock X-ray line scanner", target.substr(scheme.size()), "n/a", "0.1.0"});
@@ -75,8 +111,8 @@ class MockXray final : public oi::hal::XrayScanner {
 
   // One virtual device is always there, so `oi devices` shows how a URI looks.
   oi::hal::Result<std::vector<oi::hal::DeviceInfo>> on_enumerate() override {
-    return std::vector<oi::hal::DeviceInfo>{{"", "mock://xray", "OpenInspect", "Mock X-ray line scanner", "xray",
-                                             "no hardware; any mock://NAME opens another"}};
+    return std::vector<oi::hal::DeviceInfo>{{"", "mock://xray", "OpenInspect", "Mock X-ray line scanner",
+                                             "xray", "no hardware; any mock://NAME opens another"}};
   }
 
   Status on_set_param(const std::string& name, const oi::ParamValue& value) override {
@@ -102,14 +138,16 @@ class MockXray final : public oi::hal::XrayScanner {
   Status on_recover() override {
     if (recover_failures_seen_ < recover_failures_) {
       ++recover_failures_seen_;
-      return Status::error("mock device still unreachable (recover_failures = " + std::to_string(recover_failures_) + ")");
+      return Status::error(
+          "mock device still unreachable (recover_failures = " + std::to_string(recover_failures_) + ")");
     }
     stalled_ = false;
     return Status::ok();
   }
 
   Status on_read_block(oi::FramePtr& block, std::chrono::milliseconds timeout) override {
-    if (scans_ > 0 && counter_.scans_done() >= static_cast<std::uint64_t>(scans_)) return Status::end_of_stream();
+    if (scans_ > 0 && counter_.scans_done() >= static_cast<std::uint64_t>(scans_))
+      return Status::end_of_stream();
     if (fail_after_blocks_ >= 0 && injected_ < faults_ && blocks_since_start_ >= fail_after_blocks_) {
       ++injected_;
       if (fault_kind_ == "error") {
@@ -171,7 +209,9 @@ class MockXray final : public oi::hal::XrayScanner {
         auto* row = plane.row<std::uint16_t>(y);
         for (int x = 0; x < pixels; ++x) {
           const double u = static_cast<double>(x) / pixels;
-          const double t = scale * ((u > 0.3 && u < 0.6) ? 1.0 + 0.2 * static_cast<double>(counter_.scans_done() % 3) : 0.1);
+          const double t =
+              scale *
+              ((u > 0.3 && u < 0.6) ? 1.0 + 0.2 * static_cast<double>(counter_.scans_done() % 3) : 0.1);
           row[x] = static_cast<std::uint16_t>(dark ? kOffset + (x % 7) : kOffset + kAir * std::exp(-mu * t));
         }
       }
@@ -195,5 +235,6 @@ class MockXray final : public oi::hal::XrayScanner {
 
 }  // namespace
 
-OI_REGISTER_DEVICE_DRIVER(MockXray, "mock.xray", "Mock X-ray line scanner with fault injection; needs no hardware.");
+OI_REGISTER_DEVICE_DRIVER(MockXray, "mock.xray",
+                          "Mock X-ray line scanner with fault injection; needs no hardware.");
 OI_PLUGIN("oi-driver-mock-xray", "0.1.0", "Apache-2.0")

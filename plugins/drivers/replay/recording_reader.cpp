@@ -3,7 +3,6 @@
 #include <cmath>
 #include <limits>
 
-
 namespace fs = std::filesystem;
 
 namespace oi::replay {
@@ -11,8 +10,7 @@ namespace {
 
 using hal::Result;
 
-constexpr const char* kHowToFix =
-    "record it again with sink.record, or restore the folder from a copy";
+constexpr const char* kHowToFix = "record it again with sink.record, or restore the folder from a copy";
 
 Status problem(const fs::path& file, const std::string& what, const std::string& todo = kHowToFix) {
   return Status::error(file.string() + ": " + what + "; " + todo);
@@ -33,12 +31,14 @@ std::string get(const nlohmann::json& object, const char* key, T& out) {
         return std::string("'") + key + "' must be a whole number >= 0, got " + it->dump();
       }
       const auto value = it->template get<std::uint64_t>();
-      if (value > std::numeric_limits<T>::max()) return std::string("'") + key + "' is too large: " + it->dump();
+      if (value > std::numeric_limits<T>::max())
+        return std::string("'") + key + "' is too large: " + it->dump();
       out = static_cast<T>(value);
     } else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, int>) {
-      if (!it->is_number_integer()) return std::string("'") + key + "' must be a whole number, got " + it->dump();
-      if (it->is_number_unsigned() && it->template get<std::uint64_t>() >
-                                          static_cast<std::uint64_t>(std::numeric_limits<T>::max())) {
+      if (!it->is_number_integer())
+        return std::string("'") + key + "' must be a whole number, got " + it->dump();
+      if (it->is_number_unsigned() &&
+          it->template get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) {
         return std::string("'") + key + "' is too large: " + it->dump();
       }
       const auto value = it->template get<std::int64_t>();
@@ -71,10 +71,14 @@ std::string get_double(const nlohmann::json& object, const char* key, double& ou
   }
   if (it->is_string()) {
     const std::string text = it->get<std::string>();
-    if (text == "nan") out = std::numeric_limits<double>::quiet_NaN();
-    else if (text == "inf") out = std::numeric_limits<double>::infinity();
-    else if (text == "-inf") out = -std::numeric_limits<double>::infinity();
-    else return std::string("'") + key + "' must be a number, \"nan\", \"inf\" or \"-inf\", got " + it->dump();
+    if (text == "nan")
+      out = std::numeric_limits<double>::quiet_NaN();
+    else if (text == "inf")
+      out = std::numeric_limits<double>::infinity();
+    else if (text == "-inf")
+      out = -std::numeric_limits<double>::infinity();
+    else
+      return std::string("'") + key + "' must be a number, \"nan\", \"inf\" or \"-inf\", got " + it->dump();
     return {};
   }
   return std::string("'") + key + "' must be a number, got " + it->dump();
@@ -98,7 +102,8 @@ std::string parse_frame(const nlohmann::json& line, RecordedFrame& out) {
   if (!(e = get(line, "offset", out.offset)).empty()) return e;
   if (!(e = get(line, "bytes", out.bytes)).empty()) return e;
   if (!(e = get(line, "sha256", out.sha256)).empty()) return e;
-  if (!is_sha256_hex(out.sha256)) return "'sha256' must be 64 lowercase hex digits, got \"" + out.sha256 + "\"";
+  if (!is_sha256_hex(out.sha256))
+    return "'sha256' must be 64 lowercase hex digits, got \"" + out.sha256 + "\"";
 
   auto meta = line.find("metadata");
   if (meta == line.end() || !meta->is_object()) return "'metadata' is missing or not an object";
@@ -112,7 +117,8 @@ std::string parse_frame(const nlohmann::json& line, RecordedFrame& out) {
   if (!(e = get(*meta, "incomplete", m.incomplete)).empty()) return "metadata: " + e;
   if (!(e = get_double(*meta, "pixel_pitch_mm", m.pixel_pitch_mm)).empty()) return "metadata: " + e;
   auto attributes = meta->find("attributes");
-  if (attributes == meta->end() || !attributes->is_object()) return "metadata: 'attributes' is missing or not an object";
+  if (attributes == meta->end() || !attributes->is_object())
+    return "metadata: 'attributes' is missing or not an object";
   m.attributes = *attributes;
 
   auto planes = line.find("planes");
@@ -132,11 +138,11 @@ std::string parse_frame(const nlohmann::json& line, RecordedFrame& out) {
     if (!(e = get(p, "height", plane.height)).empty()) return where + e;
     if (!(e = get(p, "bytes", plane.bytes)).empty()) return where + e;
     if (plane.width < 0 || plane.height < 0) return where + "negative size";
-    const std::uint64_t expected = static_cast<std::uint64_t>(plane.width) * static_cast<std::uint64_t>(plane.height) *
-                                   bytes_per_pixel(plane.format);
+    const std::uint64_t expected = static_cast<std::uint64_t>(plane.width) *
+                                   static_cast<std::uint64_t>(plane.height) * bytes_per_pixel(plane.format);
     if (plane.bytes != expected) {
-      return where + "'bytes' is " + std::to_string(plane.bytes) + " but " + std::to_string(plane.width) + " x " +
-             std::to_string(plane.height) + " " + format + " pixels take " + std::to_string(expected);
+      return where + "'bytes' is " + std::to_string(plane.bytes) + " but " + std::to_string(plane.width) +
+             " x " + std::to_string(plane.height) + " " + format + " pixels take " + std::to_string(expected);
     }
     for (const RecordedPlane& earlier : out.planes) {
       if (earlier.name == plane.name) return "plane '" + plane.name + "' appears twice";
@@ -154,11 +160,13 @@ Status read_session(const fs::path& dir, nlohmann::json& session) {
   const fs::path file = dir / format::kSessionFile;
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
-    return Status::error("no recording at " + dir.string() + ": the folder does not exist; check the path "
+    return Status::error("no recording at " + dir.string() +
+                         ": the folder does not exist; check the path "
                          "(record one with a sink.record node)");
   }
   if (!fs::is_directory(dir, ec)) {
-    return Status::error("no recording at " + dir.string() + ": it is a file, not a folder; a recording is "
+    return Status::error("no recording at " + dir.string() +
+                         ": it is a file, not a folder; a recording is "
                          "the folder sink.record wrote");
   }
   if (!fs::exists(file, ec)) {
@@ -170,7 +178,8 @@ Status read_session(const fs::path& dir, nlohmann::json& session) {
   session = nlohmann::json::parse(in, nullptr, false);
   if (session.is_discarded() || !session.is_object()) return problem(file, "is not valid JSON");
   if (session.value("format", std::string()) != format::kName) {
-    return problem(file, "is not an OpenInspect recording header ('format' is not \"" + std::string(format::kName) + "\")");
+    return problem(file, "is not an OpenInspect recording header ('format' is not \"" +
+                             std::string(format::kName) + "\")");
   }
   const auto version = session.find("version");
   if (version == session.end() || !version->is_number_integer() || version->get<std::int64_t>() < 1) {
@@ -179,7 +188,8 @@ Status read_session(const fs::path& dir, nlohmann::json& session) {
   if (version->get<std::int64_t>() > format::kVersion) {
     return problem(file,
                    "was written in recording format version " + std::to_string(version->get<std::int64_t>()) +
-                       ", newer than this replay driver reads (version " + std::to_string(format::kVersion) + ")",
+                       ", newer than this replay driver reads (version " + std::to_string(format::kVersion) +
+                       ")",
                    "update OpenInspect to replay it");
   }
   const std::string state = session.value("state", std::string());
@@ -226,19 +236,23 @@ Result<Recording> open_recording(const fs::path& dir_in) {
       break;
     }
     const nlohmann::json line = nlohmann::json::parse(text, nullptr, false);
-    if (line.is_discarded()) return line_problem(index_file, line_number, "is not valid JSON; the index is corrupt");
+    if (line.is_discarded())
+      return line_problem(index_file, line_number, "is not valid JSON; the index is corrupt");
     RecordedFrame frame;
     if (std::string e = parse_frame(line, frame); !e.empty()) return line_problem(index_file, line_number, e);
     if (frame.number != rec.frames.size()) {
-      return line_problem(index_file, line_number, "is frame " + std::to_string(frame.number) + " but frame " +
-                                                        std::to_string(rec.frames.size()) +
-                                                        " was expected here; lines are missing or out of order");
+      return line_problem(index_file, line_number,
+                          "is frame " + std::to_string(frame.number) + " but frame " +
+                              std::to_string(rec.frames.size()) +
+                              " was expected here; lines are missing or out of order");
     }
     if (frame.offset != next_offset) {
       return line_problem(index_file, line_number,
                           "says frame " + std::to_string(frame.number) + " starts at byte " +
-                              std::to_string(frame.offset) + " of " + format::kDataFile + " but the frames before "
-                              "it end at byte " + std::to_string(next_offset));
+                              std::to_string(frame.offset) + " of " + format::kDataFile +
+                              " but the frames before "
+                              "it end at byte " +
+                              std::to_string(next_offset));
     }
     if (!rec.frames.empty() && frame.arrival_ns < rec.frames.back().arrival_ns) {
       return line_problem(index_file, line_number, "'arrival_ns' goes back in time");
@@ -250,7 +264,8 @@ Result<Recording> open_recording(const fs::path& dir_in) {
                                 std::to_string(frame.offset + frame.bytes) + " but " + format::kDataFile +
                                 " has only " + std::to_string(data_size) + "; the data file was cut short");
       }
-      cut = "frame " + std::to_string(frame.number) + " is indexed but its bytes never reached " + format::kDataFile;
+      cut = "frame " + std::to_string(frame.number) + " is indexed but its bytes never reached " +
+            format::kDataFile;
       break;
     }
     next_offset = frame.offset + frame.bytes;
@@ -265,7 +280,8 @@ Result<Recording> open_recording(const fs::path& dir_in) {
       return problem(rec.dir / format::kSessionFile, "is closed but lacks 'frames' or 'data_bytes'");
     }
     if (frames->get<std::uint64_t>() != rec.frames.size()) {
-      return problem(index_file, "has " + std::to_string(rec.frames.size()) + " frame(s) but session.json says " +
+      return problem(index_file, "has " + std::to_string(rec.frames.size()) +
+                                     " frame(s) but session.json says " +
                                      std::to_string(frames->get<std::uint64_t>()) + " were recorded");
     }
     if (bytes->get<std::uint64_t>() != next_offset || data_size != next_offset) {

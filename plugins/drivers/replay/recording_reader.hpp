@@ -7,15 +7,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "oi/frame.hpp"
-#include "recording_format.hpp"
 #include "oi/hal/result.hpp"
 #include "oi/pixel_format.hpp"
+#include "recording_format.hpp"
 
 namespace oi::replay {
 
@@ -32,13 +31,13 @@ struct RecordedPlane {
 
 /// One index line: where a frame's bytes are and everything else about it.
 struct RecordedFrame {
-  std::uint64_t number = 0;       ///< position in the recording, from 0
-  std::int64_t arrival_ns = 0;    ///< when it reached the recorder, after the first frame
-  std::string kind;               ///< frame kind
-  std::uint64_t offset = 0;       ///< first byte in frames.bin
-  std::uint64_t bytes = 0;        ///< bytes of all planes
-  std::string sha256;             ///< of those bytes, 64 hex digits
-  FrameMetadata metadata;         ///< as recorded
+  std::uint64_t number = 0;           ///< position in the recording, from 0
+  std::int64_t arrival_ns = 0;        ///< when it reached the recorder, after the first frame
+  std::string kind;                   ///< frame kind
+  std::uint64_t offset = 0;           ///< first byte in frames.bin
+  std::uint64_t bytes = 0;            ///< bytes of all planes
+  std::string sha256;                 ///< of those bytes, 64 hex digits
+  FrameMetadata metadata;             ///< as recorded
   std::vector<RecordedPlane> planes;  ///< in data order
 };
 

@@ -3,6 +3,8 @@
 // kind, planes byte for byte, metadata — at the recorded pace or as fast as possible.
 // What "as recorded" means exactly, given that the HAL stamps its own sequence numbers, is
 // in docs/recording.md ("What bit-exact means").
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -10,8 +12,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "oi/hal/driver.hpp"
 #include "recording_reader.hpp"
@@ -54,19 +54,31 @@ class ReplayDevice final : public oi::hal::Device {
     caps.can_recover = true;
     caps.finite = true;  // unless `loop`
     spec.set_capabilities(caps);
-    spec.param("timing", ParamType::kEnum).allowed({"recorded", "fast"}).default_value("recorded")
-        .describe("`recorded`: frames come at the pace they reached the recorder (divided by `speed`); "
-                  "`fast`: as fast as the pipeline takes them.");
-    spec.live_param("speed", ParamType::kFloat).default_value(1.0).range(0.01, 1000.0).unit("x")
-        .describe("Playback speed with `timing: recorded`: 2 plays twice as fast. May change while streaming.");
-    spec.param("loop", ParamType::kBool).default_value(false)
-        .describe("Start again after the last frame instead of ending; later passes shift capture "
-                  "times forward and keep the recorded ones in attributes (docs/recording.md).");
-    spec.param("verify", ParamType::kBool).default_value(true)
+    spec.param("timing", ParamType::kEnum)
+        .allowed({"recorded", "fast"})
+        .default_value("recorded")
+        .describe(
+            "`recorded`: frames come at the pace they reached the recorder (divided by `speed`); "
+            "`fast`: as fast as the pipeline takes them.");
+    spec.live_param("speed", ParamType::kFloat)
+        .default_value(1.0)
+        .range(0.01, 1000.0)
+        .unit("x")
+        .describe(
+            "Playback speed with `timing: recorded`: 2 plays twice as fast. May change while streaming.");
+    spec.param("loop", ParamType::kBool)
+        .default_value(false)
+        .describe(
+            "Start again after the last frame instead of ending; later passes shift capture "
+            "times forward and keep the recorded ones in attributes (docs/recording.md).");
+    spec.param("verify", ParamType::kBool)
+        .default_value(true)
         .describe("Check each frame's bytes against the SHA-256 in the index; a mismatch is a device fault.");
-    spec.param("allow_truncated", ParamType::kBool).default_value(true)
-        .describe("Replay the complete frames of a recording its recorder never closed (crash); "
-                  "false makes such a recording an error.");
+    spec.param("allow_truncated", ParamType::kBool)
+        .default_value(true)
+        .describe(
+            "Replay the complete frames of a recording its recorder never closed (crash); "
+            "false makes such a recording an error.");
   }
 
   Status on_configure(const std::string& uri, const oi::ParamSet& params) override {
@@ -77,10 +89,12 @@ class ReplayDevice final : public oi::hal::Device {
     Recording recording = std::move(opened.value());
     allow_truncated_ = params.get<bool>("allow_truncated");
     if (recording.truncated && !allow_truncated_) {
-      return Status::error("the recording at " + recording.dir.string() + " is truncated: " + recording.truncation +
+      return Status::error("the recording at " + recording.dir.string() +
+                           " is truncated: " + recording.truncation +
                            ". Set allow_truncated: true to replay the complete frames, or record it again");
     }
-    if (recording.truncated) spdlog::warn("replay: recording {} is truncated: {}", recording.dir.string(), recording.truncation);
+    if (recording.truncated)
+      spdlog::warn("replay: recording {} is truncated: {}", recording.dir.string(), recording.truncation);
     if (Status s = reader_.open(recording); !s.is_ok()) return s;
     recording_ = std::move(recording);
     for (const auto& [name, value] : params.values()) apply(name, value);
@@ -89,8 +103,8 @@ class ReplayDevice final : public oi::hal::Device {
     pass_ = 0;
     std::string serial = recording_.id();
     if (serial.empty()) serial = recording_.dir.filename().string();
-    set_identity({"OpenInspect", "Recording replay", serial, "recording format " +
-                  std::to_string(recording_.session.value("version", 0)), "0.1.0"});
+    set_identity({"OpenInspect", "Recording replay", serial,
+                  "recording format " + std::to_string(recording_.session.value("version", 0)), "0.1.0"});
     return Status::ok();
   }
 
@@ -218,7 +232,8 @@ class ReplayDevice final : public oi::hal::Device {
   oi::hal::Result<fs::path> parse_uri(const std::string& uri) const {
     const std::string scheme = kScheme;
     if (uri.rfind(scheme, 0) != 0) {
-      return Status::error("unsupported URI '" + uri + "': replay opens 'replay:///absolute/folder' or "
+      return Status::error("unsupported URI '" + uri +
+                           "': replay opens 'replay:///absolute/folder' or "
                            "'replay://folder' (relative to $OI_RECORDINGS, else the working folder)");
     }
     const std::string path = uri.substr(scheme.size());
@@ -273,15 +288,16 @@ class ReplayDevice final : public oi::hal::Device {
   bool loop_ = false;
   bool verify_ = true;
   bool allow_truncated_ = true;
-  std::size_t position_ = 0;   // next frame to deliver
-  std::uint64_t pass_ = 0;     // loop passes completed
+  std::size_t position_ = 0;  // next frame to deliver
+  std::uint64_t pass_ = 0;    // loop passes completed
   bool skip_failed_frame_ = false;
   std::int64_t arrival_period_ns_ = 0;
   std::int64_t capture_period_ns_ = 1;
-  Clock::time_point anchor_;   // when virtual time 0 was (or would have been)
+  Clock::time_point anchor_;  // when virtual time 0 was (or would have been)
 };
 
 }  // namespace
 
-OI_REGISTER_DEVICE_DRIVER(ReplayDevice, "replay", "Plays back a sink.record recording, bit-exact; needs no hardware.");
+OI_REGISTER_DEVICE_DRIVER(ReplayDevice, "replay",
+                          "Plays back a sink.record recording, bit-exact; needs no hardware.");
 OI_PLUGIN("oi-driver-replay", "0.1.0", "Apache-2.0")

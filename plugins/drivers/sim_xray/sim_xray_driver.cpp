@@ -58,7 +58,8 @@ class SimXray final : public oi::hal::XrayScanner {
   Status on_configure(const std::string& uri, const oi::ParamSet& params) override {
     const std::string target = uri.empty() ? std::string(kScheme) + "xray" : uri;
     if (target.rfind(kScheme, 0) != 0 || target.size() == std::string(kScheme).size()) {
-      return Status::error("unsupported URI '" + uri + "': sim.xray opens 'sim://NAME' (e.g. 'sim://xray'), "
+      return Status::error("unsupported URI '" + uri +
+                           "': sim.xray opens 'sim://NAME' (e.g. 'sim://xray'), "
                            "or an empty URI");
     }
     serial_ = target.substr(std::string(kScheme).size());
@@ -71,8 +72,9 @@ class SimXray final : public oi::hal::XrayScanner {
   }
 
   oi::hal::Result<std::vector<oi::hal::DeviceInfo>> on_enumerate() override {
-    return std::vector<oi::hal::DeviceInfo>{{"", "sim://xray", "OpenInspect", "Simulated dual-energy X-ray scanner",
-                                             "xray", "physics simulation, no hardware; any sim://NAME opens another"}};
+    return std::vector<oi::hal::DeviceInfo>{
+        {"", "sim://xray", "OpenInspect", "Simulated dual-energy X-ray scanner", "xray",
+         "physics simulation, no hardware; any sim://NAME opens another"}};
   }
 
   Status on_set_param(const std::string& name, const oi::ParamValue& value) override {
@@ -139,7 +141,8 @@ class SimXray final : public oi::hal::XrayScanner {
     oi::Plane& low = frame->plane(oi::hal::scan_plane::kLow);
     // Dark: the source off (offset, dark current, read noise). Air: the source on over an
     // empty tunnel. Each acquisition has fresh noise.
-    simulator_->reference(kind == oi::hal::CalibrationKind::kAir, lines, references_++, rows(low), rows(high));
+    simulator_->reference(kind == oi::hal::CalibrationKind::kAir, lines, references_++, rows(low),
+                          rows(high));
     frame->metadata().attributes["tube"] = settings_.tube_json();
     return frame;
   }
@@ -178,7 +181,8 @@ class SimXray final : public oi::hal::XrayScanner {
                            " (seed " + std::to_string(settings_.seed) + "): " + e.what());
     }
     if (scene_->lines() < 1) {
-      return Status::error("the " + settings_.scene + " generator made an empty scene (index " + std::to_string(index) + ")");
+      return Status::error("the " + settings_.scene + " generator made an empty scene (index " +
+                           std::to_string(index) + ")");
     }
     scene_index_ = index;
     next_line_ = 0;
@@ -217,6 +221,7 @@ class SimXray final : public oi::hal::XrayScanner {
 
 }  // namespace
 
-OI_REGISTER_DEVICE_DRIVER(SimXray, "sim.xray",
-                          "Physics-based simulated dual-energy X-ray scanner with ground truth; needs no hardware.");
+OI_REGISTER_DEVICE_DRIVER(
+    SimXray, "sim.xray",
+    "Physics-based simulated dual-energy X-ray scanner with ground truth; needs no hardware.");
 OI_PLUGIN("oi-driver-sim-xray", "0.1.0", "Apache-2.0")

@@ -4,56 +4,109 @@ namespace oi::sim {
 
 void SimXraySettings::declare(hal::DeviceSpec& spec) {
   using oi::ParamType;
-  spec.param("scene", ParamType::kEnum).allowed({"parcels", "bags", "wedges"}).default_value("parcels")
-      .describe("What passes through the tunnel: `parcels` (boxes with clutter), `bags` (soft bags with "
-                "clutter), both with threats at `threat_rate`; `wedges` (step wedges of reference materials "
-                "for calibrating material classification).");
-  spec.param("seed", ParamType::kInt).default_value(1).min(0)
+  spec.param("scene", ParamType::kEnum)
+      .allowed({"parcels", "bags", "wedges"})
+      .default_value("parcels")
+      .describe(
+          "What passes through the tunnel: `parcels` (boxes with clutter), `bags` (soft bags with "
+          "clutter), both with threats at `threat_rate`; `wedges` (step wedges of reference materials "
+          "for calibrating material classification).");
+  spec.param("seed", ParamType::kInt)
+      .default_value(1)
+      .min(0)
       .describe("Seed of the scenes and the noise: the same seed gives the same scans, pixel for pixel.");
-  spec.param("scans", ParamType::kInt).default_value(0).min(0)
+  spec.param("scans", ParamType::kInt)
+      .default_value(0)
+      .min(0)
       .describe("Objects to scan before end of stream; 0 = endless, like a real scanner.");
-  spec.live_param("kv", ParamType::kFloat).default_value(160.0).range(80.0, 160.0).unit("kV")
+  spec.live_param("kv", ParamType::kFloat)
+      .default_value(160.0)
+      .range(80.0, 160.0)
+      .unit("kV")
       .describe("Tube voltage (tungsten anode); may change while scanning.");
-  spec.live_param("ma", ParamType::kFloat).default_value(1.0).range(0.05, 5.0).unit("mA")
-      .describe("Tube current; signal and quantum noise scale with it. Detector gains are set so that air "
-                "at 160 kV and 1 mA reads 55 % of the 16-bit range, so above about 1.8 mA air saturates.");
-  spec.param("pixels", ParamType::kInt).default_value(1024).range(16, 4096)
+  spec.live_param("ma", ParamType::kFloat)
+      .default_value(1.0)
+      .range(0.05, 5.0)
+      .unit("mA")
+      .describe(
+          "Tube current; signal and quantum noise scale with it. Detector gains are set so that air "
+          "at 160 kV and 1 mA reads 55 % of the 16-bit range, so above about 1.8 mA air saturates.");
+  spec.param("pixels", ParamType::kInt)
+      .default_value(1024)
+      .range(16, 4096)
       .describe("Detector pixels per line (real baggage and parcel scanners: about 600-2000).");
-  spec.param("line_rate_hz", ParamType::kFloat).default_value(0.0).range(0.0, 100000.0).unit("Hz")
-      .describe("Lines per second, paced like a moving belt (sets the integration time and the line pitch "
-                "belt_speed / line_rate); 0 = as fast as possible, simulating the belt at belt_speed / "
-                "pixel_pitch lines per second.");
-  spec.param("threat_rate", ParamType::kFloat).default_value(0.2).range(0.0, 1.0)
-      .describe("Probability that an object carries at least one threat (firearm, narcotics, shielding, "
-                "optionally knife).");
-  spec.param("lines_per_block", ParamType::kInt).default_value(64).range(1, 4096)
+  spec.param("line_rate_hz", ParamType::kFloat)
+      .default_value(0.0)
+      .range(0.0, 100000.0)
+      .unit("Hz")
+      .describe(
+          "Lines per second, paced like a moving belt (sets the integration time and the line pitch "
+          "belt_speed / line_rate); 0 = as fast as possible, simulating the belt at belt_speed / "
+          "pixel_pitch lines per second.");
+  spec.param("threat_rate", ParamType::kFloat)
+      .default_value(0.2)
+      .range(0.0, 1.0)
+      .describe(
+          "Probability that an object carries at least one threat (firearm, narcotics, shielding, "
+          "optionally knife).");
+  spec.param("lines_per_block", ParamType::kInt)
+      .default_value(64)
+      .range(1, 4096)
       .describe("Lines K per scan block; an object's last block holds what is left of it.");
-  spec.param("pixel_pitch_mm", ParamType::kFloat).default_value(0.8).range(0.2, 5.0).unit("mm")
+  spec.param("pixel_pitch_mm", ParamType::kFloat)
+      .default_value(0.8)
+      .range(0.2, 5.0)
+      .unit("mm")
       .describe("Detector pixel size (square pixels: also the slit width along the belt).");
-  spec.param("belt_speed_m_s", ParamType::kFloat).default_value(0.2).range(0.05, 2.0).unit("m/s")
+  spec.param("belt_speed_m_s", ParamType::kFloat)
+      .default_value(0.2)
+      .range(0.05, 2.0)
+      .unit("m/s")
       .describe("Conveyor speed; each object takes 1-3 s of belt travel.");
-  spec.param("filtration_al_mm", ParamType::kFloat).default_value(1.0).range(0.0, 20.0).unit("mm")
+  spec.param("filtration_al_mm", ParamType::kFloat)
+      .default_value(1.0)
+      .range(0.0, 20.0)
+      .unit("mm")
       .describe("Added aluminium filter at the tube, on top of 1 mm Al-equivalent inherent filtration.");
-  spec.param("filtration_cu_mm", ParamType::kFloat).default_value(0.0).range(0.0, 5.0).unit("mm")
+  spec.param("filtration_cu_mm", ParamType::kFloat)
+      .default_value(0.0)
+      .range(0.0, 5.0)
+      .unit("mm")
       .describe("Added copper filter at the tube (hardens the beam).");
-  spec.param("clutter", ParamType::kFloat).default_value(1.0).range(0.0, 5.0)
+  spec.param("clutter", ParamType::kFloat)
+      .default_value(1.0)
+      .range(0.0, 5.0)
       .describe("Clutter density factor of parcels and bags (0 = empty containers).");
-  spec.param("overlap", ParamType::kFloat).default_value(1.0).range(0.0, 5.0)
+  spec.param("overlap", ParamType::kFloat)
+      .default_value(1.0)
+      .range(0.0, 5.0)
       .describe("How much items pile up along the beam (factor).");
   spec.param("knives", ParamType::kBool).default_value(false).describe("Also generate knives as threats.");
-  spec.param("noise", ParamType::kBool).default_value(true)
-      .describe("Poisson quantum noise and electronic noise; false gives the mean signal (tests, ground truth).");
-  spec.param("non_uniformity", ParamType::kBool).default_value(true)
-      .describe("Per-pixel gain and offset non-uniformity, dark current and dead pixels (fixed per serial "
-                "number, as on a real detector board).");
-  spec.param("dead_pixels", ParamType::kInt).default_value(3).range(0, 64)
+  spec.param("noise", ParamType::kBool)
+      .default_value(true)
+      .describe(
+          "Poisson quantum noise and electronic noise; false gives the mean signal (tests, ground truth).");
+  spec.param("non_uniformity", ParamType::kBool)
+      .default_value(true)
+      .describe(
+          "Per-pixel gain and offset non-uniformity, dark current and dead pixels (fixed per serial "
+          "number, as on a real detector board).");
+  spec.param("dead_pixels", ParamType::kInt)
+      .default_value(3)
+      .range(0, 64)
       .describe("Dead pixels per channel when non_uniformity is on.");
-  spec.param("energy_bin_kev", ParamType::kFloat).default_value(1.0).range(0.25, 2.0).unit("keV")
+  spec.param("energy_bin_kev", ParamType::kFloat)
+      .default_value(1.0)
+      .range(0.25, 2.0)
+      .unit("keV")
       .describe("Energy bin width of the spectrum integral (finer is slower).");
-  spec.param("threads", ParamType::kInt).default_value(1).range(1, 16)
-      .describe("Threads that render the lines of each block (results do not depend on it). The next "
-                "object's scene is generated on a thread of its own meanwhile, so on a 2-core machine 1 is "
-                "fastest; more helps on more cores.");
+  spec.param("threads", ParamType::kInt)
+      .default_value(1)
+      .range(1, 16)
+      .describe(
+          "Threads that render the lines of each block (results do not depend on it). The next "
+          "object's scene is generated on a thread of its own meanwhile, so on a 2-core machine 1 is "
+          "fastest; more helps on more cores.");
 }
 
 void SimXraySettings::apply(const std::string& name, const ParamValue& v) {

@@ -32,19 +32,32 @@ class TestPattern final : public oi::hal::XrayScanner {
         "The `low` channel is attenuated more than `high`, as behind real objects. URI: none "
         "needed (`pattern://NAME` names the instance).");
     spec.set_capabilities(scanner_capabilities(/*finite=*/true));  // finite with `scans` > 0
-    spec.param("pattern", ParamType::kEnum).allowed({"gradient", "bars", "objects"})
-        .default_value("objects").describe("What the scans show.");
-    spec.param("pixels", ParamType::kInt).default_value(512).range(8, 8192)
+    spec.param("pattern", ParamType::kEnum)
+        .allowed({"gradient", "bars", "objects"})
+        .default_value("objects")
+        .describe("What the scans show.");
+    spec.param("pixels", ParamType::kInt)
+        .default_value(512)
+        .range(8, 8192)
         .describe("Detector pixels per line.");
-    spec.param("lines", ParamType::kInt).default_value(64).range(1, 4096)
-        .describe("Lines per scan block.");
-    spec.param("blocks_per_scan", ParamType::kInt).default_value(8).range(1, 10000)
+    spec.param("lines", ParamType::kInt).default_value(64).range(1, 4096).describe("Lines per scan block.");
+    spec.param("blocks_per_scan", ParamType::kInt)
+        .default_value(8)
+        .range(1, 10000)
         .describe("Scan blocks that make up one object's scan.");
-    spec.param("scans", ParamType::kInt).default_value(4).min(0)
+    spec.param("scans", ParamType::kInt)
+        .default_value(4)
+        .min(0)
         .describe("Scans to emit before end of stream; 0 = endless.");
-    spec.param("line_rate_hz", ParamType::kFloat).default_value(0.0).range(0.0, 100000.0).unit("Hz")
+    spec.param("line_rate_hz", ParamType::kFloat)
+        .default_value(0.0)
+        .range(0.0, 100000.0)
+        .unit("Hz")
         .describe("Lines per second, paced like a moving belt; 0 = as fast as possible.");
-    spec.param("pixel_pitch_mm", ParamType::kFloat).default_value(0.8).range(0.01, 100.0).unit("mm")
+    spec.param("pixel_pitch_mm", ParamType::kFloat)
+        .default_value(0.8)
+        .range(0.01, 100.0)
+        .unit("mm")
         .describe("Detector pixel size written into frame metadata.");
   }
 
@@ -62,7 +75,8 @@ class TestPattern final : public oi::hal::XrayScanner {
     counter_.set_blocks_per_scan(blocks_per_scan_);
     scans_ = params.get<std::int64_t>("scans");
     const std::string serial = uri.empty() ? "pattern" : uri.substr(std::string("pattern://").size());
-    set_identity({"OpenInspect", "Test pattern scanner", serial.empty() ? "pattern" : serial, "n/a", "0.2.0"});
+    set_identity(
+        {"OpenInspect", "Test pattern scanner", serial.empty() ? "pattern" : serial, "n/a", "0.2.0"});
     return Status::ok();
   }
 
@@ -79,7 +93,8 @@ class TestPattern final : public oi::hal::XrayScanner {
   }
 
   Status on_read_block(oi::FramePtr& block, std::chrono::milliseconds timeout) override {
-    if (scans_ > 0 && counter_.scans_done() >= static_cast<std::uint64_t>(scans_)) return Status::end_of_stream();
+    if (scans_ > 0 && counter_.scans_done() >= static_cast<std::uint64_t>(scans_))
+      return Status::end_of_stream();
     if (!pacer_.wait_for_block(geometry_.lines_per_block, oi::hal::LinePacer::Clock::now() + timeout)) {
       return Status::ok();
     }
@@ -145,5 +160,6 @@ class TestPattern final : public oi::hal::XrayScanner {
 
 }  // namespace
 
-OI_REGISTER_DEVICE_DRIVER(TestPattern, "test.pattern", "Synthetic dual-energy scan blocks; needs no hardware.");
+OI_REGISTER_DEVICE_DRIVER(TestPattern, "test.pattern",
+                          "Synthetic dual-energy scan blocks; needs no hardware.");
 OI_PLUGIN("oi-driver-test-pattern", "0.2.0", "Apache-2.0")

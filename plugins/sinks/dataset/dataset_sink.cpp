@@ -4,12 +4,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <string_view>
 #include <map>
-#include <string>
-#include <vector>
-
 #include <opencv2/imgcodecs.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "oi/files.hpp"
 #include "oi/frame_cv.hpp"
@@ -46,17 +45,21 @@ class DatasetSink final : public oi::Stage {
         "Writes assembled X-ray scans as a labelled data set. Per scan: `<prefix>_<scan id>_high.png` "
         "and `_low.png` (16-bit grey, the raw detector counts) and `<prefix>_<scan id>.json` with the "
         "scan id, size, tube settings, scene description and the ground-truth list from the frame's "
-        "`ground_truth` attribute (or `truth`). Frames with attribute `calibration` (`dark` or `air`) are written as "
+        "`ground_truth` attribute (or `truth`). Frames with attribute `calibration` (`dark` or `air`) are "
+        "written as "
         "`dark_high.png`, `air_low.png`, ... Ends the run with `dataset.json`, the index of everything "
         "written. See docs/sim-scenes.md.");
     spec.input("in", oi::PortType::of(oi::frame_kind::kScan, {oi::PixelFormat::kU16}),
                "whole scans (put scan.assemble before this sink) and calibration references");
     spec.param("dir", oi::ParamType::kPath).describe("Output folder; created when missing.");
-    spec.param("prefix", oi::ParamType::kString).default_value("scan")
+    spec.param("prefix", oi::ParamType::kString)
+        .default_value("scan")
         .describe("Start of every scan's file names; empty for none.");
-    spec.param("overwrite", oi::ParamType::kBool).default_value(false)
-        .describe("Allow writing into a folder that already holds a data set (its files are replaced "
-                  "where names collide, others stay). Off: such a folder is an error at start.");
+    spec.param("overwrite", oi::ParamType::kBool)
+        .default_value(false)
+        .describe(
+            "Allow writing into a folder that already holds a data set (its files are replaced "
+            "where names collide, others stay). Off: such a folder is an error at start.");
   }
 
   std::vector<std::string> validate(const oi::StageConfig& config) const override {
@@ -66,7 +69,8 @@ class DatasetSink final : public oi::Stage {
     std::error_code ec;
     if (dir.empty()) problems.push_back("`dir` is empty; name the folder the data set goes to");
     if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-      problems.push_back("`dir` " + dir.string() + " exists and is not a folder; choose another output folder");
+      problems.push_back("`dir` " + dir.string() +
+                         " exists and is not a folder; choose another output folder");
     }
     if (prefix.find('/') != std::string::npos) {
       problems.push_back("`prefix` '" + prefix + "' contains '/'; use `dir` for folders");
@@ -127,14 +131,16 @@ class DatasetSink final : public oi::Stage {
       if (!frame.has_plane(channel)) continue;
       const oi::Plane& plane = frame.plane(channel);
       if (plane.format != oi::PixelFormat::kU16) {
-        return oi::Status::error(what + ": plane '" + channel + "' is " + std::string(oi::to_string(plane.format)) +
+        return oi::Status::error(what + ": plane '" + channel + "' is " +
+                                 std::string(oi::to_string(plane.format)) +
                                  ", not u16; sink.dataset stores raw detector counts, so connect it to the "
                                  "scanner's scans (after scan.assemble), not to processed images");
       }
       const std::string file = stem + "_" + channel + ".png";
       std::vector<unsigned char> png;
       try {
-        if (!cv::imencode(".png", oi::as_mat(plane), png)) return oi::Status::error("cannot encode " + (dir_ / file).string());
+        if (!cv::imencode(".png", oi::as_mat(plane), png))
+          return oi::Status::error("cannot encode " + (dir_ / file).string());
       } catch (const cv::Exception& e) {
         return oi::Status::error("cannot encode " + (dir_ / file).string() + ": " + e.what());
       }
@@ -149,7 +155,8 @@ class DatasetSink final : public oi::Stage {
     if (written.empty()) {
       std::string names;
       for (const auto& n : frame.plane_names()) names += (names.empty() ? "" : ", ") + n;
-      return oi::Status::error(what + " has no 'high' or 'low' plane (it has: " + (names.empty() ? "none" : names) +
+      return oi::Status::error(what +
+                               " has no 'high' or 'low' plane (it has: " + (names.empty() ? "none" : names) +
                                "); sink.dataset needs the scanner's energy channels");
     }
     return oi::Status::ok();
@@ -176,8 +183,8 @@ class DatasetSink final : public oi::Stage {
 
   oi::Status write_reference(const oi::Frame& frame, const std::string& kind) {
     if (kind != "dark" && kind != "air") {
-      return oi::Status::error("frame " + std::to_string(frame.metadata().sequence) + " has calibration '" + kind +
-                               "'; sink.dataset knows 'dark' and 'air'");
+      return oi::Status::error("frame " + std::to_string(frame.metadata().sequence) + " has calibration '" +
+                               kind + "'; sink.dataset knows 'dark' and 'air'");
     }
     // The first reference of each kind is `dark_*.png`; a scanner that recalibrates during
     // the run gets `dark_2_*.png`, ... so no reference is lost.
@@ -205,13 +212,18 @@ class DatasetSink final : public oi::Stage {
     const int repeat = seen_[m.scan_id]++;
     const std::string stem = scan_stem(prefix_, m.scan_id, repeat);
     nlohmann::json files;
-    if (auto s = write_channels(frame, stem, "scan " + std::to_string(m.scan_id), files); !s.is_ok()) return s;
+    if (auto s = write_channels(frame, stem, "scan " + std::to_string(m.scan_id), files); !s.is_ok())
+      return s;
     nlohmann::json j = {{"scan_id", m.scan_id}};
     j.update(common(frame));
     j["files"] = files;
     nlohmann::json notes = nlohmann::json::array();
-    if (repeat > 0) notes.push_back("scan id " + std::to_string(m.scan_id) + " arrived " + std::to_string(repeat + 1) + " times");
-    if (m.incomplete) notes.push_back("the scan was cut short (incomplete): its ground truth may lie partly outside the image");
+    if (repeat > 0)
+      notes.push_back("scan id " + std::to_string(m.scan_id) + " arrived " + std::to_string(repeat + 1) +
+                      " times");
+    if (m.incomplete)
+      notes.push_back(
+          "the scan was cut short (incomplete): its ground truth may lie partly outside the image");
     const nlohmann::json& a = m.attributes;
     j[kTubeKey] = a.contains(kTubeKey) ? a[kTubeKey] : nlohmann::json(nullptr);
     j[kSceneKey] = a.contains(kSceneKey) ? a[kSceneKey] : nlohmann::json(nullptr);
@@ -224,9 +236,10 @@ class DatasetSink final : public oi::Stage {
       // Unknown is not the same as "no threats": say which one this is.
       j[kTruthKey] = nlohmann::json::array();
       j["ground_truth_known"] = false;
-      notes.push_back(a.contains(truth_key) ? "the ground_truth attribute is not a list; ignored"
-                                            : "the frame carries no ground truth (e.g. a real scanner): the empty "
-                                              "list means unknown, not clear");
+      notes.push_back(a.contains(truth_key)
+                          ? "the ground_truth attribute is not a list; ignored"
+                          : "the frame carries no ground truth (e.g. a real scanner): the empty "
+                            "list means unknown, not clear");
       ++without_truth_;
     }
     nlohmann::json other = nlohmann::json::object();
@@ -251,7 +264,8 @@ class DatasetSink final : public oi::Stage {
                             {"references", references_},
                             {"scans", scans_}};
     if (reference_count_.empty()) {
-      index["notes"] = {"no dark or air reference arrived: correct the images with references taken elsewhere"};
+      index["notes"] = {
+          "no dark or air reference arrived: correct the images with references taken elsewhere"};
     }
     index_written_ = true;
     return write_json("dataset.json", index);
@@ -271,5 +285,6 @@ class DatasetSink final : public oi::Stage {
 
 }  // namespace
 
-OI_REGISTER_STAGE(DatasetSink, "sink.dataset", "Writes X-ray scans as a labelled data set (16-bit PNG + JSON).");
+OI_REGISTER_STAGE(DatasetSink, "sink.dataset",
+                  "Writes X-ray scans as a labelled data set (16-bit PNG + JSON).");
 OI_PLUGIN("oi-sink-dataset", "0.1.0", "Apache-2.0")

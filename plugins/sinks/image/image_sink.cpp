@@ -2,12 +2,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "oi/files.hpp"
 #include "oi/frame_cv.hpp"
@@ -38,12 +37,14 @@ class ImageSink final : public oi::Stage {
         "where the data is; f32 planes as 32-bit float TIFF) and one JSON file of its metadata, "
         "named `<prefix><scan id>_<sequence>_<plane>.<ext>`.");
     spec.input("in", oi::PortType::any(), "frames to write");
-    spec.param("dir", oi::ParamType::kPath).default_value("output")
+    spec.param("dir", oi::ParamType::kPath)
+        .default_value("output")
         .describe("Output folder; created when missing.");
-    spec.param("prefix", oi::ParamType::kString).default_value("")
-        .describe("Prepended to every file name.");
-    spec.param("planes", oi::ParamType::kList).element_type(oi::ParamType::kString)
-        .default_value(nlohmann::json::array()).describe("Planes to write; empty = all.");
+    spec.param("prefix", oi::ParamType::kString).default_value("").describe("Prepended to every file name.");
+    spec.param("planes", oi::ParamType::kList)
+        .element_type(oi::ParamType::kString)
+        .default_value(nlohmann::json::array())
+        .describe("Planes to write; empty = all.");
   }
 
   std::vector<std::string> validate(const oi::StageConfig& config) const override {
@@ -79,15 +80,17 @@ class ImageSink final : public oi::Stage {
       if (frame->has_plane(wanted)) continue;
       std::string present;
       for (const std::string& n : frame->plane_names()) present += (present.empty() ? "" : ", ") + n;
-      return oi::Status::error("frame " + base + " has no plane '" + wanted + "' named in `planes` (it has: " +
-                               (present.empty() ? "none" : present) + "); fix `planes` or put the stage that adds '" +
-                               wanted + "' before this sink");
+      return oi::Status::error("frame " + base + " has no plane '" + wanted +
+                               "' named in `planes` (it has: " + (present.empty() ? "none" : present) +
+                               "); fix `planes` or put the stage that adds '" + wanted +
+                               "' before this sink");
     }
     for (const std::string& name : frame->plane_names()) {
       if (!planes_.empty() && std::find(planes_.begin(), planes_.end(), name) == planes_.end()) continue;
       if (auto status = write_plane(frame->plane(name), base + "_" + name); !status.is_ok()) return status;
     }
-    if (oi::Status s = oi::write_file_atomically(dir_ / (base + ".json"), metadata_json(*frame).dump(2) + "\n");
+    if (oi::Status s =
+            oi::write_file_atomically(dir_ / (base + ".json"), metadata_json(*frame).dump(2) + "\n");
         !s.is_ok()) {
       return s;
     }
@@ -97,7 +100,10 @@ class ImageSink final : public oi::Stage {
   }
 
   nlohmann::json summary() const override {
-    return {{"output", fs::absolute(dir_).string()}, {"written", files_ > 0}, {"frames", frames_}, {"files", files_}};
+    return {{"output", fs::absolute(dir_).string()},
+            {"written", files_ > 0},
+            {"frames", frames_},
+            {"files", files_}};
   }
 
  private:

@@ -1,12 +1,12 @@
 // sink.record: records raw frames, bit-exact, with their metadata and arrival times, into a
 // folder that the `replay` driver plays back, so pipelines are regression-tested without the
 // hardware. Format and guarantees: docs/recording.md.
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "oi/plugin.hpp"
 #include "recording_writer.hpp"
@@ -41,7 +41,8 @@ FolderContents inspect(const fs::path& dir) {
   if (!c.is_folder) return c;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     c.empty = false;
-    if (!is_recording_file(entry.path().filename()) && c.foreign.empty()) c.foreign = entry.path().filename().string();
+    if (!is_recording_file(entry.path().filename()) && c.foreign.empty())
+      c.foreign = entry.path().filename().string();
   }
   return c;
 }
@@ -50,14 +51,17 @@ FolderContents inspect(const fs::path& dir) {
 std::string check_folder(const fs::path& dir, bool overwrite) {
   const FolderContents c = inspect(dir);
   if (!c.exists) return {};
-  if (!c.is_folder) return "`dir` " + dir.string() + " exists and is not a folder; choose a folder for the recording";
+  if (!c.is_folder)
+    return "`dir` " + dir.string() + " exists and is not a folder; choose a folder for the recording";
   if (c.empty) return {};
   if (!c.foreign.empty()) {
-    return "`dir` " + dir.string() + " is not empty and holds files that are not part of a recording (e.g. '" +
-           c.foreign + "'); sink.record only ever deletes recordings, so choose an empty or new folder";
+    return "`dir` " + dir.string() +
+           " is not empty and holds files that are not part of a recording (e.g. '" + c.foreign +
+           "'); sink.record only ever deletes recordings, so choose an empty or new folder";
   }
   if (!overwrite) {
-    return "`dir` " + dir.string() + " already holds a recording; set `overwrite: true` to replace it, "
+    return "`dir` " + dir.string() +
+           " already holds a recording; set `overwrite: true` to replace it, "
            "or choose another folder";
   }
   return {};
@@ -74,10 +78,13 @@ class RecordSink final : public oi::Stage {
         "stays readable up to its last complete frame.");
     spec.input("in", oi::PortType::any(), "frames to record");
     spec.param("dir", oi::ParamType::kPath)
-        .describe("Recording folder; created when missing. Must be empty or hold a recording (see `overwrite`).");
-    spec.param("overwrite", oi::ParamType::kBool).default_value(false)
+        .describe(
+            "Recording folder; created when missing. Must be empty or hold a recording (see `overwrite`).");
+    spec.param("overwrite", oi::ParamType::kBool)
+        .default_value(false)
         .describe("Replace a recording already in `dir`. Other files are never deleted.");
-    spec.param("note", oi::ParamType::kString).default_value("")
+    spec.param("note", oi::ParamType::kString)
+        .default_value("")
         .describe("Free text stored in session.json, e.g. what the recording shows.");
   }
 
@@ -107,8 +114,9 @@ class RecordSink final : public oi::Stage {
                               "; check the folder's permissions");
       }
     }
-    writer_ = std::make_unique<RecordingWriter>(dir, oi::record::SessionInfo{config.name, config.pipeline_file,
-                                                                             config.params.get<std::string>("note")});
+    writer_ = std::make_unique<RecordingWriter>(
+        dir,
+        oi::record::SessionInfo{config.name, config.pipeline_file, config.params.get<std::string>("note")});
   }
 
   oi::Status process(oi::StageContext& ctx) override {
@@ -128,21 +136,23 @@ class RecordSink final : public oi::Stage {
       spdlog::error("{}", s.message());
     }
     if (writer_->inexact_attributes() > 0) {
-      spdlog::warn("sink.record: {} frame(s) had metadata JSON cannot hold exactly (NaN/infinity or non-UTF-8 "
-                   "text in attributes); they are recorded with those values replaced (see docs/recording.md)",
-                   writer_->inexact_attributes());
+      spdlog::warn(
+          "sink.record: {} frame(s) had metadata JSON cannot hold exactly (NaN/infinity or non-UTF-8 "
+          "text in attributes); they are recorded with those values replaced (see docs/recording.md)",
+          writer_->inexact_attributes());
     }
   }
 
   nlohmann::json summary() const override {
     if (!writer_) return nullptr;
-    return {{"output", fs::absolute(writer_->dir()).string()},
-            {"written", true},  // the session file is written when the recording opens
-            {"frames", writer_->frames()},
-            {"bytes", writer_->data_bytes()},
-            {"inexact_attributes", writer_->inexact_attributes()},
-            {"pipeline_sha256", writer_->pipeline_sha256().empty() ? nlohmann::json(nullptr)
-                                                                   : nlohmann::json(writer_->pipeline_sha256())}};
+    return {
+        {"output", fs::absolute(writer_->dir()).string()},
+        {"written", true},  // the session file is written when the recording opens
+        {"frames", writer_->frames()},
+        {"bytes", writer_->data_bytes()},
+        {"inexact_attributes", writer_->inexact_attributes()},
+        {"pipeline_sha256", writer_->pipeline_sha256().empty() ? nlohmann::json(nullptr)
+                                                               : nlohmann::json(writer_->pipeline_sha256())}};
   }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/rand.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,8 +10,6 @@
 #include <cstring>
 #include <ctime>
 #include <iterator>
-
-#include <spdlog/spdlog.h>
 
 #include "oi/version.hpp"
 
@@ -66,33 +65,38 @@ RecordingWriter::RecordingWriter(fs::path dir, const SessionInfo& info) : dir_(s
     if (in) {
       recording::Sha256 sha;
       char buffer[1 << 16];
-      while (in.read(buffer, sizeof buffer) || in.gcount() > 0) sha.update(buffer, static_cast<std::size_t>(in.gcount()));
+      while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
+        sha.update(buffer, static_cast<std::size_t>(in.gcount()));
       pipeline_sha256_ = sha.hex();
       pipeline["sha256"] = pipeline_sha256_;
     } else {
       // The recording is still worth having; the header says why the hash is missing.
       pipeline["error"] = "cannot read the pipeline file: " + std::string(std::strerror(errno));
-      spdlog::warn("sink.record: cannot read pipeline file {} to hash it; the recording will have no pipeline hash",
-                   info.pipeline_file.string());
+      spdlog::warn(
+          "sink.record: cannot read pipeline file {} to hash it; the recording will have no pipeline hash",
+          info.pipeline_file.string());
     }
   }
-  header_ = {{"format", format::kName},
-             {"version", format::kVersion},
-             {"state", "recording"},
-             {"id", random_id()},
-             {"created_utc", utc_now()},
-             {"recorder", {{"node", info.recorder_node}, {"type", "sink.record"}, {"sdk_version", kSdkVersion}}},
-             {"pipeline", pipeline},
-             {"note", info.note},
-             {"index_file", format::kIndexFile},
-             {"data_file", format::kDataFile}};
+  header_ = {
+      {"format", format::kName},
+      {"version", format::kVersion},
+      {"state", "recording"},
+      {"id", random_id()},
+      {"created_utc", utc_now()},
+      {"recorder", {{"node", info.recorder_node}, {"type", "sink.record"}, {"sdk_version", kSdkVersion}}},
+      {"pipeline", pipeline},
+      {"note", info.note},
+      {"index_file", format::kIndexFile},
+      {"data_file", format::kDataFile}};
 
   data_.open(dir_ / format::kDataFile, std::ios::binary | std::ios::trunc);
-  if (!data_) throw ConfigError("cannot create " + (dir_ / format::kDataFile).string() + ": " + std::strerror(errno) +
-                                "; check that the folder is writable");
+  if (!data_)
+    throw ConfigError("cannot create " + (dir_ / format::kDataFile).string() + ": " + std::strerror(errno) +
+                      "; check that the folder is writable");
   index_.open(dir_ / format::kIndexFile, std::ios::binary | std::ios::trunc);
-  if (!index_) throw ConfigError("cannot create " + (dir_ / format::kIndexFile).string() + ": " +
-                                 std::strerror(errno) + "; check that the folder is writable");
+  if (!index_)
+    throw ConfigError("cannot create " + (dir_ / format::kIndexFile).string() + ": " + std::strerror(errno) +
+                      "; check that the folder is writable");
   if (Status s = write_session(false, ""); !s.is_ok()) throw ConfigError(s.message());
 }
 
@@ -130,8 +134,9 @@ Status RecordingWriter::write_session(bool closed, const std::string& how) {
   sync_file(temp);
   std::error_code ec;
   fs::rename(temp, file, ec);
-  if (ec) return Status::error("sink.record: cannot rename " + temp.string() + " to " + file.string() + ": " +
-                               ec.message() + "; check permissions of the folder");
+  if (ec)
+    return Status::error("sink.record: cannot rename " + temp.string() + " to " + file.string() + ": " +
+                         ec.message() + "; check permissions of the folder");
   return Status::ok();
 }
 
@@ -157,7 +162,8 @@ Status RecordingWriter::append(const Frame& frame) {
       data_.write(row, static_cast<std::streamsize>(row_bytes));
       sha.update(row, row_bytes);
     }
-    const std::uint64_t bytes = static_cast<std::uint64_t>(row_bytes) * static_cast<std::uint64_t>(plane.height);
+    const std::uint64_t bytes =
+        static_cast<std::uint64_t>(row_bytes) * static_cast<std::uint64_t>(plane.height);
     planes.push_back({{"name", name},
                       {"format", std::string(to_string(plane.format))},
                       {"width", plane.width},
@@ -170,15 +176,9 @@ Status RecordingWriter::append(const Frame& frame) {
 
   const FrameMetadata& m = frame.metadata();
   if (has_non_finite(m.attributes)) ++inexact_attributes_;
-  const nlohmann::json line = {
-      {"frame", frames_},
-      {"arrival_ns", arrival_ns},
-      {"kind", frame.kind()},
-      {"offset", data_bytes_},
-      {"bytes", frame_bytes},
-      {"sha256", sha.hex()},
-      {"metadata", m.to_json()},
-      {"planes", planes}};
+  const nlohmann::json line = {{"frame", frames_},        {"arrival_ns", arrival_ns}, {"kind", frame.kind()},
+                               {"offset", data_bytes_},   {"bytes", frame_bytes},     {"sha256", sha.hex()},
+                               {"metadata", m.to_json()}, {"planes", planes}};
   // The index line comes after its data, so an indexed frame always has all its bytes.
   std::string text;
   try {

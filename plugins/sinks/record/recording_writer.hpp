@@ -14,9 +14,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "oi/error.hpp"
 #include "oi/frame.hpp"
@@ -28,9 +27,9 @@ namespace format = recording::format;
 
 /// What goes into session.json besides what the writer knows itself.
 struct SessionInfo {
-  std::string recorder_node;                 ///< the sink.record node's name
-  std::filesystem::path pipeline_file;       ///< absolute; empty when the pipeline was built in code
-  std::string note;                          ///< free text from the `note` parameter
+  std::string recorder_node;            ///< the sink.record node's name
+  std::filesystem::path pipeline_file;  ///< absolute; empty when the pipeline was built in code
+  std::string note;                     ///< free text from the `note` parameter
 };
 
 /// Appends frames to one recording folder. Not thread-safe (one sink, one thread at a time).

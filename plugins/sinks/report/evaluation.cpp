@@ -19,7 +19,9 @@ std::optional<double> ratio(int num, int den) {
   return static_cast<double>(num) / den;
 }
 
-nlohmann::json to_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+nlohmann::json to_json(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
 
 // Reads the `tip` flag of a detection or truth entry; a non-boolean flag is an error because
 // mistaking a TIP for a real threat (or the reverse) is exactly what must not happen.
@@ -32,7 +34,8 @@ std::string read_tip_flag(const nlohmann::json& entry, bool& tip) {
   return {};
 }
 
-std::string parse_truth_list(const std::string& where, const nlohmann::json& list, bool all_tip, ScanRecord& record) {
+std::string parse_truth_list(const std::string& where, const nlohmann::json& list, bool all_tip,
+                             ScanRecord& record) {
   if (!list.is_array()) return where + " is not a list (it is " + std::string(list.type_name()) + ")";
   for (std::size_t i = 0; i < list.size(); ++i) {
     const nlohmann::json& e = list[i];
@@ -61,7 +64,8 @@ std::string parse_truth_list(const std::string& where, const nlohmann::json& lis
 std::string parse_box(const nlohmann::json& j, Box& box) {
   if (!j.is_array() || j.size() != 4) return "`box` must be [x, y, w, h], got " + j.dump();
   for (const auto& v : j) {
-    if (!v.is_number() || !std::isfinite(v.get<double>())) return "`box` must hold 4 finite numbers, got " + j.dump();
+    if (!v.is_number() || !std::isfinite(v.get<double>()))
+      return "`box` must hold 4 finite numbers, got " + j.dump();
   }
   box = {j[0].get<double>(), j[1].get<double>(), j[2].get<double>(), j[3].get<double>()};
   if (box.w < 0 || box.h < 0) return "`box` has a negative width or height: " + j.dump();
@@ -76,14 +80,16 @@ std::string parse_scan(std::uint64_t scan_id, const nlohmann::json& attributes, 
 
   if (auto it = attributes.find("ground_truth"); it != attributes.end()) {
     record.has_truth = true;
-    if (std::string err = parse_truth_list("`ground_truth`", *it, false, record); !err.empty()) return scan + err;
+    if (std::string err = parse_truth_list("`ground_truth`", *it, false, record); !err.empty())
+      return scan + err;
   }
   // TIP insertions (xray.tip) are truth for TIP accounting only, never real threats.
   if (auto it = attributes.find("tip"); it != attributes.end()) {
     if (std::string err = parse_truth_list("`tip`", *it, true, record); !err.empty()) return scan + err;
   }
   if (auto it = attributes.find("detections"); it != attributes.end()) {
-    if (!it->is_array()) return scan + "`detections` is not a list; xray.detect writes a list of {class, box, score}";
+    if (!it->is_array())
+      return scan + "`detections` is not a list; xray.detect writes a list of {class, box, score}";
     for (std::size_t i = 0; i < it->size(); ++i) {
       const nlohmann::json& e = (*it)[i];
       const std::string at = "`detections`[" + std::to_string(i) + "]";
@@ -93,8 +99,10 @@ std::string parse_scan(std::uint64_t scan_id, const nlohmann::json& attributes, 
       }
       d.cls = e["class"].get<std::string>();
       if (!e.contains("box")) return scan + at + " (" + d.cls + ") has no `box`";
-      if (std::string err = parse_box(e["box"], d.box); !err.empty()) return scan + at + " (" + d.cls + "): " + err;
-      if (!e.contains("score") || !e["score"].is_number()) return scan + at + " (" + d.cls + ") has no numeric `score`";
+      if (std::string err = parse_box(e["box"], d.box); !err.empty())
+        return scan + at + " (" + d.cls + "): " + err;
+      if (!e.contains("score") || !e["score"].is_number())
+        return scan + at + " (" + d.cls + ") has no numeric `score`";
       d.score = e["score"].get<double>();
       if (std::string err = read_tip_flag(e, d.tip); !err.empty()) return scan + at + ": " + err;
       d.raw = e;
@@ -102,7 +110,8 @@ std::string parse_scan(std::uint64_t scan_id, const nlohmann::json& attributes, 
     }
   }
   if (auto it = attributes.find("decision"); it != attributes.end()) {
-    if (!it->is_string()) return scan + "`decision` is " + it->dump() + ", expected clear, alarm or cannot_clear";
+    if (!it->is_string())
+      return scan + "`decision` is " + it->dump() + ", expected clear, alarm or cannot_clear";
     const std::string d = it->get<std::string>();
     if (d != "clear" && d != "alarm" && d != "cannot_clear") {
       return scan + "`decision` is '" + d + "', expected clear, alarm or cannot_clear";
@@ -173,7 +182,9 @@ std::optional<double> RunEvaluation::recall(const std::string& cls) const {
   auto f = found.find(cls);
   return ratio(f == found.end() ? 0 : f->second, o == objects.end() ? 0 : o->second);
 }
-std::optional<double> RunEvaluation::false_alarms_per_scan() const { return ratio(false_alarms, scans_evaluated); }
+std::optional<double> RunEvaluation::false_alarms_per_scan() const {
+  return ratio(false_alarms, scans_evaluated);
+}
 std::optional<double> RunEvaluation::scan_pd() const { return ratio(threat_scans_detected, threat_scans); }
 std::optional<double> RunEvaluation::scan_pfa() const { return ratio(clear_scans_not_cleared, clear_scans); }
 
@@ -182,11 +193,15 @@ nlohmann::json RunEvaluation::to_json() const {
   nlohmann::json counts = nlohmann::json::object();
   for (const std::string& cls : evaluated_classes()) {
     recall_j[cls] = eval::to_json(recall(cls));
-    counts[cls] = {{"objects", objects.count(cls) ? objects.at(cls) : 0}, {"found", found.count(cls) ? found.at(cls) : 0}};
+    counts[cls] = {{"objects", objects.count(cls) ? objects.at(cls) : 0},
+                   {"found", found.count(cls) ? found.at(cls) : 0}};
   }
   nlohmann::json curve_j = nlohmann::json::array();
   for (const CurvePoint& p : curve) {
-    curve_j.push_back({{"threshold", p.threshold}, {"pd", p.pd}, {"pfa", p.pfa}, {"false_alarms_per_scan", p.false_alarms_per_scan}});
+    curve_j.push_back({{"threshold", p.threshold},
+                       {"pd", p.pd},
+                       {"pfa", p.pfa},
+                       {"false_alarms_per_scan", p.false_alarms_per_scan}});
   }
   return {{"recall", recall_j},
           {"false_alarms_per_scan", eval::to_json(false_alarms_per_scan())},
@@ -242,7 +257,8 @@ RunEvaluation evaluate_run(const std::vector<ScanRecord>& scans) {
       }
       ++r.tip_detections;
       bool matched = false;
-      for (const TruthObject& t : s.truth) matched = matched || (t.tip && t.cls == d.cls && matches(d.box, t.box));
+      for (const TruthObject& t : s.truth)
+        matched = matched || (t.tip && t.cls == d.cls && matches(d.box, t.box));
       if (!matched) ++r.tip_detections_unmatched;
     }
     r.false_alarms += o.false_alarms;

@@ -11,11 +11,10 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "xray_inspection.hpp"
 
@@ -30,9 +29,9 @@ inline const std::vector<std::string>& evaluated_classes() {
 // The match rule and its box are the inspection contract's (xray_inspection.hpp), shared
 // with xray.detect's TIP accounting.
 using xray::Box;
-using xray::kMinIou;
 using xray::contains_centre;
 using xray::iou;
+using xray::kMinIou;
 using xray::matches;
 
 /// One truth object (a real threat or a TIP insertion).
@@ -47,18 +46,18 @@ struct Detection {
   std::string cls;
   Box box;
   double score = 0;
-  bool tip = false;  ///< flagged `"tip": true` by xray.tip: a projected threat, not a real one
+  bool tip = false;    ///< flagged `"tip": true` by xray.tip: a projected threat, not a real one
   nlohmann::json raw;  ///< the detection as it arrived (extra fields kept for reports)
 };
 
 /// What evaluation needs from one scan.
 struct ScanRecord {
   std::uint64_t scan_id = 0;
-  bool has_truth = false;                ///< the frame carried a `ground_truth` list
-  std::vector<TruthObject> truth;        ///< evaluated classes only, real and TIP
+  bool has_truth = false;                    ///< the frame carried a `ground_truth` list
+  std::vector<TruthObject> truth;            ///< evaluated classes only, real and TIP
   std::map<std::string, int> ignored_truth;  ///< class -> objects not evaluated (wedge_step, ...)
-  std::vector<Detection> detections;     ///< real and TIP-flagged
-  std::optional<std::string> decision;   ///< absent when no stage decided
+  std::vector<Detection> detections;         ///< real and TIP-flagged
+  std::optional<std::string> decision;       ///< absent when no stage decided
 };
 
 /// Reads a box `[x, y, w, h]`; returns an error text (empty when fine).
@@ -71,12 +70,12 @@ std::string parse_scan(std::uint64_t scan_id, const nlohmann::json& attributes, 
 
 /// The outcome of one scan at one score threshold.
 struct ScanOutcome {
-  std::vector<bool> found;          ///< per entry of ScanRecord::truth
-  int false_alarms = 0;             ///< real detections (score ≥ threshold) matching no real truth object
-  int tip_unflagged = 0;            ///< real detections matching only a TIP insertion
-  bool carries_threat = false;      ///< at least one real truth object
-  bool carries_shielding = false;   ///< at least one real shielding truth object
-  bool carries_tip = false;         ///< at least one TIP truth object or TIP-flagged detection
+  std::vector<bool> found;         ///< per entry of ScanRecord::truth
+  int false_alarms = 0;            ///< real detections (score ≥ threshold) matching no real truth object
+  int tip_unflagged = 0;           ///< real detections matching only a TIP insertion
+  bool carries_threat = false;     ///< at least one real truth object
+  bool carries_shielding = false;  ///< at least one real shielding truth object
+  bool carries_tip = false;        ///< at least one TIP truth object or TIP-flagged detection
 };
 
 /// Matches one scan's detections with score ≥ `threshold` against its truth.
@@ -101,19 +100,19 @@ struct CurvePoint {
 
 /// Whole-run results. Ratios whose denominator is zero are std::nullopt (JSON null).
 struct RunEvaluation {
-  int scans_evaluated = 0;            ///< scans with ground truth
-  int scans_without_truth = 0;        ///< not evaluated
-  int scans_excluded_tip = 0;         ///< excluded from scan Pd/Pfa because they carry TIP
-  std::map<std::string, int> objects; ///< class -> real truth objects
-  std::map<std::string, int> found;   ///< class -> found
+  int scans_evaluated = 0;             ///< scans with ground truth
+  int scans_without_truth = 0;         ///< not evaluated
+  int scans_excluded_tip = 0;          ///< excluded from scan Pd/Pfa because they carry TIP
+  std::map<std::string, int> objects;  ///< class -> real truth objects
+  std::map<std::string, int> found;    ///< class -> found
   std::map<std::string, int> ignored_truth;
   int false_alarms = 0;
   int tip_unflagged = 0;
   int threat_scans = 0, threat_scans_detected = 0;
   int clear_scans = 0, clear_scans_not_cleared = 0;
-  int scans_without_decision = 0;     ///< evaluated scans that carried no decision (count as clear)
+  int scans_without_decision = 0;  ///< evaluated scans that carried no decision (count as clear)
   int tip_inserted = 0, tip_found = 0, tip_detections = 0, tip_detections_unmatched = 0;
-  std::vector<CurvePoint> curve;      ///< thresholds descending: Pd and Pfa grow along it
+  std::vector<CurvePoint> curve;  ///< thresholds descending: Pd and Pfa grow along it
 
   std::optional<double> recall(const std::string& cls) const;
   std::optional<double> false_alarms_per_scan() const;

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdio>
-
 #include <opencv2/imgproc.hpp>
 
 #include "oi/frame_cv.hpp"
@@ -25,7 +24,8 @@ cv::Scalar class_colour(const std::string& cls) {
 
 std::string image_source(const Frame& frame) {
   if (frame.has_plane(plane::kRgb) && frame.plane(plane::kRgb).format == PixelFormat::kRGB8) return "rgb";
-  if (frame.has_plane(plane::kHigh) && frame.plane(plane::kHigh).format == PixelFormat::kU16) return "high (grey)";
+  if (frame.has_plane(plane::kHigh) && frame.plane(plane::kHigh).format == PixelFormat::kU16)
+    return "high (grey)";
   return "";
 }
 
@@ -52,7 +52,8 @@ cv::Mat scan_image(const Frame& frame, std::string& error) {
     double lo = 0, hi = 0;
     cv::minMaxLoc(as_mat(p), &lo, &hi);
     cv::Mat grey;
-    as_mat(p).convertTo(grey, CV_8U, hi > lo ? 255.0 / (hi - lo) : 1.0, hi > lo ? -lo * 255.0 / (hi - lo) : 0.0);
+    as_mat(p).convertTo(grey, CV_8U, hi > lo ? 255.0 / (hi - lo) : 1.0,
+                        hi > lo ? -lo * 255.0 / (hi - lo) : 0.0);
     cv::cvtColor(grey, bgr, cv::COLOR_GRAY2BGR);
     return bgr;
   }
@@ -67,7 +68,8 @@ void draw_detections(cv::Mat& bgr, const std::vector<eval::Detection>& detection
   const int thickness = std::max(1, static_cast<int>(std::lround(std::max(bgr.cols, bgr.rows) / 400.0)));
   const double font = std::max(0.4, std::max(bgr.cols, bgr.rows) / 1500.0);
   for (const eval::Detection& d : detections) {
-    const cv::Rect r(static_cast<int>(std::lround(d.box.x * scale)), static_cast<int>(std::lround(d.box.y * scale)),
+    const cv::Rect r(static_cast<int>(std::lround(d.box.x * scale)),
+                     static_cast<int>(std::lround(d.box.y * scale)),
                      std::max(1, static_cast<int>(std::lround(d.box.w * scale))),
                      std::max(1, static_cast<int>(std::lround(d.box.h * scale))));
     const cv::Scalar colour = class_colour(d.cls);
@@ -78,7 +80,8 @@ void draw_detections(cv::Mat& bgr, const std::vector<eval::Detection>& detection
     const cv::Size size = cv::getTextSize(label, cv::FONT_HERSHEY_SIMPLEX, font, 1, &baseline);
     // Label above the box, or inside it when the box touches the top edge.
     const int y = r.y - 3 >= size.height ? r.y - 3 : r.y + size.height + 3;
-    cv::rectangle(bgr, {r.x, y - size.height - 2}, {r.x + size.width + 2, y + baseline - 1}, cv::Scalar(0, 0, 0), cv::FILLED);
+    cv::rectangle(bgr, {r.x, y - size.height - 2}, {r.x + size.width + 2, y + baseline - 1},
+                  cv::Scalar(0, 0, 0), cv::FILLED);
     cv::putText(bgr, label, {r.x + 1, y - 1}, cv::FONT_HERSHEY_SIMPLEX, font, colour, 1, cv::LINE_AA);
   }
 }

@@ -4,10 +4,9 @@
 /// when no xray.colorize ran) with detection boxes and labels. Shared by sink.report and
 /// sink.summary (thumbnails).
 
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "evaluation.hpp"
 #include "oi/frame.hpp"

@@ -3,10 +3,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
 #include <string_view>
 #include <vector>
-
-#include <opencv2/imgcodecs.hpp>
 
 #include "oi/files.hpp"
 #include "xray_inspection.hpp"
@@ -42,8 +41,8 @@ void prepare_dir(const std::string& node, const fs::path& dir, bool overwrite, c
   }
   fs::create_directories(dir, ec);
   if (ec) {
-    throw ConfigError("sink '" + node + "': cannot create output folder '" + dir.string() + "': " + ec.message() +
-                      "; set `dir` to a writable folder");
+    throw ConfigError("sink '" + node + "': cannot create output folder '" + dir.string() +
+                      "': " + ec.message() + "; set `dir` to a writable folder");
   }
 }
 
@@ -67,7 +66,9 @@ Status write_png(const fs::path& file, const cv::Mat& image) {
 
 Status write_text(const fs::path& file, const std::string& text) { return write_file_atomically(file, text); }
 
-Status write_json(const fs::path& file, const nlohmann::json& j) { return write_text(file, j.dump(2) + "\n"); }
+Status write_json(const fs::path& file, const nlohmann::json& j) {
+  return write_text(file, j.dump(2) + "\n");
+}
 
 Status read_incoming(const std::string& sink, const FrameMetadata& meta, eval::ScanRecord& record,
                      bool& is_reference) {

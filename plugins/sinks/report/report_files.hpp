@@ -4,11 +4,10 @@
 /// that turn every failure into a Status naming the file.
 
 #include <filesystem>
-#include <string>
-#include <vector>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
+#include <string>
+#include <vector>
 
 #include "evaluation.hpp"
 #include "oi/error.hpp"
@@ -21,7 +20,8 @@ std::vector<std::string> validate_dir(const std::filesystem::path& dir);
 
 /// start(): creates `dir`; without `overwrite`, throws oi::ConfigError when it already holds
 /// files this sink writes (`what` names them in the message).
-void prepare_dir(const std::string& node, const std::filesystem::path& dir, bool overwrite, const std::string& what);
+void prepare_dir(const std::string& node, const std::filesystem::path& dir, bool overwrite,
+                 const std::string& what);
 
 /// `scan_000042`, `scan_000042_2` for a scan id seen again (never over an earlier file).
 std::string scan_stem(std::uint64_t scan_id, int repeat);

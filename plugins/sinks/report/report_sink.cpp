@@ -6,9 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <string>
-
 #include <opencv2/imgcodecs.hpp>
+#include <string>
 
 #include "evaluation.hpp"
 #include "oi/frame_cv.hpp"
@@ -27,8 +26,8 @@ std::string iso_time(std::int64_t ns) {
   std::tm tm{};
   gmtime_r(&s, &tm);
   char text[48];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>((ns / 1000000) % 1000));
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>((ns / 1000000) % 1000));
   return text;
 }
 
@@ -50,11 +49,14 @@ class ReportSink final : public Stage {
         "device, decision, regions, per-stage timings from `timings_ms`). Detections flagged `tip` (Threat "
         "Image Projection) are left out of the image and the regions and kept in the report's `tip` "
         "section. Reference frames (attribute `calibration`) are counted, not written. See docs/reports.md.");
-    spec.input("in", PortType::of(frame_kind::kScan), "inspected whole scans (after xray.detect / xray.colorize)");
+    spec.input("in", PortType::of(frame_kind::kScan),
+               "inspected whole scans (after xray.detect / xray.colorize)");
     spec.param("dir", ParamType::kPath).describe("Output folder; created when missing.");
-    spec.param("overwrite", ParamType::kBool).default_value(false)
-        .describe("Allow writing into a folder that already holds reports (files with the same names are "
-                  "replaced). Off: such a folder is an error at start.");
+    spec.param("overwrite", ParamType::kBool)
+        .default_value(false)
+        .describe(
+            "Allow writing into a folder that already holds reports (files with the same names are "
+            "replaced). Off: such a folder is an error at start.");
   }
 
   std::vector<std::string> validate(const StageConfig& config) const override {
@@ -103,8 +105,9 @@ class ReportSink final : public Stage {
       if (!frame->has_plane(channel)) continue;
       const Plane& p = frame->plane(channel);
       if (p.format != PixelFormat::kU16) {
-        return Status::error("sink.report: scan " + std::to_string(m.scan_id) + ": plane '" + channel + "' is " +
-                             std::string(to_string(p.format)) + ", expected u16 raw counts (xray_inspection.hpp)");
+        return Status::error("sink.report: scan " + std::to_string(m.scan_id) + ": plane '" + channel +
+                             "' is " + std::string(to_string(p.format)) +
+                             ", expected u16 raw counts (xray_inspection.hpp)");
       }
       const std::string file = stem + "_" + channel + ".png";
       if (auto s = report::write_png(dir_ / file, as_mat(p)); !s.is_ok()) return s;
@@ -121,7 +124,9 @@ class ReportSink final : public Stage {
     nlohmann::json report = {
         {"scan_id", m.scan_id},
         {"timestamps",
-         {{"capture_time_ns", m.capture_time_ns}, {"capture_time", iso_time(m.capture_time_ns)}, {"report_time_ns", now_ns},
+         {{"capture_time_ns", m.capture_time_ns},
+          {"capture_time", iso_time(m.capture_time_ns)},
+          {"report_time_ns", now_ns},
           {"report_time", iso_time(now_ns)}}},
         {"device", m.source_device},
         {"sequence", m.sequence},
@@ -131,11 +136,13 @@ class ReportSink final : public Stage {
         {"incomplete", m.incomplete},
         {"decision", record.decision ? nlohmann::json(*record.decision) : nlohmann::json(nullptr)},
         {"regions", regions},
-        {"timings_ms", m.attributes.contains(attr::kTimings) ? m.attributes[attr::kTimings] : nlohmann::json::object()},
+        {"timings_ms",
+         m.attributes.contains(attr::kTimings) ? m.attributes[attr::kTimings] : nlohmann::json::object()},
         {"image_source", render::image_source(*frame)},
         {"files", files},
         {"tip",
-         {{"inserted", m.attributes.contains(attr::kTip) ? m.attributes[attr::kTip] : nlohmann::json::array()},
+         {{"inserted",
+           m.attributes.contains(attr::kTip) ? m.attributes[attr::kTip] : nlohmann::json::array()},
           {"detections", tip_detections}}},
         {"notes", notes}};
     if (record.has_truth) {
@@ -145,7 +152,8 @@ class ReportSink final : public Stage {
       for (std::size_t i = 0; i < record.truth.size(); ++i) {
         if (record.truth[i].tip) continue;
         const auto& b = record.truth[i].box;
-        truth.push_back({{"class", record.truth[i].cls}, {"box", {b.x, b.y, b.w, b.h}}, {"found", bool(o.found[i])}});
+        truth.push_back(
+            {{"class", record.truth[i].cls}, {"box", {b.x, b.y, b.w, b.h}}, {"found", bool(o.found[i])}});
       }
       report["evaluation"] = {{"truth", truth}, {"false_alarms", o.false_alarms}};
     }

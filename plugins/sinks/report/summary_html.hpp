@@ -3,10 +3,9 @@
 /// summary.html of sink.summary: one self-contained page (thumbnails embedded as PNG data
 /// URIs, the Pd–Pfa curve as inline SVG, no scripts, no external files).
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace oi::xray::report {
 
@@ -14,9 +13,9 @@ namespace oi::xray::report {
 struct Thumbnail {
   std::uint64_t scan_id = 0;
   std::string decision;
-  std::string labels;             ///< "firearm 0.91, narcotics 0.55"
-  std::string png_base64;         ///< the encoded PNG
-  std::string report_file;        ///< sink.report's JSON for this scan, when known ("" otherwise)
+  std::string labels;       ///< "firearm 0.91, narcotics 0.55"
+  std::string png_base64;   ///< the encoded PNG
+  std::string report_file;  ///< sink.report's JSON for this scan, when known ("" otherwise)
 };
 
 /// The page for `summary` (the contents of summary.json) and the thumbnails;

@@ -4,10 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <opencv2/imgcodecs.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/imgcodecs.hpp>
 
 #include "evaluation.hpp"
 #include "oi/plugin.hpp"
@@ -38,17 +37,25 @@ class SummarySink final : public Stage {
         "alarmed and cannot-clear scans with their boxes). `oi run` prints a short table and the path of "
         "summary.html at the end. TIP-flagged detections are never counted as real threats. See "
         "docs/reports.md.");
-    spec.input("in", PortType::of(frame_kind::kScan), "inspected whole scans (after xray.detect / xray.colorize)");
+    spec.input("in", PortType::of(frame_kind::kScan),
+               "inspected whole scans (after xray.detect / xray.colorize)");
     spec.param("dir", ParamType::kPath).describe("Output folder; created when missing.");
-    spec.param("overwrite", ParamType::kBool).default_value(false)
-        .describe("Allow replacing summary.json / summary.html in `dir`. Off: their presence is an error at start.");
-    spec.param("thumbnail_size", ParamType::kInt).default_value(320)
+    spec.param("overwrite", ParamType::kBool)
+        .default_value(false)
+        .describe(
+            "Allow replacing summary.json / summary.html in `dir`. Off: their presence is an error at "
+            "start.");
+    spec.param("thumbnail_size", ParamType::kInt)
+        .default_value(320)
         .describe("Longer side of a thumbnail in pixels (32-2048).");
-    spec.param("max_thumbnails", ParamType::kInt).default_value(200)
+    spec.param("max_thumbnails", ParamType::kInt)
+        .default_value(200)
         .describe("Most thumbnails in summary.html (0-10000); further alarmed scans are counted, not shown.");
-    spec.param("reports", ParamType::kString).default_value("")
-        .describe("Folder of sink.report's files relative to `dir` (e.g. `scans`), to link each thumbnail to its "
-                  "report; empty: no links.");
+    spec.param("reports", ParamType::kString)
+        .default_value("")
+        .describe(
+            "Folder of sink.report's files relative to `dir` (e.g. `scans`), to link each thumbnail to its "
+            "report; empty: no links.");
   }
 
   std::vector<std::string> validate(const StageConfig& config) const override {
@@ -111,15 +118,16 @@ class SummarySink final : public Stage {
     nlohmann::json table = nlohmann::json::array();
     table.push_back({"scans", std::to_string(summary_["scans"].get<std::uint64_t>())});
     const nlohmann::json& d = summary_["decisions"];
-    table.push_back({"decisions", "clear " + d["clear"].dump() + ", alarm " + d["alarm"].dump() + ", cannot_clear " +
-                                      d["cannot_clear"].dump() +
-                                      (without_decision_ > 0 ? ", none " + std::to_string(without_decision_) : "")});
+    table.push_back(
+        {"decisions", "clear " + d["clear"].dump() + ", alarm " + d["alarm"].dump() + ", cannot_clear " +
+                          d["cannot_clear"].dump() +
+                          (without_decision_ > 0 ? ", none " + std::to_string(without_decision_) : "")});
     if (summary_.contains("evaluation")) {
       const nlohmann::json& e = summary_["evaluation"];
       for (const char* cls : {threat::kFirearm, threat::kNarcotics, threat::kShielding}) {
         const nlohmann::json& c = e["counts"]["objects"][cls];
-        table.push_back({std::string("recall ") + cls, fixed(e["recall"][cls]) + " (" + c["found"].dump() + "/" +
-                                                           c["objects"].dump() + ")"});
+        table.push_back({std::string("recall ") + cls, fixed(e["recall"][cls]) + " (" + c["found"].dump() +
+                                                           "/" + c["objects"].dump() + ")"});
       }
       table.push_back({"false alarms per scan", fixed(e["false_alarms_per_scan"])});
       table.push_back({"scan Pd / Pfa", fixed(e["scan_pd"]) + " / " + fixed(e["scan_pfa"])});
@@ -142,7 +150,8 @@ class SummarySink final : public Stage {
     }
     std::string error;
     cv::Mat image = render::scan_image(frame, error);
-    if (image.empty()) return Status::error("sink.summary: scan " + std::to_string(record.scan_id) + ": " + error);
+    if (image.empty())
+      return Status::error("sink.summary: scan " + std::to_string(record.scan_id) + ": " + error);
     cv::Mat small;
     const double scale = render::fit(image, thumbnail_size_, small);
     std::vector<eval::Detection> shown;
@@ -157,14 +166,16 @@ class SummarySink final : public Stage {
     render::draw_detections(small, shown, scale);
     std::vector<unsigned char> png;
     if (!cv::imencode(".png", small, png)) {
-      return Status::error("sink.summary: cannot encode the thumbnail of scan " + std::to_string(record.scan_id));
+      return Status::error("sink.summary: cannot encode the thumbnail of scan " +
+                           std::to_string(record.scan_id));
     }
     report::Thumbnail t;
     t.scan_id = record.scan_id;
     t.decision = *record.decision;
     t.labels = labels.empty() ? "no regions" : labels;
     t.png_base64 = render::base64(png);
-    if (!reports_.empty()) t.report_file = (fs::path(reports_) / (report::scan_stem(record.scan_id, repeat) + ".json")).string();
+    if (!reports_.empty())
+      t.report_file = (fs::path(reports_) / (report::scan_stem(record.scan_id, repeat) + ".json")).string();
     thumbnails_.push_back(std::move(t));
     return Status::ok();
   }
@@ -173,22 +184,24 @@ class SummarySink final : public Stage {
     written_ = true;
     const double seconds =
         scans_.empty() ? 0.0 : std::chrono::duration<double>(last_scan_ - started_).count();
-    nlohmann::json s = {
-        {"scans", scans_.size()},
-        {"decisions",
-         {{"clear", decisions_[decision::kClear]},
-          {"alarm", decisions_[decision::kAlarm]},
-          {"cannot_clear", decisions_[decision::kCannotClear]}}},
-        {"throughput_scans_per_s", seconds > 0 ? nlohmann::json(scans_.size() / seconds) : nlohmann::json(nullptr)},
-        {"scans_without_decision", without_decision_},
-        {"references", references_},
-        {"elapsed_s", seconds}};
+    nlohmann::json s = {{"scans", scans_.size()},
+                        {"decisions",
+                         {{"clear", decisions_[decision::kClear]},
+                          {"alarm", decisions_[decision::kAlarm]},
+                          {"cannot_clear", decisions_[decision::kCannotClear]}}},
+                        {"throughput_scans_per_s",
+                         seconds > 0 ? nlohmann::json(scans_.size() / seconds) : nlohmann::json(nullptr)},
+                        {"scans_without_decision", without_decision_},
+                        {"references", references_},
+                        {"elapsed_s", seconds}};
     bool any_truth = false;
     for (const auto& r : scans_) any_truth = any_truth || r.has_truth;
     if (any_truth) s["evaluation"] = eval::evaluate_run(scans_).to_json();
     summary_ = s;
     Status st = report::write_json(dir_ / "summary.json", s);
-    if (st.is_ok()) st = report::write_text(dir_ / "summary.html", report::summary_html(s, thumbnails_, thumbnails_left_out_));
+    if (st.is_ok())
+      st = report::write_text(dir_ / "summary.html",
+                              report::summary_html(s, thumbnails_, thumbnails_left_out_));
     wrote_files_ = st.is_ok();
     if (!st.is_ok()) write_error_ = st.message();
     return st;

@@ -14,7 +14,9 @@ class ScanAssemble final : public oi::Stage {
         "`incomplete_reason`, `missing_blocks` and `missing_lines`; never stitched as if whole.");
     spec.input("in", oi::PortType::of(oi::frame_kind::kScanBlock), "scan blocks");
     spec.output("out", oi::PortType::of(oi::frame_kind::kScan), "whole scans");
-    spec.param("max_lines", oi::ParamType::kInt).default_value(65536).range(1, 1 << 24)
+    spec.param("max_lines", oi::ParamType::kInt)
+        .default_value(65536)
+        .range(1, 1 << 24)
         .describe("Longest scan held in memory; a longer one is emitted incomplete.");
   }
   void start(const oi::StageConfig& config) override {

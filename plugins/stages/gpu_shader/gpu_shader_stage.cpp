@@ -51,7 +51,8 @@ std::optional<std::uint32_t> constant_bits(ScalarKind kind, const std::string& t
     return std::nullopt;
   }
   switch (kind) {
-    case ScalarKind::kFloat: return std::bit_cast<std::uint32_t>(static_cast<float>(value));
+    case ScalarKind::kFloat:
+      return std::bit_cast<std::uint32_t>(static_cast<float>(value));
     case ScalarKind::kBool:
       if (value == 0 || value == 1) return static_cast<std::uint32_t>(value);
       problem = "a bool takes true, false, 0 or 1, not " + text;
@@ -63,10 +64,12 @@ std::optional<std::uint32_t> constant_bits(ScalarKind kind, const std::string& t
       problem = "an int takes a whole number in [-2^31, 2^31), not " + text;
       return std::nullopt;
     case ScalarKind::kUint:
-      if (value == std::floor(value) && value >= 0 && value <= 4294967295.0) return static_cast<std::uint32_t>(value);
+      if (value == std::floor(value) && value >= 0 && value <= 4294967295.0)
+        return static_cast<std::uint32_t>(value);
       problem = "a uint takes a whole number in [0, 2^32), not " + text;
       return std::nullopt;
-    case ScalarKind::kOther: break;
+    case ScalarKind::kOther:
+      break;
   }
   problem = "unsupported type";
   return std::nullopt;
@@ -84,20 +87,29 @@ class GpuShader final : public oi::gpu::PixelStage {
         "and specialization constants by name; the push-constant member `uvec2 size` receives "
         "the plane size. Outputs have the size of the first input. No CPU fallback.");
     spec.param("shader", oi::ParamType::kPath)
-        .describe("The compute shader (.comp), relative to the pipeline file. `#include` resolves "
-                  "against its folder, then the SDK's shaders/ (oi/pixel.glsl, oi/compute.glsl).");
-    spec.param("inputs", oi::ParamType::kList).element_type(oi::ParamType::kString)
-        .describe("Planes the shader reads, each bound to the storage buffer of that name "
-                  "(declared readonly; its element type gives the plane format).");
-    spec.param("outputs", oi::ParamType::kList).element_type(oi::ParamType::kString)
-        .describe("Planes the shader writes, as NAME or NAME:FORMAT (u8, u16, f32; default: the "
-                  "buffer's element type), each bound to the storage buffer of that name.");
-    spec.param("constants", oi::ParamType::kList).element_type(oi::ParamType::kString)
+        .describe(
+            "The compute shader (.comp), relative to the pipeline file. `#include` resolves "
+            "against its folder, then the SDK's shaders/ (oi/pixel.glsl, oi/compute.glsl).");
+    spec.param("inputs", oi::ParamType::kList)
+        .element_type(oi::ParamType::kString)
+        .describe(
+            "Planes the shader reads, each bound to the storage buffer of that name "
+            "(declared readonly; its element type gives the plane format).");
+    spec.param("outputs", oi::ParamType::kList)
+        .element_type(oi::ParamType::kString)
+        .describe(
+            "Planes the shader writes, as NAME or NAME:FORMAT (u8, u16, f32; default: the "
+            "buffer's element type), each bound to the storage buffer of that name.");
+    spec.param("constants", oi::ParamType::kList)
+        .element_type(oi::ParamType::kString)
         .default_value(nlohmann::json::array())
-        .describe("NAME=VALUE entries, e.g. [threshold=0.5, mode=2]: push-constant members (each "
-                  "must be given) and specialization constants (optional) of that name.");
-    spec.param("workgroup", oi::ParamType::kList).element_type(oi::ParamType::kInt)
-        .default_value(nlohmann::json::array({16, 16})).range(1, 1024)
+        .describe(
+            "NAME=VALUE entries, e.g. [threshold=0.5, mode=2]: push-constant members (each "
+            "must be given) and specialization constants (optional) of that name.");
+    spec.param("workgroup", oi::ParamType::kList)
+        .element_type(oi::ParamType::kInt)
+        .default_value(nlohmann::json::array({16, 16}))
+        .range(1, 1024)
         .describe("Preferred workgroup size [x, y] for shaders that use OI_WORKGROUP_2D.");
   }
 
@@ -114,7 +126,8 @@ class GpuShader final : public oi::gpu::PixelStage {
     const oi::SourceLocation file{k.source.path.string(), 0, 0};
 
     for (const std::string& r : shader.unsupported) {
-      problem(file, "the shader declares a " + r + "; gpu.shader binds only storage buffers named after planes");
+      problem(file,
+              "the shader declares a " + r + "; gpu.shader binds only storage buffers named after planes");
     }
     // Planes named in YAML, with the format an output asks for.
     std::map<std::string, std::optional<oi::PixelFormat>> outputs;
@@ -134,11 +147,13 @@ class GpuShader final : public oi::gpu::PixelStage {
       outputs[name] = format;
       order.push_back(name);
     }
-    if (input_names.empty() || outputs.empty()) problem({}, "list at least one plane under inputs and one under outputs");
+    if (input_names.empty() || outputs.empty())
+      problem({}, "list at least one plane under inputs and one under outputs");
     for (std::size_t i = 0; i < order.size(); ++i) {
       if (order[i].empty() || std::count(order.begin(), order.end(), order[i]) > 1) {
-        problem({}, "plane name '" + order[i] + "' is empty or listed twice in inputs/outputs; "
-                    "write results to a new plane name");
+        problem({}, "plane name '" + order[i] +
+                        "' is empty or listed twice in inputs/outputs; "
+                        "write results to a new plane name");
       }
     }
 
@@ -152,14 +167,16 @@ class GpuShader final : public oi::gpu::PixelStage {
       const auto out = outputs.find(b.name);
       if (!is_input && out == outputs.end()) {
         problem(where, "storage buffer '" + b.name + "' (binding " + std::to_string(b.binding) +
-                           ") is not a plane listed in inputs (" + join(input_names) + ") or outputs; "
+                           ") is not a plane listed in inputs (" + join(input_names) +
+                           ") or outputs; "
                            "name it after a plane, or add the plane to the YAML");
         continue;
       }
       if (b.set != 0 || b.binding != i) {
         problem(where, "storage buffer '" + b.name + "' is at set " + std::to_string(b.set) + ", binding " +
                            std::to_string(b.binding) + "; the " + std::to_string(shader.buffers.size()) +
-                           " buffers must use set 0, bindings 0.." + std::to_string(shader.buffers.size() - 1));
+                           " buffers must use set 0, bindings 0.." +
+                           std::to_string(shader.buffers.size() - 1));
       }
       if (!b.format) {
         problem(where, "storage buffer '" + b.name + "' holds " + b.element_type +
@@ -168,8 +185,9 @@ class GpuShader final : public oi::gpu::PixelStage {
       }
       if (is_input) {
         if (!b.readonly) {
-          problem(where, "input plane '" + b.name + "' must be declared readonly (OI_PLANE_IN): other "
-                         "stages share it");
+          problem(where, "input plane '" + b.name +
+                             "' must be declared readonly (OI_PLANE_IN): other "
+                             "stages share it");
         }
         k.inputs.push_back({b.name, *b.format});
       } else {
@@ -231,11 +249,13 @@ class GpuShader final : public oi::gpu::PixelStage {
       }
     }
     if (!shader.push_members.empty() && !k.size_offset) {
-      problem(file, "the push-constant block has no `uvec2 size`; add it: the stage writes the plane size "
-                    "there so the shader can skip invocations outside the plane");
+      problem(file,
+              "the push-constant block has no `uvec2 size`; add it: the stage writes the plane size "
+              "there so the shader can skip invocations outside the plane");
     } else if (shader.push_members.empty()) {
-      problem(file, "the shader has no push-constant block; declare `layout(push_constant) uniform Push "
-                    "{ uvec2 size; } push;` and skip invocations outside push.size");
+      problem(file,
+              "the shader has no push-constant block; declare `layout(push_constant) uniform Push "
+              "{ uvec2 size; } push;` and skip invocations outside push.size");
     }
     for (const ShaderConstant& c : shader.spec_constants) {
       known.push_back(c.name + " (specialization " + c.type + ", id " + std::to_string(c.constant_id) + ")");
@@ -251,13 +271,17 @@ class GpuShader final : public oi::gpu::PixelStage {
     }
     for (const auto& [name, value] : values) {
       if (!used.count(name)) {
-        problem(file, "constants: '" + name + "' is neither a push constant nor a specialization constant "
-                      "of the shader; it declares: " + join(known));
+        problem(file, "constants: '" + name +
+                          "' is neither a push constant nor a specialization constant "
+                          "of the shader; it declares: " +
+                          join(known));
       }
     }
     const auto workgroup = config.params.get<std::vector<std::int64_t>>("workgroup");
-    if (workgroup.size() != 2) problem({}, "workgroup takes two sizes [x, y]");
-    else k.workgroup = {static_cast<std::uint32_t>(workgroup[0]), static_cast<std::uint32_t>(workgroup[1]), 1};
+    if (workgroup.size() != 2)
+      problem({}, "workgroup takes two sizes [x, y]");
+    else
+      k.workgroup = {static_cast<std::uint32_t>(workgroup[0]), static_cast<std::uint32_t>(workgroup[1]), 1};
     if (!problems.empty()) throw oi::ConfigError(std::move(problems));
     return k;
   }
@@ -265,5 +289,6 @@ class GpuShader final : public oi::gpu::PixelStage {
 
 }  // namespace
 
-OI_REGISTER_STAGE(GpuShader, "gpu.shader", "Runs a GLSL compute shader per pixel; planes and constants bound by name.");
+OI_REGISTER_STAGE(GpuShader, "gpu.shader",
+                  "Runs a GLSL compute shader per pixel; planes and constants bound by name.");
 OI_PLUGIN("oi-stages-gpu-shader", "0.1.0", "Apache-2.0")

@@ -18,29 +18,66 @@ using Context = std::unique_ptr<spvc_context_s, ContextDeleter>;
 
 ScalarKind kind_of(spvc_basetype type) {
   switch (type) {
-    case SPVC_BASETYPE_FP32: return ScalarKind::kFloat;
-    case SPVC_BASETYPE_INT32: return ScalarKind::kInt;
-    case SPVC_BASETYPE_UINT32: return ScalarKind::kUint;
-    case SPVC_BASETYPE_BOOLEAN: return ScalarKind::kBool;
-    default: return ScalarKind::kOther;
+    case SPVC_BASETYPE_FP32:
+      return ScalarKind::kFloat;
+    case SPVC_BASETYPE_INT32:
+      return ScalarKind::kInt;
+    case SPVC_BASETYPE_UINT32:
+      return ScalarKind::kUint;
+    case SPVC_BASETYPE_BOOLEAN:
+      return ScalarKind::kBool;
+    default:
+      return ScalarKind::kOther;
   }
 }
 
 std::string glsl_type(spvc_basetype type, unsigned components) {
   std::string scalar, prefix;
   switch (type) {
-    case SPVC_BASETYPE_FP32: scalar = "float"; prefix = "vec"; break;
-    case SPVC_BASETYPE_FP64: scalar = "double"; prefix = "dvec"; break;
-    case SPVC_BASETYPE_INT32: scalar = "int"; prefix = "ivec"; break;
-    case SPVC_BASETYPE_UINT32: scalar = "uint"; prefix = "uvec"; break;
-    case SPVC_BASETYPE_BOOLEAN: scalar = "bool"; prefix = "bvec"; break;
-    case SPVC_BASETYPE_UINT16: scalar = "uint16_t"; prefix = "u16vec"; break;
-    case SPVC_BASETYPE_INT16: scalar = "int16_t"; prefix = "i16vec"; break;
-    case SPVC_BASETYPE_UINT8: scalar = "uint8_t"; prefix = "u8vec"; break;
-    case SPVC_BASETYPE_INT8: scalar = "int8_t"; prefix = "i8vec"; break;
-    case SPVC_BASETYPE_FP16: scalar = "float16_t"; prefix = "f16vec"; break;
-    case SPVC_BASETYPE_STRUCT: return "struct";
-    default: return "an unsupported type";
+    case SPVC_BASETYPE_FP32:
+      scalar = "float";
+      prefix = "vec";
+      break;
+    case SPVC_BASETYPE_FP64:
+      scalar = "double";
+      prefix = "dvec";
+      break;
+    case SPVC_BASETYPE_INT32:
+      scalar = "int";
+      prefix = "ivec";
+      break;
+    case SPVC_BASETYPE_UINT32:
+      scalar = "uint";
+      prefix = "uvec";
+      break;
+    case SPVC_BASETYPE_BOOLEAN:
+      scalar = "bool";
+      prefix = "bvec";
+      break;
+    case SPVC_BASETYPE_UINT16:
+      scalar = "uint16_t";
+      prefix = "u16vec";
+      break;
+    case SPVC_BASETYPE_INT16:
+      scalar = "int16_t";
+      prefix = "i16vec";
+      break;
+    case SPVC_BASETYPE_UINT8:
+      scalar = "uint8_t";
+      prefix = "u8vec";
+      break;
+    case SPVC_BASETYPE_INT8:
+      scalar = "int8_t";
+      prefix = "i8vec";
+      break;
+    case SPVC_BASETYPE_FP16:
+      scalar = "float16_t";
+      prefix = "f16vec";
+      break;
+    case SPVC_BASETYPE_STRUCT:
+      return "struct";
+    default:
+      return "an unsupported type";
   }
   return components <= 1 ? scalar : prefix + std::to_string(components);
 }
@@ -48,10 +85,14 @@ std::string glsl_type(spvc_basetype type, unsigned components) {
 std::optional<PixelFormat> plane_format(spvc_basetype type, unsigned components) {
   if (components != 1) return std::nullopt;
   switch (type) {
-    case SPVC_BASETYPE_UINT8: return PixelFormat::kU8;
-    case SPVC_BASETYPE_UINT16: return PixelFormat::kU16;
-    case SPVC_BASETYPE_FP32: return PixelFormat::kF32;
-    default: return std::nullopt;
+    case SPVC_BASETYPE_UINT8:
+      return PixelFormat::kU8;
+    case SPVC_BASETYPE_UINT16:
+      return PixelFormat::kU16;
+    case SPVC_BASETYPE_FP32:
+      return PixelFormat::kF32;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -78,8 +119,8 @@ ShaderInterface reflect_shader(std::span<const std::uint32_t> words) {
   spvc_parsed_ir ir = nullptr;
   check(spvc_context_parse_spirv(raw, words.data(), words.size(), &ir), raw, "parse");
   spvc_compiler compiler = nullptr;
-  check(spvc_context_create_compiler(raw, SPVC_BACKEND_NONE, ir, SPVC_CAPTURE_MODE_TAKE_OWNERSHIP, &compiler), raw,
-        "create_compiler");
+  check(spvc_context_create_compiler(raw, SPVC_BACKEND_NONE, ir, SPVC_CAPTURE_MODE_TAKE_OWNERSHIP, &compiler),
+        raw, "create_compiler");
   spvc_resources all = nullptr;
   check(spvc_compiler_create_shader_resources(compiler, &all), raw, "create_shader_resources");
 
@@ -128,7 +169,8 @@ ShaderInterface reflect_shader(std::span<const std::uint32_t> words) {
       spvc_type member = spvc_compiler_get_type_handle(compiler, spvc_type_get_member_type(block, i));
       const spvc_basetype base = spvc_type_get_basetype(member);
       c.components = spvc_type_get_vector_size(member);
-      const bool plain = spvc_type_get_num_array_dimensions(member) == 0 && spvc_type_get_columns(member) == 1;
+      const bool plain =
+          spvc_type_get_num_array_dimensions(member) == 0 && spvc_type_get_columns(member) == 1;
       c.kind = plain ? kind_of(base) : ScalarKind::kOther;
       c.type = plain ? glsl_type(base, c.components) : "an array or matrix";
       unsigned offset = 0;
@@ -143,7 +185,8 @@ ShaderInterface reflect_shader(std::span<const std::uint32_t> words) {
   check(spvc_compiler_get_specialization_constants(compiler, &constants, &constant_count), raw,
         "specialization constants");
   for (std::size_t i = 0; i < constant_count; ++i) {
-    if (constants[i].constant_id >= gpu::kLocalSizeXId && constants[i].constant_id <= gpu::kLocalSizeZId) continue;
+    if (constants[i].constant_id >= gpu::kLocalSizeXId && constants[i].constant_id <= gpu::kLocalSizeZId)
+      continue;
     ShaderConstant c;
     const char* name = spvc_compiler_get_name(compiler, constants[i].id);
     c.name = name ? name : "";

@@ -18,33 +18,33 @@ enum class ScalarKind { kFloat, kInt, kUint, kBool, kOther };
 
 /// A storage buffer (`layout(std430, set = S, binding = B) buffer Block { T px[]; } name;`).
 struct StorageBuffer {
-  std::string name;                  ///< the instance name (`name`), or the block name without one
-  std::string block_name;            ///< the block type name (`Block`)
-  std::uint32_t set = 0;             ///< descriptor set
-  std::uint32_t binding = 0;         ///< binding number
-  bool readonly = false;             ///< declared `readonly`
-  bool writeonly = false;            ///< declared `writeonly`
-  std::optional<PixelFormat> format; ///< element type as a plane format (nullopt: unsupported)
-  std::string element_type;          ///< the element type in GLSL words, for messages
+  std::string name;                   ///< the instance name (`name`), or the block name without one
+  std::string block_name;             ///< the block type name (`Block`)
+  std::uint32_t set = 0;              ///< descriptor set
+  std::uint32_t binding = 0;          ///< binding number
+  bool readonly = false;              ///< declared `readonly`
+  bool writeonly = false;             ///< declared `writeonly`
+  std::optional<PixelFormat> format;  ///< element type as a plane format (nullopt: unsupported)
+  std::string element_type;           ///< the element type in GLSL words, for messages
 };
 
 /// A push-constant member or a specialization constant.
 struct ShaderConstant {
-  std::string name;                ///< member or constant name
+  std::string name;  ///< member or constant name
   ScalarKind kind = ScalarKind::kOther;
-  std::uint32_t components = 1;    ///< vector size (1 for scalars)
-  std::uint32_t offset = 0;        ///< push constants: byte offset in the block
-  std::uint32_t constant_id = 0;   ///< specialization constants: `constant_id`
-  std::string type;                ///< GLSL type name for messages, e.g. "float", "uvec2"
+  std::uint32_t components = 1;   ///< vector size (1 for scalars)
+  std::uint32_t offset = 0;       ///< push constants: byte offset in the block
+  std::uint32_t constant_id = 0;  ///< specialization constants: `constant_id`
+  std::string type;               ///< GLSL type name for messages, e.g. "float", "uvec2"
 };
 
 /// Everything gpu.shader needs to know about a shader.
 struct ShaderInterface {
-  std::vector<StorageBuffer> buffers;         ///< sorted by (set, binding)
-  std::uint32_t push_block_bytes = 0;         ///< declared size of the push-constant block
-  std::vector<ShaderConstant> push_members;   ///< its members, in declaration order
-  std::vector<ShaderConstant> spec_constants; ///< user specialization constants (not 233..235)
-  std::vector<std::string> unsupported;       ///< other resources (images, UBOs), as "kind 'name'"
+  std::vector<StorageBuffer> buffers;          ///< sorted by (set, binding)
+  std::uint32_t push_block_bytes = 0;          ///< declared size of the push-constant block
+  std::vector<ShaderConstant> push_members;    ///< its members, in declaration order
+  std::vector<ShaderConstant> spec_constants;  ///< user specialization constants (not 233..235)
+  std::vector<std::string> unsupported;        ///< other resources (images, UBOs), as "kind 'name'"
 };
 
 /// Reflects a SPIR-V module. @throws oi::ConfigError when SPIRV-Cross cannot parse it.

@@ -8,11 +8,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <opencv2/imgproc.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <opencv2/imgproc.hpp>
 
 #include "oi/frame_cv.hpp"
 #include "oi/gpu/buffer.hpp"
@@ -43,12 +42,14 @@ struct MorphologyPush {
   std::array<std::int32_t, 2 * kMaxMorphologyRadius + 1> span;
 };
 
-std::shared_ptr<gpu::Kernel> build(gpu::Device& device, const char* shader, std::vector<gpu::BindingDecl> bindings,
-                                   std::uint32_t push_bytes, std::vector<gpu::SpecConstant> constants) {
+std::shared_ptr<gpu::Kernel> build(gpu::Device& device, const char* shader,
+                                   std::vector<gpu::BindingDecl> bindings, std::uint32_t push_bytes,
+                                   std::vector<gpu::SpecConstant> constants) {
   gpu::KernelDesc desc;
   desc.name = std::string("xray.detect:") + shader;
   desc.spirv = oi_stages_xray_detect_shaders::words(shader);
-  if (desc.spirv.empty()) throw ConfigError(std::string("xray.detect: the plugin embeds no shader ") + shader + "; rebuild it");
+  if (desc.spirv.empty())
+    throw ConfigError(std::string("xray.detect: the plugin embeds no shader ") + shader + "; rebuild it");
   desc.bindings = std::move(bindings);
   desc.push_constant_bytes = push_bytes;
   desc.spec_constants = std::move(constants);
@@ -70,8 +71,8 @@ struct DetectionMapsGpu::Morphology {
   // kernel uses exactly the CPU reference's element.
   static Morphology of(bool erode, int size) {
     if (size < 1 || size > 2 * kMaxMorphologyRadius + 1)
-      throw ConfigError("xray.detect: morphology element of " + std::to_string(size) + " px exceeds the kernel's " +
-                        std::to_string(2 * kMaxMorphologyRadius + 1));
+      throw ConfigError("xray.detect: morphology element of " + std::to_string(size) +
+                        " px exceeds the kernel's " + std::to_string(2 * kMaxMorphologyRadius + 1));
     const cv::Mat element = cv::getStructuringElement(cv::MORPH_ELLIPSE, {size, size});
     Morphology m;
     m.erode = erode;
@@ -90,34 +91,46 @@ DetectionMapsGpu::DetectionMapsGpu(std::shared_ptr<gpu::Device> device, const De
   // for planes whose width is a multiple of 4, and one pixel an invocation for the others.
   for (std::uint32_t quads : {0u, 1u}) {
     box_rows_[quads] = build(*device_, "xray/detect_box_rows.comp",
-                             {{"a_high", Access::kRead}, {"zeff", Access::kRead}, {"sum_a", Access::kWrite},
-                              {"sum_a2", Access::kWrite}, {"sum_zeff", Access::kWrite}},
+                             {{"a_high", Access::kRead},
+                              {"zeff", Access::kRead},
+                              {"sum_a", Access::kWrite},
+                              {"sum_a2", Access::kWrite},
+                              {"sum_zeff", Access::kWrite}},
                              sizeof(SizePush), {SpecConstant::i32(0, r), SpecConstant::u32(1, quads)});
-    maps_[quads] = build(*device_, "xray/detect_maps.comp",
-                         {{"sum_a", Access::kRead}, {"sum_a2", Access::kRead}, {"sum_zeff", Access::kRead},
-                          {"mclass", Access::kRead}, {"mean", Access::kWrite}, {"zeff_mean", Access::kWrite},
-                          {"rel_std", Access::kWrite}, {"candidates", Access::kWrite}},
-                         sizeof(SizePush),
-                         {SpecConstant::i32(0, r),
-                          SpecConstant::f32(1, 1.0f / static_cast<float>((2 * r + 1) * (2 * r + 1))),
-                          SpecConstant::f32(2, params.narcotics_zeff_min), SpecConstant::f32(3, params.narcotics_zeff_max),
-                          SpecConstant::f32(4, params.narcotics_min_a_high),
-                          SpecConstant::f32(5, params.narcotics_max_a_high),
-                          SpecConstant::f32(6, params.narcotics_max_relative_std),
-                          SpecConstant::f32(7, params.firearm_min_a_high), SpecConstant::u32(8, quads),
-                          SpecConstant::i32(9, kMapsStripRows)});
+    maps_[quads] = build(
+        *device_, "xray/detect_maps.comp",
+        {{"sum_a", Access::kRead},
+         {"sum_a2", Access::kRead},
+         {"sum_zeff", Access::kRead},
+         {"mclass", Access::kRead},
+         {"mean", Access::kWrite},
+         {"zeff_mean", Access::kWrite},
+         {"rel_std", Access::kWrite},
+         {"candidates", Access::kWrite}},
+        sizeof(SizePush),
+        {SpecConstant::i32(0, r), SpecConstant::f32(1, 1.0f / static_cast<float>((2 * r + 1) * (2 * r + 1))),
+         SpecConstant::f32(2, params.narcotics_zeff_min), SpecConstant::f32(3, params.narcotics_zeff_max),
+         SpecConstant::f32(4, params.narcotics_min_a_high), SpecConstant::f32(5, params.narcotics_max_a_high),
+         SpecConstant::f32(6, params.narcotics_max_relative_std),
+         SpecConstant::f32(7, params.firearm_min_a_high), SpecConstant::u32(8, quads),
+         SpecConstant::i32(9, kMapsStripRows)});
     pack_[quads] = build(*device_, "xray/detect_pack.comp",
-                         {{"candidates", Access::kRead}, {"impenetrable_bits", Access::kWrite},
-                          {"narcotics_bits", Access::kWrite}, {"firearm_bits", Access::kWrite}},
+                         {{"candidates", Access::kRead},
+                          {"impenetrable_bits", Access::kWrite},
+                          {"narcotics_bits", Access::kWrite},
+                          {"firearm_bits", Access::kWrite}},
                          sizeof(PackPush), {SpecConstant::u32(0, quads)});
     unpack_[quads] = build(*device_, "xray/detect_unpack.comp",
-                           {{"shielding_bits", Access::kRead}, {"narcotics_bits", Access::kRead},
-                            {"firearm_bits", Access::kRead}, {"shielding", Access::kWrite},
-                            {"narcotics", Access::kWrite}, {"firearm", Access::kWrite}},
+                           {{"shielding_bits", Access::kRead},
+                            {"narcotics_bits", Access::kRead},
+                            {"firearm_bits", Access::kRead},
+                            {"shielding", Access::kWrite},
+                            {"narcotics", Access::kWrite},
+                            {"firearm", Access::kWrite}},
                            sizeof(PackPush), {SpecConstant::u32(0, quads)});
   }
-  morphology_ = build(*device_, "xray/detect_morphology.comp", {{"source", Access::kRead}, {"target", Access::kWrite}},
-                      sizeof(MorphologyPush), {});
+  morphology_ = build(*device_, "xray/detect_morphology.comp",
+                      {{"source", Access::kRead}, {"target", Access::kWrite}}, sizeof(MorphologyPush), {});
   recorder_ = device_->create_recorder();
 }
 
@@ -151,20 +164,26 @@ std::shared_ptr<gpu::Buffer> DetectionMapsGpu::new_mask(int width, int height) {
 Plane DetectionMapsGpu::on_gpu(const Plane& plane) {
   if (gpu::gpu_memory_of(plane) != nullptr) return plane;
   Plane copy = new_plane(plane.format, plane.width, plane.height);
-  for (int y = 0; y < plane.height; ++y) std::memcpy(copy.row<std::byte>(y), plane.row<std::byte>(y), plane.row_bytes());
+  for (int y = 0; y < plane.height; ++y)
+    std::memcpy(copy.row<std::byte>(y), plane.row<std::byte>(y), plane.row_bytes());
   return copy;
 }
 
 Status DetectionMapsGpu::morphology(const std::shared_ptr<gpu::Buffer>& source, const Morphology& op,
                                     std::shared_ptr<gpu::Buffer>& target, int width, int height) {
   target = new_mask(width, height);
-  const MorphologyPush push{static_cast<std::uint32_t>(width), static_cast<std::uint32_t>(height), words_per_row(width),
-                            op.radius, op.erode ? 1 : 0, op.span};
+  const MorphologyPush push{static_cast<std::uint32_t>(width),
+                            static_cast<std::uint32_t>(height),
+                            words_per_row(width),
+                            op.radius,
+                            op.erode ? 1 : 0,
+                            op.span};
   return recorder_->dispatch_grid(*morphology_, {source, target}, push, words_per_row(width),
                                   static_cast<std::uint32_t>(height));
 }
 
-Status DetectionMapsGpu::compute(const Plane& a_high, const Plane& zeff, const Plane& mclass, DetectionMapPlanes& out) {
+Status DetectionMapsGpu::compute(const Plane& a_high, const Plane& zeff, const Plane& mclass,
+                                 DetectionMapPlanes& out) {
   const int width = a_high.width, height = a_high.height;
   const std::pair<const char*, const Plane*> inputs[] = {
       {plane::kAHigh, &a_high}, {plane::kZeff, &zeff}, {plane::kClass, &mclass}};
@@ -201,16 +220,18 @@ Status DetectionMapsGpu::compute(const Plane& a_high, const Plane& zeff, const P
     const SizePush size{w, h};
     const std::size_t quads = width % 4 == 0 ? 1 : 0;
     const std::uint32_t columns = quads ? w / 4 : w;  // invocations per row of the per-pixel kernels
-    Status s =
-        recorder_->dispatch_grid(*box_rows_[quads], {gpu_inputs[0], gpu_inputs[1], sum_a, sum_a2, sum_zeff}, size, columns, h);
+    Status s = recorder_->dispatch_grid(
+        *box_rows_[quads], {gpu_inputs[0], gpu_inputs[1], sum_a, sum_a2, sum_zeff}, size, columns, h);
     if (s.is_ok()) {
-      s = recorder_->dispatch_grid(*maps_[quads], {sum_a, sum_a2, sum_zeff, gpu_inputs[2], out.mean, out.zeff_mean,
-                                                    out.rel_std, candidates},
-                                   size, columns, quads ? (h + kMapsStripRows - 1) / kMapsStripRows : h);
+      s = recorder_->dispatch_grid(
+          *maps_[quads],
+          {sum_a, sum_a2, sum_zeff, gpu_inputs[2], out.mean, out.zeff_mean, out.rel_std, candidates}, size,
+          columns, quads ? (h + kMapsStripRows - 1) / kMapsStripRows : h);
     }
     const PackPush packed{w, h, words_per_row(width)};
     if (s.is_ok()) {
-      s = recorder_->dispatch_grid(*pack_[quads], {candidates, impenetrable, narcotics, firearm}, packed, packed.words_per_row, h);
+      s = recorder_->dispatch_grid(*pack_[quads], {candidates, impenetrable, narcotics, firearm}, packed,
+                                   packed.words_per_row, h);
     }
     // The morphology of compute_maps(): shielding closed 5 px; narcotics opened 3 px and
     // closed 7 px; firearm opened 3 px and closed 9 px (open = erode, dilate; close = dilate,
@@ -231,8 +252,9 @@ Status DetectionMapsGpu::compute(const Plane& a_high, const Plane& zeff, const P
     chain(narcotics, {erode3, dilate3, dilate7, erode7});
     chain(firearm, {erode3, dilate3, dilate9, erode9});
     if (s.is_ok()) {
-      s = recorder_->dispatch_grid(*unpack_[quads], {impenetrable, narcotics, firearm, out.shielding, out.narcotics, out.firearm},
-                                   packed, packed.words_per_row, h);
+      s = recorder_->dispatch_grid(
+          *unpack_[quads], {impenetrable, narcotics, firearm, out.shielding, out.narcotics, out.firearm},
+          packed, packed.words_per_row, h);
     }
     if (!s.is_ok()) {
       recorder_->reset();
@@ -253,7 +275,8 @@ Status DetectionMapsGpu::compute(const Plane& a_high, const Plane& zeff, const P
 }
 
 DetectionMaps DetectionMapPlanes::maps() const {
-  return {as_mat(mean), as_mat(zeff_mean), as_mat(rel_std), as_mat(shielding), as_mat(narcotics), as_mat(firearm)};
+  return {as_mat(mean),      as_mat(zeff_mean), as_mat(rel_std),
+          as_mat(shielding), as_mat(narcotics), as_mat(firearm)};
 }
 
 }  // namespace oi::xray

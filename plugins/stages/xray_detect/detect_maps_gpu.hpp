@@ -25,8 +25,8 @@ namespace oi::xray {
 
 /// The maps of one scan as planes in GPU memory (host-readable; see maps()).
 struct DetectionMapPlanes {
-  Plane mean, zeff_mean, rel_std;          ///< f32
-  Plane shielding, narcotics, firearm;     ///< u8 0/255, after morphology
+  Plane mean, zeff_mean, rel_std;       ///< f32
+  Plane shielding, narcotics, firearm;  ///< u8 0/255, after morphology
   /// cv::Mat views of the planes (no copy where the device shares memory with the host, else
   /// one download each), valid while this object lives.
   DetectionMaps maps() const;

@@ -26,47 +26,71 @@ class Detect final : public oi::Stage {
  public:
   void setup(oi::StageSpec& spec) override {
     spec.describe(
-        "Finds narcotics (compact, homogeneous, dense organic masses), firearms (dense metal of a handgun's size and "
-        "fill) and shielding (impenetrable regions large enough to hide a threat) in whole scans carrying a_high, "
+        "Finds narcotics (compact, homogeneous, dense organic masses), firearms (dense metal of a handgun's "
+        "size and "
+        "fill) and shielding (impenetrable regions large enough to hide a threat) in whole scans carrying "
+        "a_high, "
         "a_low (xray.correct) and zeff, mclass, areal_density (xray.materials). Adds attributes `detections` "
-        "([{class, box [x,y,w,h], score}]) and `decision` (alarm > cannot_clear > clear; an incomplete scan is never "
+        "([{class, box [x,y,w,h], score}]) and `decision` (alarm > cannot_clear > clear; an incomplete scan "
+        "is never "
         "`clear`: it gets cannot_clear with `decision_reason`). Detections matching a "
         "TIP insertion (attribute `tip`, from xray.tip) get \"tip\": true and are counted in summary(); "
         "docs/detection.md.");
     spec.input("in", oi::PortType::of(oi::frame_kind::kScan), "classified whole scans");
-    spec.output("out", oi::PortType::of(oi::frame_kind::kScan), "the same scans with detections and decision");
+    spec.output("out", oi::PortType::of(oi::frame_kind::kScan),
+                "the same scans with detections and decision");
     const xr::DetectorParams d;
     auto f = [&](const char* name, double value, double lo, double hi, const char* unit, const char* text) {
       spec.param(name, oi::ParamType::kFloat).default_value(value).range(lo, hi).unit(unit).describe(text);
     };
     auto i = [&](const char* name, int value, int lo, int hi, const char* unit, const char* text) {
-      spec.param(name, oi::ParamType::kInt).default_value(static_cast<std::int64_t>(value)).range(lo, hi).unit(unit).describe(text);
+      spec.param(name, oi::ParamType::kInt)
+          .default_value(static_cast<std::int64_t>(value))
+          .range(lo, hi)
+          .unit(unit)
+          .describe(text);
     };
-    f("narcotics_zeff_min", d.narcotics_zeff_min, 1, 40, "", "Lower edge of the narcotics Z_eff band (smoothed zeff).");
+    f("narcotics_zeff_min", d.narcotics_zeff_min, 1, 40, "",
+      "Lower edge of the narcotics Z_eff band (smoothed zeff).");
     f("narcotics_zeff_max", d.narcotics_zeff_max, 1, 40, "", "Upper edge of the narcotics Z_eff band.");
-    f("narcotics_min_a_high", d.narcotics_min_a_high, 0, 12, "", "Smoothed a_high a narcotics pixel needs: above clothes and paper.");
-    f("narcotics_max_a_high", d.narcotics_max_a_high, 0, 12, "", "Above this an organic reading is not trusted.");
-    f("narcotics_max_relative_std", d.narcotics_max_relative_std, 0, 10, "", "Local std / mean of a_high: homogeneity.");
-    i("narcotics_min_area_px", d.narcotics_min_area_px, 1, 1 << 24, "pixels", "Smallest narcotics region reported.");
-    f("narcotics_min_solidity", d.narcotics_min_solidity, 0, 1, "", "Region area / convex hull area: compactness.");
-    f("firearm_min_a_high", d.firearm_min_a_high, 0, 12, "", "Smoothed a_high of metal pixels forming firearm candidates.");
+    f("narcotics_min_a_high", d.narcotics_min_a_high, 0, 12, "",
+      "Smoothed a_high a narcotics pixel needs: above clothes and paper.");
+    f("narcotics_max_a_high", d.narcotics_max_a_high, 0, 12, "",
+      "Above this an organic reading is not trusted.");
+    f("narcotics_max_relative_std", d.narcotics_max_relative_std, 0, 10, "",
+      "Local std / mean of a_high: homogeneity.");
+    i("narcotics_min_area_px", d.narcotics_min_area_px, 1, 1 << 24, "pixels",
+      "Smallest narcotics region reported.");
+    f("narcotics_min_solidity", d.narcotics_min_solidity, 0, 1, "",
+      "Region area / convex hull area: compactness.");
+    f("firearm_min_a_high", d.firearm_min_a_high, 0, 12, "",
+      "Smoothed a_high of metal pixels forming firearm candidates.");
     i("firearm_min_area_px", d.firearm_min_area_px, 1, 1 << 24, "pixels", "Smallest metal blob considered.");
-    f("firearm_min_length_px", d.firearm_min_length_px, 1, 1e5, "pixels", "Shortest long side of the blob's rotated rectangle.");
-    f("firearm_max_length_px", d.firearm_max_length_px, 1, 1e5, "pixels", "Longest long side (longer: laptop frames, trolley bars).");
-    f("firearm_min_width_px", d.firearm_min_width_px, 1, 1e5, "pixels", "Narrowest short side (narrower: ribs, wires).");
-    f("firearm_min_fill", d.firearm_min_fill, 0, 1, "", "Blob area / rotated-rectangle area (hollow frames fail it).");
-    f("firearm_min_score", d.firearm_min_score, 0, 1, "", "Shape-and-density score needed to report a firearm.");
-    i("shielding_min_area_px", d.shielding_min_area_px, 1, 1 << 24, "pixels", "Impenetrable area that could hide a threat.");
+    f("firearm_min_length_px", d.firearm_min_length_px, 1, 1e5, "pixels",
+      "Shortest long side of the blob's rotated rectangle.");
+    f("firearm_max_length_px", d.firearm_max_length_px, 1, 1e5, "pixels",
+      "Longest long side (longer: laptop frames, trolley bars).");
+    f("firearm_min_width_px", d.firearm_min_width_px, 1, 1e5, "pixels",
+      "Narrowest short side (narrower: ribs, wires).");
+    f("firearm_min_fill", d.firearm_min_fill, 0, 1, "",
+      "Blob area / rotated-rectangle area (hollow frames fail it).");
+    f("firearm_min_score", d.firearm_min_score, 0, 1, "",
+      "Shape-and-density score needed to report a firearm.");
+    i("shielding_min_area_px", d.shielding_min_area_px, 1, 1 << 24, "pixels",
+      "Impenetrable area that could hide a threat.");
     i("smoothing_radius", d.smoothing_radius, 0, 8, "pixels", "Box radius of the a_high mean and std.");
-    spec.param("model", oi::ParamType::kPath).default_value("")
-        .describe("Region classifier written by `oi-train-detector` (OpenCV ml, trained on simulated scans); "
-                  "empty: the rule scores decide alone. docs/detection.md.");
+    spec.param("model", oi::ParamType::kPath)
+        .default_value("")
+        .describe(
+            "Region classifier written by `oi-train-detector` (OpenCV ml, trained on simulated scans); "
+            "empty: the rule scores decide alone. docs/detection.md.");
     spec.param("backend", oi::ParamType::kEnum)
         .allowed({"auto", "gpu", "cpu"})
         .default_value("auto")
-        .describe("Where the per-pixel and neighbourhood maps run: `auto` uses the Vulkan device when there is "
-                  "one and the CPU reference otherwise; `gpu` fails at start without a device; `cpu` never "
-                  "touches Vulkan. Regions are found on the CPU either way.");
+        .describe(
+            "Where the per-pixel and neighbourhood maps run: `auto` uses the Vulkan device when there is "
+            "one and the CPU reference otherwise; `gpu` fails at start without a device; `cpu` never "
+            "touches Vulkan. Regions are found on the CPU either way.");
   }
 
   // The model itself is loaded (and its contents checked) at start; a file that is not there
@@ -115,10 +139,12 @@ class Detect final : public oi::Stage {
     if (!in) return oi::Status::ok();
     const auto t0 = std::chrono::steady_clock::now();
     oi::FramePtr out = in->clone();  // planes shared, metadata ours
-    for (const char* name : {xr::plane::kAHigh, xr::plane::kALow, xr::plane::kZeff, xr::plane::kClass, xr::plane::kDensity}) {
+    for (const char* name :
+         {xr::plane::kAHigh, xr::plane::kALow, xr::plane::kZeff, xr::plane::kClass, xr::plane::kDensity}) {
       if (!out->has_plane(name)) {
-        return oi::Status::error(std::string("xray.detect '") + name_ + "': scan " + std::to_string(out->metadata().scan_id) +
-                                 " has no plane '" + name + "'; put xray.correct and xray.materials before xray.detect");
+        return oi::Status::error(std::string("xray.detect '") + name_ + "': scan " +
+                                 std::to_string(out->metadata().scan_id) + " has no plane '" + name +
+                                 "'; put xray.correct and xray.materials before xray.detect");
       }
     }
     const oi::Frame& f = *out;
@@ -131,7 +157,8 @@ class Detect final : public oi::Stage {
                                std::to_string(out->metadata().scan_id) + ": " + why);
     };
     try {
-      if (gpu_ && !scan.a_high.empty()) {  // an empty scan has no maps to compute: detect_threats() answers it
+      if (gpu_ &&
+          !scan.a_high.empty()) {  // an empty scan has no maps to compute: detect_threats() answers it
         xr::require_planes(scan);
         xr::DetectionMapPlanes maps;
         if (oi::Status s = gpu_->compute(f.plane(xr::plane::kAHigh), f.plane(xr::plane::kZeff),
@@ -152,9 +179,9 @@ class Detect final : public oi::Stage {
     const bool incomplete = out->metadata().incomplete;
     attrs[xr::attr::kDecision] = xr::decide(found, incomplete);
     if (incomplete && attrs[xr::attr::kDecision] == xr::decision::kCannotClear) {
-      attrs[xr::attr::kDecisionReason] =
-          "the scan is incomplete (" + attrs.value("incomplete_reason", std::string("cut short")) +
-          "): part of the object was never imaged; rescan it";
+      attrs[xr::attr::kDecisionReason] = "the scan is incomplete (" +
+                                         attrs.value("incomplete_reason", std::string("cut short")) +
+                                         "): part of the object was never imaged; rescan it";
     }
     const xr::TipMarking marking =
         xr::mark_tip_detections(attrs.value(xr::attr::kTip, nlohmann::json::array()), detections, incomplete);
@@ -183,8 +210,10 @@ class Detect final : public oi::Stage {
             {"device", device_.empty() ? nlohmann::json(nullptr) : nlohmann::json(device_)},
             {"reason", backend_reason_},
             {"decisions", decisions_},
-            {"tip", {{"inserted", tip_inserted_}, {"detected", tip_detected_},
-                     {"detection_rate", tip_inserted_ ? static_cast<double>(tip_detected_) / tip_inserted_ : 0.0}}}};
+            {"tip",
+             {{"inserted", tip_inserted_},
+              {"detected", tip_detected_},
+              {"detection_rate", tip_inserted_ ? static_cast<double>(tip_detected_) / tip_inserted_ : 0.0}}}};
   }
 
  private:
@@ -202,7 +231,8 @@ class Detect final : public oi::Stage {
 
   static std::filesystem::path model_file(const oi::StageConfig& config) {
     std::filesystem::path model = config.params.get<std::string>("model");
-    if (!model.empty() && model.is_relative() && !config.pipeline_dir.empty()) model = config.pipeline_dir / model;
+    if (!model.empty() && model.is_relative() && !config.pipeline_dir.empty())
+      model = config.pipeline_dir / model;
     return model;
   }
 
@@ -217,5 +247,6 @@ class Detect final : public oi::Stage {
 
 }  // namespace
 
-OI_REGISTER_STAGE(Detect, "xray.detect",
-                  "Narcotics, firearm and shielding regions and the scan decision (clear / alarm / cannot_clear).");
+OI_REGISTER_STAGE(
+    Detect, "xray.detect",
+    "Narcotics, firearm and shielding regions and the scan decision (clear / alarm / cannot_clear).");

@@ -25,7 +25,8 @@ ClassifiedScan classify_materials(const cv::Mat& a_high, const cv::Mat& a_low, c
   s.zeff.create(a_high.size(), CV_32F);
   s.mclass.create(a_high.size(), CV_8U);
   s.areal_density.create(a_high.size(), CV_32F);
-  materials_reference(a_high, a_low, table, ClassThresholds{}, kStageRadius, s.zeff, s.mclass, s.areal_density);
+  materials_reference(a_high, a_low, table, ClassThresholds{}, kStageRadius, s.zeff, s.mclass,
+                      s.areal_density);
   return s;
 }
 
@@ -37,13 +38,15 @@ bool counts_for_recall(const nlohmann::json& truth, double hidden_limit) {
   return truth.value("class", "") == threat::kShielding || truth.value("hidden_fraction", 0.0) < hidden_limit;
 }
 
-std::vector<std::vector<int>> match_candidates(const std::vector<Candidate>& candidates, const nlohmann::json& ground_truth) {
+std::vector<std::vector<int>> match_candidates(const std::vector<Candidate>& candidates,
+                                               const nlohmann::json& ground_truth) {
   std::vector<std::vector<int>> out(candidates.size());
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     for (std::size_t t = 0; t < ground_truth.size(); ++t) {
       const nlohmann::json& truth = ground_truth[t];
       if (truth.value("class", "") != candidates[i].threat_class) continue;
-      if (matches(to_box(candidates[i].box), to_box(box_from_json(truth.at("box"))))) out[i].push_back(static_cast<int>(t));
+      if (matches(to_box(candidates[i].box), to_box(box_from_json(truth.at("box")))))
+        out[i].push_back(static_cast<int>(t));
     }
   }
   return out;
@@ -104,7 +107,8 @@ struct LabelledScan {
   std::vector<std::vector<int>> matches;
   nlohmann::json truth;
 };
-LabelledScan label_scan(const CorrectedDataset::Scan& scan, const MaterialTable& table, const DetectorParams& params) {
+LabelledScan label_scan(const CorrectedDataset::Scan& scan, const MaterialTable& table,
+                        const DetectorParams& params) {
   LabelledScan out;
   const ClassifiedScan classified = classify_materials(scan.a_high, scan.a_low, table);
   out.candidates = find_candidates(classified, compute_maps(classified, params), params, true);
@@ -118,10 +122,13 @@ LabelledScan label_scan(const CorrectedDataset::Scan& scan, const MaterialTable&
 nlohmann::json TrainingResult::provenance() const {
   nlohmann::json classes_json = nlohmann::json::object();
   for (const auto& [cls, r] : classes)
-    classes_json[cls] = {{"positives", r.positives}, {"negatives", r.negatives}, {"threshold", r.threshold},
-                         {"validation_candidate_recall", r.candidate_recall}, {"validation_recall", r.recall},
-                         {"validation_false_alarms_per_scan", r.false_alarms_per_scan}};
-  return {{"tool", "oi-train-detector"}, {"training_scans", training_scans}, {"validation_scans", validation_scans},
+    classes_json[cls] = {
+        {"positives", r.positives},      {"negatives", r.negatives},
+        {"threshold", r.threshold},      {"validation_candidate_recall", r.candidate_recall},
+        {"validation_recall", r.recall}, {"validation_false_alarms_per_scan", r.false_alarms_per_scan}};
+  return {{"tool", "oi-train-detector"},
+          {"training_scans", training_scans},
+          {"validation_scans", validation_scans},
           {"classes", classes_json}};
 }
 
@@ -137,7 +144,8 @@ TrainingResult train_region_classifier(const TrainingOptions& options) {
       sets.emplace_back(dir);
       if (sets.back().size() == 0)
         throw Error(role + std::string(" data set ") + dir.string() +
-                    " lists no scans; write one with samples/sim_dataset/pipeline.yaml (docs/detection.md, \"Training\")");
+                    " lists no scans; write one with samples/sim_dataset/pipeline.yaml (docs/detection.md, "
+                    "\"Training\")");
     }
     if (sets.empty()) throw Error(std::string("no ") + role + " data set given");
     return sets;
@@ -152,7 +160,8 @@ TrainingResult train_region_classifier(const TrainingOptions& options) {
       for (std::size_t c = 0; c < s.candidates.size(); ++c) {
         double best_iou = 0;
         for (int t : s.matches[c])
-          best_iou = std::max(best_iou, iou(to_box(s.candidates[c].box), to_box(box_from_json(s.truth[t].at("box")))));
+          best_iou = std::max(best_iou,
+                              iou(to_box(s.candidates[c].box), to_box(box_from_json(s.truth[t].at("box")))));
         if (!s.matches[c].empty() && best_iou < kMinIou) continue;  // matched by its centre only: left out
         samples[s.candidates[c].threat_class].push_back({s.candidates[c].features, !s.matches[c].empty()});
       }
@@ -161,7 +170,8 @@ TrainingResult train_region_classifier(const TrainingOptions& options) {
   }
   for (const auto& [cls, rows] : samples) {
     ClassReport& r = result.classes[cls];
-    r.positives = static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const auto& x) { return x.positive; }));
+    r.positives =
+        static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const auto& x) { return x.positive; }));
     r.negatives = static_cast<int>(rows.size()) - r.positives;
   }
   result.model = RegionClassifier::train(samples, candidate_settings(params), options.forest);
@@ -174,7 +184,8 @@ TrainingResult train_region_classifier(const TrainingOptions& options) {
       const LabelledScan s = label_scan(data.scan(i), table, params);
       ++result.validation_scans;
       for (std::size_t t = 0; t < s.truth.size(); ++t)
-        if (counts_for_recall(s.truth[t], 0.5)) validation[s.truth[t].value("class", "")].truths.insert(truth_base + int(t));
+        if (counts_for_recall(s.truth[t], 0.5))
+          validation[s.truth[t].value("class", "")].truths.insert(truth_base + int(t));
       // Scored as xray.detect scores them, duplicates suppressed as it suppresses them (over
       // all scores: a threshold applied afterwards keeps the same regions, see find_regions()).
       std::vector<Detection> scored;

@@ -8,16 +8,15 @@
 
 #include <array>
 #include <cstddef>
-#include <functional>
-#include <memory>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <opencv2/core/mat.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <opencv2/core/mat.hpp>
 
 #include "correct_dataset.hpp"
 #include "material_model.hpp"

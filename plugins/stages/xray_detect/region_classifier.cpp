@@ -6,11 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <vector>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/ml.hpp>
+#include <vector>
 
 #include "oi/error.hpp"
 #include "oi/files.hpp"
@@ -83,16 +82,49 @@ void write_json(cv::FileStorage& fs, const nlohmann::json& v) {
 }  // namespace
 
 const std::array<const char*, kRegionFeatures>& region_feature_names() {
-  static const std::array<const char*, kRegionFeatures> names = {
-      "log_area", "length", "width", "aspect", "fill", "solidity", "compactness",
-      "hu1", "hu2", "hu3", "hu4", "hu5", "hu6", "hu7",
-      "a_high_mean", "a_high_std", "a_high_max", "rel_std_mean", "zeff_mean", "zeff_std",
-      "density_mean", "density_std",
-      "frac_empty", "frac_organic", "frac_inorganic", "frac_metal", "frac_impenetrable",
-      "ring_a_high_mean", "ring_zeff_mean", "ring_frac_impenetrable", "ring_frac_metal",
-      "contrast_a_high", "contrast_zeff", "ratio_low_high", "ring_ratio_low_high", "hole_fraction",
-      "ring_a_high_std", "added_a_high", "added_ratio_low_high",
-      "edge_added_a_high", "edge_ratio_low_high", "edge_median_added_a_high", "edge_median_ratio_low_high"};
+  static const std::array<const char*, kRegionFeatures> names = {"log_area",
+                                                                 "length",
+                                                                 "width",
+                                                                 "aspect",
+                                                                 "fill",
+                                                                 "solidity",
+                                                                 "compactness",
+                                                                 "hu1",
+                                                                 "hu2",
+                                                                 "hu3",
+                                                                 "hu4",
+                                                                 "hu5",
+                                                                 "hu6",
+                                                                 "hu7",
+                                                                 "a_high_mean",
+                                                                 "a_high_std",
+                                                                 "a_high_max",
+                                                                 "rel_std_mean",
+                                                                 "zeff_mean",
+                                                                 "zeff_std",
+                                                                 "density_mean",
+                                                                 "density_std",
+                                                                 "frac_empty",
+                                                                 "frac_organic",
+                                                                 "frac_inorganic",
+                                                                 "frac_metal",
+                                                                 "frac_impenetrable",
+                                                                 "ring_a_high_mean",
+                                                                 "ring_zeff_mean",
+                                                                 "ring_frac_impenetrable",
+                                                                 "ring_frac_metal",
+                                                                 "contrast_a_high",
+                                                                 "contrast_zeff",
+                                                                 "ratio_low_high",
+                                                                 "ring_ratio_low_high",
+                                                                 "hole_fraction",
+                                                                 "ring_a_high_std",
+                                                                 "added_a_high",
+                                                                 "added_ratio_low_high",
+                                                                 "edge_added_a_high",
+                                                                 "edge_ratio_low_high",
+                                                                 "edge_median_added_a_high",
+                                                                 "edge_median_ratio_low_high"};
   return names;
 }
 
@@ -115,7 +147,8 @@ std::array<float, kRegionFeatures> region_features(const ClassifiedScan& scan, c
   f[0] = static_cast<float>(std::log(a));
   if (!outline.empty()) {
     const cv::RotatedRect rr = cv::minAreaRect(outline);
-    const float length = std::max(rr.size.width, rr.size.height), width = std::min(rr.size.width, rr.size.height);
+    const float length = std::max(rr.size.width, rr.size.height),
+                width = std::min(rr.size.width, rr.size.height);
     f[1] = length;
     f[2] = width;
     f[3] = length / std::max(1.0f, width);
@@ -128,7 +161,8 @@ std::array<float, kRegionFeatures> region_features(const ClassifiedScan& scan, c
     cv::Mat filled = cv::Mat::zeros(own.size(), CV_8U);
     cv::drawContours(filled, std::vector<std::vector<cv::Point>>{outline}, 0, cv::Scalar(255), cv::FILLED);
     const int filled_area = std::max(1, cv::countNonZero(filled));
-    f[35] = static_cast<float>(std::max(0, filled_area - cv::countNonZero(filled & own)) / double(filled_area));
+    f[35] =
+        static_cast<float>(std::max(0, filled_area - cv::countNonZero(filled & own)) / double(filled_area));
   }
   double hu[7];
   cv::HuMoments(cv::moments(own, true), hu);
@@ -191,7 +225,9 @@ std::array<float, kRegionFeatures> region_features(const ClassifiedScan& scan, c
   // object's material, whatever lies above or below it (the whole-region figures above mix in
   // how the clutter varies across the region). Means, and medians against clutter that
   // crosses part of the edge.
-  const auto disc = [](int r) { return cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * r + 1, 2 * r + 1}); };
+  const auto disc = [](int r) {
+    return cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * r + 1, 2 * r + 1});
+  };
   cv::Mat in_skip, in_band, out_skip, out_band;
   cv::erode(own, in_skip, disc(kEdgeSkipPx));
   cv::erode(own, in_band, disc(kEdgeBandPx));
@@ -232,24 +268,28 @@ RegionClassifier::~RegionClassifier() = default;
 
 std::shared_ptr<const RegionClassifier> RegionClassifier::load(const std::filesystem::path& file) {
   const std::string where = "xray.detect: model '" + file.string() + "'";
-  const std::string retrain = "; train one with `oi-train-detector` (docs/detection.md, \"Training\") or `make demo`";
+  const std::string retrain =
+      "; train one with `oi-train-detector` (docs/detection.md, \"Training\") or `make demo`";
   if (auto problem = input_file_problem(file)) throw ConfigError(where + ": it " + *problem + retrain);
   std::shared_ptr<RegionClassifier> c(new RegionClassifier());
   c->file_ = file;
   try {
     cv::FileStorage fs(file.string(), cv::FileStorage::READ);
-    if (!fs.isOpened()) throw ConfigError(where + ": cannot be opened as an OpenCV FileStorage file" + retrain);
+    if (!fs.isOpened())
+      throw ConfigError(where + ": cannot be opened as an OpenCV FileStorage file" + retrain);
     const std::string format = fs["format"].empty() ? "" : static_cast<std::string>(fs["format"]);
     if (format != kRegionModelFormat)
-      throw ConfigError(where + ": not a region classifier (format '" + format + "', expected '" + kRegionModelFormat + "')" + retrain);
+      throw ConfigError(where + ": not a region classifier (format '" + format + "', expected '" +
+                        kRegionModelFormat + "')" + retrain);
     const int version = fs["version"].empty() ? -1 : static_cast<int>(fs["version"]);
     if (version != kRegionModelVersion)
-      throw ConfigError(where + ": format version " + std::to_string(version) + ", this build reads version " +
-                        std::to_string(kRegionModelVersion) + retrain);
+      throw ConfigError(where + ": format version " + std::to_string(version) +
+                        ", this build reads version " + std::to_string(kRegionModelVersion) + retrain);
     const int features = fs["features"].empty() ? -1 : static_cast<int>(fs["features"]);
     if (features != kRegionFeatures)
-      throw ConfigError(where + ": " + std::to_string(features) + " features per region, this build computes " +
-                        std::to_string(kRegionFeatures) + retrain);
+      throw ConfigError(where + ": " + std::to_string(features) +
+                        " features per region, this build computes " + std::to_string(kRegionFeatures) +
+                        retrain);
     const cv::FileNode candidates = fs["candidates"];
     if (candidates.type() != cv::FileNode::MAP) throw ConfigError(where + ": no 'candidates' map" + retrain);
     c->candidates_ = nlohmann::json::object();
@@ -260,7 +300,8 @@ std::shared_ptr<const RegionClassifier> RegionClassifier::load(const std::filesy
     for (const cv::FileNode& n : classes) {
       const std::string cls = static_cast<std::string>(n);
       const cv::FileNode node = fs[forest_node(cls)];
-      if (node.empty() || node["model"].empty()) throw ConfigError(where + ": class '" + cls + "' has no forest" + retrain);
+      if (node.empty() || node["model"].empty())
+        throw ConfigError(where + ": class '" + cls + "' has no forest" + retrain);
       Forest forest;
       if (node["threshold"].empty() || !node["threshold"].isReal())
         throw ConfigError(where + ": class '" + cls + "' has no score threshold" + retrain);
@@ -269,7 +310,8 @@ std::shared_ptr<const RegionClassifier> RegionClassifier::load(const std::filesy
       // switching it off without a word.
       if (!(threshold >= 0.0 && threshold <= 1.0))
         throw ConfigError(where + ": class '" + cls + "' has score threshold " + std::to_string(threshold) +
-                          ", not a score in [0, 1], so " + cls + " would never (or always) be reported" + retrain);
+                          ", not a score in [0, 1], so " + cls + " would never (or always) be reported" +
+                          retrain);
       forest.threshold = static_cast<float>(threshold);
       forest.model = cv::Algorithm::read<cv::ml::RTrees>(node["model"]);
       if (!forest.model || !forest.model->isTrained() || forest.model->getVarCount() != kRegionFeatures)
@@ -285,13 +327,14 @@ std::shared_ptr<const RegionClassifier> RegionClassifier::load(const std::filesy
   return c;
 }
 
-std::unique_ptr<RegionClassifier> RegionClassifier::train(const std::map<std::string, std::vector<Sample>>& samples,
-                                                          const nlohmann::json& candidates,
-                                                          const TrainSettings& settings) {
+std::unique_ptr<RegionClassifier> RegionClassifier::train(
+    const std::map<std::string, std::vector<Sample>>& samples, const nlohmann::json& candidates,
+    const TrainSettings& settings) {
   std::unique_ptr<RegionClassifier> c(new RegionClassifier());
   c->candidates_ = candidates;
   for (const auto& [cls, rows] : samples) {
-    cv::Mat x(static_cast<int>(rows.size()), kRegionFeatures, CV_32F), y(static_cast<int>(rows.size()), 1, CV_32F);
+    cv::Mat x(static_cast<int>(rows.size()), kRegionFeatures, CV_32F),
+        y(static_cast<int>(rows.size()), 1, CV_32F);
     int positives = 0;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       std::copy(rows[i].features.begin(), rows[i].features.end(), x.ptr<float>(static_cast<int>(i)));
@@ -299,8 +342,9 @@ std::unique_ptr<RegionClassifier> RegionClassifier::train(const std::map<std::st
       positives += rows[i].positive;
     }
     if (positives == 0 || positives == static_cast<int>(rows.size()))
-      throw Error("oi-train-detector: class '" + cls + "' has " + std::to_string(positives) + " positive of " +
-                  std::to_string(rows.size()) + " candidate regions; both kinds are needed: train on more scans");
+      throw Error("oi-train-detector: class '" + cls + "' has " + std::to_string(positives) +
+                  " positive of " + std::to_string(rows.size()) +
+                  " candidate regions; both kinds are needed: train on more scans");
     Forest forest;
     forest.model = cv::ml::RTrees::create();
     forest.model->setMaxDepth(settings.max_depth);
@@ -321,29 +365,37 @@ void RegionClassifier::save(const std::filesystem::path& file, const nlohmann::j
     cv::FileStorage fs(file.string(), cv::FileStorage::WRITE);
     if (!fs.isOpened()) throw Error("oi-train-detector: cannot write the model to '" + file.string() + "'");
     fs << "format" << kRegionModelFormat << "version" << kRegionModelVersion << "features" << kRegionFeatures;
-    fs << "feature_names" << "[";
+    fs << "feature_names"
+       << "[";
     for (const char* n : region_feature_names()) fs << n;
     fs << "]";
     fs << "candidates";
     write_json(fs, candidates_);
     fs << "provenance";
     write_json(fs, provenance);
-    fs << "classes" << "[";
+    fs << "classes"
+       << "[";
     for (const auto& [cls, forest] : forests_) fs << cls;
     fs << "]";
     for (const auto& [cls, forest] : forests_) {
-      fs << forest_node(cls) << "{" << "threshold" << forest.threshold << "model" << "{";
+      fs << forest_node(cls) << "{"
+         << "threshold" << forest.threshold << "model"
+         << "{";
       forest.model->write(fs);
-      fs << "}" << "}";
+      fs << "}"
+         << "}";
     }
   } catch (const cv::Exception& e) {
     throw Error("oi-train-detector: cannot write the model to '" + file.string() + "': " + e.what());
   }
 }
 
-bool RegionClassifier::has_class(const std::string& threat_class) const { return forests_.count(threat_class) > 0; }
+bool RegionClassifier::has_class(const std::string& threat_class) const {
+  return forests_.count(threat_class) > 0;
+}
 
-float RegionClassifier::score(const std::string& threat_class, const std::array<float, kRegionFeatures>& features) const {
+float RegionClassifier::score(const std::string& threat_class,
+                              const std::array<float, kRegionFeatures>& features) const {
   const auto it = forests_.find(threat_class);
   if (it == forests_.end()) return 1.0f;
   const cv::Mat row(1, kRegionFeatures, CV_32F, const_cast<float*>(features.data()));
@@ -363,12 +415,13 @@ void RegionClassifier::check_compatible(const DetectorParams& params) const {
   const nlohmann::json now = candidate_settings(params);
   for (const auto& [key, value] : now.items()) {
     if (!candidates_.contains(key))
-      throw ConfigError("xray.detect: model '" + file_.string() + "' does not say which " + key +
-                        " it was trained with (it shapes the candidate regions); retrain it with oi-train-detector");
+      throw ConfigError(
+          "xray.detect: model '" + file_.string() + "' does not say which " + key +
+          " it was trained with (it shapes the candidate regions); retrain it with oi-train-detector");
     const double trained = candidates_[key].get<double>(), set = value.get<double>();
     if (std::abs(trained - set) > 1e-6 * std::max(1.0, std::abs(trained))) {
-      throw ConfigError("xray.detect: parameter " + key + " = " + value.dump() + ", but model '" + file_.string() +
-                        "' was trained with " + key + " = " + candidates_[key].dump() +
+      throw ConfigError("xray.detect: parameter " + key + " = " + value.dump() + ", but model '" +
+                        file_.string() + "' was trained with " + key + " = " + candidates_[key].dump() +
                         " (it shapes the candidate regions); set it back or retrain with oi-train-detector");
     }
   }

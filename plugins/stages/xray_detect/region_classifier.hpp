@@ -9,11 +9,10 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <string>
-#include <vector>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
+#include <string>
+#include <vector>
 
 namespace cv::ml {
 class RTrees;
@@ -72,7 +71,8 @@ class RegionClassifier {
   /// otherwise oi::Error naming it). Thresholds start at 0.5; set them with set_threshold().
   /// `candidates` are the candidate_settings() the samples were generated with.
   static std::unique_ptr<RegionClassifier> train(const std::map<std::string, std::vector<Sample>>& samples,
-                                                 const nlohmann::json& candidates, const TrainSettings& settings);
+                                                 const nlohmann::json& candidates,
+                                                 const TrainSettings& settings);
 
   /// Writes the model (format, version, candidate settings, `provenance`, thresholds, forests).
   /// @throws oi::Error naming the file when it cannot be written.

@@ -7,10 +7,9 @@
 #include <cmath>
 #include <cstdint>
 #include <numeric>
-#include <vector>
-
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 #include "oi/error.hpp"
 #include "region_classifier.hpp"
@@ -22,14 +21,17 @@ namespace {
 float clamp01(float v) { return std::clamp(v, 0.0f, 1.0f); }
 
 void require(const cv::Mat& m, const char* name, int type, const cv::Size& size) {
-  if (m.empty()) throw Error(std::string("xray.detect: plane '") + name + "' is missing; put xray.correct and xray.materials before xray.detect");
+  if (m.empty())
+    throw Error(std::string("xray.detect: plane '") + name +
+                "' is missing; put xray.correct and xray.materials before xray.detect");
   if (m.type() != type) {
     throw Error(std::string("xray.detect: plane '") + name + "' has OpenCV type " + std::to_string(m.type()) +
                 ", expected " + std::to_string(type) + " (see plugins/common/xray/xray_inspection.hpp)");
   }
   if (m.size() != size) {
     throw Error(std::string("xray.detect: plane '") + name + "' is " + std::to_string(m.cols) + "x" +
-                std::to_string(m.rows) + ", a_high is " + std::to_string(size.width) + "x" + std::to_string(size.height));
+                std::to_string(m.rows) + ", a_high is " + std::to_string(size.width) + "x" +
+                std::to_string(size.height));
   }
 }
 
@@ -106,7 +108,8 @@ void sum_rows(const cv::Mat& a_high, const cv::Mat& zeff, int r, cv::Mat& s, cv:
 // Box statistics and raw candidate masks, pixel by pixel as shaders/xray/detect_maps.comp
 // computes them (keep the two in step): fills maps.mean, zeff_mean, rel_std, and the masks
 // narcotics and firearm before morphology; `impenetrable` is the class mask.
-void box_statistics(const ClassifiedScan& scan, const DetectorParams& p, DetectionMaps& maps, cv::Mat& impenetrable) {
+void box_statistics(const ClassifiedScan& scan, const DetectorParams& p, DetectionMaps& maps,
+                    cv::Mat& impenetrable) {
   const int r = p.smoothing_radius, w = scan.a_high.cols, h = scan.a_high.rows;
   const float inverse_area = 1.0f / static_cast<float>((2 * r + 1) * (2 * r + 1));
   cv::Mat s, s2, sz;
@@ -155,8 +158,10 @@ void box_statistics(const ClassifiedScan& scan, const DetectorParams& p, Detecti
         zeff_mean[x] = mz;
         rel_std[x] = std::sqrt(variance) / floor_mean;
         narcotics[x] = cls[x] == kOrganic && mz >= p.narcotics_zeff_min && mz <= p.narcotics_zeff_max &&
-                               m >= p.narcotics_min_a_high && m <= p.narcotics_max_a_high && variance <= bound * bound
-                           ? 255 : 0;
+                               m >= p.narcotics_min_a_high && m <= p.narcotics_max_a_high &&
+                               variance <= bound * bound
+                           ? 255
+                           : 0;
         firearm[x] = (cls[x] == kMetal || cls[x] == kImpenetrable) && m >= p.firearm_min_a_high ? 255 : 0;
         imp[x] = cls[x] == kImpenetrable ? 255 : 0;
       }
@@ -173,13 +178,17 @@ nlohmann::json Detection::to_json() const {
 void validate(const DetectorParams& p) {
   auto fail = [](const std::string& what) { throw ConfigError("xray.detect: " + what); };
   if (p.narcotics_zeff_min >= p.narcotics_zeff_max)
-    fail("narcotics_zeff_min must be below narcotics_zeff_max (the band would be empty); lower narcotics_zeff_min");
+    fail(
+        "narcotics_zeff_min must be below narcotics_zeff_max (the band would be empty); lower "
+        "narcotics_zeff_min");
   if (p.narcotics_min_a_high >= p.narcotics_max_a_high)
     fail("narcotics_min_a_high must be below narcotics_max_a_high; lower narcotics_min_a_high");
   if (p.firearm_min_length_px >= p.firearm_max_length_px)
     fail("firearm_min_length_px must be below firearm_max_length_px; raise firearm_max_length_px");
   if (p.firearm_min_width_px > p.firearm_min_length_px)
-    fail("firearm_min_width_px exceeds firearm_min_length_px: no rectangle can pass; lower firearm_min_width_px");
+    fail(
+        "firearm_min_width_px exceeds firearm_min_length_px: no rectangle can pass; lower "
+        "firearm_min_width_px");
   if (p.smoothing_radius < 0 || p.smoothing_radius > 8) fail("smoothing_radius must be within [0, 8]");
   if (p.classifier) p.classifier->check_compatible(p);
 }
@@ -213,14 +222,15 @@ DetectionMaps compute_maps(const ClassifiedScan& scan, const DetectorParams& p) 
   return m;
 }
 
-std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const DetectionMaps& maps, const DetectorParams& p,
-                                       bool with_features) {
+std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const DetectionMaps& maps,
+                                       const DetectorParams& p, bool with_features) {
   require_planes(scan);
   std::vector<Candidate> out;
   if (scan.a_high.empty()) return out;
   const cv::Mat& mean = maps.mean;
   const cv::Mat impenetrable = scan.mclass == static_cast<std::uint8_t>(MaterialClass::kImpenetrable);
-  const auto add = [&](const char* cls, const Components& c, int i, const cv::Mat& own, float rule_score, bool rules) {
+  const auto add = [&](const char* cls, const Components& c, int i, const cv::Mat& own, float rule_score,
+                       bool rules) {
     Candidate k{cls, box_of(c, i), c.stats.at<int>(i, cv::CC_STAT_AREA), rule_score, rules, {}};
     if (with_features) k.features = region_features(scan, maps, k.box, own, k.area);
     out.push_back(std::move(k));
@@ -232,7 +242,8 @@ std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const Detecti
     for (int i = 1; i < c.count; ++i) {
       const int area = c.stats.at<int>(i, cv::CC_STAT_AREA);
       if (area < kCandidateAreaFraction * p.shielding_min_area_px) continue;
-      const float score = clamp01(0.5f + 0.5f * (area - p.shielding_min_area_px) / (3.0f * p.shielding_min_area_px));
+      const float score =
+          clamp01(0.5f + 0.5f * (area - p.shielding_min_area_px) / (3.0f * p.shielding_min_area_px));
       add(threat::kShielding, c, i, c.labels(box_of(c, i)) == i, score, area >= p.shielding_min_area_px);
     }
   }
@@ -260,10 +271,12 @@ std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const Detecti
       const cv::Rect box = box_of(c, i);
       const cv::Mat own = c.labels(box) == i;
       const float mean_a = static_cast<float>(cv::mean(mean(box), own)[0]);
-      const float size_term = clamp01(static_cast<float>(area - p.narcotics_min_area_px) / (3.0f * p.narcotics_min_area_px));
+      const float size_term =
+          clamp01(static_cast<float>(area - p.narcotics_min_area_px) / (3.0f * p.narcotics_min_area_px));
       const float dense_term = clamp01((mean_a - p.narcotics_min_a_high) / 1.0f);
       const bool rules = m == 0 && area >= p.narcotics_min_area_px && solidity >= p.narcotics_min_solidity;
-      add(threat::kNarcotics, c, i, own, clamp01(0.4f + 0.3f * size_term + 0.15f * dense_term + 0.15f * solidity), rules);
+      add(threat::kNarcotics, c, i, own,
+          clamp01(0.4f + 0.3f * size_term + 0.15f * dense_term + 0.15f * solidity), rules);
     }
   }
 
@@ -277,7 +290,8 @@ std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const Detecti
       const cv::Mat own = c.labels(box) == i;
       const std::vector<cv::Point> contour = outer_contour(c, i);
       const cv::RotatedRect rr = cv::minAreaRect(contour);
-      const float length = std::max(rr.size.width, rr.size.height), width = std::min(rr.size.width, rr.size.height);
+      const float length = std::max(rr.size.width, rr.size.height),
+                  width = std::min(rr.size.width, rr.size.height);
       // Candidates: any blob of at least half a handgun part's length that is not far longer
       // than a long gun; the rules below (or the classifier) decide.
       if (length < 0.5f * p.firearm_min_length_px || length > 2.0f * p.firearm_max_length_px) continue;
@@ -292,16 +306,18 @@ std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const Detecti
       const float aspect_term = aspect <= 6.0f ? 1.0f : clamp01(1.0f - (aspect - 6.0f) / 4.0f);
       const float size_term = clamp01(static_cast<float>(area) / (4.0f * p.firearm_min_area_px));
       const float score = clamp01(0.45f * dense_term + 0.25f * aspect_term + 0.3f * size_term);
-      const bool rules = area >= p.firearm_min_area_px && imp_fraction <= 0.5 && length >= p.firearm_min_length_px &&
-                         length <= p.firearm_max_length_px && width >= p.firearm_min_width_px &&
-                         fill >= p.firearm_min_fill && score >= p.firearm_min_score;
+      const bool rules = area >= p.firearm_min_area_px && imp_fraction <= 0.5 &&
+                         length >= p.firearm_min_length_px && length <= p.firearm_max_length_px &&
+                         width >= p.firearm_min_width_px && fill >= p.firearm_min_fill &&
+                         score >= p.firearm_min_score;
       add(threat::kFirearm, c, i, own, score, rules);
     }
   }
   return out;
 }
 
-std::vector<Detection> find_regions(const ClassifiedScan& scan, const DetectionMaps& maps, const DetectorParams& p) {
+std::vector<Detection> find_regions(const ClassifiedScan& scan, const DetectionMaps& maps,
+                                    const DetectorParams& p) {
   const RegionClassifier* classifier = p.classifier.get();
   std::vector<Detection> found;
   for (const Candidate& c : find_candidates(scan, maps, p, classifier != nullptr)) {
@@ -322,14 +338,16 @@ std::vector<Detection> find_regions(const ClassifiedScan& scan, const DetectionM
 std::vector<std::size_t> distinct_detections(const std::vector<Detection>& d) {
   std::vector<std::size_t> order(d.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return d[a].score > d[b].score; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return d[a].score > d[b].score; });
   std::vector<std::size_t> kept;
   for (std::size_t i : order) {
     const bool duplicate = std::any_of(kept.begin(), kept.end(), [&](std::size_t k) {
       if (d[k].threat_class != d[i].threat_class) return false;
       const double common = (d[k].box & d[i].box).area();
       const double smaller = std::min(d[k].box.area(), d[i].box.area());
-      return iou(to_box(d[k].box), to_box(d[i].box)) >= kDuplicateIou || (smaller > 0 && common >= kDuplicateInside * smaller);
+      return iou(to_box(d[k].box), to_box(d[i].box)) >= kDuplicateIou ||
+             (smaller > 0 && common >= kDuplicateInside * smaller);
     });
     if (!duplicate) kept.push_back(i);
   }
@@ -346,8 +364,10 @@ std::vector<Detection> detect_threats(const ClassifiedScan& scan, const Detector
 std::string decide(const std::vector<Detection>& detections, bool scan_incomplete) {
   bool shielding = false;
   for (const Detection& d : detections) {
-    if (d.threat_class == threat::kShielding) shielding = true;
-    else return decision::kAlarm;  // a visible threat outranks "cannot clear": the bag is opened either way
+    if (d.threat_class == threat::kShielding)
+      shielding = true;
+    else
+      return decision::kAlarm;  // a visible threat outranks "cannot clear": the bag is opened either way
   }
   return shielding || scan_incomplete ? decision::kCannotClear : decision::kClear;
 }
@@ -355,7 +375,8 @@ std::string decide(const std::vector<Detection>& detections, bool scan_incomplet
 Box to_box(const cv::Rect& r) { return {double(r.x), double(r.y), double(r.width), double(r.height)}; }
 
 cv::Rect box_from_json(const nlohmann::json& box) {
-  if (!box.is_array() || box.size() != 4 || !std::all_of(box.begin(), box.end(), [](const auto& v) { return v.is_number(); }))
+  if (!box.is_array() || box.size() != 4 ||
+      !std::all_of(box.begin(), box.end(), [](const auto& v) { return v.is_number(); }))
     throw Error("a box must be [x, y, w, h] (four numbers), got " + box.dump());
   return {box[0].get<int>(), box[1].get<int>(), box[2].get<int>(), box[3].get<int>()};
 }

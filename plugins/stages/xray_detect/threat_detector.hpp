@@ -7,11 +7,10 @@
 
 #include <array>
 #include <memory>
-#include <string>
-#include <vector>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
+#include <string>
+#include <vector>
 
 #include "region_classifier.hpp"
 #include "xray_inspection.hpp"
@@ -22,25 +21,27 @@ namespace oi::xray {
 /// name (docs/detection.md explains how each was tuned).
 struct DetectorParams {
   // --- narcotics: compact, homogeneous, dense organic masses ---
-  float narcotics_zeff_min = 5.8f;        ///< lower edge of the narcotics Z_eff band
-  float narcotics_zeff_max = 8.0f;        ///< upper edge (water and cellulose sit near 7.2-7.5)
-  float narcotics_min_a_high = 0.45f;     ///< smoothed a_high a pixel needs: denser than clothes and paper piles
-  float narcotics_max_a_high = 4.0f;      ///< above this an "organic" reading is unreliable
+  float narcotics_zeff_min = 5.8f;     ///< lower edge of the narcotics Z_eff band
+  float narcotics_zeff_max = 8.0f;     ///< upper edge (water and cellulose sit near 7.2-7.5)
+  float narcotics_min_a_high = 0.45f;  ///< smoothed a_high a pixel needs: denser than clothes and paper piles
+  float narcotics_max_a_high = 4.0f;   ///< above this an "organic" reading is unreliable
   float narcotics_max_relative_std = 0.25f;  ///< local std / mean of a_high (homogeneity)
-  int narcotics_min_area_px = 3000;       ///< smallest region reported (~45 x 42 mm at 0.8 mm pixels)
-  float narcotics_min_solidity = 0.75f;   ///< region area / convex hull area (compactness)
+  int narcotics_min_area_px = 3000;          ///< smallest region reported (~45 x 42 mm at 0.8 mm pixels)
+  float narcotics_min_solidity = 0.75f;      ///< region area / convex hull area (compactness)
   // --- firearms: dense metal with a firearm's size and shape ---
-  float firearm_min_a_high = 1.6f;        ///< metal pixels denser than this form firearm candidates
-  int firearm_min_area_px = 900;          ///< smallest metal blob considered
-  float firearm_min_length_px = 90.0f;    ///< long side of the blob's rotated rectangle (handgun parts >= ~75 mm)
-  float firearm_max_length_px = 420.0f;   ///< longer than a handgun: a laptop frame, a trolley bar
-  float firearm_min_width_px = 14.0f;     ///< short side: thinner is a rib, a wire, a blade edge
-  float firearm_min_fill = 0.20f;         ///< blob area / rotated-rectangle area: hollow frames and rings fail it
-  float firearm_min_score = 0.3f;         ///< shape score needed to report a firearm
+  float firearm_min_a_high = 1.6f;  ///< metal pixels denser than this form firearm candidates
+  int firearm_min_area_px = 900;    ///< smallest metal blob considered
+  float firearm_min_length_px =
+      90.0f;  ///< long side of the blob's rotated rectangle (handgun parts >= ~75 mm)
+  float firearm_max_length_px = 420.0f;  ///< longer than a handgun: a laptop frame, a trolley bar
+  float firearm_min_width_px = 14.0f;    ///< short side: thinner is a rib, a wire, a blade edge
+  float firearm_min_fill = 0.20f;  ///< blob area / rotated-rectangle area: hollow frames and rings fail it
+  float firearm_min_score = 0.3f;  ///< shape score needed to report a firearm
   // --- shielding: impenetrable regions large enough to hide a threat ---
-  int shielding_min_area_px = 1500;       ///< impenetrable area that could hide a handgun part or a pack (~30 x 40 mm)
+  int shielding_min_area_px =
+      1500;  ///< impenetrable area that could hide a handgun part or a pack (~30 x 40 mm)
   // --- neighbourhood ---
-  int smoothing_radius = 2;               ///< box radius for the attenuation mean and std
+  int smoothing_radius = 2;  ///< box radius for the attenuation mean and std
   // --- trained region classifier (parameter `model`; region_classifier.hpp) ---
   /// Null: the rules above decide alone. Set: every candidate region (find_candidates()) is
   /// scored by the classifier and reported when its score reaches the model's threshold for
@@ -89,7 +90,8 @@ DetectionMaps compute_maps(const ClassifiedScan& scan, const DetectorParams& par
 /// The region half: find_candidates(), then the decision per candidate: the classifier's
 /// score against its threshold when params.classifier is set, else the rules.
 /// `maps` from compute_maps() or from a kernel that matches it.
-std::vector<Detection> find_regions(const ClassifiedScan& scan, const DetectionMaps& maps, const DetectorParams& params);
+std::vector<Detection> find_regions(const ClassifiedScan& scan, const DetectionMaps& maps,
+                                    const DetectorParams& params);
 
 /// Candidate regions are kept down to this fraction of the `*_min_area_px` limits, so that the
 /// classifier sees regions the rules would drop.
@@ -97,19 +99,19 @@ inline constexpr float kCandidateAreaFraction = 0.25f;
 
 /// One connected component of a candidate mask, before the decision.
 struct Candidate {
-  std::string threat_class;  ///< oi::xray::threat::k*
-  cv::Rect box;              ///< bounding box in scan pixels
-  int area = 0;              ///< pixels
-  float rule_score = 0.0f;   ///< the rules' score in [0, 1]
-  bool passes_rules = false; ///< the rules alone would report it
+  std::string threat_class;                       ///< oi::xray::threat::k*
+  cv::Rect box;                                   ///< bounding box in scan pixels
+  int area = 0;                                   ///< pixels
+  float rule_score = 0.0f;                        ///< the rules' score in [0, 1]
+  bool passes_rules = false;                      ///< the rules alone would report it
   std::array<float, kRegionFeatures> features{};  ///< region_features(); zeros unless requested
 };
 
 /// The candidate regions of all classes: components of the masks in `maps` whose area
 /// reaches kCandidateAreaFraction of the class's minimum (firearms also need a plausible
 /// length), with the rules' verdict and, when `with_features`, the classifier's features.
-std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const DetectionMaps& maps, const DetectorParams& params,
-                                       bool with_features);
+std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const DetectionMaps& maps,
+                                       const DetectorParams& params, bool with_features);
 
 /// Two detections of one class overlapping by at least this IoU report the same object...
 inline constexpr double kDuplicateIou = 0.5;

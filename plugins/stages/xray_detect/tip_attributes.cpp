@@ -8,7 +8,8 @@ namespace oi::xray {
 TipMarking mark_tip_detections(const nlohmann::json& tip, nlohmann::json& detections, bool scan_incomplete) {
   TipMarking m;
   m.tip = tip.is_array() ? tip : nlohmann::json::array();
-  if (!tip.is_array() && !tip.is_null()) throw Error("attribute 'tip' must be a list of {class, box, tip_id}, got " + tip.dump());
+  if (!tip.is_array() && !tip.is_null())
+    throw Error("attribute 'tip' must be a list of {class, box, tip_id}, got " + tip.dump());
   std::vector<bool> is_tip(detections.size(), false);
   for (auto& entry : m.tip) {
     if (!entry.is_object() || !entry.contains("class") || !entry.contains("box"))
@@ -33,7 +34,8 @@ TipMarking mark_tip_detections(const nlohmann::json& tip, nlohmann::json& detect
   std::vector<Detection> real;
   for (std::size_t i = 0; i < detections.size(); ++i) {
     if (!m.tip.empty()) detections[i]["tip"] = static_cast<bool>(is_tip[i]);
-    if (!is_tip[i]) real.push_back({detections[i].value("class", ""), box_from_json(detections[i]["box"]), 0.0f});
+    if (!is_tip[i])
+      real.push_back({detections[i].value("class", ""), box_from_json(detections[i]["box"]), 0.0f});
   }
   m.decision_excluding_tip = decide(real, scan_incomplete);
   return m;

@@ -4,7 +4,6 @@
 /// attribute `tip`, so that sinks can keep projected threats away from the operator's report.
 
 #include <cstdint>
-
 #include <nlohmann/json.hpp>
 
 namespace oi::xray {
@@ -25,8 +24,10 @@ struct TipMarking {
 /// Marks each detection (JSON {class, box, score}) "tip": true when it matches (IoU >= 0.3 or
 /// centre inside, the evaluation rule) an insertion of the same class in `tip`, else "tip":
 /// false when `tip` is non-empty. A detection of another class lying at least half inside an
-/// insertion's box is marked "tip" too (caused by the projection) but does not count as detecting it. Throws oi::Error for a malformed entry (the message quotes it).
-/// `scan_incomplete` goes to decide() for `decision_excluding_tip`.
-TipMarking mark_tip_detections(const nlohmann::json& tip, nlohmann::json& detections, bool scan_incomplete = false);
+/// insertion's box is marked "tip" too (caused by the projection) but does not count as detecting it. Throws
+/// oi::Error for a malformed entry (the message quotes it). `scan_incomplete` goes to decide() for
+/// `decision_excluding_tip`.
+TipMarking mark_tip_detections(const nlohmann::json& tip, nlohmann::json& detections,
+                               bool scan_incomplete = false);
 
 }  // namespace oi::xray

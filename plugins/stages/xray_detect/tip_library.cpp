@@ -1,7 +1,6 @@
 #include "tip_library.hpp"
 
 #include <fstream>
-
 #include <opencv2/core.hpp>
 
 #include "oi/error.hpp"
@@ -26,11 +25,13 @@ cv::Mat read_patch(const fs::path& file, int width, int height) {
   const std::streamsize bytes = static_cast<std::streamsize>(m.total() * sizeof(float));
   in.read(reinterpret_cast<char*>(m.data), bytes);
   if (in.gcount() != bytes || in.peek() != std::char_traits<char>::eof())
-    fail(file, "holds not exactly " + std::to_string(width) + "x" + std::to_string(height) + " float32 values");
+    fail(file,
+         "holds not exactly " + std::to_string(width) + "x" + std::to_string(height) + " float32 values");
   for (int y = 0; y < m.rows; ++y)
     for (int x = 0; x < m.cols; ++x)
       if (!(m.at<float>(y, x) >= 0.0f && m.at<float>(y, x) <= kMaxAttenuation))
-        fail(file, "pixel (" + std::to_string(x) + ", " + std::to_string(y) + ") is not an attenuation in [0, 12]");
+        fail(file,
+             "pixel (" + std::to_string(x) + ", " + std::to_string(y) + ") is not an attenuation in [0, 12]");
   return m;
 }
 
@@ -54,9 +55,11 @@ TipLibrary TipLibrary::load(const fs::path& dir) {
   } catch (const nlohmann::json::exception& e) {
     fail(index, std::string("is not valid JSON: ") + e.what());
   }
-  if (!doc.is_object() || doc.value("format", "") != kFormat) fail(index, std::string("\"format\" is not \"") + kFormat + "\"");
+  if (!doc.is_object() || doc.value("format", "") != kFormat)
+    fail(index, std::string("\"format\" is not \"") + kFormat + "\"");
   if (doc.value("version", 0) != 1) fail(index, "unsupported \"version\" (this build reads 1)");
-  if (!doc.contains("threats") || !doc["threats"].is_array() || doc["threats"].empty()) fail(index, "has no \"threats\"");
+  if (!doc.contains("threats") || !doc["threats"].is_array() || doc["threats"].empty())
+    fail(index, "has no \"threats\"");
   TipLibrary lib;
   for (const auto& t : doc["threats"]) {
     try {
@@ -83,14 +86,20 @@ void TipLibrary::save(const fs::path& dir) const {
     const std::string high = t.id + "_high.f32", low = t.id + "_low.f32";
     write_patch(dir / high, t.high);
     write_patch(dir / low, t.low);
-    list.push_back({{"id", t.id}, {"class", t.threat_class}, {"width", t.high.cols}, {"height", t.high.rows},
-                    {"high", high}, {"low", low}, {"source", t.source}});
+    list.push_back({{"id", t.id},
+                    {"class", t.threat_class},
+                    {"width", t.high.cols},
+                    {"height", t.high.rows},
+                    {"high", high},
+                    {"low", low},
+                    {"source", t.source}});
   }
   std::ofstream(dir / "library.json", std::ios::trunc)
       << nlohmann::json{{"format", kFormat}, {"version", 1}, {"threats", list}}.dump(1);
 }
 
-cv::Rect choose_position(const cv::Mat& a_high, cv::Size patch, float object_attenuation, std::mt19937_64& rng, int tries) {
+cv::Rect choose_position(const cv::Mat& a_high, cv::Size patch, float object_attenuation,
+                         std::mt19937_64& rng, int tries) {
   if (patch.width > a_high.cols || patch.height > a_high.rows || patch.area() == 0) return {};
   std::uniform_int_distribution<int> xs(0, a_high.cols - patch.width), ys(0, a_high.rows - patch.height);
   for (int i = 0; i < tries; ++i) {
@@ -98,8 +107,8 @@ cv::Rect choose_position(const cv::Mat& a_high, cv::Size patch, float object_att
     // Centre and the four quarter points inside the object: the threat sits in the parcel.
     bool inside = true;
     for (const auto& [fx, fy] : {std::pair{0.5, 0.5}, {0.25, 0.25}, {0.75, 0.25}, {0.25, 0.75}, {0.75, 0.75}})
-      inside = inside && a_high.at<float>(box.y + static_cast<int>(fy * box.height), box.x + static_cast<int>(fx * box.width)) >=
-                             object_attenuation;
+      inside = inside && a_high.at<float>(box.y + static_cast<int>(fy * box.height),
+                                          box.x + static_cast<int>(fx * box.width)) >= object_attenuation;
     if (inside) return box;
   }
   return {};

@@ -12,21 +12,20 @@
 ///     <id>_high.f32, <id>_low.f32   row-major little-endian float32, width x height
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <opencv2/core/mat.hpp>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <opencv2/core/mat.hpp>
 
 namespace oi::xray {
 
 /// One threat signature.
 struct TipThreat {
-  std::string id;             ///< unique within the library, e.g. "firearm_0003"
-  std::string threat_class;   ///< oi::xray::threat::k*
-  cv::Mat high, low;          ///< CV_32F, same size, attenuation >= 0 of the threat alone
-  nlohmann::json source;      ///< where it was recorded (seed, index, truth object)
+  std::string id;            ///< unique within the library, e.g. "firearm_0003"
+  std::string threat_class;  ///< oi::xray::threat::k*
+  cv::Mat high, low;         ///< CV_32F, same size, attenuation >= 0 of the threat alone
+  nlohmann::json source;     ///< where it was recorded (seed, index, truth object)
 };
 
 /// A loaded library.
@@ -51,8 +50,8 @@ struct TipInsertion {
 /// scan, and its centre must lie on a pixel whose a_high is at least `object_attenuation`
 /// (inside the parcel, not on the empty belt). Returns an empty rectangle when no position
 /// was found in `tries` draws (a scan narrower than the patch, an empty scan).
-cv::Rect choose_position(const cv::Mat& a_high, cv::Size patch_size, float object_attenuation, std::mt19937_64& rng,
-                         int tries = 64);
+cv::Rect choose_position(const cv::Mat& a_high, cv::Size patch_size, float object_attenuation,
+                         std::mt19937_64& rng, int tries = 64);
 
 /// Adds the patch to a_high and a_low inside `box` (clamped to kMaxAttenuation, the chain's
 /// largest representable attenuation). `box` must lie inside the scan.

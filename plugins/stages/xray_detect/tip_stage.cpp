@@ -6,8 +6,8 @@
 #include <random>
 
 #include "oi/error.hpp"
-#include "oi/frame_cv.hpp"
 #include "oi/files.hpp"
+#include "oi/frame_cv.hpp"
 #include "oi/plugin.hpp"
 #include "tip_library.hpp"
 #include "xray_inspection.hpp"
@@ -25,14 +25,24 @@ class Tip final : public oi::Stage {
         "object, and appends {class, box, tip_id} to the attribute `tip`. Put it between xray.correct and "
         "xray.materials. Sinks must never show TIP detections as real threats (docs/detection.md).");
     spec.input("in", oi::PortType::of(oi::frame_kind::kScan), "corrected whole scans (a_high, a_low)");
-    spec.output("out", oi::PortType::of(oi::frame_kind::kScan), "the same scans, some with a projected threat");
+    spec.output("out", oi::PortType::of(oi::frame_kind::kScan),
+                "the same scans, some with a projected threat");
     spec.param("library", oi::ParamType::kPath)
         .describe("TIP library folder holding library.json (record one with xray_tip_record).");
-    spec.param("rate", oi::ParamType::kFloat).default_value(0.05).range(0.0, 1.0)
-        .describe("Probability that a scan receives a projected threat (checkpoints typically use a few percent).");
-    spec.param("seed", oi::ParamType::kInt).default_value(std::int64_t{1}).range(0, std::int64_t{1} << 62)
-        .describe("Seed of the draws (which scan, which threat, where): the same seed and scans give the same insertions.");
-    spec.param("object_attenuation", oi::ParamType::kFloat).default_value(0.1).range(0.0, 12.0)
+    spec.param("rate", oi::ParamType::kFloat)
+        .default_value(0.05)
+        .range(0.0, 1.0)
+        .describe(
+            "Probability that a scan receives a projected threat (checkpoints typically use a few percent).");
+    spec.param("seed", oi::ParamType::kInt)
+        .default_value(std::int64_t{1})
+        .range(0, std::int64_t{1} << 62)
+        .describe(
+            "Seed of the draws (which scan, which threat, where): the same seed and scans give the same "
+            "insertions.");
+    spec.param("object_attenuation", oi::ParamType::kFloat)
+        .default_value(0.1)
+        .range(0.0, 12.0)
         .describe("a_high a position's centre and quarter points need to count as inside the object.");
   }
 
@@ -72,7 +82,8 @@ class Tip final : public oi::Stage {
     std::lock_guard lock(mutex_);
     ++scans_;
     if (std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < rate_) {
-      const std::size_t pick = std::uniform_int_distribution<std::size_t>(0, library_.threats.size() - 1)(rng_);
+      const std::size_t pick =
+          std::uniform_int_distribution<std::size_t>(0, library_.threats.size() - 1)(rng_);
       const xr::TipThreat& threat = library_.threats[pick];
       const cv::Mat a_high = oi::as_mat(in->plane(xr::plane::kAHigh));
       const cv::Rect box = xr::choose_position(a_high, threat.high.size(), object_attenuation_, rng_);
@@ -87,8 +98,9 @@ class Tip final : public oi::Stage {
           m->copyTo(oi::as_mat(p));
         }
         const std::string tip_id = name_ + ":" + std::to_string(inserted_) + ":" + threat.id;
-        attrs[xr::attr::kTip].push_back(
-            {{"class", threat.threat_class}, {"box", {box.x, box.y, box.width, box.height}}, {"tip_id", tip_id}});
+        attrs[xr::attr::kTip].push_back({{"class", threat.threat_class},
+                                         {"box", {box.x, box.y, box.width, box.height}},
+                                         {"tip_id", tip_id}});
         ++inserted_;
         ++by_class_[threat.threat_class];
       }
@@ -99,8 +111,11 @@ class Tip final : public oi::Stage {
 
   nlohmann::json summary() const override {
     std::lock_guard lock(mutex_);
-    return {{"scans", scans_}, {"inserted", inserted_}, {"inserted_by_class", by_class_},
-            {"no_room", no_room_}, {"library_threats", library_.threats.size()}};
+    return {{"scans", scans_},
+            {"inserted", inserted_},
+            {"inserted_by_class", by_class_},
+            {"no_room", no_room_},
+            {"library_threats", library_.threats.size()}};
   }
 
  private:
@@ -116,4 +131,5 @@ class Tip final : public oi::Stage {
 
 }  // namespace
 
-OI_REGISTER_STAGE(Tip, "xray.tip", "Threat Image Projection: adds library threats to live scans in the log domain.");
+OI_REGISTER_STAGE(Tip, "xray.tip",
+                  "Threat Image Projection: adds library threats to live scans in the log domain.");

@@ -25,41 +25,46 @@ ColorView parse_color_view(const std::string& name);
 
 /// The constants of the mapping; also the shader's push-constant block after `uvec2 size`.
 struct ColorizeParams {
-  std::uint32_t view = 0;              ///< ColorView
-  float black_attenuation = 7.0f;      ///< a_high at which colours reach black
-  float saturation_attenuation = 0.6f; ///< a_high at which the class colour is fully saturated
-  float penetration_min = 1.5f;        ///< high_penetration: a_high shown white (and below)
-  float penetration_max = 11.0f;       ///< high_penetration: a_high shown black (and above)
+  std::uint32_t view = 0;               ///< ColorView
+  float black_attenuation = 7.0f;       ///< a_high at which colours reach black
+  float saturation_attenuation = 0.6f;  ///< a_high at which the class colour is fully saturated
+  float penetration_min = 1.5f;         ///< high_penetration: a_high shown white (and below)
+  float penetration_max = 11.0f;        ///< high_penetration: a_high shown black (and above)
 };
 
 /// Class colours (industry convention), RGB in [0, 1]: index = MaterialClass code.
 inline constexpr std::array<std::array<float, 3>, 5> kClassColors = {{
-    {1.0f, 1.0f, 1.0f},     // empty: white background
-    {1.0f, 0.55f, 0.0f},    // organic: orange
-    {0.0f, 0.78f, 0.0f},    // inorganic / mixed: green
-    {0.1f, 0.35f, 1.0f},    // metal: blue
-    {0.0f, 0.0f, 0.0f},     // impenetrable: black
+    {1.0f, 1.0f, 1.0f},   // empty: white background
+    {1.0f, 0.55f, 0.0f},  // organic: orange
+    {0.0f, 0.78f, 0.0f},  // inorganic / mixed: green
+    {0.1f, 0.35f, 1.0f},  // metal: blue
+    {0.0f, 0.0f, 0.0f},   // impenetrable: black
 }};
 /// Colour of a class code the contract does not define: magenta, so it shows instead of
 /// passing for a material.
 inline constexpr std::array<float, 3> kUnknownClassColor = {1.0f, 0.0f, 1.0f};
 
 /// 0..1 to 0..255, rounded.
-inline std::uint8_t to_u8(float v) { return static_cast<std::uint8_t>(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f); }
+inline std::uint8_t to_u8(float v) {
+  return static_cast<std::uint8_t>(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f);
+}
 
 /// The colour of one pixel (see docs/inspection-stages.md): class colour mixed from white by
 /// s = a_high / saturation_attenuation, times brightness v = 1 - a_high / black_attenuation.
-inline std::array<std::uint8_t, 3> colorize_pixel(float a_high, std::uint8_t mclass, const ColorizeParams& p) {
+inline std::array<std::uint8_t, 3> colorize_pixel(float a_high, std::uint8_t mclass,
+                                                  const ColorizeParams& p) {
   if (mclass == 4) return {0, 0, 0};  // impenetrable: black in every view
   if (p.view == static_cast<std::uint32_t>(ColorView::kHighPenetration)) {
-    const float t = std::clamp((a_high - p.penetration_min) / (p.penetration_max - p.penetration_min), 0.0f, 1.0f);
+    const float t =
+        std::clamp((a_high - p.penetration_min) / (p.penetration_max - p.penetration_min), 0.0f, 1.0f);
     const std::uint8_t g = to_u8(1.0f - t);
     return {g, g, g};
   }
   if (mclass == 0) return {255, 255, 255};  // empty: white
   std::array<float, 3> c = mclass < kClassColors.size() ? kClassColors[mclass] : kUnknownClassColor;
-  const bool grey = (p.view == static_cast<std::uint32_t>(ColorView::kOrganicOnly) && (mclass == 2 || mclass == 3)) ||
-                    (p.view == static_cast<std::uint32_t>(ColorView::kInorganicOnly) && mclass == 1);
+  const bool grey =
+      (p.view == static_cast<std::uint32_t>(ColorView::kOrganicOnly) && (mclass == 2 || mclass == 3)) ||
+      (p.view == static_cast<std::uint32_t>(ColorView::kInorganicOnly) && mclass == 1);
   if (grey) c = {0.6f, 0.6f, 0.6f};
   const float s = std::clamp(a_high / p.saturation_attenuation, 0.0f, 1.0f);
   const float v = std::clamp(1.0f - a_high / p.black_attenuation, 0.0f, 1.0f);

@@ -1,10 +1,9 @@
 // CPU side of xray.correct; see correct_cpu.hpp.
 #include "correct_cpu.hpp"
 
-#include <opencv2/core/utility.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <opencv2/core/utility.hpp>
 #include <sstream>
 
 #include "oi/error.hpp"
@@ -15,8 +14,9 @@ namespace {
 
 std::string describe_frame(const Frame& frame) {
   std::ostringstream s;
-  s << "reference frame (calibration '" << frame.metadata().attributes.value(attr::kCalibration, std::string())
-    << "', device '" << frame.metadata().source_device << "', sequence " << frame.metadata().sequence << ")";
+  s << "reference frame (calibration '"
+    << frame.metadata().attributes.value(attr::kCalibration, std::string()) << "', device '"
+    << frame.metadata().source_device << "', sequence " << frame.metadata().sequence << ")";
   return s.str();
 }
 
@@ -98,9 +98,10 @@ CorrectionTable build_correction_table(const ReferenceLine& dark, const Referenc
   for (std::size_t x = 0; x < width; ++x)
     if (dead[x]) table.dead.push_back(static_cast<int>(x));
   if (table.dead.size() == width)
-    throw ConfigError("xray.correct: every one of the " + std::to_string(width) +
-                      " detector pixels is dead (gain air - dark far from the median or below one count); "
-                      "check the references (was the beam on for the air reference?) or raise dead_pixel_tolerance");
+    throw ConfigError(
+        "xray.correct: every one of the " + std::to_string(width) +
+        " detector pixels is dead (gain air - dark far from the median or below one count); "
+        "check the references (was the beam on for the air reference?) or raise dead_pixel_tolerance");
   // Nearest good column on each side, for the linear interpolation across the line.
   std::vector<int> left(width, -1), right(width, -1);
   int last = -1;

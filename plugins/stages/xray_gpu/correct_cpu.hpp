@@ -16,10 +16,10 @@ namespace oi::xray {
 
 /// Per-column (detector pixel) mean of one reference kind (dark or air), both channels.
 struct ReferenceLine {
-  std::vector<float> high;  ///< mean counts of the high-energy channel, one per column
-  std::vector<float> low;   ///< mean counts of the low-energy channel, one per column
-  std::uint64_t frames = 0; ///< reference frames averaged into it
-  std::uint64_t lines = 0;  ///< lines averaged into it
+  std::vector<float> high;   ///< mean counts of the high-energy channel, one per column
+  std::vector<float> low;    ///< mean counts of the low-energy channel, one per column
+  std::uint64_t frames = 0;  ///< reference frames averaged into it
+  std::uint64_t lines = 0;   ///< lines averaged into it
   bool empty() const { return high.empty(); }
 };
 
@@ -38,8 +38,8 @@ struct CorrectionTable {
     /// column has left == right == itself and weight 0.
     float left = 0, right = 0, weight = 0, dead = 0;
   };
-  std::vector<Column> columns;       ///< one per detector pixel across the line
-  std::vector<int> dead;             ///< dead columns, ascending
+  std::vector<Column> columns;  ///< one per detector pixel across the line
+  std::vector<int> dead;        ///< dead columns, ascending
   int width() const { return static_cast<int>(columns.size()); }
 };
 static_assert(sizeof(CorrectionTable::Column) == 8 * sizeof(float), "two vec4 per column in the shader");

@@ -1,9 +1,8 @@
 #include "correct_dataset.hpp"
 
 #include <fstream>
-#include <string>
-
 #include <opencv2/imgcodecs.hpp>
+#include <string>
 
 #include "oi/error.hpp"
 #include "oi/files.hpp"
@@ -20,7 +19,8 @@ nlohmann::json read_json_file(const fs::path& file) {
   if (auto problem = input_file_problem(file))
     throw Error(file.string() + " " + *problem + "; is the folder a data set written by sink.dataset?");
   std::ifstream in(file);
-  if (!in) throw Error("cannot open " + file.string() + "; is the folder a data set written by sink.dataset?");
+  if (!in)
+    throw Error("cannot open " + file.string() + "; is the folder a data set written by sink.dataset?");
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
@@ -34,7 +34,8 @@ FramePtr raw_frame(const fs::path& dir, const nlohmann::json& entry) {
   for (const char* channel : {plane::kHigh, plane::kLow}) {
     const fs::path file = dir / entry.at("files").at(channel).get<std::string>();
     const cv::Mat m = cv::imread(file.string(), cv::IMREAD_UNCHANGED);
-    if (m.empty() || m.type() != CV_16UC1) throw Error("cannot read " + file.string() + " as a 16-bit grey image");
+    if (m.empty() || m.type() != CV_16UC1)
+      throw Error("cannot read " + file.string() + " as a 16-bit grey image");
     Plane& p = frame->add_plane(channel, PixelFormat::kU16, m.cols, m.rows);
     m.copyTo(as_mat(p));
   }
@@ -50,11 +51,14 @@ CorrectedDataset::CorrectedDataset(fs::path dir) : dir_(std::move(dir)) {
     throw Error(index_file + " is not a data set index (its 'format' is not \"" + kDatasetFormat +
                 "\"); pass a folder written by sink.dataset");
   if (!index_.contains("version") || index_["version"] != kDatasetVersion)
-    throw Error(index_file + " has format version " + (index_.contains("version") ? index_["version"].dump() : "(none)") +
-                ", this build reads version " + std::to_string(kDatasetVersion) + "; write the data set again with sink.dataset");
+    throw Error(index_file + " has format version " +
+                (index_.contains("version") ? index_["version"].dump() : "(none)") +
+                ", this build reads version " + std::to_string(kDatasetVersion) +
+                "; write the data set again with sink.dataset");
   if (!index_.contains("scans") || !index_["scans"].is_array() || !index_.contains("references") ||
       !index_["references"].is_array())
-    throw Error(index_file + " has no 'scans' and 'references' lists: not a data set written by sink.dataset");
+    throw Error(index_file +
+                " has no 'scans' and 'references' lists: not a data set written by sink.dataset");
 }
 
 CorrectedDataset::Scan CorrectedDataset::scan(std::size_t index) const {
@@ -66,7 +70,8 @@ CorrectedDataset::Scan CorrectedDataset::scan(std::size_t index) const {
     (references[r].value("calibration", "") == "dark" ? dark : air) = r;
   }
   if (dark == kNone || air == kNone)
-    throw Error("data set " + dir_.string() + " has no dark and air reference before scan " + std::to_string(index) +
+    throw Error("data set " + dir_.string() + " has no dark and air reference before scan " +
+                std::to_string(index) +
                 "; write it with references: start (samples/sim_dataset/pipeline.yaml)");
   auto table = tables_.find({dark, air});
   if (table == tables_.end()) {
@@ -74,9 +79,9 @@ CorrectedDataset::Scan CorrectedDataset::scan(std::size_t index) const {
     if (auto e = average_reference(*raw_frame(dir_, references[dark]), dark_line)) throw Error(*e);
     if (auto e = average_reference(*raw_frame(dir_, references[air]), air_line)) throw Error(*e);
     if (dark_line.high.size() != air_line.high.size())
-      throw Error("data set " + dir_.string() + ": the dark reference is " + std::to_string(dark_line.high.size()) +
-                  " pixels wide, the air reference " + std::to_string(air_line.high.size()) +
-                  "; both must come from the same detector");
+      throw Error("data set " + dir_.string() + ": the dark reference is " +
+                  std::to_string(dark_line.high.size()) + " pixels wide, the air reference " +
+                  std::to_string(air_line.high.size()) + "; both must come from the same detector");
     table = tables_.emplace(std::pair{dark, air}, build_correction_table(dark_line, air_line, 0.5, {})).first;
   }
 
@@ -91,8 +96,8 @@ CorrectedDataset::Scan CorrectedDataset::scan(std::size_t index) const {
   if (high.width != low.width || high.height != low.height || high.width != table->second.width())
     throw Error("data set " + dir_.string() + ", scan " + std::to_string(index) + " (" +
                 entry.at("json").get<std::string>() + "): high " + std::to_string(high.width) + "x" +
-                std::to_string(high.height) + ", low " + std::to_string(low.width) + "x" + std::to_string(low.height) +
-                " and references " + std::to_string(table->second.width()) +
+                std::to_string(high.height) + ", low " + std::to_string(low.width) + "x" +
+                std::to_string(low.height) + " and references " + std::to_string(table->second.width()) +
                 " pixels wide do not match; the scan and its references must come from one detector");
   Plane a_high = Plane::allocate(PixelFormat::kF32, high.width, high.height);
   Plane a_low = Plane::allocate(PixelFormat::kF32, high.width, high.height);

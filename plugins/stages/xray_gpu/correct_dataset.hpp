@@ -9,10 +9,9 @@
 #include <cstddef>
 #include <filesystem>
 #include <map>
-#include <utility>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
+#include <utility>
 
 #include "correct_cpu.hpp"
 

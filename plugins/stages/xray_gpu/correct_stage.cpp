@@ -39,27 +39,47 @@ class Correct final : public oi::Stage {
         "from frames with attribute `calibration` = dark / air on the same input (the scanner's "
         "`references: start`; their lines are averaged per pixel; the frames are consumed), from the "
         "parameters, or from a JSON file. A scan arriving before the references is an error.");
-    spec.input("in", oi::PortType::of(oi::frame_kind::kScan), "Whole scans and reference frames (scan.assemble).");
+    spec.input("in", oi::PortType::of(oi::frame_kind::kScan),
+               "Whole scans and reference frames (scan.assemble).");
     spec.output("out", oi::PortType::of(oi::frame_kind::kScan), "Scans with a_high and a_low added.");
-    spec.param("references", oi::ParamType::kEnum).allowed({"frames", "params", "file"}).default_value("frames")
-        .describe("Where dark and air come from: `frames` (reference frames on the input; set `references: start` "
-                  "on the scanner node), `params` (dark_*/air_* below, the same for every pixel), `file` "
-                  "(reference_file).");
+    spec.param("references", oi::ParamType::kEnum)
+        .allowed({"frames", "params", "file"})
+        .default_value("frames")
+        .describe(
+            "Where dark and air come from: `frames` (reference frames on the input; set `references: start` "
+            "on the scanner node), `params` (dark_*/air_* below, the same for every pixel), `file` "
+            "(reference_file).");
     for (const char* channel : {"high", "low"}) {
-      spec.param(std::string("dark_") + channel, oi::ParamType::kFloat).default_value(0.0).range(0.0, 65534.0)
-          .unit("counts").describe(std::string("references: params: ") + channel + "-energy counts with the beam off.");
-      spec.param(std::string("air_") + channel, oi::ParamType::kFloat).default_value(65535.0).range(1.0, 65535.0)
-          .unit("counts").describe(std::string("references: params: ") + channel + "-energy counts with nothing in the beam.");
+      spec.param(std::string("dark_") + channel, oi::ParamType::kFloat)
+          .default_value(0.0)
+          .range(0.0, 65534.0)
+          .unit("counts")
+          .describe(std::string("references: params: ") + channel + "-energy counts with the beam off.");
+      spec.param(std::string("air_") + channel, oi::ParamType::kFloat)
+          .default_value(65535.0)
+          .range(1.0, 65535.0)
+          .unit("counts")
+          .describe(std::string("references: params: ") + channel +
+                    "-energy counts with nothing in the beam.");
     }
-    spec.param("reference_file", oi::ParamType::kString).default_value("")
-        .describe("references: file: JSON {\"dark_high\": [...], \"air_high\": [...], \"dark_low\": [...], "
-                  "\"air_low\": [...]}, one mean count per detector pixel (relative to the pipeline file).");
-    spec.param("dead_pixel_tolerance", oi::ParamType::kFloat).default_value(0.5).range(0.01, 100.0)
-        .describe("A pixel is dead when its gain air - dark differs from the median gain of its channel by more "
-                  "than this fraction of the median; dead pixels are interpolated from their good neighbours.");
-    spec.param("dead_pixels", oi::ParamType::kList).element_type(oi::ParamType::kInt)
-        .default_value(nlohmann::json::array()).describe("Pixels (0-based, across the line) known to be dead.");
-    spec.param("backend", oi::ParamType::kEnum).allowed({"auto", "gpu", "cpu"}).default_value("auto")
+    spec.param("reference_file", oi::ParamType::kString)
+        .default_value("")
+        .describe(
+            "references: file: JSON {\"dark_high\": [...], \"air_high\": [...], \"dark_low\": [...], "
+            "\"air_low\": [...]}, one mean count per detector pixel (relative to the pipeline file).");
+    spec.param("dead_pixel_tolerance", oi::ParamType::kFloat)
+        .default_value(0.5)
+        .range(0.01, 100.0)
+        .describe(
+            "A pixel is dead when its gain air - dark differs from the median gain of its channel by more "
+            "than this fraction of the median; dead pixels are interpolated from their good neighbours.");
+    spec.param("dead_pixels", oi::ParamType::kList)
+        .element_type(oi::ParamType::kInt)
+        .default_value(nlohmann::json::array())
+        .describe("Pixels (0-based, across the line) known to be dead.");
+    spec.param("backend", oi::ParamType::kEnum)
+        .allowed({"auto", "gpu", "cpu"})
+        .default_value("auto")
         .describe("auto: the Vulkan kernel when a device is usable, else the CPU implementation.");
   }
 
@@ -67,10 +87,12 @@ class Correct final : public oi::Stage {
     std::vector<std::string> problems;
     const auto mode = config.params.get<std::string>("references");
     if (mode == "file" && config.params.get<std::string>("reference_file").empty()) {
-      problems.push_back("references: file needs reference_file: PATH (a JSON file of per-pixel dark and air levels)");
+      problems.push_back(
+          "references: file needs reference_file: PATH (a JSON file of per-pixel dark and air levels)");
     } else if (mode == "file") {
       const std::filesystem::path path = reference_file(config);
-      if (auto problem = oi::input_file_problem(path)) problems.push_back("reference_file " + path.string() + " " + *problem);
+      if (auto problem = oi::input_file_problem(path))
+        problems.push_back("reference_file " + path.string() + " " + *problem);
     }
     return problems;
   }
@@ -86,14 +108,16 @@ class Correct final : public oi::Stage {
     mode_ = config.params.get<std::string>("references");
     tolerance_ = config.params.get<double>("dead_pixel_tolerance");
     flagged_ = config.params.get<std::vector<std::int64_t>>("dead_pixels");
-    if (auto problems = validate(config); !problems.empty()) throw oi::ConfigError("xray.correct: " + problems[0]);
+    if (auto problems = validate(config); !problems.empty())
+      throw oi::ConfigError("xray.correct: " + problems[0]);
     if (mode_ == "params") {
       for (const char* ch : {"high", "low"}) {
         const double dark = config.params.get<double>(std::string("dark_") + ch);
         const double air = config.params.get<double>(std::string("air_") + ch);
         if (air < dark + 1.0)
           throw oi::ConfigError("xray.correct: air_" + std::string(ch) + " (" + std::to_string(air) +
-                                ") must be at least dark_" + ch + " + 1 (" + std::to_string(dark + 1.0) + ")");
+                                ") must be at least dark_" + ch + " + 1 (" + std::to_string(dark + 1.0) +
+                                ")");
       }
       params_levels_ = {static_cast<float>(config.params.get<double>("dark_high")),
                         static_cast<float>(config.params.get<double>("air_high")),
@@ -102,7 +126,8 @@ class Correct final : public oi::Stage {
     } else if (mode_ == "file") {
       load_file(config);
     }
-    oi::gpu::BackendChoice where = oi::gpu::choose_backend(config.params.get<std::string>("backend"), name_, "xray.correct");
+    oi::gpu::BackendChoice where =
+        oi::gpu::choose_backend(config.params.get<std::string>("backend"), name_, "xray.correct");
     reason_ = std::move(where.reason);
     gpu_ = where.device != nullptr;
     if (!gpu_) return;
@@ -136,16 +161,20 @@ class Correct final : public oi::Stage {
     if (gpu_) {
       try {
         oi::Plane gh = oi::gpu::to_gpu_plane(device_, high), gl = oi::gpu::to_gpu_plane(device_, low);
-        oi::Plane ah = oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, high.width, high.height,
-                                               oi::gpu::Residency::kAuto, oi::gpu::InitialContents::kUndefined);
-        oi::Plane al = oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, high.width, high.height,
-                                               oi::gpu::Residency::kAuto, oi::gpu::InitialContents::kUndefined);
+        oi::Plane ah =
+            oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, high.width, high.height,
+                                    oi::gpu::Residency::kAuto, oi::gpu::InitialContents::kUndefined);
+        oi::Plane al =
+            oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, high.width, high.height,
+                                    oi::gpu::Residency::kAuto, oi::gpu::InitialContents::kUndefined);
         const std::array<std::uint32_t, 2> push{static_cast<std::uint32_t>(high.width),
                                                 static_cast<std::uint32_t>(high.height)};
         const std::array<oi::gpu::BufferRef, 5> bindings{gh, gl, table_plane_, ah, al};
         // One invocation per strip of 4 columns and kKernelLines lines (see the shader).
         const std::uint32_t strips = (push[0] + 3) / 4, bands = (push[1] + kKernelLines - 1) / kKernelLines;
-        if (oi::Status s = recorder_->dispatch_grid(*kernel_, bindings, std::as_bytes(std::span(push)), strips, bands); !s.is_ok())
+        if (oi::Status s =
+                recorder_->dispatch_grid(*kernel_, bindings, std::as_bytes(std::span(push)), strips, bands);
+            !s.is_ok())
           return oi::Status::error("stage '" + name_ + "' (xray.correct): " + s.message());
         if (oi::Status s = recorder_->submit_and_wait(); !s.is_ok())
           return oi::Status::error("stage '" + name_ + "' (xray.correct): " + s.message());
@@ -165,8 +194,10 @@ class Correct final : public oi::Stage {
       out->set_plane(oi::xray::plane::kALow, al);
     }
     ++scans_;
-    repaired_pixels_ += static_cast<std::uint64_t>(table_.dead.size()) * static_cast<std::uint64_t>(high.height);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    repaired_pixels_ +=
+        static_cast<std::uint64_t>(table_.dead.size()) * static_cast<std::uint64_t>(high.height);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     out->metadata().attributes[oi::xray::attr::kTimings][name_] = ms;
     ctx.emit(0, out);
     return oi::Status::ok();
@@ -187,7 +218,8 @@ class Correct final : public oi::Stage {
             {"reason", reason_},
             {"references", mode_},
             {"scans", scans_},
-            {"reference_frames", {{"dark", dark_.frames}, {"air", air_.frames}, {"ignored", ignored_references_}}},
+            {"reference_frames",
+             {{"dark", dark_.frames}, {"air", air_.frames}, {"ignored", ignored_references_}}},
             {"reference_lines", {{"dark", dark_.lines}, {"air", air_.lines}}},
             {"dead_pixels", dead},
             {"repaired_pixels", repaired_pixels_}};
@@ -206,8 +238,10 @@ class Correct final : public oi::Stage {
     if (mode_ != "frames") {
       // Consumed but not used: the parameters or the file are what this node was told to use.
       if (ignored_references_++ == 0)
-        spdlog::warn("stage '{}' (xray.correct): references: {} ignores the scanner's reference frames "
-                     "(counted in the summary); set references: frames to use them", name_, mode_);
+        spdlog::warn(
+            "stage '{}' (xray.correct): references: {} ignores the scanner's reference frames "
+            "(counted in the summary); set references: frames to use them",
+            name_, mode_);
       return oi::Status::ok();
     }
     if (auto problem = oi::xray::average_reference(frame, kind == "dark" ? dark_ : air_))
@@ -221,12 +255,14 @@ class Correct final : public oi::Stage {
     for (const char* name : {oi::xray::plane::kHigh, oi::xray::plane::kLow}) {
       if (!frame.has_plane(name) || frame.plane(name).format != oi::PixelFormat::kU16)
         return oi::Status::error("stage '" + name_ + "' (xray.correct): scan " +
-                                 std::to_string(frame.metadata().scan_id) + " has no u16 plane '" + name + "'");
+                                 std::to_string(frame.metadata().scan_id) + " has no u16 plane '" + name +
+                                 "'");
     }
     const oi::Plane& high = frame.plane(oi::xray::plane::kHigh);
     const oi::Plane& low = frame.plane(oi::xray::plane::kLow);
     if (high.width != low.width || high.height != low.height)
-      return oi::Status::error("stage '" + name_ + "' (xray.correct): scan " + std::to_string(frame.metadata().scan_id) +
+      return oi::Status::error("stage '" + name_ + "' (xray.correct): scan " +
+                               std::to_string(frame.metadata().scan_id) +
                                ": planes 'high' and 'low' differ in size");
     if (mode_ == "params" && (dark_.high.size() != static_cast<std::size_t>(high.width))) {
       dark_ = uniform(params_levels_[0], params_levels_[2], high.width);
@@ -234,26 +270,32 @@ class Correct final : public oi::Stage {
       table_.columns.clear();
     }
     if (dark_.empty() || air_.empty()) {
-      const std::string missing = dark_.empty() && air_.empty() ? "dark and air references" : dark_.empty() ? "dark reference" : "air reference";
-      return oi::Status::error("stage '" + name_ + "' (xray.correct): scan " + std::to_string(frame.metadata().scan_id) +
-                               " from device '" + frame.metadata().source_device + "' arrived before the " + missing +
-                               ": set `references: start` on the scanner node so it emits them first, or give them "
-                               "to this stage (references: params or file); uncorrected scans are never passed on");
+      const std::string missing = dark_.empty() && air_.empty() ? "dark and air references"
+                                  : dark_.empty()               ? "dark reference"
+                                                                : "air reference";
+      return oi::Status::error(
+          "stage '" + name_ + "' (xray.correct): scan " + std::to_string(frame.metadata().scan_id) +
+          " from device '" + frame.metadata().source_device + "' arrived before the " + missing +
+          ": set `references: start` on the scanner node so it emits them first, or give them "
+          "to this stage (references: params or file); uncorrected scans are never passed on");
     }
     if (dark_.high.size() != static_cast<std::size_t>(high.width) || air_.high.size() != dark_.high.size())
-      return oi::Status::error("stage '" + name_ + "' (xray.correct): scan " + std::to_string(frame.metadata().scan_id) +
-                               " has " + std::to_string(high.width) + " pixels a line but the references have " +
-                               std::to_string(dark_.high.size()) + " (dark) and " + std::to_string(air_.high.size()) +
-                               " (air); references and scans must come from the same detector");
+      return oi::Status::error(
+          "stage '" + name_ + "' (xray.correct): scan " + std::to_string(frame.metadata().scan_id) + " has " +
+          std::to_string(high.width) + " pixels a line but the references have " +
+          std::to_string(dark_.high.size()) + " (dark) and " + std::to_string(air_.high.size()) +
+          " (air); references and scans must come from the same detector");
     if (!table_.columns.empty()) return oi::Status::ok();
     try {
       table_ = oi::xray::build_correction_table(dark_, air_, tolerance_, flagged_);
       if (!table_.dead.empty())
-        spdlog::info("stage '{}' (xray.correct): {} dead pixel(s) of {} are interpolated from their neighbours",
-                     name_, table_.dead.size(), table_.width());
+        spdlog::info(
+            "stage '{}' (xray.correct): {} dead pixel(s) of {} are interpolated from their neighbours", name_,
+            table_.dead.size(), table_.width());
       if (gpu_) {
         const std::vector<float> gpu_table = kernel_table(table_);
-        table_plane_ = oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, 4, static_cast<int>(gpu_table.size() / 4));
+        table_plane_ = oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, 4,
+                                               static_cast<int>(gpu_table.size() / 4));
         std::memcpy(table_plane_.row<float>(0), gpu_table.data(), gpu_table.size() * sizeof(float));
       }
     } catch (const std::exception& e) {
@@ -298,7 +340,8 @@ class Correct final : public oi::Stage {
     try {
       in >> j;
     } catch (const std::exception& e) {
-      throw oi::ConfigError("xray.correct: reference_file '" + path.string() + "' is not valid JSON: " + e.what());
+      throw oi::ConfigError("xray.correct: reference_file '" + path.string() +
+                            "' is not valid JSON: " + e.what());
     }
     auto read = [&](const char* key) {
       if (!j.contains(key) || !j[key].is_array() || j[key].empty())
@@ -314,7 +357,8 @@ class Correct final : public oi::Stage {
     if (dark_.low.size() != w || air_.high.size() != w || air_.low.size() != w)
       throw oi::ConfigError("xray.correct: reference_file '" + path.string() +
                             "': dark_high, dark_low, air_high and air_low must have the same length");
-    table_ = oi::xray::build_correction_table(dark_, air_, tolerance_, flagged_);  // fail at start, not at the first scan
+    table_ = oi::xray::build_correction_table(dark_, air_, tolerance_,
+                                              flagged_);  // fail at start, not at the first scan
     table_.columns.clear();
   }
 
@@ -334,5 +378,6 @@ class Correct final : public oi::Stage {
 
 }  // namespace
 
-OI_REGISTER_STAGE(Correct, "xray.correct",
-                  "Dark/air correction, dead-pixel repair and log attenuation of whole scans (GPU, CPU fallback).");
+OI_REGISTER_STAGE(
+    Correct, "xray.correct",
+    "Dark/air correction, dead-pixel repair and log attenuation of whole scans (GPU, CPU fallback).");

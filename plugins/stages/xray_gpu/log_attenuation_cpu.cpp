@@ -1,10 +1,8 @@
 #include "log_attenuation_cpu.hpp"
 
-#include <opencv2/core.hpp>
-
 #include <algorithm>
 #include <cmath>
-
+#include <opencv2/core.hpp>
 #include <string>
 
 #include "oi/error.hpp"
@@ -23,8 +21,8 @@ DualEnergyLevels DualEnergyLevels::from_params(const ParamSet& params) {
     const float dark = high ? levels.dark_high : levels.dark_low;
     const float air = high ? levels.air_high : levels.air_low;
     if (air < dark + 1.0f) {
-      throw ConfigError(std::string("air_") + channel + " = " + std::to_string(air) + " must be at least dark_" +
-                        channel + " + 1 = " + std::to_string(dark + 1.0f) +
+      throw ConfigError(std::string("air_") + channel + " = " + std::to_string(air) +
+                        " must be at least dark_" + channel + " + 1 = " + std::to_string(dark + 1.0f) +
                         "; take both from a calibration (beam off, then nothing in the beam)");
     }
   }
@@ -35,8 +33,8 @@ void log_attenuation_reference(const cv::Mat& counts, float dark, float air, cv:
   CV_Assert(counts.type() == CV_16UC1);
   const double range = static_cast<double>(air) - dark;
   counts.convertTo(attenuation, CV_32F, 1.0, -static_cast<double>(dark));  // I - dark
-  cv::max(attenuation, 1.0, attenuation);                                   // at least one count
-  cv::min(attenuation, range, attenuation);                                 // at most the air level
+  cv::max(attenuation, 1.0, attenuation);                                  // at least one count
+  cv::min(attenuation, range, attenuation);                                // at most the air level
   // -ln(signal / range) = ln(range) - ln(signal): one pass less than dividing first, and the
   // same arithmetic as the shader.
   cv::log(attenuation, attenuation);

@@ -12,11 +12,11 @@ namespace oi::xray {
 /// Dark (offset) and air (gain) levels of both detector channels, in counts, and the
 /// attenuation below which the ratio is 0.
 struct DualEnergyLevels {
-  float dark_high = 0.0f;   ///< high-energy counts with the beam off
-  float air_high = 65535.0f;///< high-energy counts with nothing in the beam
-  float dark_low = 0.0f;    ///< low-energy counts with the beam off
-  float air_low = 65535.0f; ///< low-energy counts with nothing in the beam
-  float epsilon = 0.01f;    ///< ratio is 0 where A_high < epsilon
+  float dark_high = 0.0f;     ///< high-energy counts with the beam off
+  float air_high = 65535.0f;  ///< high-energy counts with nothing in the beam
+  float dark_low = 0.0f;      ///< low-energy counts with the beam off
+  float air_low = 65535.0f;   ///< low-energy counts with nothing in the beam
+  float epsilon = 0.01f;      ///< ratio is 0 where A_high < epsilon
 
   /// Reads the stage parameters of the same names.
   /// @throws oi::ConfigError when a channel's air level is not at least dark + 1.

@@ -17,7 +17,8 @@ struct LogAttenuationPush {
   float dark_low = 0, range_low = 1, log_range_low = 0;
   float epsilon = 0;
 
-  static LogAttenuationPush from(const DualEnergyLevels& levels, std::uint32_t width = 0, std::uint32_t height = 0) {
+  static LogAttenuationPush from(const DualEnergyLevels& levels, std::uint32_t width = 0,
+                                 std::uint32_t height = 0) {
     LogAttenuationPush p;
     p.width = width;
     p.height = height;

@@ -11,16 +11,25 @@ namespace {
 
 class LogAttenuation final : public oi::gpu::PixelStage {
   void declare(oi::StageSpec& spec) override {
-    spec.describe("Log attenuation A = -ln((I - dark) / (air - dark)) of the u16 planes `high` and "
-                  "`low` into f32 `a_high` and `a_low` (signal clamped to [1, air - dark] counts), "
-                  "and the dual-energy ratio `ratio` = a_low / a_high (0 where a_high < epsilon).");
+    spec.describe(
+        "Log attenuation A = -ln((I - dark) / (air - dark)) of the u16 planes `high` and "
+        "`low` into f32 `a_high` and `a_low` (signal clamped to [1, air - dark] counts), "
+        "and the dual-energy ratio `ratio` = a_low / a_high (0 where a_high < epsilon).");
     for (const char* channel : {"high", "low"}) {
-      spec.param(std::string("dark_") + channel, oi::ParamType::kFloat).default_value(0.0).range(0.0, 65534.0)
-          .unit("counts").describe(std::string("Offset of the ") + channel + "-energy channel (beam off).");
-      spec.param(std::string("air_") + channel, oi::ParamType::kFloat).default_value(65535.0).range(1.0, 65535.0)
-          .unit("counts").describe(std::string("Counts of the ") + channel + "-energy channel with nothing in the beam.");
+      spec.param(std::string("dark_") + channel, oi::ParamType::kFloat)
+          .default_value(0.0)
+          .range(0.0, 65534.0)
+          .unit("counts")
+          .describe(std::string("Offset of the ") + channel + "-energy channel (beam off).");
+      spec.param(std::string("air_") + channel, oi::ParamType::kFloat)
+          .default_value(65535.0)
+          .range(1.0, 65535.0)
+          .unit("counts")
+          .describe(std::string("Counts of the ") + channel + "-energy channel with nothing in the beam.");
     }
-    spec.param("epsilon", oi::ParamType::kFloat).default_value(0.01).range(1e-6, 10.0)
+    spec.param("epsilon", oi::ParamType::kFloat)
+        .default_value(0.01)
+        .range(1e-6, 10.0)
         .describe("The ratio is 0 where a_high is below this (too little material to tell).");
   }
   oi::gpu::PixelKernelSpec configure(const oi::StageConfig& config) override {
@@ -29,11 +38,13 @@ class LogAttenuation final : public oi::gpu::PixelStage {
     // Without 64-bit integers in shaders; adapt_to_device() picks the faster variant.
     k.spirv = oi_stages_xray_gpu_shaders::words("xray/log_attenuation_32bit.comp");  // embedded at build time
     k.inputs = {{"high", oi::PixelFormat::kU16}, {"low", oi::PixelFormat::kU16}};
-    k.outputs = {{"a_high", oi::PixelFormat::kF32}, {"a_low", oi::PixelFormat::kF32}, {"ratio", oi::PixelFormat::kF32}};
+    k.outputs = {{"a_high", oi::PixelFormat::kF32},
+                 {"a_low", oi::PixelFormat::kF32},
+                 {"ratio", oi::PixelFormat::kF32}};
     k.push_constants = oi::gpu::push_block(oi::xray::LogAttenuationPush::from(levels_));
     k.pixels_per_invocation = 4;  // uvec2/vec4 accesses, see the shader
     k.workgroup = {64, 1, 1};
-    k.clear_outputs = false;      // every pixel is written: recycle outputs, never clear them
+    k.clear_outputs = false;  // every pixel is written: recycle outputs, never clear them
     return k;
   }
   void adapt_to_device(const oi::gpu::DeviceInfo& device, oi::gpu::PixelKernelSpec& k) override {
@@ -44,7 +55,8 @@ class LogAttenuation final : public oi::gpu::PixelStage {
   oi::Status process_cpu(oi::gpu::PixelPlanes& p) override {
     cv::Mat a_high = oi::as_mat(p.output("a_high")), a_low = oi::as_mat(p.output("a_low"));
     cv::Mat ratio = oi::as_mat(p.output("ratio"));
-    oi::xray::dual_energy_reference(oi::as_mat(p.input("high")), oi::as_mat(p.input("low")), levels_, a_high, a_low, ratio);
+    oi::xray::dual_energy_reference(oi::as_mat(p.input("high")), oi::as_mat(p.input("low")), levels_, a_high,
+                                    a_low, ratio);
     return oi::Status::ok();
   }
   oi::xray::DualEnergyLevels levels_;
@@ -52,4 +64,5 @@ class LogAttenuation final : public oi::gpu::PixelStage {
 
 }  // namespace
 
-OI_REGISTER_STAGE(LogAttenuation, "xray.log_attenuation", "Dual-energy log attenuation and ratio (GPU, CPU fallback).");
+OI_REGISTER_STAGE(LogAttenuation, "xray.log_attenuation",
+                  "Dual-energy log attenuation and ratio (GPU, CPU fallback).");

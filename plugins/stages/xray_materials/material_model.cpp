@@ -19,8 +19,10 @@ namespace {
                     "; write it with `oi calibrate-materials DATASET_DIR -o FILE` (docs/materials.md)");
 }
 
-float number(const nlohmann::json& obj, const char* key, const std::string& where, const std::filesystem::path& file) {
-  if (!obj.is_object() || !obj.contains(key) || !obj[key].is_number()) fail(file, where + ": '" + key + "' must be a number");
+float number(const nlohmann::json& obj, const char* key, const std::string& where,
+             const std::filesystem::path& file) {
+  if (!obj.is_object() || !obj.contains(key) || !obj[key].is_number())
+    fail(file, where + ": '" + key + "' must be a number");
   const double v = obj[key].get<double>();
   if (!std::isfinite(v)) fail(file, where + ": '" + key + "' is not finite");
   // The kernels and the CPU reference compute in float: a value finite as a double but not
@@ -64,11 +66,13 @@ MaterialCalibration MaterialCalibration::load(const std::filesystem::path& file)
   return from_json(doc, file);
 }
 
-MaterialCalibration MaterialCalibration::from_json(const nlohmann::json& doc, const std::filesystem::path& file) {
+MaterialCalibration MaterialCalibration::from_json(const nlohmann::json& doc,
+                                                   const std::filesystem::path& file) {
   if (!doc.is_object()) fail(file, "the top level must be a JSON object");
   if (doc.value("format", std::string()) != kCalibrationFormat)
     fail(file, std::string("'format' must be \"") + kCalibrationFormat + "\"");
-  if (!doc.contains("version") || !doc["version"].is_number_integer() || doc["version"].get<int>() != kCalibrationVersion)
+  if (!doc.contains("version") || !doc["version"].is_number_integer() ||
+      doc["version"].get<int>() != kCalibrationVersion)
     fail(file, "'version' must be " + std::to_string(kCalibrationVersion) + " (this SDK reads no other)");
   MaterialCalibration cal;
   cal.file = file;
@@ -76,17 +80,21 @@ MaterialCalibration MaterialCalibration::from_json(const nlohmann::json& doc, co
   const nlohmann::json floor = doc.value("noise_floor", nlohmann::json());
   cal.a_high_max = number(floor, "a_high_max", "noise_floor", file);
   cal.a_low_max = number(floor, "a_low_max", "noise_floor", file);
-  if (cal.a_high_max <= 0 || cal.a_high_max > kMaxAttenuation || cal.a_low_max <= 0 || cal.a_low_max > kMaxAttenuation)
-    fail(file, "noise_floor.a_high_max and a_low_max must lie in (0, " + std::to_string(kMaxAttenuation) + "]");
+  if (cal.a_high_max <= 0 || cal.a_high_max > kMaxAttenuation || cal.a_low_max <= 0 ||
+      cal.a_low_max > kMaxAttenuation)
+    fail(file,
+         "noise_floor.a_high_max and a_low_max must lie in (0, " + std::to_string(kMaxAttenuation) + "]");
   if (!doc.contains("materials") || !doc["materials"].is_array()) fail(file, "'materials' must be a list");
   for (std::size_t m = 0; m < doc["materials"].size(); ++m) {
     const nlohmann::json& jm = doc["materials"][m];
     const std::string where = "materials[" + std::to_string(m) + "]";
     MaterialCurve curve;
-    if (!jm.is_object() || !jm.contains("name") || !jm["name"].is_string()) fail(file, where + ": 'name' must be a string");
+    if (!jm.is_object() || !jm.contains("name") || !jm["name"].is_string())
+      fail(file, where + ": 'name' must be a string");
     curve.name = jm["name"].get<std::string>();
     curve.z_eff = number(jm, "z_eff", where, file);
-    if (curve.z_eff < 1 || curve.z_eff > 100) fail(file, where + " (" + curve.name + "): z_eff must lie in [1, 100]");
+    if (curve.z_eff < 1 || curve.z_eff > 100)
+      fail(file, where + " (" + curve.name + "): z_eff must lie in [1, 100]");
     if (!jm.contains("points") || !jm["points"].is_array()) fail(file, where + ": 'points' must be a list");
     for (std::size_t i = 0; i < jm["points"].size(); ++i) {
       const std::string pw = where + ".points[" + std::to_string(i) + "]";
@@ -98,8 +106,10 @@ MaterialCalibration MaterialCalibration::from_json(const nlohmann::json& doc, co
       // The chain clamps A to kMaxAttenuation; a point beyond it can never be reached and
       // would stretch the lookup grid over nothing.
       if (p.a_high > kMaxAttenuation)
-        fail(file, pw + ": a_high is " + std::to_string(p.a_high) + ", beyond the largest attenuation the chain "
-                   "represents (" + std::to_string(kMaxAttenuation) + ")");
+        fail(file, pw + ": a_high is " + std::to_string(p.a_high) +
+                       ", beyond the largest attenuation the chain "
+                       "represents (" +
+                       std::to_string(kMaxAttenuation) + ")");
       if (!curve.points.empty() && p.a_high <= curve.points.back().a_high)
         fail(file, pw + ": a_high must increase along a curve");
       curve.points.push_back(p);
@@ -109,11 +119,14 @@ MaterialCalibration MaterialCalibration::from_json(const nlohmann::json& doc, co
   }
   if (cal.curves.size() < 2) fail(file, "needs at least two materials to interpolate between");
   if (cal.curves.size() > static_cast<std::size_t>(kMaxCurves))
-    fail(file, "holds " + std::to_string(cal.curves.size()) + " materials; at most " + std::to_string(kMaxCurves) + " are supported");
-  std::stable_sort(cal.curves.begin(), cal.curves.end(), [](const auto& a, const auto& b) { return a.z_eff < b.z_eff; });
+    fail(file, "holds " + std::to_string(cal.curves.size()) + " materials; at most " +
+                   std::to_string(kMaxCurves) + " are supported");
+  std::stable_sort(cal.curves.begin(), cal.curves.end(),
+                   [](const auto& a, const auto& b) { return a.z_eff < b.z_eff; });
   for (std::size_t i = 1; i < cal.curves.size(); ++i) {
     if (cal.curves[i].z_eff == cal.curves[i - 1].z_eff)
-      fail(file, "materials '" + cal.curves[i - 1].name + "' and '" + cal.curves[i].name + "' have the same z_eff");
+      fail(file,
+           "materials '" + cal.curves[i - 1].name + "' and '" + cal.curves[i].name + "' have the same z_eff");
   }
   return cal;
 }
@@ -136,11 +149,11 @@ MaterialTable MaterialTable::build(const MaterialCalibration& cal) {
     // Out of Z order at its thinnest step: a lower-Z curve has a ratio at least as large.
     const float a_first = curve.points.front().a_high;
     bool out_of_order = false;
-    for (int d = 0; d < c; ++d) out_of_order |= curve_at(cal.curves[d], a_first, nullptr) >= curve.points.front().ratio;
+    for (int d = 0; d < c; ++d)
+      out_of_order |= curve_at(cal.curves[d], a_first, nullptr) >= curve.points.front().ratio;
     // The grid cell holding a_first stays defined so that the thinnest step itself is covered.
-    const int first_defined = out_of_order
-        ? static_cast<int>(std::floor(std::sqrt(a_first / t.grid_max) * (kGridPoints - 1)))
-        : 0;
+    const int first_defined =
+        out_of_order ? static_cast<int>(std::floor(std::sqrt(a_first / t.grid_max) * (kGridPoints - 1))) : 0;
     for (int i = 0; i < kGridPoints; ++i) {
       float k = 0;
       const float r = curve_at(curve, t.grid_a_high(i), &k);
@@ -158,7 +171,8 @@ PixelMaterial classify_pixel(float a_high, float a_low, const MaterialTable& t, 
     return out;
   }
   // Grid position (uniform in sqrt(A)).
-  const float u = std::sqrt(std::clamp(a_high / t.grid_max, 0.0f, 1.0f)) * static_cast<float>(kGridPoints - 1);
+  const float u =
+      std::sqrt(std::clamp(a_high / t.grid_max, 0.0f, 1.0f)) * static_cast<float>(kGridPoints - 1);
   const int i0 = std::min(static_cast<int>(u), kGridPoints - 2);
   const float f = u - static_cast<float>(i0);
   if (a_high > t.a_high_max || a_low > t.a_low_max) {
@@ -196,8 +210,10 @@ PixelMaterial classify_pixel(float a_high, float a_low, const MaterialTable& t, 
     float below = -1e30f, above = 1e30f;
     for (int d = 0; d < t.curves; ++d) {
       if (d == c || !valid[d]) continue;
-      if (rc[d] < rc[c]) below = std::max(below, rc[d]);
-      else above = std::min(above, rc[d]);
+      if (rc[d] < rc[c])
+        below = std::max(below, rc[d]);
+      else
+        above = std::min(above, rc[d]);
     }
     if (r >= 0.5f * (below + rc[c]) && r <= 0.5f * (rc[c] + above)) {
       z = t.z[c];

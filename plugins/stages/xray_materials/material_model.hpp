@@ -8,10 +8,9 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace oi::xray {
 
@@ -68,11 +67,11 @@ struct ClassThresholds {
 /// The calibration resampled for the kernel: per curve, R and mass attenuation at the grid
 /// points; R = kUndefinedRatio where the curve may not be used (see build()).
 struct MaterialTable {
-  int curves = 0;                                  ///< curves in use (<= kMaxCurves)
-  float grid_max = 1;                              ///< A_high of the last grid point
-  float a_high_max = 0;                            ///< impenetrable beyond (high channel)
-  float a_low_max = 0;                             ///< impenetrable beyond (low channel)
-  std::array<float, kMaxCurves> z{};               ///< Z_eff per curve, increasing
+  int curves = 0;                                                  ///< curves in use (<= kMaxCurves)
+  float grid_max = 1;                                              ///< A_high of the last grid point
+  float a_high_max = 0;                                            ///< impenetrable beyond (high channel)
+  float a_low_max = 0;                                             ///< impenetrable beyond (low channel)
+  std::array<float, kMaxCurves> z{};                               ///< Z_eff per curve, increasing
   std::array<float, kMaxCurves * kGridPoints> ratio{};             ///< [curve * kGridPoints + point]
   std::array<float, kMaxCurves * kGridPoints> mass_attenuation{};  ///< cm²/g, same layout
 
@@ -95,6 +94,7 @@ struct PixelMaterial {
 
 /// Classifies one pixel from its smoothed attenuations (the algorithm of docs/materials.md;
 /// shaders/xray/materials_common.glsl mirrors it operation for operation).
-PixelMaterial classify_pixel(float a_high, float a_low, const MaterialTable& table, const ClassThresholds& thresholds);
+PixelMaterial classify_pixel(float a_high, float a_low, const MaterialTable& table,
+                             const ClassThresholds& thresholds);
 
 }  // namespace oi::xray

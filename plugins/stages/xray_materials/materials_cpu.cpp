@@ -1,7 +1,6 @@
 #include "materials_cpu.hpp"
 
 #include <algorithm>
-
 #include <opencv2/core.hpp>
 
 namespace oi::xray {
@@ -10,7 +9,8 @@ void materials_reference(const cv::Mat& a_high, const cv::Mat& a_low, const Mate
                          const ClassThresholds& thresholds, int radius, cv::Mat& zeff, cv::Mat& mclass,
                          cv::Mat& areal_density) {
   CV_Assert(a_high.type() == CV_32FC1 && a_low.type() == CV_32FC1 && a_high.size() == a_low.size());
-  CV_Assert(zeff.size() == a_high.size() && mclass.size() == a_high.size() && areal_density.size() == a_high.size());
+  CV_Assert(zeff.size() == a_high.size() && mclass.size() == a_high.size() &&
+            areal_density.size() == a_high.size());
   const int w = a_high.cols, h = a_high.rows;
   const float n = static_cast<float>((2 * radius + 1) * (2 * radius + 1));
   cv::parallel_for_(cv::Range(0, h), [&](const cv::Range& rows) {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "materials_cpu.hpp"
 #include "material_model.hpp"
+#include "materials_cpu.hpp"
 #include "oi/error.hpp"
 #include "oi/frame_cv.hpp"
 #include "oi/gpu/pixel_stage.hpp"
@@ -37,20 +37,31 @@ std::filesystem::path calibration_file(const oi::StageConfig& config) {
 
 class Materials final : public oi::gpu::PixelStage {
   void declare(oi::StageSpec& spec) override {
-    spec.describe("Per-pixel effective atomic number `zeff` (f32, 0 = empty or impenetrable), material class "
-                  "`mclass` (u8, oi::xray::MaterialClass) and areal density `areal_density` (f32, g/cm²) from "
-                  "the f32 planes `a_high` and `a_low` (xray.correct) and a calibration file written by "
-                  "`oi calibrate-materials`. Both attenuations are box-smoothed before their ratio is taken. "
-                  "Inputs are kept. docs/materials.md.");
+    spec.describe(
+        "Per-pixel effective atomic number `zeff` (f32, 0 = empty or impenetrable), material class "
+        "`mclass` (u8, oi::xray::MaterialClass) and areal density `areal_density` (f32, g/cm²) from "
+        "the f32 planes `a_high` and `a_low` (xray.correct) and a calibration file written by "
+        "`oi calibrate-materials`. Both attenuations are box-smoothed before their ratio is taken. "
+        "Inputs are kept. docs/materials.md.");
     spec.param("calibration", oi::ParamType::kPath)
         .describe("Calibration JSON written by `oi calibrate-materials` for this scanner and tube setting.");
-    spec.param("smoothing_radius", oi::ParamType::kInt).default_value(2).range(0, 4).unit("pixels")
-        .describe("Radius r of the (2r+1)x(2r+1) box mean of a_high and a_low taken before the ratio; 0 = none.");
-    spec.param("empty_attenuation", oi::ParamType::kFloat).default_value(0.05).range(0.0, 2.0)
+    spec.param("smoothing_radius", oi::ParamType::kInt)
+        .default_value(2)
+        .range(0, 4)
+        .unit("pixels")
+        .describe(
+            "Radius r of the (2r+1)x(2r+1) box mean of a_high and a_low taken before the ratio; 0 = none.");
+    spec.param("empty_attenuation", oi::ParamType::kFloat)
+        .default_value(0.05)
+        .range(0.0, 2.0)
         .describe("Smoothed a_high below this is empty (class 0): about 3 mm of polyethylene.");
-    spec.param("organic_max_z", oi::ParamType::kFloat).default_value(10.0).range(1.0, 100.0)
+    spec.param("organic_max_z", oi::ParamType::kFloat)
+        .default_value(10.0)
+        .range(1.0, 100.0)
         .describe("Z_eff below this is organic.");
-    spec.param("inorganic_max_z", oi::ParamType::kFloat).default_value(17.0).range(1.0, 100.0)
+    spec.param("inorganic_max_z", oi::ParamType::kFloat)
+        .default_value(17.0)
+        .range(1.0, 100.0)
         .describe("Z_eff below this (and at least organic_max_z) is inorganic / mixed; above, metal.");
   }
 
@@ -83,7 +94,8 @@ class Materials final : public oi::gpu::PixelStage {
     std::array<float, xr::kMaxCurves> z = table_.z;
     k.options.defines = {
         {"OI_MATERIALS_RATIO", glsl_array(table_.ratio.data(), xr::kMaxCurves * xr::kGridPoints)},
-        {"OI_MATERIALS_MASS_ATTENUATION", glsl_array(table_.mass_attenuation.data(), xr::kMaxCurves * xr::kGridPoints)},
+        {"OI_MATERIALS_MASS_ATTENUATION",
+         glsl_array(table_.mass_attenuation.data(), xr::kMaxCurves * xr::kGridPoints)},
         {"OI_MATERIALS_Z", glsl_array(z.data(), xr::kMaxCurves)}};
     k.inputs = {{xr::plane::kAHigh, oi::PixelFormat::kF32}, {xr::plane::kALow, oi::PixelFormat::kF32}};
     k.outputs = {{xr::plane::kZeff, oi::PixelFormat::kF32},
@@ -109,8 +121,8 @@ class Materials final : public oi::gpu::PixelStage {
     namespace xr = oi::xray;
     cv::Mat zeff = oi::as_mat(p.output(xr::plane::kZeff)), mclass = oi::as_mat(p.output(xr::plane::kClass));
     cv::Mat density = oi::as_mat(p.output(xr::plane::kDensity));
-    xr::materials_reference(oi::as_mat(p.input(xr::plane::kAHigh)), oi::as_mat(p.input(xr::plane::kALow)), table_,
-                            thresholds_, radius_, zeff, mclass, density);
+    xr::materials_reference(oi::as_mat(p.input(xr::plane::kAHigh)), oi::as_mat(p.input(xr::plane::kALow)),
+                            table_, thresholds_, radius_, zeff, mclass, density);
     return oi::Status::ok();
   }
 
@@ -122,4 +134,5 @@ class Materials final : public oi::gpu::PixelStage {
 }  // namespace
 
 OI_REGISTER_STAGE(Materials, "xray.materials",
-                  "Effective atomic number, material class and areal density from a material calibration (GPU, CPU fallback).");
+                  "Effective atomic number, material class and areal density from a material calibration "
+                  "(GPU, CPU fallback).");

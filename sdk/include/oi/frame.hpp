@@ -6,12 +6,11 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "oi/pixel_format.hpp"
 
@@ -96,14 +95,14 @@ struct Plane {
 
 /// Metadata carried by every frame.
 struct FrameMetadata {
-  std::string source_device;       ///< name of the device node that produced the data
-  std::uint64_t sequence = 0;      ///< per-device sequence number, increasing
-  std::int64_t capture_time_ns = 0;///< capture time, nanoseconds since the Unix epoch
-  std::uint64_t scan_id = 0;       ///< X-ray: the object (bag, parcel) this data belongs to
-  std::uint32_t block_index = 0;   ///< X-ray: index of this scan block within its scan
-  bool end_of_scan = false;        ///< X-ray: last block of the scan
-  bool incomplete = false;         ///< data was cut short (device fault); never silently dropped
-  double pixel_pitch_mm = 0.0;     ///< size of one pixel at the detector, in millimetres
+  std::string source_device;         ///< name of the device node that produced the data
+  std::uint64_t sequence = 0;        ///< per-device sequence number, increasing
+  std::int64_t capture_time_ns = 0;  ///< capture time, nanoseconds since the Unix epoch
+  std::uint64_t scan_id = 0;         ///< X-ray: the object (bag, parcel) this data belongs to
+  std::uint32_t block_index = 0;     ///< X-ray: index of this scan block within its scan
+  bool end_of_scan = false;          ///< X-ray: last block of the scan
+  bool incomplete = false;           ///< data was cut short (device fault); never silently dropped
+  double pixel_pitch_mm = 0.0;       ///< size of one pixel at the detector, in millimetres
   /// Free key/value map for structured values: ground truth, detections, timings.
   nlohmann::json attributes = nlohmann::json::object();
 
@@ -115,10 +114,10 @@ struct FrameMetadata {
 
 /// Frame kinds used by the standard port types.
 namespace frame_kind {
-inline constexpr std::string_view kAny = "any";                  ///< matches every kind
-inline constexpr std::string_view kScanBlock = "xray.scan_block";///< K lines of one X-ray scan
-inline constexpr std::string_view kScan = "xray.scan";           ///< a whole assembled X-ray scan
-inline constexpr std::string_view kVideo = "video.frame";        ///< a camera frame
+inline constexpr std::string_view kAny = "any";                    ///< matches every kind
+inline constexpr std::string_view kScanBlock = "xray.scan_block";  ///< K lines of one X-ray scan
+inline constexpr std::string_view kScan = "xray.scan";             ///< a whole assembled X-ray scan
+inline constexpr std::string_view kVideo = "video.frame";          ///< a camera frame
 }  // namespace frame_kind
 
 /// Named planes plus metadata. Frames are reference-counted (`FramePtr`); a stage that

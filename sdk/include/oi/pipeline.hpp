@@ -7,11 +7,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "oi/event.hpp"
 #include "oi/pipeline_spec.hpp"
@@ -32,12 +31,12 @@ struct StageMetrics {
 
 /// Counters of one connection.
 struct ConnectionMetrics {
-  std::string from;               ///< "node.port"
-  std::string to;                 ///< "node.port"
-  std::size_t capacity = 0;       ///< configured capacity
+  std::string from;          ///< "node.port"
+  std::string to;            ///< "node.port"
+  std::size_t capacity = 0;  ///< configured capacity
   QueuePolicy policy = QueuePolicy::kBlock;
-  std::size_t high_water = 0;     ///< most frames queued at once
-  std::uint64_t dropped = 0;      ///< frames dropped by the policy
+  std::size_t high_water = 0;  ///< most frames queued at once
+  std::uint64_t dropped = 0;   ///< frames dropped by the policy
 };
 
 /// Everything measured in one run.

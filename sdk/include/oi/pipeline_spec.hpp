@@ -28,12 +28,12 @@ std::string_view to_string(QueuePolicy policy);
 
 /// A device or stage in the graph.
 struct NodeSpec {
-  std::string name;          ///< unique across devices and stages
-  std::string type;          ///< registered type name (driver type for devices)
-  bool is_device = false;    ///< declared under `devices:`
-  std::string uri;           ///< devices: which device to open
-  ParamSet params;           ///< validated, defaults filled in
-  SourceLocation where;      ///< where the node is declared
+  std::string name;        ///< unique across devices and stages
+  std::string type;        ///< registered type name (driver type for devices)
+  bool is_device = false;  ///< declared under `devices:`
+  std::string uri;         ///< devices: which device to open
+  ParamSet params;         ///< validated, defaults filled in
+  SourceLocation where;    ///< where the node is declared
 };
 
 /// A connection between an output port and an input port.
@@ -44,7 +44,7 @@ struct ConnectionSpec {
   std::string to_port;       ///< its input port
   std::size_t capacity = 4;  ///< queue capacity in frames (>= 1)
   QueuePolicy policy = QueuePolicy::kBlock;
-  SourceLocation where;      ///< where the connection is declared
+  SourceLocation where;  ///< where the connection is declared
 
   /// "node.port".
   std::string from() const { return from_node + "." + from_port; }
@@ -54,10 +54,10 @@ struct ConnectionSpec {
 
 /// A loaded, validated pipeline.
 struct PipelineSpec {
-  std::filesystem::path file;                       ///< the YAML file ("<string>" for text)
-  std::vector<std::filesystem::path> plugin_dirs;   ///< `plugins:` entries, resolved
-  std::vector<NodeSpec> nodes;                      ///< devices first, then stages, file order
-  std::vector<ConnectionSpec> connections;          ///< file order
+  std::filesystem::path file;                      ///< the YAML file ("<string>" for text)
+  std::vector<std::filesystem::path> plugin_dirs;  ///< `plugins:` entries, resolved
+  std::vector<NodeSpec> nodes;                     ///< devices first, then stages, file order
+  std::vector<ConnectionSpec> connections;         ///< file order
 
   /// Node by name, or nullptr.
   const NodeSpec* find_node(std::string_view name) const;

@@ -75,30 +75,30 @@ struct Registrar {
 #define OI_DETAIL_CONCAT(a, b) OI_DETAIL_CONCAT2(a, b)
 
 /// Registers `CLASS` (an oi::Stage with a default constructor) as stage type `TYPE_NAME`.
-#define OI_REGISTER_STAGE(CLASS, TYPE_NAME, SUMMARY)                                            \
-  static const ::oi::plugin_detail::Registrar OI_DETAIL_CONCAT(oi_registrar_, __LINE__)(         \
-      TYPE_NAME, OI_FACTORY_STAGE, SUMMARY, &::oi::plugin_detail::create<CLASS>,                \
+#define OI_REGISTER_STAGE(CLASS, TYPE_NAME, SUMMARY)                                     \
+  static const ::oi::plugin_detail::Registrar OI_DETAIL_CONCAT(oi_registrar_, __LINE__)( \
+      TYPE_NAME, OI_FACTORY_STAGE, SUMMARY, &::oi::plugin_detail::create<CLASS>,         \
       &::oi::plugin_detail::destroy<CLASS>)
 
 /// Registers `CLASS` (an oi::Stage without inputs) as driver type `TYPE_NAME`.
-#define OI_REGISTER_DRIVER(CLASS, TYPE_NAME, SUMMARY)                                           \
-  static const ::oi::plugin_detail::Registrar OI_DETAIL_CONCAT(oi_registrar_, __LINE__)(         \
-      TYPE_NAME, OI_FACTORY_DRIVER, SUMMARY, &::oi::plugin_detail::create<CLASS>,               \
+#define OI_REGISTER_DRIVER(CLASS, TYPE_NAME, SUMMARY)                                    \
+  static const ::oi::plugin_detail::Registrar OI_DETAIL_CONCAT(oi_registrar_, __LINE__)( \
+      TYPE_NAME, OI_FACTORY_DRIVER, SUMMARY, &::oi::plugin_detail::create<CLASS>,        \
       &::oi::plugin_detail::destroy<CLASS>)
 
 /// Defines the plugin's exported entry point. Use once per plugin library.
-#define OI_PLUGIN(NAME, VERSION, LICENSE)                                                       \
-  extern "C" __attribute__((visibility("default"))) const oi_plugin_info* oi_plugin_entry() {  \
-    static oi_plugin_info info{};                                                               \
-    const auto& factories = ::oi::plugin_detail::local_factories();                            \
-    info.abi_version = OI_PLUGIN_ABI_VERSION;                                                   \
-    info.struct_size = sizeof(oi_plugin_info);                                                  \
-    info.name = NAME;                                                                           \
-    info.version = VERSION;                                                                     \
-    info.license = LICENSE;                                                                     \
-    info.sdk_version = ::oi::kSdkVersion;                                                       \
-    info.cxx_abi = OI_CXX_ABI_ID;                                                               \
-    info.factory_count = factories.size();                                                      \
-    info.factories = factories.data();                                                          \
-    return &info;                                                                               \
+#define OI_PLUGIN(NAME, VERSION, LICENSE)                                                     \
+  extern "C" __attribute__((visibility("default"))) const oi_plugin_info* oi_plugin_entry() { \
+    static oi_plugin_info info{};                                                             \
+    const auto& factories = ::oi::plugin_detail::local_factories();                           \
+    info.abi_version = OI_PLUGIN_ABI_VERSION;                                                 \
+    info.struct_size = sizeof(oi_plugin_info);                                                \
+    info.name = NAME;                                                                         \
+    info.version = VERSION;                                                                   \
+    info.license = LICENSE;                                                                   \
+    info.sdk_version = ::oi::kSdkVersion;                                                     \
+    info.cxx_abi = OI_CXX_ABI_ID;                                                             \
+    info.factory_count = factories.size();                                                    \
+    info.factories = factories.data();                                                        \
+    return &info;                                                                             \
   }

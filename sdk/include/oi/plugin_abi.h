@@ -27,8 +27,8 @@ extern "C" {
 
 /** What a factory makes. */
 typedef enum oi_factory_kind {
-  OI_FACTORY_STAGE = 1,  /**< a processing stage or sink: `oi::Stage` with inputs */
-  OI_FACTORY_DRIVER = 2  /**< a device driver: `oi::Stage` that is a source (no inputs) */
+  OI_FACTORY_STAGE = 1, /**< a processing stage or sink: `oi::Stage` with inputs */
+  OI_FACTORY_DRIVER = 2 /**< a device driver: `oi::Stage` that is a source (no inputs) */
 } oi_factory_kind;
 
 /** Creates one object. Returns an `oi::Stage*` owned by the caller, or NULL after writing a
@@ -49,13 +49,13 @@ typedef struct oi_factory_info {
 
 /** What `oi_plugin_entry` returns. Lives as long as the library is loaded. */
 typedef struct oi_plugin_info {
-  uint32_t abi_version;   /**< OI_PLUGIN_ABI_VERSION the plugin was built against */
-  uint32_t struct_size;   /**< sizeof(oi_plugin_info) in the plugin's build */
-  const char* name;       /**< plugin name, e.g. "oi-stages-basic" */
-  const char* version;    /**< plugin version, e.g. "1.2.0" */
-  const char* license;    /**< SPDX identifier, e.g. "Apache-2.0" */
-  const char* sdk_version;/**< SDK version the plugin was built against */
-  const char* cxx_abi;    /**< compiler and C++ library ABI id, see OI_CXX_ABI_ID */
+  uint32_t abi_version;    /**< OI_PLUGIN_ABI_VERSION the plugin was built against */
+  uint32_t struct_size;    /**< sizeof(oi_plugin_info) in the plugin's build */
+  const char* name;        /**< plugin name, e.g. "oi-stages-basic" */
+  const char* version;     /**< plugin version, e.g. "1.2.0" */
+  const char* license;     /**< SPDX identifier, e.g. "Apache-2.0" */
+  const char* sdk_version; /**< SDK version the plugin was built against */
+  const char* cxx_abi;     /**< compiler and C++ library ABI id, see OI_CXX_ABI_ID */
   size_t factory_count;
   const oi_factory_info* factories;
 } oi_plugin_info;

@@ -27,23 +27,23 @@ std::string_view to_string(FactoryKind kind);
 
 /// One plugin file the registry looked at, loaded or not.
 struct PluginRecord {
-  std::filesystem::path path;       ///< the shared library
-  std::string name;                 ///< from the info record (empty when unreadable)
-  std::string version;              ///< plugin version
-  std::string license;              ///< SPDX license id
-  std::uint32_t abi = 0;            ///< ABI version the plugin reports (0 when unreadable)
-  std::vector<std::string> types;   ///< type names it provides (registered only when loaded)
-  std::optional<std::string> error; ///< why it was not loaded; nullopt when loaded
+  std::filesystem::path path;        ///< the shared library
+  std::string name;                  ///< from the info record (empty when unreadable)
+  std::string version;               ///< plugin version
+  std::string license;               ///< SPDX license id
+  std::uint32_t abi = 0;             ///< ABI version the plugin reports (0 when unreadable)
+  std::vector<std::string> types;    ///< type names it provides (registered only when loaded)
+  std::optional<std::string> error;  ///< why it was not loaded; nullopt when loaded
 };
 
 /// A registered type: its declarations, read once at load time.
 struct TypeInfo {
-  std::string type_name;               ///< e.g. "xray.detect"
+  std::string type_name;  ///< e.g. "xray.detect"
   FactoryKind kind = FactoryKind::kStage;
-  std::string summary;                 ///< one line
-  StageSpec spec;                      ///< ports, parameters, description
-  std::string plugin_name;             ///< providing plugin ("builtin" for in-process types)
-  std::filesystem::path plugin_path;   ///< empty for in-process types
+  std::string summary;                ///< one line
+  StageSpec spec;                     ///< ports, parameters, description
+  std::string plugin_name;            ///< providing plugin ("builtin" for in-process types)
+  std::filesystem::path plugin_path;  ///< empty for in-process types
 };
 
 /// In-process factory, for types compiled into the host or a test.
@@ -73,8 +73,7 @@ class PluginRegistry {
   /// is valid until the next load.
   const PluginRecord& load_file(const std::filesystem::path& file);
   /// Registers an in-process type (tests, built-ins). Throws oi::PluginError on a duplicate.
-  void register_type(std::string type_name, FactoryKind kind, std::string summary,
-                     StageFactory factory);
+  void register_type(std::string type_name, FactoryKind kind, std::string summary, StageFactory factory);
 
   /// Every plugin file looked at, in load order.
   const std::vector<PluginRecord>& plugins() const;

@@ -10,7 +10,8 @@ namespace oi::gpu {
 BackendChoice choose_backend(const std::string& choice, const std::string& stage, const std::string& type) {
   if (choice == "cpu") return {nullptr, "backend: cpu"};
   if (choice != "auto" && choice != "gpu")
-    throw ConfigError("stage '" + stage + "' (" + type + "): backend '" + choice + "' is none of auto, gpu, cpu");
+    throw ConfigError("stage '" + stage + "' (" + type + "): backend '" + choice +
+                      "' is none of auto, gpu, cpu");
   if (!available()) {
     if (choice == "gpu")
       throw ConfigError("stage '" + stage + "' (" + type + "): backend: gpu, but " + unavailable_reason() +

@@ -81,7 +81,8 @@ std::optional<std::vector<std::byte>> DiskCache::load(std::string_view key) {
   }
   in.seekg(0, std::ios::end);
   const std::streamoff length = in.tellg();
-  constexpr std::streamoff kLargestEntry = std::streamoff{1} << 30;  // SPIR-V and pipeline caches are far smaller
+  constexpr std::streamoff kLargestEntry = std::streamoff{1}
+                                           << 30;  // SPIR-V and pipeline caches are far smaller
   if (length < 0 || length > kLargestEntry) {
     std::lock_guard lock(mutex_);
     ++stats_.misses;

@@ -1,6 +1,5 @@
 #include "oi/gpu/pixel_stage.hpp"
 
-
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -33,16 +32,16 @@ const Plane& PixelPlanes::input(std::string_view name) const {
   for (const auto& [n, plane] : inputs_) {
     if (n == name) return plane;
   }
-  throw Error("PixelPlanes::input: '" + std::string(name) + "' is not an input of this stage; its inputs: " +
-              plane_list(inputs_));
+  throw Error("PixelPlanes::input: '" + std::string(name) +
+              "' is not an input of this stage; its inputs: " + plane_list(inputs_));
 }
 
 Plane& PixelPlanes::output(std::string_view name) {
   for (auto& [n, plane] : outputs_) {
     if (n == name) return plane;
   }
-  throw Error("PixelPlanes::output: '" + std::string(name) + "' is not an output of this stage; its outputs: " +
-              plane_list(outputs_));
+  throw Error("PixelPlanes::output: '" + std::string(name) +
+              "' is not an output of this stage; its outputs: " + plane_list(outputs_));
 }
 
 PixelStage::PixelStage(CpuImplementation cpu) : cpu_(cpu) {}
@@ -57,9 +56,10 @@ void PixelStage::setup(StageSpec& spec) {
     spec.param("backend", ParamType::kEnum)
         .allowed({"auto", "gpu", "cpu"})
         .default_value("auto")
-        .describe("Where to run: `auto` uses the Vulkan device when there is one and the CPU "
-                  "implementation otherwise; `gpu` fails at start without a device; `cpu` never "
-                  "touches Vulkan.");
+        .describe(
+            "Where to run: `auto` uses the Vulkan device when there is one and the CPU "
+            "implementation otherwise; `gpu` fails at start without a device; `cpu` never "
+            "touches Vulkan.");
   }
 }
 
@@ -93,7 +93,8 @@ void PixelStage::check_spec() const {
     throw ConfigError(where + ": the push-constant block is " + std::to_string(spec_.push_constants.size()) +
                       " bytes; it must be a multiple of 4");
   }
-  if (spec_.size_offset && (*spec_.size_offset % 4 != 0 || *spec_.size_offset + 8 > spec_.push_constants.size())) {
+  if (spec_.size_offset &&
+      (*spec_.size_offset % 4 != 0 || *spec_.size_offset + 8 > spec_.push_constants.size())) {
     throw ConfigError(where + ": `uvec2 size` at byte " + std::to_string(*spec_.size_offset) +
                       " does not fit the " + std::to_string(spec_.push_constants.size()) +
                       "-byte push-constant block; make the block start with two uint32 fields");
@@ -145,9 +146,10 @@ void PixelStage::start(const StageConfig& config) {
   desc.workgroup = spec_.workgroup;
   kernel_ = device_->create_kernel(desc);
   if (spec_.pixels_per_invocation > 0 && (kernel_->local_size()[1] != 1 || kernel_->local_size()[2] != 1)) {
-    throw ConfigError("kernel '" + spec_.name + "': pixels_per_invocation needs a 1-D workgroup (OI_WORKGROUP_1D), " +
-                      "but the shader's is " + std::to_string(kernel_->local_size()[0]) + "x" +
-                      std::to_string(kernel_->local_size()[1]) + "x" + std::to_string(kernel_->local_size()[2]));
+    throw ConfigError(
+        "kernel '" + spec_.name + "': pixels_per_invocation needs a 1-D workgroup (OI_WORKGROUP_1D), " +
+        "but the shader's is " + std::to_string(kernel_->local_size()[0]) + "x" +
+        std::to_string(kernel_->local_size()[1]) + "x" + std::to_string(kernel_->local_size()[2]));
   }
   recorder_ = device_->create_recorder();
   output_pool_.assign(spec_.outputs.size(), {});
@@ -201,7 +203,8 @@ Status PixelStage::process(StageContext& ctx) {
     PixelPlanes planes;
     planes.width_ = width;
     planes.height_ = height;
-    for (const PlaneDecl& d : spec_.inputs) planes.inputs_.emplace_back(d.name, std::as_const(*frame).plane(d.name));
+    for (const PlaneDecl& d : spec_.inputs)
+      planes.inputs_.emplace_back(d.name, std::as_const(*frame).plane(d.name));
     for (const PlaneDecl& d : spec_.outputs) {
       planes.outputs_.emplace_back(d.name, Plane::allocate(d.format, width, height));
     }
@@ -245,14 +248,15 @@ Status PixelStage::process_gpu(Frame& frame, int width, int height) {
     // Linear: fold the workgroups into rows of at most maxComputeWorkGroupCount[0]
     // (oi_linear_id() undoes it); the last workgroups overhang the plane.
     const auto div_up = [](std::uint64_t n, std::uint64_t d) { return (n + d - 1) / d; };
-    const std::uint64_t invocations =
-        div_up(static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height), spec_.pixels_per_invocation);
+    const std::uint64_t invocations = div_up(
+        static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height), spec_.pixels_per_invocation);
     const std::uint64_t groups = div_up(invocations, kernel_->local_size()[0]);
     const std::uint64_t row = std::min<std::uint64_t>(groups, device_->limits().maxComputeWorkGroupCount[0]);
     const auto rows = div_up(groups, std::max<std::uint64_t>(row, 1));
-    dispatched = recorder_->dispatch(*kernel_, refs, push,
-                                     {static_cast<std::uint32_t>(row),
-                                      static_cast<std::uint32_t>(std::min<std::uint64_t>(rows, UINT32_MAX)), 1});
+    dispatched =
+        recorder_->dispatch(*kernel_, refs, push,
+                            {static_cast<std::uint32_t>(row),
+                             static_cast<std::uint32_t>(std::min<std::uint64_t>(rows, UINT32_MAX)), 1});
   } else {
     dispatched = recorder_->dispatch_grid(*kernel_, refs, push, static_cast<std::uint32_t>(width),
                                           static_cast<std::uint32_t>(height));

@@ -126,9 +126,11 @@ Plane to_gpu_plane(const std::shared_ptr<Device>& device, const Plane& plane, Re
     return plane;
   }
   const std::size_t row_bytes = plane.row_bytes();
-  if (row_bytes == 0 || plane.height == 0) return make_gpu_plane(device, plane.format, plane.width, plane.height, residency);
+  if (row_bytes == 0 || plane.height == 0)
+    return make_gpu_plane(device, plane.format, plane.width, plane.height, residency);
   // Every byte is copied below: no need to clear it first.
-  Plane out = make_gpu_plane(device, plane.format, plane.width, plane.height, residency, InitialContents::kUndefined);
+  Plane out =
+      make_gpu_plane(device, plane.format, plane.width, plane.height, residency, InitialContents::kUndefined);
   // One host_data() call each: every call takes the plane's lock and may sync.
   const std::byte* source = static_cast<const PlaneMemory&>(*plane.memory).host_data() + plane.offset;
   std::byte* destination = out.memory->host_data();

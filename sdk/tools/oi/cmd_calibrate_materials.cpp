@@ -7,20 +7,19 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "oi/files.hpp"
@@ -69,7 +68,9 @@ json read_json(const fs::path& file, const std::string& what) {
     throw BadInput(what + " " + file.string() + " cannot be opened: it " + *problem +
                    "; is this a data set folder written by sink.dataset?");
   std::ifstream in(file);
-  if (!in) throw BadInput(what + " " + file.string() + " cannot be opened; is this a data set folder written by sink.dataset?");
+  if (!in)
+    throw BadInput(what + " " + file.string() +
+                   " cannot be opened; is this a data set folder written by sink.dataset?");
   try {
     return json::parse(in);
   } catch (const json::parse_error& e) {
@@ -81,7 +82,8 @@ cv::Mat read_u16(const fs::path& file) {
   if (!fs::exists(file)) throw BadInput("image " + file.string() + " is missing (listed in the data set)");
   cv::Mat m = cv::imread(file.string(), cv::IMREAD_UNCHANGED);
   if (m.empty()) throw BadInput("image " + file.string() + " cannot be decoded as PNG");
-  if (m.type() != CV_16UC1) throw BadInput("image " + file.string() + " is not a 16-bit grey image (raw detector counts)");
+  if (m.type() != CV_16UC1)
+    throw BadInput("image " + file.string() + " is not a 16-bit grey image (raw detector counts)");
   return m;
 }
 
@@ -113,9 +115,10 @@ References load_references(const fs::path& dir, const json& index, std::size_t s
     if (kind == "air") air = r;
   }
   if (!dark || !air)
-    throw BadInput("data set " + dir.string() + " has no " + std::string(!dark ? "dark" : "air") +
-                   " reference before scan " + std::to_string(scan_position) +
-                   "; record one (sim.xray `references: start`) or add dark_*.png / air_*.png and their entries");
+    throw BadInput(
+        "data set " + dir.string() + " has no " + std::string(!dark ? "dark" : "air") +
+        " reference before scan " + std::to_string(scan_position) +
+        "; record one (sim.xray `references: start`) or add dark_*.png / air_*.png and their entries");
   References refs;
   for (const char* ch : {"high", "low"}) {
     Channel& c = std::string(ch) == "high" ? refs.high : refs.low;
@@ -138,7 +141,8 @@ References load_references(const fs::path& dir, const json& index, std::size_t s
   const float mh = median_range(refs.high), ml = median_range(refs.low);
   refs.dead.resize(refs.high.dark.size());
   for (std::size_t i = 0; i < refs.dead.size(); ++i)
-    refs.dead[i] = refs.high.air[i] - refs.high.dark[i] < 0.2f * mh || refs.low.air[i] - refs.low.dark[i] < 0.2f * ml;
+    refs.dead[i] =
+        refs.high.air[i] - refs.high.dark[i] < 0.2f * mh || refs.low.air[i] - refs.low.dark[i] < 0.2f * ml;
   return refs;
 }
 
@@ -170,7 +174,8 @@ struct Options {
   int margin = 3;
 };
 
-std::vector<Step> measure_steps(const Options& opt, const json& index, json& tube, std::vector<std::string>& notes) {
+std::vector<Step> measure_steps(const Options& opt, const json& index, json& tube,
+                                std::vector<std::string>& notes) {
   std::map<std::pair<std::string, long>, Step> steps;  // by material and thickness in µm
   const json scans = index.value("scans", json::array());
   if (scans.empty()) throw BadInput("data set " + opt.dataset.string() + " lists no scans");
@@ -182,17 +187,20 @@ std::vector<Step> measure_steps(const Options& opt, const json& index, json& tub
       continue;
     }
     const json scan_tube = scan.value("tube", json());
-    if (tube.is_null()) tube = scan_tube;
+    if (tube.is_null())
+      tube = scan_tube;
     else if (scan_tube != tube)
-      throw BadInput("scan " + std::to_string(scan.value("scan_id", -1)) + " was taken with tube " + scan_tube.dump() +
-                     ", others with " + tube.dump() + "; calibrate each tube setting separately");
+      throw BadInput("scan " + std::to_string(scan.value("scan_id", -1)) + " was taken with tube " +
+                     scan_tube.dump() + ", others with " + tube.dump() +
+                     "; calibrate each tube setting separately");
     const References refs = load_references(opt.dataset, index, s);
     const cv::Mat high = read_u16(opt.dataset / scan["files"].value("high", std::string()));
     const cv::Mat low = read_u16(opt.dataset / scan["files"].value("low", std::string()));
     if (high.size() != low.size() || static_cast<std::size_t>(high.cols) != refs.dead.size())
-      throw BadInput("scan " + std::to_string(scan.value("scan_id", -1)) + ": high " + std::to_string(high.cols) + "x" +
-                     std::to_string(high.rows) + ", low " + std::to_string(low.cols) + "x" + std::to_string(low.rows) +
-                     " and references " + std::to_string(refs.dead.size()) + " pixels wide do not match");
+      throw BadInput("scan " + std::to_string(scan.value("scan_id", -1)) + ": high " +
+                     std::to_string(high.cols) + "x" + std::to_string(high.rows) + ", low " +
+                     std::to_string(low.cols) + "x" + std::to_string(low.rows) + " and references " +
+                     std::to_string(refs.dead.size()) + " pixels wide do not match");
     bool any = false;
     for (const json& t : scan.value("ground_truth", json::array())) {
       if (t.value("class", std::string()) != "wedge_step") continue;
@@ -200,8 +208,9 @@ std::vector<Step> measure_steps(const Options& opt, const json& index, json& tub
       const double thickness = t.value("thickness_cm", 0.0);
       const json box = t.value("box", json());
       if (material.empty() || thickness <= 0 || !box.is_array() || box.size() != 4)
-        throw BadInput("scan " + std::to_string(scan.value("scan_id", -1)) +
-                       ": a wedge_step truth object needs material, thickness_cm > 0 and box [x, y, w, h]: " + t.dump());
+        throw BadInput(
+            "scan " + std::to_string(scan.value("scan_id", -1)) +
+            ": a wedge_step truth object needs material, thickness_cm > 0 and box [x, y, w, h]: " + t.dump());
       Step step;
       step.material = material;
       step.thickness_cm = thickness;
@@ -249,11 +258,13 @@ std::vector<Step> measure_steps(const Options& opt, const json& index, json& tub
       ++acc.scans;
       any = true;
     }
-    if (!any) notes.push_back("scan " + std::to_string(scan.value("scan_id", -1)) + ": no wedge_step truth objects");
+    if (!any)
+      notes.push_back("scan " + std::to_string(scan.value("scan_id", -1)) + ": no wedge_step truth objects");
     used_scans += any;
   }
   if (steps.empty())
-    throw BadInput("data set " + opt.dataset.string() + " holds no wedge steps (truth objects of class wedge_step); "
+    throw BadInput("data set " + opt.dataset.string() +
+                   " holds no wedge steps (truth objects of class wedge_step); "
                    "record it with `--set scanner.scene=wedges`");
   std::vector<Step> out;
   for (auto& [key, step] : steps) out.push_back(step);
@@ -268,8 +279,9 @@ double noise_scale(const std::vector<Step>& steps, bool high) {
     const double a = high ? st.a_high : st.a_low, sigma = high ? st.sigma_high : st.sigma_low;
     if (a > 0.1 && a < 4.0 && sigma > 0) s.push_back(sigma * std::exp(-a / 2));
   }
-  if (s.empty()) throw BadInput("no wedge step lies between A = 0.1 and 4 in the " + std::string(high ? "high" : "low") +
-                                " channel: the noise floor cannot be measured; use the full wedge set");
+  if (s.empty())
+    throw BadInput("no wedge step lies between A = 0.1 and 4 in the " + std::string(high ? "high" : "low") +
+                   " channel: the noise floor cannot be measured; use the full wedge set");
   std::nth_element(s.begin(), s.begin() + s.size() / 2, s.end());
   return s[s.size() / 2];
 }
@@ -277,7 +289,10 @@ double noise_scale(const std::vector<Step>& steps, bool high) {
 /// Weighted pool-adjacent-violators: the closest non-increasing sequence (beam hardening
 /// only ever lowers R as thickness grows, so a rise is noise).
 std::vector<double> non_increasing(const std::vector<double>& y, const std::vector<double>& w) {
-  struct Block { double sum, weight; std::size_t count; };
+  struct Block {
+    double sum, weight;
+    std::size_t count;
+  };
   std::vector<Block> blocks;
   for (std::size_t i = 0; i < y.size(); ++i) {
     blocks.push_back({y[i] * w[i], w[i], 1});
@@ -300,24 +315,27 @@ void check_output_writable(const fs::path& out) {
   std::error_code ec;
   if (out.has_parent_path() && !fs::is_directory(out.parent_path(), ec))
     throw BadInput("output folder " + out.parent_path().string() + " does not exist");
-  if (fs::is_directory(out, ec)) throw BadInput("output " + out.string() + " is a folder; name the calibration file to write");
+  if (fs::is_directory(out, ec))
+    throw BadInput("output " + out.string() + " is a folder; name the calibration file to write");
   const fs::path probe = out.string() + ".partial";
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     const int error = errno;
-    throw BadInput("cannot write " + out.string() + ": " + std::strerror(error) + ": " + oi::write_error_advice(error));
+    throw BadInput("cannot write " + out.string() + ": " + std::strerror(error) + ": " +
+                   oi::write_error_advice(error));
   }
   ::close(fd);
   ::unlink(probe.c_str());
 }
 
 int calibrate(const Options& opt) {
-  if (!fs::is_directory(opt.dataset)) throw BadInput(opt.dataset.string() + " is not a folder; pass the data set folder sink.dataset wrote");
+  if (!fs::is_directory(opt.dataset))
+    throw BadInput(opt.dataset.string() + " is not a folder; pass the data set folder sink.dataset wrote");
   const json index = read_json(opt.dataset / "dataset.json", "data set index");
   if (!index.is_object() || index.value("format", std::string()) != oi::xray::kDatasetFormat ||
       index.value("version", 0) != oi::xray::kDatasetVersion)
-    throw BadInput(opt.dataset.string() + "/dataset.json is not an " + oi::xray::kDatasetFormat + " version " +
-                   std::to_string(oi::xray::kDatasetVersion) + " index");
+    throw BadInput(opt.dataset.string() + "/dataset.json is not an " + oi::xray::kDatasetFormat +
+                   " version " + std::to_string(oi::xray::kDatasetVersion) + " index");
   // The output must be writable now, not after the whole fit.
   const fs::path out = opt.output.empty() ? opt.dataset / "material_calibration.json" : opt.output;
   check_output_writable(out);
@@ -334,58 +352,82 @@ int calibrate(const Options& opt) {
   json materials = json::array();
   std::printf("%-14s %6s %7s  %s\n", "material", "Z_eff", "points", "A_high range (R)");
   for (auto& [name, list] : by_material) {
-    std::sort(list.begin(), list.end(), [](const Step& a, const Step& b) { return a.thickness_cm < b.thickness_cm; });
+    std::sort(list.begin(), list.end(),
+              [](const Step& a, const Step& b) { return a.thickness_cm < b.thickness_cm; });
     std::vector<const Step*> usable;
     json beyond = json::array();
     for (const Step& s : list) {
       const bool ok = s.a_high <= a_high_max && s.a_low <= a_low_max &&
                       (usable.empty() || s.a_high > usable.back()->a_high + 1e-3);
-      if (ok) usable.push_back(&s);
-      else beyond.push_back({{"thickness_cm", s.thickness_cm}, {"a_high", s.a_high}, {"a_low", s.a_low}});
+      if (ok)
+        usable.push_back(&s);
+      else
+        beyond.push_back({{"thickness_cm", s.thickness_cm}, {"a_high", s.a_high}, {"a_low", s.a_low}});
     }
     if (usable.size() < 2) {
       notes.push_back(name + ": fewer than two steps within the noise floor; no curve");
       continue;
     }
     std::vector<double> r, w;
-    for (const Step* s : usable) r.push_back(s->a_low / s->a_high), w.push_back(static_cast<double>(s->pixels));
+    for (const Step* s : usable)
+      r.push_back(s->a_low / s->a_high), w.push_back(static_cast<double>(s->pixels));
     const std::vector<double> fit = non_increasing(r, w);
     json points = json::array();
     for (std::size_t i = 0; i < usable.size(); ++i) {
       const Step& s = *usable[i];
-      points.push_back({{"a_high", s.a_high}, {"a_low", s.a_low}, {"ratio", fit[i]}, {"ratio_measured", r[i]},
+      points.push_back({{"a_high", s.a_high},
+                        {"a_low", s.a_low},
+                        {"ratio", fit[i]},
+                        {"ratio_measured", r[i]},
                         {"mass_attenuation", s.a_high / (s.density * s.thickness_cm)},
-                        {"thickness_cm", s.thickness_cm}, {"pixels", s.pixels}, {"scans", s.scans},
-                        {"sigma_a_high", s.sigma_high}, {"sigma_a_low", s.sigma_low}});
+                        {"thickness_cm", s.thickness_cm},
+                        {"pixels", s.pixels},
+                        {"scans", s.scans},
+                        {"sigma_a_high", s.sigma_high},
+                        {"sigma_a_low", s.sigma_low}});
     }
-    materials.push_back({{"name", name}, {"z_eff", usable.front()->z_eff}, {"z_eff_source", usable.front()->z_source},
-                         {"density_g_cm3", usable.front()->density}, {"points", points},
-                         {"penetrable_a_high_max", usable.back()->a_high}, {"beyond_noise_floor", beyond}});
-    std::printf("%-14s %6.1f %7zu  %.2f (%.3f) .. %.2f (%.3f)\n", name.c_str(), usable.front()->z_eff, usable.size(),
-                usable.front()->a_high, fit.front(), usable.back()->a_high, fit.back());
+    materials.push_back({{"name", name},
+                         {"z_eff", usable.front()->z_eff},
+                         {"z_eff_source", usable.front()->z_source},
+                         {"density_g_cm3", usable.front()->density},
+                         {"points", points},
+                         {"penetrable_a_high_max", usable.back()->a_high},
+                         {"beyond_noise_floor", beyond}});
+    std::printf("%-14s %6.1f %7zu  %.2f (%.3f) .. %.2f (%.3f)\n", name.c_str(), usable.front()->z_eff,
+                usable.size(), usable.front()->a_high, fit.front(), usable.back()->a_high, fit.back());
   }
   if (materials.size() < 2)
-    throw BadInput("only " + std::to_string(materials.size()) + " material(s) have a curve; xray.materials needs at "
+    throw BadInput("only " + std::to_string(materials.size()) +
+                   " material(s) have a curve; xray.materials needs at "
                    "least two to interpolate between (use the full wedge set)");
-  std::sort(materials.begin(), materials.end(), [](const json& a, const json& b) { return a["z_eff"] < b["z_eff"]; });
+  std::sort(materials.begin(), materials.end(),
+            [](const json& a, const json& b) { return a["z_eff"] < b["z_eff"]; });
   const json doc = {
       {"format", "openinspect-material-calibration"},
       {"version", 1},
       {"created_by", "oi calibrate-materials"},
-      {"created_unix_s", std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()},
+      {"created_unix_s",
+       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+           .count()},
       {"dataset", fs::absolute(opt.dataset).lexically_normal().string()},
       {"tube", tube},
-      {"correction", "A = -ln((I - dark) / (air - dark)), oi::xray::log_attenuation, per-column mean references"},
-      {"noise_floor", {{"a_high_max", a_high_max}, {"a_low_max", a_low_max}, {"sigma_max", opt.sigma_max},
-                       {"sigma_scale_high", s_high}, {"sigma_scale_low", s_low},
-                       {"model", "per-pixel sigma(A) = sigma_scale * exp(A / 2); usable while sigma <= sigma_max"}}},
+      {"correction",
+       "A = -ln((I - dark) / (air - dark)), oi::xray::log_attenuation, per-column mean references"},
+      {"noise_floor",
+       {{"a_high_max", a_high_max},
+        {"a_low_max", a_low_max},
+        {"sigma_max", opt.sigma_max},
+        {"sigma_scale_high", s_high},
+        {"sigma_scale_low", s_low},
+        {"model", "per-pixel sigma(A) = sigma_scale * exp(A / 2); usable while sigma <= sigma_max"}}},
       {"materials", materials},
       {"notes", notes}};
   if (oi::Status written = oi::write_file_atomically(out, doc.dump(2) + "\n"); !written.is_ok()) {
     std::fprintf(stderr, "error: calibrate-materials: %s\n", written.message().c_str());
     return kExitRuntime;
   }
-  std::printf("noise floor: A_high <= %.2f, A_low <= %.2f (sigma_max %.2f)\n", a_high_max, a_low_max, opt.sigma_max);
+  std::printf("noise floor: A_high <= %.2f, A_low <= %.2f (sigma_max %.2f)\n", a_high_max, a_low_max,
+              opt.sigma_max);
   for (const std::string& n : notes) std::printf("note: %s\n", n.c_str());
   std::printf("wrote %s\n", out.string().c_str());
   return kExitOk;
@@ -401,10 +443,12 @@ int calibrate_materials(const std::string& dataset, const std::string& output, d
     std::fprintf(stderr, "error: calibrate-materials: %s\n", e.what());
     return kExitInvalid;
   } catch (const json::exception& e) {
-    std::fprintf(stderr, "error: calibrate-materials: %s: malformed data set JSON (%s)\n", dataset.c_str(), e.what());
+    std::fprintf(stderr, "error: calibrate-materials: %s: malformed data set JSON (%s)\n", dataset.c_str(),
+                 e.what());
     return kExitInvalid;
   } catch (const cv::Exception& e) {
-    std::fprintf(stderr, "error: calibrate-materials: %s: cannot read an image (%s)\n", dataset.c_str(), e.what());
+    std::fprintf(stderr, "error: calibrate-materials: %s: cannot read an image (%s)\n", dataset.c_str(),
+                 e.what());
     return kExitInvalid;
   }
 }

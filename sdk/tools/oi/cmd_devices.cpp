@@ -2,18 +2,18 @@
 // in a pipeline (`devices: {NAME: {driver: TYPE, uri: URI}}`). Listing opens nothing. A driver
 // whose discovery fails is named on stderr and the others are still listed; the exit status is
 // 0 unless the plugins themselves could not be read.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-
 #include "commands.hpp"
-#include "terminal.hpp"
 #include "oi/hal/device_registry.hpp"
 #include "oi/plugin_registry.hpp"
+#include "terminal.hpp"
 
 namespace oi::cli {
 

@@ -1,14 +1,14 @@
 // `oi gpu`: which Vulkan devices the runtime sees, what they can do, and which one GPU stages
 // run on and why. Listing never fails: without a Vulkan driver it says so and exits 0, since
 // stages with a CPU implementation still run.
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <string>
 
-#include <fmt/format.h>
-
 #include "commands.hpp"
-#include "terminal.hpp"
 #include "oi/gpu/runtime.hpp"
+#include "terminal.hpp"
 
 namespace oi::cli {
 namespace {
@@ -28,14 +28,15 @@ void print_device(const gpu::DeviceInfo& d, bool selected) {
     if (heap.host_visible) flags += ", host-visible";
     fmt::print("    memory heap {}: {} ({})\n", h, bytes_text(heap.size_bytes), flags);
   }
-  fmt::print("    workgroup:     at most {}x{}x{}, {} invocations; {} KiB shared memory\n", d.max_workgroup_size[0],
-             d.max_workgroup_size[1], d.max_workgroup_size[2], d.max_workgroup_invocations,
-             d.max_shared_memory_bytes / 1024);
+  fmt::print("    workgroup:     at most {}x{}x{}, {} invocations; {} KiB shared memory\n",
+             d.max_workgroup_size[0], d.max_workgroup_size[1], d.max_workgroup_size[2],
+             d.max_workgroup_invocations, d.max_shared_memory_bytes / 1024);
   fmt::print("    planes:        {}; 16-bit storage {}, 8-bit storage {}\n",
              d.unified_memory ? "used in place (unified memory)" : "staged through host memory",
              d.storage_16bit ? "yes" : "no", d.storage_8bit ? "yes" : "no");
   if (!d.usable()) {
-    fmt::print("    not usable:    {}\n", !d.has_compute_queue ? "no compute queue" : "Vulkan 1.1 is required");
+    fmt::print("    not usable:    {}\n",
+               !d.has_compute_queue ? "no compute queue" : "Vulkan 1.1 is required");
   }
 }
 

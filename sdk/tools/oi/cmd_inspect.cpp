@@ -1,6 +1,6 @@
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include <cstdio>
 
 #include "commands.hpp"
 #include "oi/plugin_registry.hpp"
@@ -14,7 +14,10 @@ nlohmann::json type_to_json(const TypeInfo& info) {
   auto ports = [](const std::vector<PortSpec>& list) {
     nlohmann::json out = nlohmann::json::array();
     for (const PortSpec& p : list) {
-      out.push_back({{"name", p.name}, {"type", p.type.str()}, {"required", p.required}, {"description", p.description}});
+      out.push_back({{"name", p.name},
+                     {"type", p.type.str()},
+                     {"required", p.required},
+                     {"description", p.description}});
     }
     return out;
   };
@@ -53,7 +56,8 @@ int inspect_type(const std::string& type, bool json) {
     for (auto& n : registry.type_names(FactoryKind::kDriver)) names.push_back(n);
     const auto guess = closest_match(type, names);
     const auto failed = registry.failed_provider(type);
-    fmt::print(stderr, "error: unknown type '{}'{}{}\n", type, guess ? fmt::format(" (did you mean '{}'?)", *guess) : "",
+    fmt::print(stderr, "error: unknown type '{}'{}{}\n", type,
+               guess ? fmt::format(" (did you mean '{}'?)", *guess) : "",
                failed ? ". " + *failed : std::string("; run `oi plugins` to list the loaded types"));
     warn_about_failed_plugins(registry);
     return kExitInvalid;

@@ -1,11 +1,11 @@
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "terminal.hpp"
 #include "oi/plugin_registry.hpp"
+#include "terminal.hpp"
 
 namespace oi::cli {
 

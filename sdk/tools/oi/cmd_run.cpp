@@ -1,13 +1,12 @@
-#include <cerrno>
-#include <csignal>
-#include <cstring>
-#include <cstdio>
-#include <fstream>
-#include <thread>
-
+#include <fmt/format.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <thread>
 
 #include "commands.hpp"
 #include "loading.hpp"
@@ -83,14 +82,16 @@ std::uint64_t source_frames(const RunMetrics& metrics, const PipelineSpec& spec)
 
 void print_table(const RunResult& result) {
   const RunMetrics& m = result.metrics;
-  fmt::print("{:<20} {:>10} {:>10} {:>8} {:>10} {:>10}\n", "stage", "in", "out", "dropped", "p50 ms", "p99 ms");
+  fmt::print("{:<20} {:>10} {:>10} {:>8} {:>10} {:>10}\n", "stage", "in", "out", "dropped", "p50 ms",
+             "p99 ms");
   for (const StageMetrics& s : m.stages) {
-    fmt::print("{:<20} {:>10} {:>10} {:>8} {:>10.3f} {:>10.3f}\n", s.name, s.frames_in, s.frames_out, s.dropped,
-               s.latency_p50_ms, s.latency_p99_ms);
+    fmt::print("{:<20} {:>10} {:>10} {:>8} {:>10.3f} {:>10.3f}\n", s.name, s.frames_in, s.frames_out,
+               s.dropped, s.latency_p50_ms, s.latency_p99_ms);
   }
   for (const ConnectionMetrics& c : m.connections) {
     if (c.dropped > 0) {
-      fmt::print("connection {} -> {} ({}): {} frames dropped\n", c.from, c.to, to_string(c.policy), c.dropped);
+      fmt::print("connection {} -> {} ({}): {} frames dropped\n", c.from, c.to, to_string(c.policy),
+                 c.dropped);
     }
   }
 }
@@ -130,7 +131,8 @@ int run_pipeline(const RunArgs& args) {
   if (show_progress) {
     const auto started = std::chrono::steady_clock::now();
     options.progress = [&spec, started](const RunMetrics& m) {
-      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       const std::uint64_t frames = source_frames(m, *spec);
       fmt::print(stderr, "\r{} frames  {:.1f} frames/s  {}   ", frames, elapsed > 0 ? frames / elapsed : 0.0,
                  format_duration(elapsed));
@@ -171,7 +173,8 @@ int run_pipeline(const RunArgs& args) {
           fmt::print("{}: output written to {}\n", name, summary["output"].get<std::string>());
         } else {
           std::string why;
-          if (summary.contains("error") && summary["error"].is_string()) why = ": " + summary["error"].get<std::string>();
+          if (summary.contains("error") && summary["error"].is_string())
+            why = ": " + summary["error"].get<std::string>();
           fmt::print("{}: nothing written to {}{}\n", name, summary["output"].get<std::string>(), why);
         }
       } else {

@@ -1,8 +1,8 @@
 #include "loading.hpp"
 
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include <cstdio>
 
 #include "terminal.hpp"
 
@@ -12,7 +12,8 @@ void print_config_error(const ConfigError& error) {
   for (const Diagnostic& d : error.diagnostics()) fmt::print(stderr, "{}\n", d.str());
 }
 
-std::optional<PipelineSpec> load_pipeline_or_report(const std::string& file, const std::vector<std::string>& sets,
+std::optional<PipelineSpec> load_pipeline_or_report(const std::string& file,
+                                                    const std::vector<std::string>& sets,
                                                     PluginRegistry& registry) {
   registry.load_default_locations();
   try {

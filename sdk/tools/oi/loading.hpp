@@ -17,7 +17,8 @@ void print_config_error(const ConfigError& error);
 
 /// Loads plugins from the default locations, then the pipeline with its overrides. Prints
 /// every problem and returns nullopt when the pipeline is invalid.
-std::optional<PipelineSpec> load_pipeline_or_report(const std::string& file, const std::vector<std::string>& sets,
+std::optional<PipelineSpec> load_pipeline_or_report(const std::string& file,
+                                                    const std::vector<std::string>& sets,
                                                     PluginRegistry& registry);
 
 }  // namespace oi::cli

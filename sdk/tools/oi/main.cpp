@@ -1,14 +1,14 @@
 // oi: runs, validates and inspects OpenInspect pipelines and plugins.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "commands.hpp"
 #include "oi/version.hpp"
@@ -29,7 +29,8 @@ CLI::Validator count_in(std::uint64_t low, std::uint64_t high) {
         const char* end = text.data() + text.size();
         const auto [ptr, ec] = std::from_chars(text.data(), end, value);
         if (text.empty() || ptr != end || ec != std::errc())
-          return "'" + text + "' is not a whole number from " + std::to_string(low) + " to " + std::to_string(high);
+          return "'" + text + "' is not a whole number from " + std::to_string(low) + " to " +
+                 std::to_string(high);
         if (value < low || value > high)
           return text + " is out of range: use " + std::to_string(low) + " to " + std::to_string(high);
         return {};
@@ -48,13 +49,15 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
 
   RunArgs run;
-  auto* run_cmd = app.add_subcommand("run", "Run a pipeline until its sources end (Ctrl-C drains and stops).");
+  auto* run_cmd =
+      app.add_subcommand("run", "Run a pipeline until its sources end (Ctrl-C drains and stops).");
   run_cmd->add_option("pipeline", run.pipeline, "Pipeline YAML file")->required();
   run_cmd->add_option("--set", run.sets, "Override a parameter: NODE.PARAM=VALUE (repeatable)");
   run_cmd->add_option("--max-frames", run.max_frames, "Stop each source once it has emitted N frames")
       ->check(count_in(0, kMaxFramesLimit));
   run_cmd->add_option("--stats", run.stats_file, "Write per-stage and per-connection metrics as JSON");
-  run_cmd->add_option("--threads", run.threads, "Worker threads (default: one per core)")->check(count_in(0, kMaxThreads));
+  run_cmd->add_option("--threads", run.threads, "Worker threads (default: one per core)")
+      ->check(count_in(0, kMaxThreads));
   run_cmd->add_flag("--quiet,-q", run.quiet, "Print errors only");
 
   std::string validate_file;
@@ -82,16 +85,24 @@ int main(int argc, char** argv) {
   gpu_cmd->add_flag("--json", gpu_json, "Machine-readable output");
 
   bool devices_json = false;
-  auto* devices_cmd = app.add_subcommand("devices", "List the devices every driver plugin can see, with the URI that opens each.");
-  devices_cmd->add_flag("--json", devices_json, "Machine-readable output: [{driver, uri, vendor, model, serial}]");
+  auto* devices_cmd = app.add_subcommand(
+      "devices", "List the devices every driver plugin can see, with the URI that opens each.");
+  devices_cmd->add_flag("--json", devices_json,
+                        "Machine-readable output: [{driver, uri, vendor, model, serial}]");
 
   std::string calibrate_dataset, calibrate_output;
   double calibrate_sigma_max = 0.2;
-  auto* calibrate_cmd = app.add_subcommand(
-      "calibrate-materials", "Fit R = A_low/A_high against A_high per material on step-wedge scans; write the calibration xray.materials loads.");
-  calibrate_cmd->add_option("dataset", calibrate_dataset, "Data set folder written by sink.dataset (wedge scans with ground truth)")->required();
-  calibrate_cmd->add_option("--output,-o", calibrate_output, "Calibration JSON to write (default DATASET/material_calibration.json)");
-  calibrate_cmd->add_option("--sigma-max", calibrate_sigma_max, "Noise floor: largest per-pixel sigma of A a channel may have (default 0.2)");
+  auto* calibrate_cmd = app.add_subcommand("calibrate-materials",
+                                           "Fit R = A_low/A_high against A_high per material on step-wedge "
+                                           "scans; write the calibration xray.materials loads.");
+  calibrate_cmd
+      ->add_option("dataset", calibrate_dataset,
+                   "Data set folder written by sink.dataset (wedge scans with ground truth)")
+      ->required();
+  calibrate_cmd->add_option("--output,-o", calibrate_output,
+                            "Calibration JSON to write (default DATASET/material_calibration.json)");
+  calibrate_cmd->add_option("--sigma-max", calibrate_sigma_max,
+                            "Noise floor: largest per-pixel sigma of A a channel may have (default 0.2)");
 
   auto* version_cmd = app.add_subcommand("version", "Print the SDK and plugin ABI versions.");
 
@@ -99,7 +110,8 @@ int main(int argc, char** argv) {
   // was wrong: name it, suggest the nearest, list the commands.
   // The command is the first argument that is neither an option nor --log-level's value.
   int command = 1;
-  while (command < argc && argv[command][0] == '-') command += std::string(argv[command]) == "--log-level" ? 2 : 1;
+  while (command < argc && argv[command][0] == '-')
+    command += std::string(argv[command]) == "--log-level" ? 2 : 1;
   if (command < argc) {
     std::vector<std::string> names;
     for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());

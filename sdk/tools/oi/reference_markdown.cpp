@@ -1,11 +1,11 @@
 // `oi reference FILE`: the Markdown reference of every loaded stage and driver type,
 // generated from the same declarations that validate pipelines. docs/reference.md is this
 // output for the plugins shipped with the SDK; a test keeps it current.
+#include <fmt/format.h>
+
 #include <fstream>
 #include <iostream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "commands.hpp"
 #include "oi/plugin_registry.hpp"
@@ -48,8 +48,8 @@ void write_type(std::ostream& out, const TypeInfo& info) {
     out << "\n**Parameters**\n\n| name | type | default | description |\n|---|---|---|---|\n";
     for (const ParamSpec& p : info.spec.params()) {
       out << "| `" << p.name() << "` | " << cell(p.type_description()) << " | "
-          << (p.required() ? std::string("*required*") : "`" + cell(json_text(*p.default_value())) + "`") << " | "
-          << cell(p.description()) << " |\n";
+          << (p.required() ? std::string("*required*") : "`" + cell(json_text(*p.default_value())) + "`")
+          << " | " << cell(p.description()) << " |\n";
     }
   }
 }

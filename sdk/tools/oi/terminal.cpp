@@ -1,10 +1,9 @@
 #include "terminal.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
-
-#include <fmt/format.h>
 
 namespace oi::cli {
 
@@ -14,7 +13,8 @@ void warn_about_failed_plugins(const PluginRegistry& registry) {
   for (const PluginRecord& plugin : registry.plugins()) {
     if (plugin.error) {
       // The error starts with the file name; the folder says which search location it came from.
-      fmt::print(stderr, "warning: plugin not loaded: {} (in {})\n", *plugin.error, plugin.path.parent_path().string());
+      fmt::print(stderr, "warning: plugin not loaded: {} (in {})\n", *plugin.error,
+                 plugin.path.parent_path().string());
     }
   }
 }

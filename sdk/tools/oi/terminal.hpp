@@ -1,9 +1,8 @@
 #pragma once
 // Small helpers for talking to a person at a terminal.
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "oi/plugin_registry.hpp"
 

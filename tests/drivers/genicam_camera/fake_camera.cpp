@@ -63,12 +63,16 @@ std::string FakeCamera::start() {
       std::vector<std::string>{tool, "-i", "127.0.0.1", "-s", serial_}, std::map<std::string, std::string>{},
       std::string(tmp ? tmp : "/tmp") + "/oi-genicam-tests");
   const pid_t pid = process_->pid();
-  const bool up = wait_for([&] {
-    siginfo_t info{};
-    // WNOWAIT: notice an early exit without reaping, so wait() below still gets the status.
-    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) return true;
-    return gvcp_port_taken();
-  }, std::chrono::seconds(10));
+  const bool up = wait_for(
+      [&] {
+        siginfo_t info{};
+        // WNOWAIT: notice an early exit without reaping, so wait() below still gets the status.
+        if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            info.si_pid == pid)
+          return true;
+        return gvcp_port_taken();
+      },
+      std::chrono::seconds(10));
   if (!up || !gvcp_port_taken()) {
     ::kill(pid, SIGKILL);
     const oi::test::ProcessResult r = process_->wait();

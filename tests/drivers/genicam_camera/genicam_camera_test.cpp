@@ -39,7 +39,8 @@ PluginRegistry& registry() {
 }
 
 // Reads frames until `count` arrived or the bound passed.
-std::vector<FramePtr> read_frames(hal::Device& device, std::size_t count, std::chrono::seconds bound = kBound) {
+std::vector<FramePtr> read_frames(hal::Device& device, std::size_t count,
+                                  std::chrono::seconds bound = kBound) {
   std::vector<FramePtr> frames;
   const auto until = Clock::now() + bound;
   while (frames.size() < count && Clock::now() < until) {
@@ -119,9 +120,10 @@ TEST_F(GenicamCamera, FramesArriveCompleteAtTheRegionWithIncreasingSequencesAndT
 }
 
 TEST_F(GenicamCamera, ParametersRoundTripToTheDevice) {
-  Status s = device_->configure("genicam://127.0.0.1",
-                                small({{"exposure_us", 5000.0}, {"frame_rate_hz", 20.0}, {"offset_x", 32},
-                                       {"pixel_format", "mono16"}}));
+  Status s = device_->configure(
+      "genicam://127.0.0.1",
+      small(
+          {{"exposure_us", 5000.0}, {"frame_rate_hz", 20.0}, {"offset_x", 32}, {"pixel_format", "mono16"}}));
   ASSERT_TRUE(s.is_ok()) << s.message();
   auto* camera = dynamic_cast<hal::Camera*>(device_.get());
   ASSERT_NE(camera, nullptr);
@@ -188,7 +190,8 @@ TEST_F(GenicamCamera, DiscoveryFindsTheLoopbackCameraAndItsUriOpensIt) {
   auto found = device_->enumerate();
   ASSERT_TRUE(found.ok()) << found.status().message();
   const std::string uri = "genicam://" + camera_.device_id();
-  auto it = std::find_if(found.value().begin(), found.value().end(), [&](const hal::DeviceInfo& d) { return d.uri == uri; });
+  auto it = std::find_if(found.value().begin(), found.value().end(),
+                         [&](const hal::DeviceInfo& d) { return d.uri == uri; });
   ASSERT_NE(it, found.value().end()) << "arv_update_device_list() did not list " << uri;
   EXPECT_EQ(it->serial, "OITEST01");
   EXPECT_EQ(device_->state(), hal::DeviceState::kUnconfigured);
@@ -213,9 +216,12 @@ TEST_F(GenicamCamera, XrayDualEnergyLayoutsSplitTheDetectorLine) {
     SCOPED_TRACE(c.layout);
     std::unique_ptr<hal::Device> xray = hal::DeviceRegistry::instance().create("genicam.xray");
     ASSERT_NE(xray, nullptr);
-    Status s = xray->configure("genicam://127.0.0.1", {{"channels", 2}, {"channel_layout", c.layout},
-                                                       {"pixels_per_line", kPixels}, {"lines_per_block", kLines},
-                                                       {"line_rate_hz", 1600.0}, {"blocks_per_scan", 3}});
+    Status s = xray->configure("genicam://127.0.0.1", {{"channels", 2},
+                                                       {"channel_layout", c.layout},
+                                                       {"pixels_per_line", kPixels},
+                                                       {"lines_per_block", kLines},
+                                                       {"line_rate_hz", 1600.0},
+                                                       {"blocks_per_scan", 3}});
     ASSERT_TRUE(s.is_ok()) << s.message();
     ASSERT_TRUE(xray->start().is_ok());
     const std::vector<FramePtr> blocks = read_frames(*xray, 4);
@@ -230,7 +236,8 @@ TEST_F(GenicamCamera, XrayDualEnergyLayoutsSplitTheDetectorLine) {
       int checked = 0;
       for (int y = 0; y + c.dy < kLines; ++y) {
         for (int x = 0; x + c.dx < kPixels; ++x, ++checked) {
-          ASSERT_EQ(high.row<std::uint16_t>(y)[x], low.row<std::uint16_t>(y + c.dy)[x + c.dx]) << x << ", " << y;
+          ASSERT_EQ(high.row<std::uint16_t>(y)[x], low.row<std::uint16_t>(y + c.dy)[x + c.dx])
+              << x << ", " << y;
         }
       }
       EXPECT_GT(checked, 0);
@@ -307,11 +314,13 @@ TEST_F(GenicamCamera, ThePipelineSupervisorRecoversWhenTheCameraIsKilledAndComes
     const std::string problem = camera_.start();
     EXPECT_EQ(problem, "");
     const auto restarted_at = Clock::now().time_since_epoch().count();
-    const bool recovered = wait_for([&] {
-      std::lock_guard lock(sink_log().mutex);
-      return std::count_if(sink_log().arrival_ns.begin(), sink_log().arrival_ns.end(),
-                           [&](std::int64_t t) { return t > restarted_at; }) >= 10;
-    }, 45s);
+    const bool recovered = wait_for(
+        [&] {
+          std::lock_guard lock(sink_log().mutex);
+          return std::count_if(sink_log().arrival_ns.begin(), sink_log().arrival_ns.end(),
+                               [&](std::int64_t t) { return t > restarted_at; }) >= 10;
+        },
+        45s);
     EXPECT_TRUE(recovered) << "no frames after the camera came back (" << sink_log().count() << " in all, "
                            << at_kill << " before the kill)";
   }
@@ -319,7 +328,8 @@ TEST_F(GenicamCamera, ThePipelineSupervisorRecoversWhenTheCameraIsKilledAndComes
   runner.join();
   EXPECT_TRUE(result.ok) << result.error;
   auto summaries = pipeline.stage_summaries();
-  auto it = std::find_if(summaries.begin(), summaries.end(), [](const auto& s) { return s.first == "camera"; });
+  auto it =
+      std::find_if(summaries.begin(), summaries.end(), [](const auto& s) { return s.first == "camera"; });
   ASSERT_NE(it, summaries.end());
   const nlohmann::json& summary = it->second;
   SCOPED_TRACE(summary.dump());

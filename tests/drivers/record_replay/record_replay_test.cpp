@@ -35,7 +35,9 @@ class RecordReplay : public ::testing::Test {
         "  scanner:\n"
         "    driver: mock.xray\n"
         "    uri: mock://lane1\n"
-        "    params: { scans: 3, blocks_per_scan: 4, lines_per_block: 16, pixels: 64, " + scanner_params + " }\n"
+        "    params: { scans: 3, blocks_per_scan: 4, lines_per_block: 16, pixels: 64, " +
+        scanner_params +
+        " }\n"
         "stages:\n"
         "  rec: { type: sink.record, params: { dir: recording, note: 'three bags' } }\n"
         "  original: { type: test.keep }\n"
@@ -55,11 +57,14 @@ class RecordReplay : public ::testing::Test {
   double replay(const std::string& params, const std::string& node = "scanner") {
     const std::string yaml =
         "devices:\n"
-        "  " + node + ": { driver: replay, uri: 'replay://" + recording_.string() + "', params: { " + params + " } }\n"
+        "  " +
+        node + ": { driver: replay, uri: 'replay://" + recording_.string() + "', params: { " + params +
+        " } }\n"
         "stages:\n"
         "  replayed: { type: test.keep }\n"
         "connections:\n"
-        "  - { from: " + node + ".out, to: replayed.in }\n";
+        "  - { from: " +
+        node + ".out, to: replayed.in }\n";
     const auto t0 = Clock::now();
     const RunResult result = run_pipeline_file(dir_ / "replay.yaml", yaml, registry_);
     EXPECT_TRUE(result.ok) << result.error;
@@ -164,16 +169,16 @@ TEST_F(RecordReplay, EveryMetadataFieldAndPlaneFormatRoundTrips) {
 
 TEST_F(RecordReplay, ReplayFeedsTypedInputsOfScanAssembleAndSinkImage) {
   ASSERT_NO_FATAL_FAILURE(record_mock());
-  const std::string yaml =
-      "devices:\n  scanner: { driver: replay, uri: 'replay://" + recording_.string() + "', params: { timing: fast } }\n"
-      "stages:\n"
-      "  assemble: { type: scan.assemble }\n"
-      "  scans: { type: test.keep }\n"
-      "  images: { type: sink.image, params: { dir: images } }\n"
-      "connections:\n"
-      "  - { from: scanner.out, to: assemble.in }\n"
-      "  - { from: assemble.out, to: scans.in }\n"
-      "  - { from: scanner.out, to: images.in }\n";
+  const std::string yaml = "devices:\n  scanner: { driver: replay, uri: 'replay://" + recording_.string() +
+                           "', params: { timing: fast } }\n"
+                           "stages:\n"
+                           "  assemble: { type: scan.assemble }\n"
+                           "  scans: { type: test.keep }\n"
+                           "  images: { type: sink.image, params: { dir: images } }\n"
+                           "connections:\n"
+                           "  - { from: scanner.out, to: assemble.in }\n"
+                           "  - { from: assemble.out, to: scans.in }\n"
+                           "  - { from: scanner.out, to: images.in }\n";
   const RunResult result = run_pipeline_file(dir_ / "typed.yaml", yaml, registry_);
   ASSERT_TRUE(result.ok) << result.error;
   const auto scans = KeptFrames::instance().frames("scans");
@@ -184,7 +189,8 @@ TEST_F(RecordReplay, ReplayFeedsTypedInputsOfScanAssembleAndSinkImage) {
     EXPECT_FALSE(scan->metadata().incomplete);
   }
   std::size_t pngs = 0;
-  for (const auto& entry : fs::directory_iterator(dir_ / "images")) pngs += entry.path().extension() == ".png";
+  for (const auto& entry : fs::directory_iterator(dir_ / "images"))
+    pngs += entry.path().extension() == ".png";
   EXPECT_EQ(pngs, static_cast<std::size_t>(kBlocks * 2));
 }
 

@@ -58,7 +58,8 @@ class RichSource final : public Stage {
     rgb.memory = std::make_shared<HostMemory>(rgb.stride * 7);
     std::memset(rgb.memory->host_data(), 0xEE, rgb.stride * 7);  // padding that must not matter
     for (int y = 0; y < rgb.height; ++y) {
-      for (std::size_t x = 0; x < rgb.row_bytes(); ++x) rgb.row<std::uint8_t>(y)[x] = static_cast<std::uint8_t>(noise());
+      for (std::size_t x = 0; x < rgb.row_bytes(); ++x)
+        rgb.row<std::uint8_t>(y)[x] = static_cast<std::uint8_t>(noise());
     }
     frame->set_plane("rgb", rgb);
     Plane& depth = frame->add_plane("depth", PixelFormat::kF32, 16, 4);
@@ -70,7 +71,8 @@ class RichSource final : public Stage {
     }
     Plane& mask = frame->add_plane("mask", PixelFormat::kU8, 5, 3);
     for (int y = 0; y < mask.height; ++y) {
-      for (int x = 0; x < mask.width; ++x) mask.row<std::uint8_t>(y)[x] = static_cast<std::uint8_t>(noise() % 4);
+      for (int x = 0; x < mask.width; ++x)
+        mask.row<std::uint8_t>(y)[x] = static_cast<std::uint8_t>(noise() % 4);
     }
 
     FrameMetadata& m = frame->metadata();
@@ -133,8 +135,10 @@ void KeptFrames::clear() {
 }
 
 void register_types(PluginRegistry& registry) {
-  registry.register_type("test.keep", FactoryKind::kStage, "keeps frames", [] { return std::make_unique<KeepStage>(); });
-  registry.register_type("test.rich", FactoryKind::kDriver, "rich frames", [] { return std::make_unique<RichSource>(); });
+  registry.register_type("test.keep", FactoryKind::kStage, "keeps frames",
+                         [] { return std::make_unique<KeepStage>(); });
+  registry.register_type("test.rich", FactoryKind::kDriver, "rich frames",
+                         [] { return std::make_unique<RichSource>(); });
 }
 
 fs::path fresh_dir(const std::string& suffix) {
@@ -172,7 +176,8 @@ void expect_same_frame(const Frame& expected, const Frame& actual, const std::st
     ASSERT_EQ(a.width, e.width) << name;
     ASSERT_EQ(a.height, e.height) << name;
     for (int y = 0; y < e.height; ++y) {
-      ASSERT_EQ(std::memcmp(a.row<char>(y), e.row<char>(y), e.row_bytes()), 0) << "plane " << name << " row " << y;
+      ASSERT_EQ(std::memcmp(a.row<char>(y), e.row<char>(y), e.row_bytes()), 0)
+          << "plane " << name << " row " << y;
     }
   }
   const FrameMetadata& e = expected.metadata();

@@ -10,10 +10,9 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "oi/frame.hpp"
 #include "oi/pipeline.hpp"
@@ -48,7 +47,8 @@ void register_types(PluginRegistry& registry);
 std::filesystem::path fresh_dir(const std::string& suffix);
 
 /// Writes `yaml` to `file`, loads it (the loader validates it) and runs it to the end.
-RunResult run_pipeline_file(const std::filesystem::path& file, const std::string& yaml, PluginRegistry& registry,
+RunResult run_pipeline_file(const std::filesystem::path& file, const std::string& yaml,
+                            PluginRegistry& registry,
                             std::vector<std::pair<std::string, nlohmann::json>>* summaries = nullptr);
 
 /// Compares two frames: kind, plane names in order, formats, sizes, every pixel byte, and

@@ -3,7 +3,6 @@
 // truncation, never a crash or a silently shorter replay.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <fstream>
@@ -26,9 +25,12 @@ constexpr int kBlocks = 12;
 std::string record_yaml(const std::string& scanner_params, const std::string& record_params) {
   return "devices:\n"
          "  scanner: { driver: mock.xray, uri: mock://lane1, params: { pixels: 32, lines_per_block: 8, " +
-         scanner_params + " } }\n"
+         scanner_params +
+         " } }\n"
          "stages:\n"
-         "  rec: { type: sink.record, params: { dir: recording" + record_params + " } }\n"
+         "  rec: { type: sink.record, params: { dir: recording" +
+         record_params +
+         " } }\n"
          "connections:\n"
          "  - { from: scanner.out, to: rec.in }\n";
 }
@@ -49,14 +51,15 @@ class RecordingErrors : public ::testing::Test {
   }
 
   void record(const std::string& record_params = "") {
-    const RunResult result = run_pipeline_file(dir_ / "record.yaml",
-                                               record_yaml("scans: 3, blocks_per_scan: 4", record_params), registry_);
+    const RunResult result = run_pipeline_file(
+        dir_ / "record.yaml", record_yaml("scans: 3, blocks_per_scan: 4", record_params), registry_);
     ASSERT_TRUE(result.ok) << result.error;
   }
 
   // Replays the recording into test.keep "replayed".
   std::string replay_yaml(const std::string& params) const {
-    return "devices:\n  scanner: { driver: replay, uri: 'replay://" + recording_.string() + "', params: { " + params +
+    return "devices:\n  scanner: { driver: replay, uri: 'replay://" + recording_.string() + "', params: { " +
+           params +
            " } }\n"
            "stages:\n  replayed: { type: test.keep }\n"
            "connections:\n  - { from: scanner.out, to: replayed.in }\n";
@@ -105,7 +108,8 @@ class RecordingErrors : public ::testing::Test {
   void unclose() {
     nlohmann::json session = read_json(recording_ / "session.json");
     session["state"] = "recording";
-    for (const char* key : {"ended", "frames", "data_bytes", "duration_ns", "kinds", "sources"}) session.erase(key);
+    for (const char* key : {"ended", "frames", "data_bytes", "duration_ns", "kinds", "sources"})
+      session.erase(key);
     write_text(recording_ / "session.json", session.dump(2));
   }
 
@@ -153,7 +157,8 @@ TEST_F(RecordingErrors, ARecorderKilledMidRunLeavesAReadableTruncatedRecording) 
 
 TEST_F(RecordingErrors, ATruncatedRecordingReplaysItsCompleteFramesExactly) {
   const std::string yaml =
-      "devices:\n  scanner: { driver: mock.xray, uri: mock://lane1, params: { scans: 3, blocks_per_scan: 4 } }\n"
+      "devices:\n  scanner: { driver: mock.xray, uri: mock://lane1, params: { scans: 3, blocks_per_scan: 4 } "
+      "}\n"
       "stages:\n  rec: { type: sink.record, params: { dir: recording } }\n  original: { type: test.keep }\n"
       "connections:\n  - { from: scanner.out, to: rec.in }\n  - { from: scanner.out, to: original.in }\n";
   ASSERT_TRUE(run_pipeline_file(dir_ / "record.yaml", yaml, registry_).ok);
@@ -168,7 +173,8 @@ TEST_F(RecordingErrors, ATruncatedRecordingReplaysItsCompleteFramesExactly) {
   const auto original = KeptFrames::instance().frames("original");
   const auto replayed = KeptFrames::instance().frames("replayed");
   ASSERT_EQ(replayed.size(), static_cast<std::size_t>(kBlocks));
-  for (std::size_t i = 0; i < original.size(); ++i) expect_same_frame(*original[i], *replayed[i], std::to_string(i));
+  for (std::size_t i = 0; i < original.size(); ++i)
+    expect_same_frame(*original[i], *replayed[i], std::to_string(i));
 }
 
 TEST_F(RecordingErrors, AFrameIndexedButWithoutItsBytesIsTruncationWhenUnclosedAndAnErrorWhenClosed) {
@@ -227,8 +233,8 @@ TEST_F(RecordingErrors, EachCorruptFrameInARowIsCountedLost) {
   corrupt_frame(3);
   corrupt_frame(4);
   std::vector<std::pair<std::string, nlohmann::json>> summaries;
-  const RunResult result =
-      run_pipeline_file(dir_ / "replay.yaml", replay_yaml("timing: fast, retry_backoff_ms: 1"), registry_, &summaries);
+  const RunResult result = run_pipeline_file(
+      dir_ / "replay.yaml", replay_yaml("timing: fast, retry_backoff_ms: 1"), registry_, &summaries);
   ASSERT_TRUE(result.ok) << result.error;
   // Delivered plus lost is everything recorded: nothing vanishes uncounted.
   EXPECT_EQ(KeptFrames::instance().frames("replayed").size(), static_cast<std::size_t>(kBlocks - 2));
@@ -252,19 +258,25 @@ TEST_F(RecordingErrors, DamagedIndexAndHeaderAreErrorsNamingFileAndLine) {
     std::string expected;
   };
   const std::vector<Case> cases = {
-      {"garbage line", [&] {
+      {"garbage line",
+       [&] {
          auto copy = lines;
          copy[1] = "{\"frame\": 1, oops";
          std::string text;
          for (const auto& l : copy) text += l + "\n";
          write_text(recording_ / "index.jsonl", text);
-       }, "index.jsonl:2: is not valid JSON"},
-      {"line missing", [&] {
+       },
+       "index.jsonl:2: is not valid JSON"},
+      {"line missing",
+       [&] {
          std::string text;
-         for (std::size_t i = 0; i < lines.size(); ++i) if (i != 4) text += lines[i] + "\n";
+         for (std::size_t i = 0; i < lines.size(); ++i)
+           if (i != 4) text += lines[i] + "\n";
          write_text(recording_ / "index.jsonl", text);
-       }, "index.jsonl:5: is frame 5 but frame 4 was expected"},
-      {"bad plane size", [&] {
+       },
+       "index.jsonl:5: is frame 5 but frame 4 was expected"},
+      {"bad plane size",
+       [&] {
          auto copy = lines;
          auto line = nlohmann::json::parse(copy[0]);
          line["planes"][0]["width"] = 33;
@@ -272,22 +284,28 @@ TEST_F(RecordingErrors, DamagedIndexAndHeaderAreErrorsNamingFileAndLine) {
          std::string text;
          for (const auto& l : copy) text += l + "\n";
          write_text(recording_ / "index.jsonl", text);
-       }, "index.jsonl:1: plane 'high': 'bytes' is 512 but 33 x 8 u16 pixels take 528"},
-      {"cut-off line in a closed recording", [&] {
-         write_text(recording_ / "index.jsonl", good_index.substr(0, good_index.size() - 20));
-       }, "damaged after recording"},
+       },
+       "index.jsonl:1: plane 'high': 'bytes' is 512 but 33 x 8 u16 pixels take 528"},
+      {"cut-off line in a closed recording",
+       [&] { write_text(recording_ / "index.jsonl", good_index.substr(0, good_index.size() - 20)); },
+       "damaged after recording"},
       {"header missing", [&] { fs::remove(recording_ / "session.json"); }, "session.json is missing"},
-      {"header not JSON", [&] { write_text(recording_ / "session.json", "{ nope"); }, "session.json: is not valid JSON"},
-      {"newer format", [&] {
+      {"header not JSON", [&] { write_text(recording_ / "session.json", "{ nope"); },
+       "session.json: is not valid JSON"},
+      {"newer format",
+       [&] {
          auto session = read_json(recording_ / "session.json");
          session["version"] = 99;
          write_text(recording_ / "session.json", session.dump());
-       }, "update OpenInspect"},
-      {"frame count differs", [&] {
+       },
+       "update OpenInspect"},
+      {"frame count differs",
+       [&] {
          auto session = read_json(recording_ / "session.json");
          session["frames"] = 13;
          write_text(recording_ / "session.json", session.dump());
-       }, "session.json says 13 were recorded"},
+       },
+       "session.json says 13 were recorded"},
   };
   const std::string session_text = [&] {
     std::ifstream in(recording_ / "session.json");
@@ -338,8 +356,8 @@ TEST_F(RecordingErrors, AnExistingRecordingIsOnlyReplacedWithOverwrite) {
   EXPECT_EQ(read_json(recording_ / "session.json")["id"], first_id) << "the old recording is untouched";
   EXPECT_EQ(read_json(recording_ / "session.json")["frames"], kBlocks);
 
-  const RunResult again =
-      run_pipeline_file(dir_ / "record.yaml", record_yaml("scans: 1, blocks_per_scan: 2", ", overwrite: true"), registry_);
+  const RunResult again = run_pipeline_file(
+      dir_ / "record.yaml", record_yaml("scans: 1, blocks_per_scan: 2", ", overwrite: true"), registry_);
   ASSERT_TRUE(again.ok) << again.error;
   EXPECT_NE(read_json(recording_ / "session.json")["id"], first_id);
   EXPECT_EQ(read_json(recording_ / "session.json")["frames"], 2);

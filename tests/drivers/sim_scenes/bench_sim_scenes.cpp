@@ -36,7 +36,8 @@ void render_lines(benchmark::State& state, const char* kind, double clutter) {
     benchmark::DoNotOptimize(line.cm.data());
     if (++y == scenes[s]->lines()) y = 0, s = (s + 1) % scenes.size();
   }
-  state.counters["lines/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["lines/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK_CAPTURE(render_lines, parcels, "parcels", 1.0);
 BENCHMARK_CAPTURE(render_lines, parcels_clutter3, "parcels", 3.0);
@@ -50,7 +51,8 @@ void generate(benchmark::State& state, const char* kind) {
     benchmark::DoNotOptimize(scene.get());
     ++c.index;
   }
-  state.counters["scenes/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["scenes/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK_CAPTURE(generate, parcels, "parcels")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(generate, bags, "bags")->Unit(benchmark::kMillisecond);

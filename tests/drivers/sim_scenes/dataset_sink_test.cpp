@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-
 #include <opencv2/imgcodecs.hpp>
 
 #include "oi/error.hpp"
@@ -25,7 +24,9 @@ std::vector<FramePtr> g_frames;  // what test.scans emits, in order
 
 class ScansSource final : public Stage {
  public:
-  void setup(StageSpec& spec) override { spec.output("out", PortType::of(frame_kind::kScan), "the test's frames"); }
+  void setup(StageSpec& spec) override {
+    spec.output("out", PortType::of(frame_kind::kScan), "the test's frames");
+  }
   Status process(StageContext& ctx) override {
     std::lock_guard lock(g_mutex);
     if (next_ >= g_frames.size()) return Status::end_of_stream();
@@ -43,7 +44,8 @@ FramePtr make_scan(std::uint64_t scan_id, int width, int height, nlohmann::json 
   for (int c = 0; c < 2; ++c) {
     Plane& p = f->add_plane(c == 0 ? "high" : "low", PixelFormat::kU16, width, height);
     for (int y = 0; y < height; ++y) {
-      for (int x = 0; x < width; ++x) p.row<std::uint16_t>(y)[x] = static_cast<std::uint16_t>(c * 30000 + y * 100 + x + scan_id);
+      for (int x = 0; x < width; ++x)
+        p.row<std::uint16_t>(y)[x] = static_cast<std::uint16_t>(c * 30000 + y * 100 + x + scan_id);
     }
   }
   f->metadata().scan_id = scan_id;
@@ -75,11 +77,14 @@ class DatasetSink : public ::testing::Test {
     g_frames.clear();
   }
 
-  RunResult run(const std::string& sink_params, std::vector<std::pair<std::string, nlohmann::json>>* summaries = nullptr) {
+  RunResult run(const std::string& sink_params,
+                std::vector<std::pair<std::string, nlohmann::json>>* summaries = nullptr) {
     const fs::path file = dir_ / "pipeline.yaml";
     std::ofstream(file) << "devices:\n  scanner: { driver: test.scans }\n"
-                           "stages:\n  data: { type: sink.dataset, params: { " + sink_params + " } }\n"
-                           "connections:\n  - { from: scanner.out, to: data.in }\n";
+                           "stages:\n  data: { type: sink.dataset, params: { " +
+                               sink_params +
+                               " } }\n"
+                               "connections:\n  - { from: scanner.out, to: data.in }\n";
     PipelineSpec spec = load_pipeline(file, registry_);
     Pipeline pipeline(spec, registry_);
     RunOptions options;
@@ -98,31 +103,38 @@ class DatasetSink : public ::testing::Test {
   fs::path dir_;
 };
 
-const nlohmann::json kTruth = nlohmann::json::array(
-    {{{"class", "firearm"}, {"material", "steel"}, {"box", {3, 4, 5, 6}}, {"hidden_fraction", 0.0}, {"thickness_cm", 1.2}}});
+const nlohmann::json kTruth = nlohmann::json::array({{{"class", "firearm"},
+                                                      {"material", "steel"},
+                                                      {"box", {3, 4, 5, 6}},
+                                                      {"hidden_fraction", 0.0},
+                                                      {"thickness_cm", 1.2}}});
 const nlohmann::json kTube = {{"kv", 160}, {"ma", 1.0}, {"filtration", "1 mm Al"}};
 
 TEST_F(DatasetSink, WritesChannelsAsSixteenBitPngsAndTheGroundTruthAsJson) {
   FramePtr dark = make_scan(0, 16, 4, {{"calibration", "dark"}});
   FramePtr air = make_scan(0, 16, 4, {{"calibration", "air"}, {"tube", kTube}});
-  FramePtr scan = make_scan(7, 16, 10, {{"ground_truth", kTruth}, {"tube", kTube}, {"scene", {{"kind", "parcels"}}}, {"blocks", 3}});
+  FramePtr scan =
+      make_scan(7, 16, 10,
+                {{"ground_truth", kTruth}, {"tube", kTube}, {"scene", {{"kind", "parcels"}}}, {"blocks", 3}});
   feed({dark, air, scan});
   std::vector<std::pair<std::string, nlohmann::json>> summaries;
   const RunResult result = run("dir: out, prefix: lane1", &summaries);
   ASSERT_TRUE(result.ok) << result.error;
   const fs::path out = dir_ / "out";
 
-  for (const auto& [file, frame] : std::vector<std::pair<std::string, FramePtr>>{
-           {"lane1_000007", scan}, {"dark", dark}, {"air", air}}) {
+  for (const auto& [file, frame] :
+       std::vector<std::pair<std::string, FramePtr>>{{"lane1_000007", scan}, {"dark", dark}, {"air", air}}) {
     for (const char* channel : {"high", "low"}) {
-      const cv::Mat image = cv::imread((out / (file + "_" + channel + ".png")).string(), cv::IMREAD_UNCHANGED);
+      const cv::Mat image =
+          cv::imread((out / (file + "_" + channel + ".png")).string(), cv::IMREAD_UNCHANGED);
       ASSERT_FALSE(image.empty()) << file << " " << channel;
       ASSERT_EQ(image.type(), CV_16UC1);
       const Plane& p = frame->plane(channel);
       ASSERT_EQ(image.cols, p.width);
       ASSERT_EQ(image.rows, p.height);
       for (int y = 0; y < p.height; ++y) {
-        for (int x = 0; x < p.width; ++x) ASSERT_EQ(image.at<std::uint16_t>(y, x), p.row<std::uint16_t>(y)[x]);
+        for (int x = 0; x < p.width; ++x)
+          ASSERT_EQ(image.at<std::uint16_t>(y, x), p.row<std::uint16_t>(y)[x]);
       }
     }
   }
@@ -165,12 +177,13 @@ TEST_F(DatasetSink, MissingGroundTruthIsAnEmptyListMarkedUnknown) {
   const nlohmann::json clear = read_json(dir_ / "out" / "scan_000002.json");
   EXPECT_EQ(clear["ground_truth_known"], true);  // known and empty: a clear scan
   EXPECT_EQ(summaries[0].second["scans_without_ground_truth"], 1);
-  EXPECT_THAT(read_json(dir_ / "out" / "dataset.json")["notes"][0].get<std::string>(), HasSubstr("no dark or air"));
+  EXPECT_THAT(read_json(dir_ / "out" / "dataset.json")["notes"][0].get<std::string>(),
+              HasSubstr("no dark or air"));
 }
 
 TEST_F(DatasetSink, RepeatedScanIdsAndReferencesAreKeptUnderNewNames) {
-  feed({make_scan(0, 8, 4, {{"calibration", "dark"}}), make_scan(3, 8, 4, {}), make_scan(0, 8, 4, {{"calibration", "dark"}}),
-        make_scan(3, 8, 5, {})});
+  feed({make_scan(0, 8, 4, {{"calibration", "dark"}}), make_scan(3, 8, 4, {}),
+        make_scan(0, 8, 4, {{"calibration", "dark"}}), make_scan(3, 8, 5, {})});
   ASSERT_TRUE(run("dir: out").ok);
   EXPECT_TRUE(fs::exists(dir_ / "out" / "dark_high.png"));
   EXPECT_TRUE(fs::exists(dir_ / "out" / "dark_2_high.png"));

@@ -241,7 +241,8 @@ TEST(Wedges, StepsHaveTheDocumentedMaterialsAndThicknesses) {
           scene->render_line(y, line);
           for (int x : {t.x, t.x + t.w / 2, t.x + t.w - 1}) {
             for (std::size_t m = 0; m < standard_materials().size(); ++m) {
-              const float expected_cm = m == material_index(spec.material) ? static_cast<float>(thickness) : 0.0f;
+              const float expected_cm =
+                  m == material_index(spec.material) ? static_cast<float>(thickness) : 0.0f;
               EXPECT_NEAR(line.of(static_cast<MaterialIndex>(m))[x], expected_cm, 1e-5)
                   << spec.material << " " << thickness << " cm at " << x << "," << y;
             }

@@ -29,7 +29,7 @@ TEST(Solid, AxisAlignedBoxHasItsThicknessInsideAndNothingOutside) {
   scene.finish({});
   EXPECT_NEAR(path_at(scene, "aluminium", 100, 100), 2.5f, 1e-5);
   EXPECT_NEAR(path_at(scene, "aluminium", 61, 71), 2.5f, 1e-5);  // inside corner pixel
-  EXPECT_EQ(path_at(scene, "aluminium", 59, 100), 0.0f);          // centre at 59.5: outside
+  EXPECT_EQ(path_at(scene, "aluminium", 59, 100), 0.0f);         // centre at 59.5: outside
   EXPECT_EQ(path_at(scene, "aluminium", 100, 131), 0.0f);
   EXPECT_EQ(path_at(scene, "steel", 100, 100), 0.0f);
   ASSERT_EQ(scene.maps().size(), 1u);
@@ -66,7 +66,7 @@ TEST(Solid, CylinderStandingAlongTheBeamIsADiscOfConstantThickness) {
   scene.finish({});
   EXPECT_NEAR(path_at(scene, "pom", 100, 100), 3.0, 1e-5);
   EXPECT_NEAR(path_at(scene, "pom", 113, 113), 3.0, 1e-5);  // 13.5 * sqrt(2) = 19.1 < 20
-  EXPECT_EQ(path_at(scene, "pom", 115, 115), 0.0f);          // 15.5 * sqrt(2) = 21.9 > 20
+  EXPECT_EQ(path_at(scene, "pom", 115, 115), 0.0f);         // 15.5 * sqrt(2) = 21.9 > 20
 }
 
 TEST(Solid, HollowCylinderIsTwoWallsWhereTheBeamCrossesTheBore) {
@@ -75,7 +75,8 @@ TEST(Solid, HollowCylinderIsTwoWallsWhereTheBeamCrossesTheBore) {
   scene.add(cylinder_part("steel", r, 40, 0, {100, 100, 0}, 1.0, wall).item);
   scene.finish({});
   // Through the axis: 2 walls. At 9.5 mm off axis: outside the bore, full outer chord.
-  EXPECT_NEAR(path_at(scene, "steel", 100, 100), 0.1 * 2 * (std::sqrt(r * r - 0.25) - std::sqrt(64 - 0.25)), 1e-4);
+  EXPECT_NEAR(path_at(scene, "steel", 100, 100), 0.1 * 2 * (std::sqrt(r * r - 0.25) - std::sqrt(64 - 0.25)),
+              1e-4);
   EXPECT_NEAR(path_at(scene, "steel", 100, 109), 0.2 * std::sqrt(r * r - 9.5 * 9.5), 1e-4);
 }
 
@@ -83,7 +84,8 @@ TEST(Solid, EllipsoidChordThroughItsCentreIsItsAxis) {
   RasterScene scene(small_grid(), 3.0);
   scene.add(ellipsoid_part("nylon", {50, 30, 20}, {100, 100, 0}, 0.5).item);  // path scale 0.5
   scene.finish({});
-  EXPECT_NEAR(path_at(scene, "nylon", 100, 100), 0.5 * 0.1 * 2 * 20 * std::sqrt(1 - 0.25 / 2500 - 0.25 / 900), 1e-4);
+  EXPECT_NEAR(path_at(scene, "nylon", 100, 100), 0.5 * 0.1 * 2 * 20 * std::sqrt(1 - 0.25 / 2500 - 0.25 / 900),
+              1e-4);
 }
 
 TEST(Solid, PrismFollowsItsPolygon) {
@@ -91,7 +93,7 @@ TEST(Solid, PrismFollowsItsPolygon) {
   // A right triangle, clockwise on purpose (prism_part fixes the winding).
   scene.add(prism_part("steel", {{0, 0}, {0, 60}, {60, 0}}, 1.5, {70, 70, 0}).item);
   scene.finish({});
-  EXPECT_NEAR(path_at(scene, "steel", 80, 80), 0.3, 1e-5);  // (10.5, 10.5): inside
+  EXPECT_NEAR(path_at(scene, "steel", 80, 80), 0.3, 1e-5);   // (10.5, 10.5): inside
   EXPECT_EQ(path_at(scene, "steel", 105, 105), 0.0f);        // (35.5, 35.5): beyond the hypotenuse
   EXPECT_NEAR(path_at(scene, "steel", 127, 71), 0.3, 1e-5);  // (57.5, 1.5): inside near the corner
 }

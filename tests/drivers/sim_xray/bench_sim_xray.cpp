@@ -56,9 +56,21 @@ void BM_SimulateScans(benchmark::State& state, const char* kind) {
   state.counters["lines_per_s"] = benchmark::Counter(static_cast<double>(lines), benchmark::Counter::kIsRate);
   state.counters["lines_per_scan"] = static_cast<double>(lines) / static_cast<double>(state.iterations());
 }
-BENCHMARK_CAPTURE(BM_SimulateScans, parcels, "parcels")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_SimulateScans, bags, "bags")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_SimulateScans, wedges, "wedges")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SimulateScans, parcels, "parcels")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_SimulateScans, bags, "bags")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_SimulateScans, wedges, "wedges")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // The worst case for the integral: every pixel behind a different stack of two materials
 // (no air, no repeated neighbours), one thread, no noise: the transmission integral alone.
@@ -76,7 +88,8 @@ void BM_TransmissionIntegralWorstCase(benchmark::State& state) {
     sim.model().integrate_line(paths, out);
     benchmark::DoNotOptimize(out.data());
   }
-  state.counters["lines_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["lines_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["bins"] = sim.model().bins();
 }
 BENCHMARK(BM_TransmissionIntegralWorstCase)->Unit(benchmark::kMicrosecond);
@@ -91,7 +104,8 @@ void BM_NoiseAndDigitisation(benchmark::State& state) {
     sim.reference(true, 1, line++, {low.data(), kPixels}, {high.data(), kPixels});
     benchmark::DoNotOptimize(low.data());
   }
-  state.counters["lines_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["lines_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_NoiseAndDigitisation)->Unit(benchmark::kMicrosecond);
 

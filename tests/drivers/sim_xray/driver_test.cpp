@@ -32,7 +32,8 @@ class SimXrayDriver : public ::testing::Test {
     ASSERT_FALSE(record.error.has_value()) << *record.error;
   }
 
-  std::unique_ptr<XrayScanner> open(std::map<std::string, ParamValue> params, const std::string& uri = "sim://test") {
+  std::unique_ptr<XrayScanner> open(std::map<std::string, ParamValue> params,
+                                    const std::string& uri = "sim://test") {
     std::unique_ptr<oi::hal::Device> device = oi::hal::DeviceRegistry::instance().create("sim.xray");
     EXPECT_NE(device, nullptr);
     if (!device) return nullptr;
@@ -63,7 +64,8 @@ class SimXrayDriver : public ::testing::Test {
 };
 
 TEST_F(SimXrayDriver, ScansCarryGroundTruthAndTubeSettingsThroughAssembly) {
-  auto scanner = open({{"scans", 2}, {"pixels", 128}, {"threat_rate", 1.0}, {"lines_per_block", 50}, {"kv", 140.0}});
+  auto scanner =
+      open({{"scans", 2}, {"pixels", 128}, {"threat_rate", 1.0}, {"lines_per_block", 50}, {"kv", 140.0}});
   ASSERT_NE(scanner, nullptr);
   const std::vector<FramePtr> blocks = read_all(*scanner);
   ASSERT_FALSE(blocks.empty());
@@ -102,7 +104,8 @@ TEST_F(SimXrayDriver, ScansCarryGroundTruthAndTubeSettingsThroughAssembly) {
 }
 
 TEST_F(SimXrayDriver, TheSameSeedGivesTheSameScans) {
-  const std::map<std::string, ParamValue> params = {{"scans", 1}, {"pixels", 64}, {"seed", 42}, {"scene", "bags"}};
+  const std::map<std::string, ParamValue> params = {
+      {"scans", 1}, {"pixels", 64}, {"seed", 42}, {"scene", "bags"}};
   auto a = open(params, "sim://one");
   auto b = open(params, "sim://one");
   auto params_c = params;
@@ -117,7 +120,8 @@ TEST_F(SimXrayDriver, TheSameSeedGivesTheSameScans) {
       const oi::Plane& q = y[i]->plane(plane);
       ASSERT_EQ(p.height, q.height);
       for (int r = 0; r < p.height; ++r) {
-        ASSERT_EQ(0, std::memcmp(p.row<std::uint16_t>(r), q.row<std::uint16_t>(r), p.row_bytes())) << plane << " row " << r;
+        ASSERT_EQ(0, std::memcmp(p.row<std::uint16_t>(r), q.row<std::uint16_t>(r), p.row_bytes()))
+            << plane << " row " << r;
       }
     }
     EXPECT_EQ(x[i]->metadata().attributes["ground_truth"], y[i]->metadata().attributes["ground_truth"]);
@@ -126,7 +130,8 @@ TEST_F(SimXrayDriver, TheSameSeedGivesTheSameScans) {
   for (std::size_t i = 0; !differs && i < x.size(); ++i) {
     const oi::Plane& p = x[i]->plane("high");
     const oi::Plane& q = z[i]->plane("high");
-    differs = p.height != q.height || std::memcmp(p.row<std::uint16_t>(0), q.row<std::uint16_t>(0), p.row_bytes()) != 0;
+    differs = p.height != q.height ||
+              std::memcmp(p.row<std::uint16_t>(0), q.row<std::uint16_t>(0), p.row_bytes()) != 0;
   }
   EXPECT_TRUE(differs) << "another seed must give other scans";
 }
@@ -147,7 +152,7 @@ TEST_F(SimXrayDriver, DarkAndAirReferencesLookLikeTheRealThing) {
   for (const char* plane : {"high", "low"}) {
     SCOPED_TRACE(plane);
     const double d = mean(dark.value()->plane(plane)), a = mean(air.value()->plane(plane));
-    EXPECT_GT(d, 200.0);   // the ADC offset, not zero
+    EXPECT_GT(d, 200.0);  // the ADC offset, not zero
     EXPECT_LT(d, 800.0);
     EXPECT_GT(a, 0.45 * 65535);  // 55 % of full scale at 160 kV, 1 mA, less dead pixels
     EXPECT_LT(a, 0.65 * 65535);
@@ -155,7 +160,8 @@ TEST_F(SimXrayDriver, DarkAndAirReferencesLookLikeTheRealThing) {
   // Two dark references differ by their noise only.
   auto dark2 = scanner->acquire_reference(oi::hal::CalibrationKind::kDark, 16);
   ASSERT_TRUE(dark2.ok());
-  EXPECT_NE(std::memcmp(dark.value()->plane("high").row<std::uint16_t>(0), dark2.value()->plane("high").row<std::uint16_t>(0),
+  EXPECT_NE(std::memcmp(dark.value()->plane("high").row<std::uint16_t>(0),
+                        dark2.value()->plane("high").row<std::uint16_t>(0),
                         dark.value()->plane("high").row_bytes()),
             0);
   EXPECT_NEAR(mean(dark2.value()->plane("high")), mean(dark.value()->plane("high")), 2.0);

@@ -135,8 +135,10 @@ TEST(PoissonStatistics, VarianceIsProportionalToTheMeanOnFlatFields) {
     for (int ch = 0; ch < 2; ++ch) ratio[ch].push_back(variance_per_signal(sim, img, ch));
     // Expected constant: G_c·E_w = G_c·V/S of the air spectrum.
     const PixelSignal a = sim.model().air();
-    EXPECT_NEAR(ratio[0].back(), sim.dn_per_kev(0) * a.v_low / a.s_low, 0.04 * ratio[0].back()) << ma << " mA";
-    EXPECT_NEAR(ratio[1].back(), sim.dn_per_kev(1) * a.v_high / a.s_high, 0.04 * ratio[1].back()) << ma << " mA";
+    EXPECT_NEAR(ratio[0].back(), sim.dn_per_kev(0) * a.v_low / a.s_low, 0.04 * ratio[0].back())
+        << ma << " mA";
+    EXPECT_NEAR(ratio[1].back(), sim.dn_per_kev(1) * a.v_high / a.s_high, 0.04 * ratio[1].back())
+        << ma << " mA";
   }
   for (int ch = 0; ch < 2; ++ch) {
     EXPECT_NEAR(ratio[ch][0], ratio[ch][2], 0.05 * ratio[ch][2]) << "channel " << ch;
@@ -167,7 +169,8 @@ TEST(References, DarkIsOffsetAndReadNoiseAirIsFullFluxThroughTheGains) {
   for (int ch = 0; ch < 2; ++ch) {
     SCOPED_TRACE(ch == 0 ? "low" : "high");
     const PixelStats d = stats(dark, ch), a = stats(air, ch);
-    const double air_signal = sim.dn_per_kev(ch) * (ch == 0 ? sim.model().air().s_low : sim.model().air().s_high);
+    const double air_signal =
+        sim.dn_per_kev(ch) * (ch == 0 ? sim.model().air().s_low : sim.model().air().s_high);
     double read_variance = 0.0, gain_spread = 0.0;
     for (int x = 0; x < 256; ++x) {
       EXPECT_NEAR(d.mean[x], sim.pixel_map().dark_dn(ch, x), 1.0);
@@ -212,8 +215,8 @@ TEST(Scene, AnObjectAttenuatesLowMoreThanHighAndLeadHidesWhatIsBehind) {
     const double air = sim.dn_per_kev(ch) * (ch == 0 ? sim.model().air().s_low : sim.model().air().s_high);
     return -std::log(v / air);
   };
-  EXPECT_NEAR(a(0, 2, 5), 0.0, 1e-3);        // empty belt
-  EXPECT_GT(a(0, 100, 5), a(1, 100, 5));     // water: low attenuated more
+  EXPECT_NEAR(a(0, 2, 5), 0.0, 1e-3);         // empty belt
+  EXPECT_GT(a(0, 100, 5), a(1, 100, 5));      // water: low attenuated more
   EXPECT_GT(a(1, 72, 32), a(1, 100, 5) + 2);  // lead disc
 }
 

@@ -35,7 +35,8 @@ struct LogAttenuation {
 LogAttenuation attenuation(const TransmissionModel& model, const std::string& name, double cm) {
   const PixelSignal air = model.air();
   const PixelSignal s = model.integrate({{material_index(name), static_cast<float>(cm)}});
-  return {-std::log(static_cast<double>(s.s_low) / air.s_low), -std::log(static_cast<double>(s.s_high) / air.s_high)};
+  return {-std::log(static_cast<double>(s.s_low) / air.s_low),
+          -std::log(static_cast<double>(s.s_high) / air.s_high)};
 }
 
 // Thickness of `name` at which the high channel's log attenuation is `a_high` (bisection:
@@ -55,7 +56,8 @@ TEST(Xraylib, ReproducesNistReferenceValues) {
   EXPECT_NEAR(mass_attenuation_cm2_g("Fe", 60.0), 1.205, 1.205 * 0.01);
   EXPECT_NEAR(mass_attenuation_cm2_g("Fe", 100.0), 0.3717, 0.3717 * 0.01);
   EXPECT_NEAR(mass_attenuation_cm2_g("Fe", 60.0) / mass_attenuation_cm2_g("Fe", 100.0), 3.24, 0.02);
-  EXPECT_NEAR(mass_attenuation_cm2_g("C17H21NO4", 60.0) / mass_attenuation_cm2_g("C17H21NO4", 100.0), 1.17, 0.01);
+  EXPECT_NEAR(mass_attenuation_cm2_g("C17H21NO4", 60.0) / mass_attenuation_cm2_g("C17H21NO4", 100.0), 1.17,
+              0.01);
   // Lead's K edge: μ jumps about fourfold across 88 keV.
   EXPECT_GT(mass_attenuation_cm2_g("Pb", 88.2) / mass_attenuation_cm2_g("Pb", 87.8), 3.5);
 }
@@ -134,8 +136,8 @@ TEST(DualLayerDetector, FrontSeesLowEnergiesRearSeesHighOnes) {
 
 // The transmission integral done the plain way: doubles, std::exp, coefficients straight
 // from xraylib, detector layers recomputed here from their definition.
-double independent_transmission(const Spectrum& spectrum, const std::string& composition, double density, double cm,
-                                bool high_channel) {
+double independent_transmission(const Spectrum& spectrum, const std::string& composition, double density,
+                                double cm, bool high_channel) {
   const DualLayerDetector d;
   double with = 0.0, without = 0.0;
   for (int i = 0; i < spectrum.grid.bins; ++i) {
@@ -206,7 +208,8 @@ TEST(Transmission, StacksAndRepeatedNeighboursAreExact) {
   EXPECT_EQ(out[0].s_low, out[1].s_low);
   EXPECT_LT(out[2].s_low, out[1].s_low);
   EXPECT_EQ(out[3].s_low, model.air().s_low);
-  const PixelSignal stack = model.integrate({{material_index("water"), 2.0f}, {material_index("steel"), 0.1f}});
+  const PixelSignal stack =
+      model.integrate({{material_index("water"), 2.0f}, {material_index("steel"), 0.1f}});
   EXPECT_FLOAT_EQ(out[2].s_high, stack.s_high);
 }
 
@@ -214,8 +217,10 @@ TEST(DualEnergy, RatioOrdersPolyethyleneAluminiumSteelAtEqualHighAttenuation) {
   XraySimulator sim(quiet_config());
   for (double a_high : {0.3, 1.0, 2.0}) {
     SCOPED_TRACE("A_high = " + std::to_string(a_high));
-    const auto pe = attenuation(sim.model(), "polyethylene", thickness_for_high(sim.model(), "polyethylene", a_high));
-    const auto al = attenuation(sim.model(), "aluminium", thickness_for_high(sim.model(), "aluminium", a_high));
+    const auto pe =
+        attenuation(sim.model(), "polyethylene", thickness_for_high(sim.model(), "polyethylene", a_high));
+    const auto al =
+        attenuation(sim.model(), "aluminium", thickness_for_high(sim.model(), "aluminium", a_high));
     const auto fe = attenuation(sim.model(), "steel", thickness_for_high(sim.model(), "steel", a_high));
     EXPECT_NEAR(pe.high, a_high, 1e-3);
     EXPECT_LT(pe.ratio(), al.ratio());
@@ -267,7 +272,8 @@ TEST(BeamHardening, AttenuationGrowsWithThicknessSubLinearly) {
     // Over a factor 16 in thickness the hardening adds up to a clear effect in the low channel;
     // the rear layer sees a beam already hardened by the front layer and the copper, and
     // water's Compton-dominated attenuation hardly changes over its energies.
-    const auto thin = attenuation(sim.model(), m, base / 2.0), thick = attenuation(sim.model(), m, base * 8.0);
+    const auto thin = attenuation(sim.model(), m, base / 2.0),
+               thick = attenuation(sim.model(), m, base * 8.0);
     EXPECT_LT(thick.low, 16.0 * thin.low * 0.95);
     EXPECT_LT(thick.high, 16.0 * thin.high * 0.998);
   }

@@ -6,10 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <sstream>
 
 #include "process.hpp"
 
@@ -30,10 +29,10 @@ std::string read_bytes(const fs::path& file) {
 }
 
 oi::test::ProcessResult write_dataset(const fs::path& dir, int seed) {
-  return oi::test::run_process({OI_EXE, "run", std::string(OI_SOURCE_DIR) + "/samples/sim_dataset/pipeline.yaml",
-                                "--set", "scanner.seed=" + std::to_string(seed), "--set", "scanner.scans=3",
-                                "--set", "scanner.pixels=256", "--set", "scanner.threat_rate=1",
-                                "--set", "dataset.dir=" + dir.string(), "--quiet"});
+  return oi::test::run_process(
+      {OI_EXE, "run", std::string(OI_SOURCE_DIR) + "/samples/sim_dataset/pipeline.yaml", "--set",
+       "scanner.seed=" + std::to_string(seed), "--set", "scanner.scans=3", "--set", "scanner.pixels=256",
+       "--set", "scanner.threat_rate=1", "--set", "dataset.dir=" + dir.string(), "--quiet"});
 }
 
 TEST(SimDatasetSample, WritesALabelledDataSetReproducibleBySeed) {
@@ -68,7 +67,8 @@ TEST(SimDatasetSample, WritesALabelledDataSetReproducibleBySeed) {
   for (const auto& scan : index["scans"]) {
     for (const auto& [channel, image] : scan["files"].items()) {
       const std::string name = image.get<std::string>();
-      EXPECT_EQ(read_bytes(root / "a" / name), read_bytes(root / "b" / name)) << name << " differs for the same seed";
+      EXPECT_EQ(read_bytes(root / "a" / name), read_bytes(root / "b" / name))
+          << name << " differs for the same seed";
     }
   }
   fs::remove_all(root);

@@ -11,7 +11,8 @@ namespace oi::sim::test {
 class TinyScene final : public Scene {
  public:
   TinyScene(int pixels, int lines) : pixels_(pixels), lines_(lines) {
-    truth_.push_back(TruthObject{"shielding", "lead", pixels / 2, lines / 3, pixels / 8, lines / 3, 1.0, 0.3, {}});
+    truth_.push_back(
+        TruthObject{"shielding", "lead", pixels / 2, lines / 3, pixels / 8, lines / 3, 1.0, 0.3, {}});
   }
   int lines() const override { return lines_; }
   void render_line(int y, LinePaths& out) const override {

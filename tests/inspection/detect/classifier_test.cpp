@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-
 #include <opencv2/imgcodecs.hpp>
 
 #include "detect_test_support.hpp"
@@ -50,12 +49,14 @@ TEST(RegionClassifierFile, MalformedFileIsAConfigError) {
   const std::string e = config_error([&] { RegionClassifier::load(file); });
   EXPECT_NE(e.find(file.string()), std::string::npos) << e;
   const fs::path other = write_file("other.yml", "%YAML:1.0\n---\nformat: something-else\nversion: 1\n");
-  EXPECT_NE(config_error([&] { RegionClassifier::load(other); }).find("not a region classifier"), std::string::npos);
+  EXPECT_NE(config_error([&] { RegionClassifier::load(other); }).find("not a region classifier"),
+            std::string::npos);
 }
 
 TEST(RegionClassifierFile, OtherVersionIsAConfigError) {
-  const fs::path file = write_file("v99.yml", std::string("%YAML:1.0\n---\nformat: ") + kRegionModelFormat +
-                                                  "\nversion: 99\nfeatures: " + std::to_string(kRegionFeatures) + "\n");
+  const fs::path file =
+      write_file("v99.yml", std::string("%YAML:1.0\n---\nformat: ") + kRegionModelFormat +
+                                "\nversion: 99\nfeatures: " + std::to_string(kRegionFeatures) + "\n");
   const std::string e = config_error([&] { RegionClassifier::load(file); });
   EXPECT_NE(e.find("version 99"), std::string::npos) << e;
   EXPECT_NE(e.find(file.string()), std::string::npos) << e;
@@ -66,9 +67,11 @@ const fs::path& calibration() {
   static const fs::path file = [] {
     const fs::path dir = fresh_dir("calibration");
     const std::string oi = std::string("'") + OI_EXE + "'";
-    if (run_command(oi + " run -q '" + OI_CALIBRATION_PIPELINE + "' --set dataset.dir='" + (dir / "wedges").string() + "'",
+    if (run_command(oi + " run -q '" + OI_CALIBRATION_PIPELINE + "' --set dataset.dir='" +
+                        (dir / "wedges").string() + "'",
                     dir / "wedges.log") != 0 ||
-        run_command(oi + " calibrate-materials '" + (dir / "wedges").string() + "' -o '" + (dir / "cal.json").string() + "'",
+        run_command(oi + " calibrate-materials '" + (dir / "wedges").string() + "' -o '" +
+                        (dir / "cal.json").string() + "'",
                     dir / "fit.log") != 0)
       return fs::path();
     return dir / "cal.json";
@@ -101,7 +104,8 @@ TEST_F(TrainedClassifier, SavedModelLoadsAndDetectsOnTheRealChain) {
   const MaterialTable table = training::load_material_table(calibration());
   const fs::path dir = fresh_dir("evaluate") / "data";
   std::string error;
-  ASSERT_TRUE(make_dataset(dir, 4242, 40, 0.7, {"scanner.pixels=" + std::to_string(kPixels)}, error)) << error;
+  ASSERT_TRUE(make_dataset(dir, 4242, 40, 0.7, {"scanner.pixels=" + std::to_string(kPixels)}, error))
+      << error;
   Evaluation with_model, rules_only;
   const CorrectedDataset data(dir);
   for (std::size_t i = 0; i < data.size(); ++i) {
@@ -115,7 +119,8 @@ TEST_F(TrainedClassifier, SavedModelLoadsAndDetectsOnTheRealChain) {
     with_model.add(s.json["ground_truth"], found, 0.5);
     rules_only.add(s.json["ground_truth"], detect_threats(c, DetectorParams{}), 0.5);
   }
-  std::printf("with the classifier:\n%srules only:\n%s", with_model.table().c_str(), rules_only.table().c_str());
+  std::printf("with the classifier:\n%srules only:\n%s", with_model.table().c_str(),
+              rules_only.table().c_str());
   EXPECT_GE(with_model.recall(threat::kShielding), 0.9);
   EXPECT_GE(with_model.recall(threat::kFirearm), 0.6);
   EXPECT_LE(with_model.false_alarms_per_scan(), 0.5);
@@ -145,7 +150,8 @@ TEST_F(TrainedClassifier, ThresholdThatIsNotAScoreIsRefused) {
   ASSERT_NE(at, std::string::npos);
   const std::size_t end = text.find('\n', at);
   for (const char* bad : {".Nan", "1.01", "-0.5"}) {
-    const fs::path file = write_file("threshold.yml", text.substr(0, at) + "threshold: " + bad + text.substr(end));
+    const fs::path file =
+        write_file("threshold.yml", text.substr(0, at) + "threshold: " + bad + text.substr(end));
     const std::string e = config_error([&] { RegionClassifier::load(file); });
     EXPECT_NE(e.find("not a score in [0, 1]"), std::string::npos) << bad << ": " << e;
     EXPECT_NE(e.find("oi-train-detector"), std::string::npos) << e;
@@ -158,7 +164,8 @@ TEST_F(TrainedClassifier, TrainerRefusesAClassItCannotValidate) {
   ASSERT_TRUE(model_file_);
   const fs::path root = fresh_dir("no-threats");
   std::string error;
-  ASSERT_TRUE(make_dataset(root / "validate", 1502, 8, 0.0, {"scanner.pixels=" + std::to_string(kPixels)}, error))
+  ASSERT_TRUE(
+      make_dataset(root / "validate", 1502, 8, 0.0, {"scanner.pixels=" + std::to_string(kPixels)}, error))
       << error;
   training::TrainingOptions o;
   o.calibration = calibration();
@@ -178,9 +185,9 @@ TEST_F(TrainedClassifier, TrainerRefusesAClassItCannotValidate) {
 void expect_trainer_refuses(const fs::path& dataset, const std::string& reason) {
   const fs::path log = dataset / "train.log";
   const fs::path model = dataset / "model.yml";
-  const int status = run_command(std::string("'") + OI_TRAIN_DETECTOR_EXE + "' --calibration '" + calibration().string() +
-                                     "' -o '" + model.string() + "' --validate '" + dataset.string() + "' -- '" +
-                                     dataset.string() + "'",
+  const int status = run_command(std::string("'") + OI_TRAIN_DETECTOR_EXE + "' --calibration '" +
+                                     calibration().string() + "' -o '" + model.string() + "' --validate '" +
+                                     dataset.string() + "' -- '" + dataset.string() + "'",
                                  log);
   std::ifstream in(log);
   const std::string text{std::istreambuf_iterator<char>(in), {}};
@@ -195,7 +202,8 @@ TEST(TrainingInput, EmptyOrForeignDataSetsAreRefused) {
   std::ofstream(empty / "dataset.json")
       << R"({"format": "openinspect-xray-dataset", "version": 1, "scans": [], "references": []})";
   const fs::path foreign = fresh_dir("foreign-set");
-  std::ofstream(foreign / "dataset.json") << R"({"format": "something-else", "version": 1, "scans": [], "references": []})";
+  std::ofstream(foreign / "dataset.json")
+      << R"({"format": "something-else", "version": 1, "scans": [], "references": []})";
   const fs::path future = fresh_dir("future-set");
   std::ofstream(future / "dataset.json")
       << R"({"format": "openinspect-xray-dataset", "version": 7, "scans": [], "references": []})";
@@ -268,14 +276,17 @@ const TrainedModel& trained_model(std::string& error) {
   static std::string problem;
   static const TrainedModel trained = []() -> TrainedModel {
     if (calibration().empty()) {
-      problem = "fitting the material calibration failed; see the logs under " + fresh_dir("calibration").parent_path().string();
+      problem = "fitting the material calibration failed; see the logs under " +
+                fresh_dir("calibration").parent_path().string();
       return {};
     }
     training::TrainingOptions o;
     o.calibration = calibration();
     const fs::path root = fresh_dir("training");
-    if (!make_dataset(root / "train", 1500, 160, 0.6, {"scanner.pixels=" + std::to_string(kPixels)}, problem) ||
-        !make_dataset(root / "validate", 1501, 60, 0.6, {"scanner.pixels=" + std::to_string(kPixels)}, problem))
+    if (!make_dataset(root / "train", 1500, 160, 0.6, {"scanner.pixels=" + std::to_string(kPixels)},
+                      problem) ||
+        !make_dataset(root / "validate", 1501, 60, 0.6, {"scanner.pixels=" + std::to_string(kPixels)},
+                      problem))
       return {};
     o.training = {root / "train"};
     o.validation = {root / "validate"};

@@ -1,7 +1,8 @@
 // xray_detect_benchmark: the accuracy benchmark of xray.detect on the real chain
 // (docs/detection.md, "Evaluation").
 //
-//   xray_detect_benchmark CALIBRATION MODEL|- [SEED=5000] [SCANS=500] [PIXELS=1024] [THREAT_RATE=0.5] [BATCH=50]
+//   xray_detect_benchmark CALIBRATION MODEL|- [SEED=5000] [SCANS=500] [PIXELS=1024] [THREAT_RATE=0.5]
+//   [BATCH=50]
 //
 // Simulates SCANS parcels in batches (seeds SEED, SEED+1, ...; evaluation seeds are >= 5000,
 // never used for training or tuning), corrects them with xray.correct's CPU reference,
@@ -25,11 +26,12 @@ int main(int argc, char** argv) {
   using namespace oi::xray::testing;
   namespace training = oi::xray::training;
   if (argc < 3) {
-    std::fprintf(stderr,
-                 "usage: %s CALIBRATION MODEL|- [SEED=5000] [SCANS=500] [PIXELS=1024] [THREAT_RATE=0.5] [BATCH=50]\n"
-                 "  CALIBRATION: oi calibrate-materials output (make demo keeps build/cargo-calibration.json)\n"
-                 "  MODEL: oi-train-detector output (make demo keeps build/cargo-detector.yml); '-': rules only\n",
-                 argv[0]);
+    std::fprintf(
+        stderr,
+        "usage: %s CALIBRATION MODEL|- [SEED=5000] [SCANS=500] [PIXELS=1024] [THREAT_RATE=0.5] [BATCH=50]\n"
+        "  CALIBRATION: oi calibrate-materials output (make demo keeps build/cargo-calibration.json)\n"
+        "  MODEL: oi-train-detector output (make demo keeps build/cargo-detector.yml); '-': rules only\n",
+        argv[0]);
     return 2;
   }
   auto arg = [&](int i, double def) { return argc > i ? std::atof(argv[i]) : def; };
@@ -55,17 +57,19 @@ int main(int argc, char** argv) {
       const oi::xray::CorrectedDataset data(dir);
       for (std::size_t i = 0; i < data.size(); ++i) {
         const oi::xray::CorrectedDataset::Scan s = data.scan(i);
-        const auto found = oi::xray::detect_threats(training::classify_materials(s.a_high, s.a_low, table), params);
+        const auto found =
+            oi::xray::detect_threats(training::classify_materials(s.a_high, s.a_low, table), params);
         all.add(s.json["ground_truth"], found);
         visible.add(s.json["ground_truth"], found, 0.5);
       }
       std::filesystem::remove_all(dir);
       std::fprintf(stderr, "%d / %d scans\n", done + n, scans);
     }
-    std::printf("seeds %d..%d, %d scans, %d pixels, threat_rate %.2f, model %s\nall truths:\n%svisible truths "
-                "(hidden_fraction < 0.5):\n%s",
-                seed, seed + (scans - 1) / batch, scans, pixels, rate, model.c_str(), all.table().c_str(),
-                visible.table().c_str());
+    std::printf(
+        "seeds %d..%d, %d scans, %d pixels, threat_rate %.2f, model %s\nall truths:\n%svisible truths "
+        "(hidden_fraction < 0.5):\n%s",
+        seed, seed + (scans - 1) / batch, scans, pixels, rate, model.c_str(), all.table().c_str(),
+        visible.table().c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "xray_detect_benchmark: %s\n", e.what());
     return 1;

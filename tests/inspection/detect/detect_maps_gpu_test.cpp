@@ -13,6 +13,8 @@
 // rel_std = sqrt(variance) / mean goes through sqrt and a
 // division, which Vulkan lets a device compute within a few ULP: 1e-5 relative.
 
+#include "detect_maps_gpu.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -20,15 +22,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <opencv2/core.hpp>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
 
-#include <opencv2/core.hpp>
-
-#include "detect_maps_gpu.hpp"
 #include "detect_test_support.hpp"
 #include "detector_training.hpp"
 #include "gpu_test_fixture.hpp"
@@ -62,10 +62,12 @@ ClassifiedScan random_scan(int width, int height, std::uint32_t seed) {
   std::mt19937 rng(seed);
   ClassifiedScan s;
   s.mclass = cv::Mat(height, width, CV_8U, cv::Scalar(kEmpty));
-  std::uniform_int_distribution<int> cls(0, 4), px(0, std::max(0, width - 1)), py(0, std::max(0, height - 1)), size(1, 12);
+  std::uniform_int_distribution<int> cls(0, 4), px(0, std::max(0, width - 1)), py(0, std::max(0, height - 1)),
+      size(1, 12);
   const int blobs = std::max(1, width * height / 40);
   for (int b = 0; b < blobs; ++b) {
-    const cv::Rect r = cv::Rect(px(rng) - 3, py(rng) - 3, size(rng), size(rng)) & cv::Rect(0, 0, width, height);
+    const cv::Rect r =
+        cv::Rect(px(rng) - 3, py(rng) - 3, size(rng), size(rng)) & cv::Rect(0, 0, width, height);
     s.mclass(r).setTo(cls(rng));
   }
   s.a_high.create(height, width, CV_32F);
@@ -77,7 +79,9 @@ ClassifiedScan random_scan(int width, int height, std::uint32_t seed) {
       // Organic near the narcotics density band, metal near the firearm threshold.
       const float base = c == kOrganic ? 0.9f : c == kMetal ? 1.7f : c == kImpenetrable ? 8.0f : 0.1f * c;
       s.a_high.at<float>(y, x) = base * noise(rng);
-      s.zeff.at<float>(y, x) = c == kOrganic ? 7.0f * noise(rng) : c == kImpenetrable || c == kEmpty ? 0.0f : 12.0f * noise(rng);
+      s.zeff.at<float>(y, x) = c == kOrganic                       ? 7.0f * noise(rng)
+                               : c == kImpenetrable || c == kEmpty ? 0.0f
+                                                                   : 12.0f * noise(rng);
     }
   s.a_low = s.a_high * 1.3f;
   s.areal_density = s.a_high * 5.0f;
@@ -100,7 +104,8 @@ class DetectMapsGpuTest : public GpuTest {
   DetectionMaps gpu_maps(const ClassifiedScan& scan, const DetectorParams& params,
                          gpu::Residency residency = gpu::Residency::kAuto) {
     DetectionMapsGpu kernels(device_, params);
-    Plane a_high = host_plane(scan.a_high, PixelFormat::kF32), zeff = host_plane(scan.zeff, PixelFormat::kF32);
+    Plane a_high = host_plane(scan.a_high, PixelFormat::kF32),
+          zeff = host_plane(scan.zeff, PixelFormat::kF32);
     Plane mclass = host_plane(scan.mclass, PixelFormat::kU8);
     if (residency == gpu::Residency::kStaged) {  // inputs already on the GPU, as behind xray.materials
       a_high = gpu::to_gpu_plane(device_, a_high, residency);
@@ -112,8 +117,8 @@ class DetectMapsGpuTest : public GpuTest {
     EXPECT_TRUE(s.is_ok()) << s.message();
     if (!s.is_ok()) return {};
     const DetectionMaps v = planes.maps();
-    return {v.mean.clone(), v.zeff_mean.clone(), v.rel_std.clone(), v.shielding.clone(), v.narcotics.clone(),
-            v.firearm.clone()};
+    return {v.mean.clone(),      v.zeff_mean.clone(), v.rel_std.clone(),
+            v.shielding.clone(), v.narcotics.clone(), v.firearm.clone()};
   }
 
   // GPU against compute_maps(); `what` names the case in failures.
@@ -137,13 +142,15 @@ class DetectMapsGpuTest : public GpuTest {
           const float a = gm->at<float>(y, x), b = cm->at<float>(y, x);
           const bool subnormal = std::fabs(a) < FLT_MIN && std::fabs(b) < FLT_MIN;  // a device may flush them
           if (std::fabs(a - b) > tolerance * std::max(1.0f, std::fabs(b)) && !subnormal) {
-            if (differing++ == 0) ADD_FAILURE() << name << " at (" << x << ", " << y << "): gpu " << a << ", cpu " << b;
+            if (differing++ == 0)
+              ADD_FAILURE() << name << " at (" << x << ", " << y << "): gpu " << a << ", cpu " << b;
           }
         }
       EXPECT_EQ(differing, 0) << name << ": pixels outside the tolerance";
     }
     const std::tuple<const char*, const cv::Mat*, const cv::Mat*> masks[] = {
-        {"shielding", &g.shielding, &c.shielding}, {"narcotics", &g.narcotics, &c.narcotics},
+        {"shielding", &g.shielding, &c.shielding},
+        {"narcotics", &g.narcotics, &c.narcotics},
         {"firearm", &g.firearm, &c.firearm}};
     for (const auto& [name, gm, cm] : masks) {
       ASSERT_EQ(gm->type(), CV_8U) << name;
@@ -242,7 +249,8 @@ TEST_F(DetectMapsGpuTest, ValuesOnTheThresholds) {
     compare("organic at a Z_eff threshold", uniform_scan(40, 30, kOrganic, 1.0f, z));
   // Alternating columns whose relative std sits near narcotics_max_relative_std.
   ClassifiedScan s = uniform_scan(60, 40, kOrganic, 1.0f, 7.0f);
-  for (int x = 0; x < s.a_high.cols; x += 2) s.a_high.col(x).setTo(1.0f + 2.0f * d.narcotics_max_relative_std);
+  for (int x = 0; x < s.a_high.cols; x += 2)
+    s.a_high.col(x).setTo(1.0f + 2.0f * d.narcotics_max_relative_std);
   compare("homogeneity near its limit", s);
 }
 
@@ -250,13 +258,15 @@ TEST_F(DetectMapsGpuTest, PlaneErrorsNameThePlane) {
   DetectionMapsGpu kernels(device_, {});
   const ClassifiedScan s = uniform_scan(8, 8, kOrganic, 1.0f, 7.0f);
   DetectionMapPlanes planes;
-  const Status wrong_type = kernels.compute(host_plane(s.a_high, PixelFormat::kF32), host_plane(s.zeff, PixelFormat::kF32),
-                                            host_plane(s.zeff, PixelFormat::kF32), planes);
+  const Status wrong_type =
+      kernels.compute(host_plane(s.a_high, PixelFormat::kF32), host_plane(s.zeff, PixelFormat::kF32),
+                      host_plane(s.zeff, PixelFormat::kF32), planes);
   ASSERT_FALSE(wrong_type.is_ok());
   EXPECT_NE(wrong_type.message().find("'mclass'"), std::string::npos) << wrong_type.message();
-  const Status wrong_size = kernels.compute(host_plane(s.a_high, PixelFormat::kF32),
-                                            host_plane(s.zeff(cv::Rect(0, 0, 4, 8)).clone(), PixelFormat::kF32),
-                                            host_plane(s.mclass, PixelFormat::kU8), planes);
+  const Status wrong_size =
+      kernels.compute(host_plane(s.a_high, PixelFormat::kF32),
+                      host_plane(s.zeff(cv::Rect(0, 0, 4, 8)).clone(), PixelFormat::kF32),
+                      host_plane(s.mclass, PixelFormat::kU8), planes);
   ASSERT_FALSE(wrong_size.is_ok());
   EXPECT_NE(wrong_size.message().find("'zeff'"), std::string::npos) << wrong_size.message();
 }
@@ -276,7 +286,8 @@ FramePtr classified_frame(const ClassifiedScan& c, std::uint64_t scan_id) {
   return f;
 }
 
-nlohmann::json stage_attributes(oi::test::StageUnderTest& stage, const ClassifiedScan& scan, std::uint64_t id) {
+nlohmann::json stage_attributes(oi::test::StageUnderTest& stage, const ClassifiedScan& scan,
+                                std::uint64_t id) {
   FramePtr out;
   const Status s = stage.run(classified_frame(scan, id), out);
   EXPECT_TRUE(s.is_ok()) << s.message();
@@ -317,15 +328,19 @@ TEST_F(DetectMapsGpuTest, StageWithAModelGivesTheSameDetectionsOnBothBackends) {
   const fs::path dir = fresh_dir("detect_model_sim") / "data";
   ASSERT_TRUE(make_dataset(dir, 5252, 6, 1.0, {"scanner.pixels=512"}, error)) << error;
   const nlohmann::json model = trained.model.string();
-  oi::test::StageUnderTest gpu(detect_plugin(), "xray.detect", {{"backend", "gpu"}, {"model", model}}, "detect_gpu");
-  oi::test::StageUnderTest cpu(detect_plugin(), "xray.detect", {{"backend", "cpu"}, {"model", model}}, "detect_cpu");
+  oi::test::StageUnderTest gpu(detect_plugin(), "xray.detect", {{"backend", "gpu"}, {"model", model}},
+                               "detect_gpu");
+  oi::test::StageUnderTest cpu(detect_plugin(), "xray.detect", {{"backend", "cpu"}, {"model", model}},
+                               "detect_cpu");
   const CorrectedDataset data(dir);
   int detections = 0;
   for (std::size_t i = 0; i < data.size(); ++i) {
     const CorrectedDataset::Scan s = data.scan(i);
     const ClassifiedScan scan = training::classify_materials(s.a_high, s.a_low, table);
     const nlohmann::json g = stage_attributes(gpu, scan, i), c = stage_attributes(cpu, scan, i);
-    ASSERT_EQ(g[attr::kDetections].size(), c[attr::kDetections].size()) << "scan " << i << "\n" << g.dump() << "\n" << c.dump();
+    ASSERT_EQ(g[attr::kDetections].size(), c[attr::kDetections].size()) << "scan " << i << "\n"
+                                                                        << g.dump() << "\n"
+                                                                        << c.dump();
     for (std::size_t k = 0; k < c[attr::kDetections].size(); ++k) {
       const nlohmann::json& dg = g[attr::kDetections][k];
       const nlohmann::json& dc = c[attr::kDetections][k];
@@ -382,7 +397,8 @@ TEST(DetectStageWithoutDriver, AutoFallsBackToTheCpuAndGpuIsAConfigError) {
         ::unsetenv("VK_ADD_DRIVER_FILES");
         std::string problem;
         try {
-          oi::test::StageUnderTest automatic(detect_plugin(), "xray.detect", nlohmann::json::object(), "detect_auto");
+          oi::test::StageUnderTest automatic(detect_plugin(), "xray.detect", nlohmann::json::object(),
+                                             "detect_auto");
           const nlohmann::json summary = automatic.summary();
           if (summary["backend"] != "cpu" || !summary["device"].is_null() ||
               summary["reason"].get<std::string>().find("no Vulkan device") == std::string::npos) {
@@ -391,13 +407,15 @@ TEST(DetectStageWithoutDriver, AutoFallsBackToTheCpuAndGpuIsAConfigError) {
           ClassifiedScan scan = uniform_scan(64, 64, kOrganic, 0.3f, 7.0f);
           scan.mclass(cv::Rect(10, 10, 45, 45)).setTo(kImpenetrable);
           const nlohmann::json attributes = stage_attributes(automatic, scan, 1);
-          if (attributes.value(attr::kDecision, "") != decision::kCannotClear) problem += " attributes: " + attributes.dump();
+          if (attributes.value(attr::kDecision, "") != decision::kCannotClear)
+            problem += " attributes: " + attributes.dump();
           try {
             oi::test::StageUnderTest gpu(detect_plugin(), "xray.detect", {{"backend", "gpu"}}, "detect_gpu");
             problem += " backend: gpu started without a device";
           } catch (const ConfigError& e) {
             const std::string what = e.what();
-            if (what.find("backend: gpu") == std::string::npos || what.find("backend: auto") == std::string::npos)
+            if (what.find("backend: gpu") == std::string::npos ||
+                what.find("backend: auto") == std::string::npos)
               problem += " unhelpful error: " + what;
           }
         } catch (const std::exception& e) {

@@ -8,8 +8,8 @@
 #include <opencv2/core.hpp>
 
 #include "detect_test_support.hpp"
-#include "tip_attributes.hpp"
 #include "oi/error.hpp"
+#include "tip_attributes.hpp"
 #include "xray_inspection.hpp"
 
 namespace oi::xray::testing {
@@ -19,12 +19,15 @@ namespace fs = std::filesystem;
 
 // A parcel of cardboard-like attenuation with optional blocks of given (a_high, a_low).
 struct Synthetic {
-  cv::Mat high = cv::Mat(300, 300, CV_32F, cv::Scalar(0.12f)), low = cv::Mat(300, 300, CV_32F, cv::Scalar(0.17f));
+  cv::Mat high = cv::Mat(300, 300, CV_32F, cv::Scalar(0.12f)),
+          low = cv::Mat(300, 300, CV_32F, cv::Scalar(0.17f));
   void block(cv::Rect r, float h, float l) {
     high(r) += h;
     low(r) += l;
   }
-  std::vector<Detection> run(const DetectorParams& p = {}) const { return detect_threats(classify_stand_in(high, low), p); }
+  std::vector<Detection> run(const DetectorParams& p = {}) const {
+    return detect_threats(classify_stand_in(high, low), p);
+  }
 };
 
 TEST(Detector, EmptyParcelIsClear) {
@@ -136,12 +139,14 @@ TEST(Evaluation, MatchRule) {
 constexpr int kPixels = 512;
 constexpr double kMinShieldingRecall = 0.85, kMinFirearmRecall = 0.6, kMinNarcoticsRecall = 0.5;
 constexpr double kMaxFalseAlarmsPerScan = 0.6;
-constexpr int kMaxAlarmedClearScans = 8;  // measured: 7 of 12 alarmed (scan Pfa far above target: docs/detection.md)
+constexpr int kMaxAlarmedClearScans =
+    8;  // measured: 7 of 12 alarmed (scan Pfa far above target: docs/detection.md)
 
 TEST(DetectorOnSimulator, ThreatSetRecallAndFalseAlarms) {
   const fs::path dir = fresh_dir("threats") / "data";
   std::string error;
-  ASSERT_TRUE(make_dataset(dir, 4242, 24, 0.7, {"scanner.pixels=" + std::to_string(kPixels)}, error)) << error;
+  ASSERT_TRUE(make_dataset(dir, 4242, 24, 0.7, {"scanner.pixels=" + std::to_string(kPixels)}, error))
+      << error;
   Evaluation e;
   for (std::size_t i = 0; i < dataset_scans(dir); ++i) {
     const CorrectedScan s = load_corrected_scan(dir, i);
@@ -157,7 +162,8 @@ TEST(DetectorOnSimulator, ThreatSetRecallAndFalseAlarms) {
 TEST(DetectorOnSimulator, ClearScansStayClear) {
   const fs::path dir = fresh_dir("clear") / "data";
   std::string error;
-  ASSERT_TRUE(make_dataset(dir, 4343, 12, 0.0, {"scanner.pixels=" + std::to_string(kPixels)}, error)) << error;
+  ASSERT_TRUE(make_dataset(dir, 4343, 12, 0.0, {"scanner.pixels=" + std::to_string(kPixels)}, error))
+      << error;
   int clear = 0;
   const std::size_t n = dataset_scans(dir);
   for (std::size_t i = 0; i < n; ++i) {
@@ -166,7 +172,8 @@ TEST(DetectorOnSimulator, ClearScansStayClear) {
     clear += decide(found) == decision::kClear;
   }
   std::printf("%d of %zu clear scans stayed clear\n", clear, n);
-  EXPECT_GE(clear, static_cast<int>(n) - kMaxAlarmedClearScans) << clear << " of " << n << " clear scans stayed clear";
+  EXPECT_GE(clear, static_cast<int>(n) - kMaxAlarmedClearScans)
+      << clear << " of " << n << " clear scans stayed clear";
 }
 
 }  // namespace

@@ -1,17 +1,17 @@
 #include "detect_test_support.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <sstream>
 
 #include "oi/error.hpp"
 #include "xray_inspection.hpp"
@@ -55,14 +55,14 @@ fs::path fresh_dir(const std::string& name) {
   return p;
 }
 
-bool make_dataset(const fs::path& dir, int seed, int scans, double threat_rate, const std::vector<std::string>& extra,
-                  std::string& error) {
+bool make_dataset(const fs::path& dir, int seed, int scans, double threat_rate,
+                  const std::vector<std::string>& extra, std::string& error) {
   fs::remove_all(dir);
   fs::create_directories(dir.parent_path());
   std::ostringstream cmd;
   cmd << "'" << OI_EXE << "' run -q '" << OI_SIM_PIPELINE << "' --set scanner.seed=" << seed
-      << " --set scanner.scans=" << scans << " --set scanner.threat_rate=" << threat_rate << " --set dataset.dir='"
-      << dir.string() << "'";
+      << " --set scanner.scans=" << scans << " --set scanner.threat_rate=" << threat_rate
+      << " --set dataset.dir='" << dir.string() << "'";
   for (const std::string& e : extra) cmd << " --set " << e;
   const fs::path log = dir.string() + ".log";
   if (run_command(cmd.str(), log) == 0 && fs::exists(dir / "dataset.json")) return true;
@@ -94,10 +94,14 @@ ClassifiedScan classify_stand_in(const cv::Mat& a_high, const cv::Mat& a_low) {
       } else {
         const float r = al / ah;
         const float r0 = c[0].at(ah), r1 = c[1].at(ah), r2 = c[2].at(ah);
-        if (r <= r1) z = c[0].z + (r - r0) / std::max(1e-3f, r1 - r0) * (c[1].z - c[0].z);
-        else z = c[1].z + (r - r1) / std::max(1e-3f, r2 - r1) * (c[2].z - c[1].z);
+        if (r <= r1)
+          z = c[0].z + (r - r0) / std::max(1e-3f, r1 - r0) * (c[1].z - c[0].z);
+        else
+          z = c[1].z + (r - r1) / std::max(1e-3f, r2 - r1) * (c[2].z - c[1].z);
         z = std::clamp(z, 1.0f, 40.0f);
-        cls = z < 10.0f ? MaterialClass::kOrganic : z < 17.0f ? MaterialClass::kInorganic : MaterialClass::kMetal;
+        cls = z < 10.0f   ? MaterialClass::kOrganic
+              : z < 17.0f ? MaterialClass::kInorganic
+                          : MaterialClass::kMetal;
       }
       s.zeff.at<float>(y, x) = z;
       s.mclass.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(cls);
@@ -107,13 +111,16 @@ ClassifiedScan classify_stand_in(const cv::Mat& a_high, const cv::Mat& a_low) {
   return s;
 }
 
-void Evaluation::add(const nlohmann::json& truth, const std::vector<Detection>& detections, double hidden_limit) {
+void Evaluation::add(const nlohmann::json& truth, const std::vector<Detection>& detections,
+                     double hidden_limit) {
   ++scans;
   std::vector<bool> used(detections.size(), false);
   bool threat = false;
   for (const auto& t : truth) {
     const std::string cls = t.value("class", "");
-    if (cls != threat::kFirearm && cls != threat::kNarcotics && cls != threat::kShielding && cls != threat::kKnife) continue;
+    if (cls != threat::kFirearm && cls != threat::kNarcotics && cls != threat::kShielding &&
+        cls != threat::kKnife)
+      continue;
     threat = true;
     if (cls != threat::kShielding && t.value("hidden_fraction", 0.0) >= hidden_limit) continue;
     ++truths[cls];
@@ -131,7 +138,8 @@ void Evaluation::add(const nlohmann::json& truth, const std::vector<Detection>& 
   // truth was left out of recall as hidden.
   for (const auto& t : truth)
     for (std::size_t i = 0; i < detections.size(); ++i)
-      if (t.value("class", "") == detections[i].threat_class && matches(to_box(detections[i].box), to_box(box_from_json(t["box"]))))
+      if (t.value("class", "") == detections[i].threat_class &&
+          matches(to_box(detections[i].box), to_box(box_from_json(t["box"]))))
         used[i] = true;
   for (std::size_t i = 0; i < detections.size(); ++i)
     if (!used[i]) ++false_alarms[detections[i].threat_class];
@@ -157,8 +165,12 @@ double Evaluation::false_alarms_per_scan() const {
   for (const auto& [cls, count] : false_alarms) n += count;
   return scans ? n / static_cast<double>(scans) : 0.0;
 }
-double Evaluation::scan_pd() const { return threat_scans ? alarmed_threat_scans / static_cast<double>(threat_scans) : 1.0; }
-double Evaluation::scan_pfa() const { return clear_scans ? alarmed_clear_scans / static_cast<double>(clear_scans) : 0.0; }
+double Evaluation::scan_pd() const {
+  return threat_scans ? alarmed_threat_scans / static_cast<double>(threat_scans) : 1.0;
+}
+double Evaluation::scan_pfa() const {
+  return clear_scans ? alarmed_clear_scans / static_cast<double>(clear_scans) : 0.0;
+}
 
 std::string Evaluation::table() const {
   std::ostringstream o;
@@ -169,8 +181,9 @@ std::string Evaluation::table() const {
     if (t == truths.end()) continue;
     const auto f = found.find(cls);
     const auto fa = false_alarms.find(cls);
-    std::snprintf(buf, sizeof buf, "  %-10s recall %.3f (%d of %d)   false alarms %d (%.3f per scan)\n", cls, recall(cls),
-                  f == found.end() ? 0 : f->second, t->second, fa == false_alarms.end() ? 0 : fa->second,
+    std::snprintf(buf, sizeof buf, "  %-10s recall %.3f (%d of %d)   false alarms %d (%.3f per scan)\n", cls,
+                  recall(cls), f == found.end() ? 0 : f->second, t->second,
+                  fa == false_alarms.end() ? 0 : fa->second,
                   scans ? (fa == false_alarms.end() ? 0 : fa->second) / static_cast<double>(scans) : 0.0);
     o << buf;
   }
@@ -179,8 +192,8 @@ std::string Evaluation::table() const {
     std::snprintf(buf, sizeof buf, "  %-10s (no truths) false alarms %d\n", cls.c_str(), count);
     o << buf;
   }
-  std::snprintf(buf, sizeof buf, "  false alarms per scan %.3f   scan Pd %.3f   scan Pfa %.3f\n", false_alarms_per_scan(),
-                scan_pd(), scan_pfa());
+  std::snprintf(buf, sizeof buf, "  false alarms per scan %.3f   scan Pd %.3f   scan Pfa %.3f\n",
+                false_alarms_per_scan(), scan_pd(), scan_pfa());
   o << buf;
   return o.str();
 }

@@ -11,11 +11,10 @@
 
 #include <filesystem>
 #include <map>
-#include <string>
-#include <vector>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
+#include <string>
+#include <vector>
 
 #include "corrected_dataset.hpp"
 #include "threat_detector.hpp"
@@ -35,8 +34,8 @@ ClassifiedScan classify_stand_in(const cv::Mat& a_high, const cv::Mat& a_low);
 
 /// Per-class counts of one evaluation run.
 struct Evaluation {
-  std::map<std::string, int> truths, found;   ///< by class
-  std::map<std::string, int> false_alarms;    ///< regions matching no truth, by class
+  std::map<std::string, int> truths, found;  ///< by class
+  std::map<std::string, int> false_alarms;   ///< regions matching no truth, by class
   int scans = 0, threat_scans = 0, alarmed_threat_scans = 0, clear_scans = 0, alarmed_clear_scans = 0;
   /// Adds one scan: `truth` is the ground_truth list; a truth counts as found when a region
   /// of its class matches it; narcotics inside shielding are also found by the shielding

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-
 #include <opencv2/core.hpp>
 
 #include "detect_test_support.hpp"
@@ -15,7 +14,8 @@ namespace {
 constexpr int kMargin = 3, kRing = 4;
 
 float ring_median(const cv::Mat& a, const cv::Rect& inner) {
-  const cv::Rect outer = (inner + cv::Size(2 * kRing, 2 * kRing) - cv::Point(kRing, kRing)) & cv::Rect(0, 0, a.cols, a.rows);
+  const cv::Rect outer =
+      (inner + cv::Size(2 * kRing, 2 * kRing) - cv::Point(kRing, kRing)) & cv::Rect(0, 0, a.cols, a.rows);
   std::vector<float> v;
   for (int y = outer.y; y < outer.y + outer.height; ++y)
     for (int x = outer.x; x < outer.x + outer.width; ++x)
@@ -37,7 +37,9 @@ TipLibrary record_tip_library(const std::filesystem::path& dataset, int max_per_
     for (std::size_t t = 0; t < truth.size(); ++t) {
       const std::string cls = truth[t].value("class", "");
       if (count[cls] >= max_per_class || truth[t].value("concealment", "") == "shielding") continue;
-      const cv::Rect box = (box_from_json(truth[t]["box"]) + cv::Size(2 * kMargin, 2 * kMargin) - cv::Point(kMargin, kMargin)) & frame;
+      const cv::Rect box = (box_from_json(truth[t]["box"]) + cv::Size(2 * kMargin, 2 * kMargin) -
+                            cv::Point(kMargin, kMargin)) &
+                           frame;
       bool alone = box.area() > 0;
       for (std::size_t o = 0; o < truth.size(); ++o)
         if (o != t && (box & box_from_json(truth[o]["box"])).area() > 0) alone = false;
@@ -46,7 +48,7 @@ TipLibrary record_tip_library(const std::filesystem::path& dataset, int max_per_
       threat.threat_class = cls;
       threat.id = cls + "_" + std::to_string(count[cls]);
       for (auto [src, dst] : {std::pair{&scan.a_high, &threat.high}, {&scan.a_low, &threat.low}}) {
-        cv::Mat patch = (*src)(box) - ring_median(*src, box);
+        cv::Mat patch = (*src)(box)-ring_median(*src, box);
         *dst = cv::max(patch, 0.0f);
       }
       threat.source = {{"scene", scan.scan_json["scene"]}, {"truth", truth[t]}};
@@ -57,11 +59,12 @@ TipLibrary record_tip_library(const std::filesystem::path& dataset, int max_per_
   return lib;
 }
 
-TipLibrary record_tip_library_from_sim(const std::filesystem::path& work, const std::filesystem::path& out, int seed,
-                                       int scans, int pixels, int max_per_class) {
+TipLibrary record_tip_library_from_sim(const std::filesystem::path& work, const std::filesystem::path& out,
+                                       int seed, int scans, int pixels, int max_per_class) {
   std::string error;
   const std::filesystem::path data = work / "tip_source";
-  if (!make_dataset(data, seed, scans, 1.0, {"scanner.clutter=0", "scanner.pixels=" + std::to_string(pixels)}, error))
+  if (!make_dataset(data, seed, scans, 1.0, {"scanner.clutter=0", "scanner.pixels=" + std::to_string(pixels)},
+                    error))
     throw Error("simulating the TIP source scans failed: " + error);
   TipLibrary lib = record_tip_library(data, max_per_class);
   if (lib.threats.empty()) throw Error("no isolated threat in " + data.string() + ": record more scans");

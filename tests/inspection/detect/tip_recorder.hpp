@@ -16,7 +16,7 @@ TipLibrary record_tip_library(const std::filesystem::path& dataset, int max_per_
 
 /// Generates a data set (seed, scans, pixels) with `oi run` into `work`/tip_source and records
 /// a library from it into `out`. Throws oi::Error with the simulator's log on failure.
-TipLibrary record_tip_library_from_sim(const std::filesystem::path& work, const std::filesystem::path& out, int seed,
-                                       int scans, int pixels, int max_per_class);
+TipLibrary record_tip_library_from_sim(const std::filesystem::path& work, const std::filesystem::path& out,
+                                       int seed, int scans, int pixels, int max_per_class);
 
 }  // namespace oi::xray::testing

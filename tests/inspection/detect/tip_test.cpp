@@ -6,18 +6,17 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <utility>
-
 #include <opencv2/core.hpp>
+#include <utility>
 
 #include "detect_test_support.hpp"
 #include "oi/error.hpp"
 #include "oi/frame_cv.hpp"
 #include "oi/plugin_registry.hpp"
 #include "oi/stage.hpp"
+#include "stage_under_test.hpp"
 #include "tip_attributes.hpp"
 #include "tip_recorder.hpp"
-#include "stage_under_test.hpp"
 #include "xray_inspection.hpp"
 
 namespace oi::xray::testing {
@@ -26,7 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const PluginRegistry& registry() { return oi::test::plugin_registry(OI_DETECT_PLUGIN); }
-
 
 // A stage of `type` from the detect plugin, set up and started with `params` over its
 // defaults; run() fails the test when the stage does.
@@ -44,7 +42,9 @@ class StageUnderTest : public oi::test::StageUnderTest {
 
 FramePtr scan_frame(const ClassifiedScan& c) {
   FramePtr f = Frame::create(std::string(frame_kind::kScan));
-  auto put = [&](const char* name, const cv::Mat& m, PixelFormat fmt) { m.copyTo(as_mat(f->add_plane(name, fmt, m.cols, m.rows))); };
+  auto put = [&](const char* name, const cv::Mat& m, PixelFormat fmt) {
+    m.copyTo(as_mat(f->add_plane(name, fmt, m.cols, m.rows)));
+  };
   put(plane::kAHigh, c.a_high, PixelFormat::kF32);
   put(plane::kALow, c.a_low, PixelFormat::kF32);
   if (!c.zeff.empty()) {
@@ -68,7 +68,8 @@ const fs::path& library_dir() {
 
 // A clear parcel: 0.3 of attenuation everywhere, so every patch fits and nothing saturates.
 ClassifiedScan parcel() {
-  return ClassifiedScan{cv::Mat(400, 512, CV_32F, cv::Scalar(0.3f)), cv::Mat(400, 512, CV_32F, cv::Scalar(0.4f)), {}, {}, {}};
+  return ClassifiedScan{
+      cv::Mat(400, 512, CV_32F, cv::Scalar(0.3f)), cv::Mat(400, 512, CV_32F, cv::Scalar(0.4f)), {}, {}, {}};
 }
 
 TEST(TipLibrary, RecordedFromSimulatorAndRoundTrips) {
@@ -99,13 +100,15 @@ TEST(TipStage, AddsPatchExactlyInsideBoxAndMarksIt) {
   ASSERT_NE(threat, nullptr) << "tip_id " << id << " names no library threat";
   EXPECT_EQ(marks[0]["class"], threat->threat_class);
   ASSERT_EQ(box.size(), threat->high.size());
-  for (auto [name, patch, base] : {std::tuple{plane::kAHigh, &threat->high, &before.a_high}, {plane::kALow, &threat->low, &before.a_low}}) {
+  for (auto [name, patch, base] : {std::tuple{plane::kAHigh, &threat->high, &before.a_high},
+                                   {plane::kALow, &threat->low, &before.a_low}}) {
     const cv::Mat after = as_mat(out->plane(name));
     cv::Mat diff = after - *base;
     // Exactly the patch, except where the sum reaches kMaxAttenuation (the chain's ceiling).
     cv::Mat expected = cv::min((*base)(box) + *patch, static_cast<double>(kMaxAttenuation)) - (*base)(box);
     cv::Mat inside = diff(box) - expected;
-    EXPECT_LE(cv::norm(inside, cv::NORM_INF), 1e-5) << name << ": a_after - a_before must equal the patch inside the box";
+    EXPECT_LE(cv::norm(inside, cv::NORM_INF), 1e-5)
+        << name << ": a_after - a_before must equal the patch inside the box";
     diff(box).setTo(0);
     EXPECT_EQ(cv::norm(diff, cv::NORM_INF), 0.0) << name << ": nothing may change outside the box";
   }
@@ -129,7 +132,8 @@ TEST(TipAccounting, DetectMarksTipDetectionsAndCountsThem) {
   for (int i = 0; i < 6; ++i) {
     FramePtr t = tip.run(scan_frame(parcel()));
     ASSERT_TRUE(t);
-    const ClassifiedScan c = classify_stand_in(as_mat(t->plane(plane::kAHigh)).clone(), as_mat(t->plane(plane::kALow)).clone());
+    const ClassifiedScan c =
+        classify_stand_in(as_mat(t->plane(plane::kAHigh)).clone(), as_mat(t->plane(plane::kALow)).clone());
     FramePtr in = scan_frame(c);
     in->metadata().attributes = t->metadata().attributes;
     FramePtr d = detect.run(in);
@@ -178,7 +182,8 @@ TEST(TipStage, BadLibraryIsAConfigErrorNamingTheFile) {
 // incomplete scan with nothing found is cannot_clear, with the reason.
 TEST(DetectStage, IncompleteScanIsCannotClearWithTheReason) {
   StageUnderTest detect("xray.detect", {{"backend", "cpu"}});
-  const ClassifiedScan empty = classify_stand_in(cv::Mat::zeros(64, 64, CV_32F), cv::Mat::zeros(64, 64, CV_32F));
+  const ClassifiedScan empty =
+      classify_stand_in(cv::Mat::zeros(64, 64, CV_32F), cv::Mat::zeros(64, 64, CV_32F));
   FramePtr whole = detect.run(scan_frame(empty));
   ASSERT_TRUE(whole);
   EXPECT_EQ(whole->metadata().attributes[attr::kDecision], decision::kClear);
@@ -198,7 +203,8 @@ TEST(DetectStage, IncompleteScanIsCannotClearWithTheReason) {
 }
 
 TEST(DetectStage, BadParametersAndMissingPlanesAreErrors) {
-  EXPECT_THROW(StageUnderTest("xray.detect", {{"narcotics_zeff_min", 9.0}, {"narcotics_zeff_max", 6.0}}), ConfigError);
+  EXPECT_THROW(StageUnderTest("xray.detect", {{"narcotics_zeff_min", 9.0}, {"narcotics_zeff_max", 6.0}}),
+               ConfigError);
   FramePtr f = scan_frame(parcel());  // no zeff / mclass / areal_density
   oi::test::StageUnderTest stage(registry(), "xray.detect", nlohmann::json::object(), "detect");
   FramePtr out;

@@ -4,9 +4,8 @@
 // Never run by ctest.
 #include <benchmark/benchmark.h>
 
-#include <random>
-
 #include <opencv2/core.hpp>
+#include <random>
 
 #include "materials_test_support.hpp"
 #include "oi/gpu/gpu.hpp"
@@ -41,8 +40,9 @@ oi::FramePtr scan_frame(bool gpu) {
 
 void BM_Materials(benchmark::State& state, const char* backend) {
   const int radius = static_cast<int>(state.range(0));
-  const auto cal = write_text(std::filesystem::temp_directory_path() / "oi_bench_materials" / "calibration.json",
-                              synthetic_calibration().dump());
+  const auto cal =
+      write_text(std::filesystem::temp_directory_path() / "oi_bench_materials" / "calibration.json",
+                 synthetic_calibration().dump());
   MaterialsStage stage({{"calibration", cal.string()}, {"backend", backend}, {"smoothing_radius", radius}});
   const oi::FramePtr frame = scan_frame(std::string(backend) == "gpu");
   benchmark::DoNotOptimize(stage.run(frame));  // lavapipe compiles the kernel at its first dispatch
@@ -50,13 +50,18 @@ void BM_Materials(benchmark::State& state, const char* backend) {
     oi::FramePtr out = stage.run(frame);
     benchmark::DoNotOptimize(out);
   }
-  state.counters["scans_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["Mpixel_per_s"] =
-      benchmark::Counter(1024.0 * 2000.0 * static_cast<double>(state.iterations()) / 1e6, benchmark::Counter::kIsRate);
+  state.counters["scans_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["Mpixel_per_s"] = benchmark::Counter(
+      1024.0 * 2000.0 * static_cast<double>(state.iterations()) / 1e6, benchmark::Counter::kIsRate);
 }
 
 BENCHMARK_CAPTURE(BM_Materials, vulkan, "gpu")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Materials, cpu_reference, "cpu")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Materials, cpu_reference, "cpu")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

@@ -16,7 +16,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-
 #include <opencv2/core.hpp>
 
 #include "gpu_test_fixture.hpp"
@@ -29,11 +28,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kPixels = 256;                  // detector pixels: small for test time
+constexpr int kPixels = 256;  // detector pixels: small for test time
 constexpr int kSeedCalibrate = 101, kSeedEvaluate = 202;
 constexpr int kScansCalibrate = 2, kScansEvaluate = 4;  // even and odd: polyethylene and POM
-constexpr double kFloorMargin = 0.3;          // about 4 smoothed-pixel sigmas at the floor
-constexpr double kMinAccuracy = 0.98;         // issue 6's target
+constexpr double kFloorMargin = 0.3;                    // about 4 smoothed-pixel sigmas at the floor
+constexpr double kMinAccuracy = 0.98;                   // issue 6's target
 
 const fs::path& work_dir() {
   static const fs::path dir = oi::gpu::testing::fresh_dir("materials_accuracy");
@@ -44,9 +43,10 @@ const fs::path& work_dir() {
 fs::path wedge_dataset(int seed, int scans) {
   const fs::path dir = work_dir() / ("wedges_seed" + std::to_string(seed));
   if (fs::exists(dir / "dataset.json")) return dir;
-  const std::string cmd = std::string("'") + OI_EXE + "' run -q '" + OI_SIM_PIPELINE + "' --set scanner.scene=wedges" +
-                          " --set scanner.seed=" + std::to_string(seed) + " --set scanner.scans=" + std::to_string(scans) +
-                          " --set scanner.pixels=" + std::to_string(kPixels) + " --set dataset.dir='" + dir.string() + "'";
+  const std::string cmd =
+      std::string("'") + OI_EXE + "' run -q '" + OI_SIM_PIPELINE + "' --set scanner.scene=wedges" +
+      " --set scanner.seed=" + std::to_string(seed) + " --set scanner.scans=" + std::to_string(scans) +
+      " --set scanner.pixels=" + std::to_string(kPixels) + " --set dataset.dir='" + dir.string() + "'";
   const int rc = run_command(cmd, work_dir() / ("sim_" + std::to_string(seed) + ".log"));
   EXPECT_EQ(rc, 0) << cmd;
   return dir;
@@ -81,7 +81,9 @@ TEST(MaterialsAccuracy, WedgeClassAccuracyOnUnseenSeeds) {
 
   const int radius = 2;
   MaterialsStage stage({{"calibration", cal.string()}, {"backend", "cpu"}, {"smoothing_radius", radius}});
-  struct Count { std::size_t correct = 0, total = 0; };
+  struct Count {
+    std::size_t correct = 0, total = 0;
+  };
   std::map<std::string, Count> per_material;
   Count impenetrable;
   for (std::size_t s = 0; s < dataset_scans(b); ++s) {
@@ -95,7 +97,8 @@ TEST(MaterialsAccuracy, WedgeClassAccuracyOnUnseenSeeds) {
       const int mx = std::max(radius + 2, bw / 10), my = std::max(radius + 2, bh / 10);
       const cv::Rect interior(bx + mx, by + my, bw - 2 * mx, bh - 2 * my);
       ASSERT_GT(interior.area(), 0);
-      const double mean_high = cv::mean(scan.a_high(interior))[0], mean_low = cv::mean(scan.a_low(interior))[0];
+      const double mean_high = cv::mean(scan.a_high(interior))[0],
+                   mean_low = cv::mean(scan.a_low(interior))[0];
       const cv::Mat classes = mclass(interior);
       if (mean_high <= a_high_max - kFloorMargin && mean_low <= a_low_max - kFloorMargin) {
         Count& c = per_material[t["material"].get<std::string>()];
@@ -108,16 +111,20 @@ TEST(MaterialsAccuracy, WedgeClassAccuracyOnUnseenSeeds) {
     }
   }
   Count all;
-  std::printf("material class accuracy, calibrated on seed %d (%d scans), evaluated on seed %d (%d scans), %d pixels:\n",
-              kSeedCalibrate, kScansCalibrate, kSeedEvaluate, kScansEvaluate, kPixels);
+  std::printf(
+      "material class accuracy, calibrated on seed %d (%d scans), evaluated on seed %d (%d scans), %d "
+      "pixels:\n",
+      kSeedCalibrate, kScansCalibrate, kSeedEvaluate, kScansEvaluate, kPixels);
   for (const auto& [material, c] : per_material) {
-    std::printf("  %-13s %8zu / %8zu = %.4f\n", material.c_str(), c.correct, c.total, double(c.correct) / c.total);
+    std::printf("  %-13s %8zu / %8zu = %.4f\n", material.c_str(), c.correct, c.total,
+                double(c.correct) / c.total);
     all.correct += c.correct;
     all.total += c.total;
   }
   ASSERT_GT(all.total, 0u);
   const double accuracy = double(all.correct) / all.total;
-  std::printf("  overall (penetrable range) %zu / %zu = %.4f (target %.2f)\n", all.correct, all.total, accuracy, kMinAccuracy);
+  std::printf("  overall (penetrable range) %zu / %zu = %.4f (target %.2f)\n", all.correct, all.total,
+              accuracy, kMinAccuracy);
   if (impenetrable.total)
     std::printf("  steps beyond the noise floor read impenetrable: %zu / %zu = %.4f\n", impenetrable.correct,
                 impenetrable.total, double(impenetrable.correct) / impenetrable.total);
@@ -135,7 +142,8 @@ TEST(CalibrateMaterialsCommand, BadInputExitsTwoWithAReason) {
   EXPECT_NE(read(log).find("dataset.json cannot be opened"), std::string::npos) << read(log);
   write_text(empty / "dataset.json", R"({"format": "something-else", "version": 1})");
   EXPECT_EQ(calibrate("'" + empty.string() + "'", log), 2);
-  EXPECT_NE(read(log).find("is not an openinspect-xray-dataset version 1 index"), std::string::npos) << read(log);
+  EXPECT_NE(read(log).find("is not an openinspect-xray-dataset version 1 index"), std::string::npos)
+      << read(log);
   // A data set whose scans carry no wedge steps.
   const fs::path a = wedge_dataset(kSeedCalibrate, kScansCalibrate);
   const fs::path stripped = work_dir() / "no_wedges";

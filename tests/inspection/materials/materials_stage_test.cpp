@@ -12,10 +12,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <opencv2/core.hpp>
 #include <random>
 #include <utility>
-
-#include <opencv2/core.hpp>
 
 #include "gpu_test_fixture.hpp"
 #include "material_model.hpp"
@@ -38,7 +37,8 @@ struct Outputs {
   cv::Mat zeff, mclass, density;
 };
 
-Outputs run(const std::filesystem::path& cal, const char* backend, int radius, const cv::Mat& ah, const cv::Mat& al) {
+Outputs run(const std::filesystem::path& cal, const char* backend, int radius, const cv::Mat& ah,
+            const cv::Mat& al) {
   MaterialsStage stage({{"calibration", cal.string()}, {"backend", backend}, {"smoothing_radius", radius}});
   EXPECT_EQ(stage.summary()["backend"], backend);
   FramePtr out = stage.run(make_attenuation_frame(ah, al));
@@ -72,7 +72,8 @@ class MaterialsGpuTest : public GpuTest {
         differing += !same;
       }
     }
-    EXPECT_LE(differing, std::max(1, width * height / 1000)) << differing << " of " << width * height << " pixels differ";
+    EXPECT_LE(differing, std::max(1, width * height / 1000))
+        << differing << " of " << width * height << " pixels differ";
   }
 };
 
@@ -81,8 +82,15 @@ TEST_F(MaterialsGpuTest, MatchesCpuReferenceOnRandomAttenuation) {
   // Widths that are multiples of 4 take the kernel's vector path, the others its per-pixel
   // path; 4 x 19 and 8 x 40 put both borders in one or two strips of 4 columns; 5 x 1600 has
   // more strips than the dispatch has invocations.
-  for (auto [w, h, r] : {std::tuple{64, 48, 2}, {37, 23, 1}, {1, 50, 2}, {50, 1, 2}, {129, 65, 0}, {33, 17, 4},
-                         {4, 19, 3}, {8, 40, 4}, {5, 1600, 2}}) {
+  for (auto [w, h, r] : {std::tuple{64, 48, 2},
+                         {37, 23, 1},
+                         {1, 50, 2},
+                         {50, 1, 2},
+                         {129, 65, 0},
+                         {33, 17, 4},
+                         {4, 19, 3},
+                         {8, 40, 4},
+                         {5, 1600, 2}}) {
     cv::Mat ah(h, w, CV_32F), al(h, w, CV_32F);
     std::uniform_real_distribution<float> a(0.0f, 7.0f), ratio(1.0f, 3.0f);
     for (int y = 0; y < h; ++y)
@@ -119,18 +127,19 @@ TEST_F(MaterialsGpuTest, EmptyAndImpenetrableEdges) {
 
 // The per-pixel model on points whose answer is known from the synthetic curves.
 TEST(MaterialModel, ClassifiesOnAndBetweenCurves) {
-  const MaterialTable t = MaterialTable::build(MaterialCalibration::from_json(synthetic_calibration(), "synthetic"));
+  const MaterialTable t =
+      MaterialTable::build(MaterialCalibration::from_json(synthetic_calibration(), "synthetic"));
   const ClassThresholds th;
   auto at = [&](float ah, float r) { return classify_pixel(ah, ah * r, t, th); };
   EXPECT_EQ(at(0.01f, 1.2f).klass, static_cast<int>(MaterialClass::kEmpty));
-  EXPECT_EQ(at(6.5f, 1.2f).klass, static_cast<int>(MaterialClass::kImpenetrable));     // beyond a_high_max
-  EXPECT_EQ(at(5.0f, 1.6f).klass, static_cast<int>(MaterialClass::kImpenetrable));     // a_low beyond 7.5
-  EXPECT_NEAR(at(0.82f, 1.23f).zeff, 5.5f, 0.3f);                                     // on polyethylene
+  EXPECT_EQ(at(6.5f, 1.2f).klass, static_cast<int>(MaterialClass::kImpenetrable));  // beyond a_high_max
+  EXPECT_EQ(at(5.0f, 1.6f).klass, static_cast<int>(MaterialClass::kImpenetrable));  // a_low beyond 7.5
+  EXPECT_NEAR(at(0.82f, 1.23f).zeff, 5.5f, 0.3f);                                   // on polyethylene
   EXPECT_EQ(at(0.82f, 1.23f).klass, static_cast<int>(MaterialClass::kOrganic));
-  EXPECT_NEAR(at(0.49f, 1.98f).zeff, 13.0f, 0.5f);                                    // on aluminium
+  EXPECT_NEAR(at(0.49f, 1.98f).zeff, 13.0f, 0.5f);  // on aluminium
   EXPECT_EQ(at(0.49f, 1.98f).klass, static_cast<int>(MaterialClass::kInorganic));
-  EXPECT_EQ(at(2.74f, 1.61f).klass, static_cast<int>(MaterialClass::kMetal));         // on steel
-  EXPECT_FLOAT_EQ(at(3.4f, 1.25f).zeff, 82.0f);                                       // on lead, out of Z order
+  EXPECT_EQ(at(2.74f, 1.61f).klass, static_cast<int>(MaterialClass::kMetal));  // on steel
+  EXPECT_FLOAT_EQ(at(3.4f, 1.25f).zeff, 82.0f);                                // on lead, out of Z order
   EXPECT_LT(at(0.5f, 1.3f).zeff, 10.0f);  // below lead's thinnest step lead is not a candidate
   // Areal density: A_high / mass attenuation, polyethylene 5 cm = 4.7 g/cm².
   EXPECT_NEAR(at(0.82f, 1.23f).areal_density, 0.82f / 0.174f, 0.2f);
@@ -161,11 +170,13 @@ TEST(MaterialCalibrationFile, ErrorsNameTheFileAndTheProblem) {
   doc = synthetic_calibration();
   doc["materials"][1]["points"][1]["a_high"] = 0.05;
   const auto order = write_text(dir / "order.json", doc.dump());
-  EXPECT_NE(message(order).find("materials[1].points[1]: a_high must increase"), std::string::npos) << message(order);
+  EXPECT_NE(message(order).find("materials[1].points[1]: a_high must increase"), std::string::npos)
+      << message(order);
   doc = synthetic_calibration();
   doc["noise_floor"].erase("a_low_max");
   const auto floor = write_text(dir / "floor.json", doc.dump());
-  EXPECT_NE(message(floor).find("noise_floor: 'a_low_max' must be a number"), std::string::npos) << message(floor);
+  EXPECT_NE(message(floor).find("noise_floor: 'a_low_max' must be a number"), std::string::npos)
+      << message(floor);
 }
 
 }  // namespace

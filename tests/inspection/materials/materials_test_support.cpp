@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <utility>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <utility>
 
 #include "oi/plugin_registry.hpp"
 #include "xray_inspection.hpp"
@@ -30,7 +29,8 @@ nlohmann::json synthetic_calibration() {
   // attenuation A_high / (density * thickness).
   auto curve = [](const char* name, double z, std::initializer_list<std::array<double, 3>> pts) {
     nlohmann::json points = nlohmann::json::array();
-    for (const auto& p : pts) points.push_back({{"a_high", p[0]}, {"ratio", p[1]}, {"mass_attenuation", p[2]}});
+    for (const auto& p : pts)
+      points.push_back({{"a_high", p[0]}, {"ratio", p[1]}, {"mass_attenuation", p[2]}});
     return nlohmann::json{{"name", name}, {"z_eff", z}, {"points", points}};
   };
   return {{"format", "openinspect-material-calibration"},
@@ -39,7 +39,8 @@ nlohmann::json synthetic_calibration() {
           {"noise_floor", {{"a_high_max", 6.0}, {"a_low_max", 7.5}}},
           {"materials",
            {curve("polyethylene", 5.5, {{0.16, 1.26, 0.17}, {0.82, 1.23, 0.174}, {2.5, 1.19, 0.13}}),
-            curve("aluminium", 13, {{0.10, 2.70, 0.185}, {0.49, 1.98, 0.18}, {2.38, 1.45, 0.176}, {3.6, 1.38, 0.167}}),
+            curve("aluminium", 13,
+                  {{0.10, 2.70, 0.185}, {0.49, 1.98, 0.18}, {2.38, 1.45, 0.176}, {3.6, 1.38, 0.167}}),
             curve("steel", 26, {{0.34, 2.9, 0.43}, {0.68, 2.47, 0.43}, {2.74, 1.61, 0.35}, {4.5, 1.45, 0.3}}),
             curve("lead", 82, {{1.99, 1.37, 3.5}, {3.4, 1.25, 3.0}, {6.33, 1.16, 2.8}})}}};
 }
@@ -60,6 +61,5 @@ FramePtr make_attenuation_frame(const cv::Mat& a_high, const cv::Mat& a_low) {
   }
   return frame;
 }
-
 
 }  // namespace oi::xray::testing

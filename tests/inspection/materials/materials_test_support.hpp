@@ -5,10 +5,9 @@
 
 #include <filesystem>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
+#include <string>
 
 #include "corrected_dataset.hpp"
 #include "oi/frame.hpp"

@@ -1,9 +1,9 @@
 // The evaluation maths on hand-made cases: IoU, the centre rule, recall, false alarms per
 // scan, scan Pd / Pfa (cannot_clear and shielding), the curve, TIP kept apart, strict parsing.
+#include "evaluation.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "evaluation.hpp"
 
 namespace oi::xray::eval {
 namespace {
@@ -52,9 +52,10 @@ TEST(Evaluation, MatchesByIouAtThresholdOrByContainingTheCentre) {
 TEST(Evaluation, RecallFalseAlarmsAndScanPdPfa) {
   std::vector<ScanRecord> scans;
   // Scan 1: firearm found, narcotics missed, one false alarm; alarm.
-  scans.push_back(scan(1, {{"ground_truth", {truth("firearm", {0, 0, 10, 10}), truth("narcotics", {50, 50, 20, 20})}},
-                           {"detections", {det("firearm", {1, 1, 10, 10}, 0.9), det("knife", {200, 200, 5, 5}, 0.4)}},
-                           {"decision", "alarm"}}));
+  scans.push_back(
+      scan(1, {{"ground_truth", {truth("firearm", {0, 0, 10, 10}), truth("narcotics", {50, 50, 20, 20})}},
+               {"detections", {det("firearm", {1, 1, 10, 10}, 0.9), det("knife", {200, 200, 5, 5}, 0.4)}},
+               {"decision", "alarm"}}));
   // Scan 2: narcotics detected with the wrong class -> missed and a false alarm; clear.
   scans.push_back(scan(2, {{"ground_truth", {truth("narcotics", {0, 0, 10, 10})}},
                            {"detections", {det("firearm", {0, 0, 10, 10}, 0.6)}},
@@ -90,8 +91,10 @@ TEST(Evaluation, RecallFalseAlarmsAndScanPdPfa) {
 
 TEST(Evaluation, CannotClearDetectsShieldingScansOnly) {
   std::vector<ScanRecord> scans;
-  scans.push_back(scan(1, {{"ground_truth", {truth("shielding", {0, 0, 10, 10})}}, {"decision", "cannot_clear"}}));
-  scans.push_back(scan(2, {{"ground_truth", {truth("firearm", {0, 0, 10, 10})}}, {"decision", "cannot_clear"}}));
+  scans.push_back(
+      scan(1, {{"ground_truth", {truth("shielding", {0, 0, 10, 10})}}, {"decision", "cannot_clear"}}));
+  scans.push_back(
+      scan(2, {{"ground_truth", {truth("firearm", {0, 0, 10, 10})}}, {"decision", "cannot_clear"}}));
   scans.push_back(scan(3, {{"ground_truth", json::array()}, {"decision", "cannot_clear"}}));
   const RunEvaluation r = evaluate_run(scans);
   EXPECT_EQ(r.threat_scans, 2);
@@ -113,8 +116,9 @@ TEST(Evaluation, TipIsAccountedApartAndNeverAsARealThreat) {
                            {"decision", "alarm"}}));
   // A real narcotics object that only a TIP-flagged detection covers: not found, and the TIP
   // detection is no false alarm; a TIP truth in ground_truth itself counts as TIP too.
-  scans.push_back(scan(2, {{"ground_truth", {truth("narcotics", {0, 0, 10, 10}),
-                                              {{"class", "knife"}, {"box", {50, 50, 5, 5}}, {"tip", true}}}},
+  scans.push_back(scan(2, {{"ground_truth",
+                            {truth("narcotics", {0, 0, 10, 10}),
+                             {{"class", "knife"}, {"box", {50, 50, 5, 5}}, {"tip", true}}}},
                            {"detections", {det("narcotics", {0, 0, 10, 10}, 0.8, true)}},
                            {"decision", "alarm"}}));
   // A real detection on an unflagged TIP insertion: counted apart, not a false alarm.
@@ -141,11 +145,14 @@ TEST(Evaluation, TipIsAccountedApartAndNeverAsARealThreat) {
 TEST(Evaluation, CurveGoesFromNothingToEverythingOverTheThreshold) {
   std::vector<ScanRecord> scans;
   scans.push_back(scan(1, {{"ground_truth", {truth("firearm", {0, 0, 10, 10})}},
-                           {"detections", {det("firearm", {0, 0, 10, 10}, 0.8)}}, {"decision", "alarm"}}));
+                           {"detections", {det("firearm", {0, 0, 10, 10}, 0.8)}},
+                           {"decision", "alarm"}}));
   scans.push_back(scan(2, {{"ground_truth", {truth("shielding", {0, 0, 10, 10})}},
-                           {"detections", {det("shielding", {0, 0, 10, 10}, 0.5)}}, {"decision", "cannot_clear"}}));
+                           {"detections", {det("shielding", {0, 0, 10, 10}, 0.5)}},
+                           {"decision", "cannot_clear"}}));
   scans.push_back(scan(3, {{"ground_truth", json::array()},
-                           {"detections", {det("narcotics", {0, 0, 10, 10}, 0.3)}}, {"decision", "alarm"}}));
+                           {"detections", {det("narcotics", {0, 0, 10, 10}, 0.3)}},
+                           {"decision", "alarm"}}));
   const RunEvaluation r = evaluate_run(scans);
   ASSERT_EQ(r.curve.size(), 4u);  // above the highest score, then 0.8, 0.5, 0.3
   EXPECT_GT(r.curve[0].threshold, 0.8);
@@ -167,9 +174,13 @@ TEST(Evaluation, MalformedAttributesAreErrorsThatNameTheScanAndEntry) {
               HasSubstr("no numeric `score`"));
   EXPECT_THAT(parse_scan(7, {{"detections", {det("firearm", {1, 2, 3, 4}, 1)}}, {"decision", "maybe"}}, r),
               HasSubstr("`decision` is 'maybe'"));
-  EXPECT_THAT(parse_scan(7, {{"ground_truth", {{{"box", {1, 2, 3, 4}}}}}}, r), HasSubstr("`ground_truth`[0] has no string `class`"));
-  EXPECT_THAT(parse_scan(7, {{"detections", {{{"class", "knife"}, {"box", {1, 2, 3, 4}}, {"score", 1}, {"tip", "yes"}}}}}, r),
-              HasSubstr("`tip` is \"yes\""));
+  EXPECT_THAT(parse_scan(7, {{"ground_truth", {{{"box", {1, 2, 3, 4}}}}}}, r),
+              HasSubstr("`ground_truth`[0] has no string `class`"));
+  EXPECT_THAT(
+      parse_scan(
+          7, {{"detections", {{{"class", "knife"}, {"box", {1, 2, 3, 4}}, {"score", 1}, {"tip", "yes"}}}}},
+          r),
+      HasSubstr("`tip` is \"yes\""));
   EXPECT_THAT(parse_scan(7, {{"ground_truth", "none"}}, r), HasSubstr("`ground_truth` is not a list"));
 }
 

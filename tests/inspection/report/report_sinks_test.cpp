@@ -7,10 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <opencv2/imgcodecs.hpp>
 #include <regex>
 #include <set>
-
-#include <opencv2/imgcodecs.hpp>
 
 #include "oi/error.hpp"
 #include "oi/pipeline.hpp"
@@ -29,7 +28,9 @@ std::vector<FramePtr> g_frames;
 
 class ScansSource final : public Stage {
  public:
-  void setup(StageSpec& spec) override { spec.output("out", PortType::of(frame_kind::kScan), "the test's frames"); }
+  void setup(StageSpec& spec) override {
+    spec.output("out", PortType::of(frame_kind::kScan), "the test's frames");
+  }
   Status process(StageContext& ctx) override {
     std::lock_guard lock(g_mutex);
     if (next_ >= g_frames.size()) return Status::end_of_stream();
@@ -51,7 +52,8 @@ FramePtr make_scan(std::uint64_t id, json attributes, bool rgb = true) {
   for (int c = 0; c < 2; ++c) {
     Plane& p = f->add_plane(c == 0 ? "high" : "low", PixelFormat::kU16, kW, kH);
     for (int y = 0; y < kH; ++y) {
-      for (int x = 0; x < kW; ++x) p.row<std::uint16_t>(y)[x] = static_cast<std::uint16_t>(c * 30000 + y * 200 + x);
+      for (int x = 0; x < kW; ++x)
+        p.row<std::uint16_t>(y)[x] = static_cast<std::uint16_t>(c * 30000 + y * 200 + x);
     }
   }
   if (rgb) {
@@ -95,15 +97,16 @@ const json kFirearm = {{"class", "firearm"}, {"box", {10, 10, 30, 20}}, {"score"
 const json kTipKnife = {{"class", "knife"}, {"box", {70, 40, 30, 20}}, {"score", 0.8}, {"tip", true}};
 
 std::vector<FramePtr> three_scans() {
-  return {make_scan(1, {{"ground_truth", {{{"class", "firearm"}, {"box", {12, 10, 28, 20}}}}},
-                        {"tip", {{{"class", "knife"}, {"box", {70, 40, 30, 20}}, {"tip_id", "k1"}}}},
-                        {"detections", {kFirearm, kTipKnife}},
-                        {"decision", "alarm"},
-                        {"timings_ms", {{"correct", 1.5}, {"detect", 4.25}}}}),
-          make_scan(2, {{"ground_truth", json::array()}, {"detections", json::array()}, {"decision", "clear"}}),
-          make_scan(3, {{"ground_truth", {{{"class", "shielding"}, {"box", {0, 0, 50, 50}}}}},
-                        {"detections", {{{"class", "shielding"}, {"box", {0, 0, 50, 50}}, {"score", 0.7}}}},
-                        {"decision", "cannot_clear"}})};
+  return {
+      make_scan(1, {{"ground_truth", {{{"class", "firearm"}, {"box", {12, 10, 28, 20}}}}},
+                    {"tip", {{{"class", "knife"}, {"box", {70, 40, 30, 20}}, {"tip_id", "k1"}}}},
+                    {"detections", {kFirearm, kTipKnife}},
+                    {"decision", "alarm"},
+                    {"timings_ms", {{"correct", 1.5}, {"detect", 4.25}}}}),
+      make_scan(2, {{"ground_truth", json::array()}, {"detections", json::array()}, {"decision", "clear"}}),
+      make_scan(3, {{"ground_truth", {{{"class", "shielding"}, {"box", {0, 0, 50, 50}}}}},
+                    {"detections", {{{"class", "shielding"}, {"box", {0, 0, 50, 50}}, {"score", 0.7}}}},
+                    {"decision", "cannot_clear"}})};
 }
 
 class ReportSinks : public ::testing::Test {
@@ -122,10 +125,14 @@ class ReportSinks : public ::testing::Test {
   PipelineSpec load(const std::string& report_params, const std::string& summary_params) {
     const fs::path file = dir_ / "pipeline.yaml";
     std::ofstream(file) << "devices:\n  scanner: { driver: test.scans }\n"
-                           "stages:\n  report: { type: sink.report, params: { " + report_params + " } }\n"
-                           "  summary: { type: sink.summary, params: { " + summary_params + " } }\n"
-                           "connections:\n  - { from: scanner.out, to: report.in }\n"
-                           "  - { from: scanner.out, to: summary.in }\n";
+                           "stages:\n  report: { type: sink.report, params: { " +
+                               report_params +
+                               " } }\n"
+                               "  summary: { type: sink.summary, params: { " +
+                               summary_params +
+                               " } }\n"
+                               "connections:\n  - { from: scanner.out, to: report.in }\n"
+                               "  - { from: scanner.out, to: summary.in }\n";
     return load_pipeline(file, registry_);
   }
 
@@ -168,10 +175,11 @@ TEST_F(ReportSinks, ReportFilesParseAndImagesDecode) {
   ASSERT_EQ(colour.type(), CV_8UC3);
   ASSERT_EQ(colour.cols, kW);
   ASSERT_EQ(colour.rows, kH);
-  EXPECT_EQ(colour.at<cv::Vec3b>(70, 5), kBackground);                   // untouched image
-  EXPECT_EQ(colour.at<cv::Vec3b>(29, 38), cv::Vec3b(0, 0, 255));          // firearm box's bottom edge, red
+  EXPECT_EQ(colour.at<cv::Vec3b>(70, 5), kBackground);            // untouched image
+  EXPECT_EQ(colour.at<cv::Vec3b>(29, 38), cv::Vec3b(0, 0, 255));  // firearm box's bottom edge, red
   for (const char* channel : {"high", "low"}) {
-    const cv::Mat raw = cv::imread((out / (std::string("scan_000001_") + channel + ".png")).string(), cv::IMREAD_UNCHANGED);
+    const cv::Mat raw =
+        cv::imread((out / (std::string("scan_000001_") + channel + ".png")).string(), cv::IMREAD_UNCHANGED);
     ASSERT_EQ(raw.type(), CV_16UC1) << channel;
     const int c = std::string(channel) == "high" ? 0 : 1;
     EXPECT_EQ(raw.at<std::uint16_t>(7, 9), c * 30000 + 7 * 200 + 9) << channel;
@@ -209,8 +217,9 @@ TEST_F(ReportSinks, SummaryJsonHasExactlyTheRequiredKeys) {
   ASSERT_TRUE(run(three_scans()).ok);
   const json s = read_json(dir_ / "out" / "summary.json");
   // Required keys, plus the documented extras of docs/reports.md and nothing else.
-  const std::set<std::string> top = {"scans", "decisions", "throughput_scans_per_s", "evaluation",
-                                     "scans_without_decision", "references", "elapsed_s"};
+  const std::set<std::string> top = {
+      "scans",      "decisions", "throughput_scans_per_s", "evaluation", "scans_without_decision",
+      "references", "elapsed_s"};
   EXPECT_EQ(keys(s), top);
   EXPECT_EQ(keys(s["decisions"]), (std::set<std::string>{"clear", "alarm", "cannot_clear"}));
   EXPECT_EQ(s["scans"], 3);
@@ -219,8 +228,8 @@ TEST_F(ReportSinks, SummaryJsonHasExactlyTheRequiredKeys) {
   EXPECT_EQ(s["decisions"]["cannot_clear"], 1);
   EXPECT_TRUE(s["throughput_scans_per_s"].is_number());
   const json& e = s["evaluation"];
-  EXPECT_EQ(keys(e), (std::set<std::string>{"recall", "false_alarms_per_scan", "scan_pd", "scan_pfa", "counts", "tip",
-                                            "pd_pfa_curve"}));
+  EXPECT_EQ(keys(e), (std::set<std::string>{"recall", "false_alarms_per_scan", "scan_pd", "scan_pfa",
+                                            "counts", "tip", "pd_pfa_curve"}));
   EXPECT_EQ(keys(e["recall"]), (std::set<std::string>{"firearm", "narcotics", "shielding", "knife"}));
   EXPECT_EQ(e["recall"]["firearm"], 1.0);
   EXPECT_EQ(e["recall"]["shielding"], 1.0);
@@ -241,14 +250,17 @@ TEST_F(ReportSinks, SummaryHtmlIsSelfContainedWithThumbnailsAndCurve) {
   // Two thumbnails (alarm, cannot_clear), each a PNG that decodes.
   const std::regex img("data:image/png;base64,([A-Za-z0-9+/=]+)");
   int count = 0;
-  for (auto it = std::sregex_iterator(html.begin(), html.end(), img); it != std::sregex_iterator(); ++it, ++count) {
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), img); it != std::sregex_iterator();
+       ++it, ++count) {
     const std::string b64 = (*it)[1];
     std::vector<unsigned char> bytes;
     unsigned value = 0;
     int bits = -8;
     for (char c : b64) {
       if (c == '=') break;
-      value = (value << 6) + static_cast<unsigned>(std::string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/").find(c));
+      value = (value << 6) +
+              static_cast<unsigned>(
+                  std::string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/").find(c));
       bits += 6;
       if (bits >= 0) {
         bytes.push_back(static_cast<unsigned char>((value >> bits) & 0xFF));
@@ -283,7 +295,7 @@ TEST_F(ReportSinks, WithoutRgbTheImageIsAGreyRenderingOfHigh) {
   EXPECT_FALSE(j.contains("evaluation"));
   const cv::Mat grey = cv::imread((dir_ / "out" / "scans" / "scan_000005.png").string(), cv::IMREAD_COLOR);
   ASSERT_FALSE(grey.empty());
-  EXPECT_EQ(grey.at<cv::Vec3b>(0, 0), cv::Vec3b(0, 0, 0));             // lowest count
+  EXPECT_EQ(grey.at<cv::Vec3b>(0, 0), cv::Vec3b(0, 0, 0));                  // lowest count
   EXPECT_EQ(grey.at<cv::Vec3b>(kH - 1, kW - 1), cv::Vec3b(255, 255, 255));  // highest
   const json s = read_json(dir_ / "out" / "summary.json");
   EXPECT_FALSE(s.contains("evaluation"));  // no ground truth: no evaluation

@@ -6,10 +6,9 @@
 
 #include <cstddef>
 #include <filesystem>
-#include <string>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
+#include <string>
 
 namespace oi::xray::testing {
 

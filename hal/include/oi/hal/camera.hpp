@@ -15,10 +15,11 @@ namespace oi::hal {
 
 /// Standard control names; declare with DeviceSpec::live_param() where settable live.
 namespace camera_control {
-inline constexpr const char* kExposureUs = "exposure_us";    ///< float, us [ExposureTime]
-inline constexpr const char* kGainDb = "gain_db";            ///< float, dB [Gain]
-inline constexpr const char* kFrameRateHz = "frame_rate_hz"; ///< float, Hz [AcquisitionFrameRate]
-inline constexpr const char* kTriggerMode = "trigger_mode";  ///< enum {free_run, software, hardware} [TriggerMode]
+inline constexpr const char* kExposureUs = "exposure_us";     ///< float, us [ExposureTime]
+inline constexpr const char* kGainDb = "gain_db";             ///< float, dB [Gain]
+inline constexpr const char* kFrameRateHz = "frame_rate_hz";  ///< float, Hz [AcquisitionFrameRate]
+inline constexpr const char* kTriggerMode =
+    "trigger_mode";  ///< enum {free_run, software, hardware} [TriggerMode]
 }  // namespace camera_control
 
 /// Image format a camera delivers.

@@ -10,18 +10,17 @@
 /// in the state it expects, an exception from a hook becomes an error status naming the
 /// device, and a failing hook moves the device to Fault.
 
+#include <atomic>
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <atomic>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "oi/error.hpp"
 #include "oi/frame.hpp"
@@ -75,12 +74,12 @@ std::string_view to_string(DeviceKind kind);
 
 /// What a device can do, declared once by the driver.
 struct DeviceCapabilities {
-  DeviceKind kind = DeviceKind::kOther;  ///< scanner, camera or other
+  DeviceKind kind = DeviceKind::kOther;                    ///< scanner, camera or other
   std::string frame_kind = std::string(frame_kind::kAny);  ///< kind of the frames it emits
-  std::vector<PixelFormat> formats;      ///< pixel formats of its planes (empty = any)
-  std::vector<std::string> planes;       ///< plane names of its frames
-  bool can_recover = true;               ///< recover() can bring it back after a fault
-  bool finite = false;                   ///< it may end by itself (a file, a finite mock)
+  std::vector<PixelFormat> formats;                        ///< pixel formats of its planes (empty = any)
+  std::vector<std::string> planes;                         ///< plane names of its frames
+  bool can_recover = true;                                 ///< recover() can bring it back after a fault
+  bool finite = false;                                     ///< it may end by itself (a file, a finite mock)
 
   /// Machine-readable form for `--stats`, conformance reports and docs.
   nlohmann::json to_json() const;

@@ -4,8 +4,8 @@
 /// use it directly; OI_REGISTER_DEVICE_DRIVER (driver.hpp) wraps their class in it.
 
 #include <memory>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "oi/hal/device_registry.hpp"
 #include "oi/hal/supervisor.hpp"
@@ -60,12 +60,12 @@ class DeviceStage : public Stage {
   SupervisorPolicy policy_;
   SupervisorCounters counters_;
   bool scan_blocks_ = false;
-  FramePtr held_;                // the newest scan block, not yet emitted (see class comment)
+  FramePtr held_;                             // the newest scan block, not yet emitted (see class comment)
   std::vector<FramePtr> pending_references_;  // references: start, emitted by the first process()
-  int consecutive_attempts_ = 0; // recovery attempts since the last delivered frame
-  bool ended_ = false;           // the device ended (end of stream, or on_fault: ignore)
-  bool outage_open_ = false;     // a non-scan device faulted and has not delivered since
-  std::uint64_t lost_before_outage_ = 0;  // the driver's lost count when the outage began
+  int consecutive_attempts_ = 0;              // recovery attempts since the last delivered frame
+  bool ended_ = false;                        // the device ended (end of stream, or on_fault: ignore)
+  bool outage_open_ = false;                  // a non-scan device faulted and has not delivered since
+  std::uint64_t lost_before_outage_ = 0;      // the driver's lost count when the outage began
 };
 
 }  // namespace oi::hal

@@ -12,10 +12,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "oi/params.hpp"
 #include "oi/stage.hpp"
@@ -56,14 +55,14 @@ struct SupervisorPolicy {
 
 /// What the supervisor counted; reported through Stage::summary() (`oi run --stats`).
 struct SupervisorCounters {
-  std::uint64_t frames = 0;      ///< frames or blocks emitted
-  std::uint64_t faults = 0;      ///< faults seen (timeouts, driver errors)
-  std::uint64_t restarts = 0;    ///< successful recoveries back to Streaming
-  std::uint64_t incomplete = 0;  ///< scans or frames delivered marked incomplete
-  std::uint64_t lost = 0;        ///< frames that never arrived (counted, not delivered)
+  std::uint64_t frames = 0;            ///< frames or blocks emitted
+  std::uint64_t faults = 0;            ///< faults seen (timeouts, driver errors)
+  std::uint64_t restarts = 0;          ///< successful recoveries back to Streaming
+  std::uint64_t incomplete = 0;        ///< scans or frames delivered marked incomplete
+  std::uint64_t lost = 0;              ///< frames that never arrived (counted, not delivered)
   std::uint64_t interlock_events = 0;  ///< scanner interlock events seen
-  bool gave_up = false;          ///< the supervisor stopped trying (stop, ignore, or retries spent)
-  std::string last_fault;        ///< the last fault's reason
+  bool gave_up = false;                ///< the supervisor stopped trying (stop, ignore, or retries spent)
+  std::string last_fault;              ///< the last fault's reason
 
   /// {"frames":..,"faults":..,"restarts":..,"incomplete":..,"lost":..,...}.
   nlohmann::json to_json() const;

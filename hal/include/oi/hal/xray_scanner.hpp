@@ -23,13 +23,13 @@ inline constexpr const char* kLow = "low";    ///< low-energy channel (dual ener
 
 /// Detector and belt geometry.
 struct ScanGeometry {
-  int channels = 2;               ///< energy channels: 1 (single energy) or 2 (low/high)
-  int views = 1;                  ///< detector views; each block carries attribute "view"
-  int pixels_per_line = 0;        ///< detector pixels per line
-  int lines_per_block = 0;        ///< lines K in one scan block
-  double pixel_pitch_mm = 0.0;    ///< detector pixel size in millimetres
-  double line_rate_hz = 0.0;      ///< lines per second
-  double belt_speed_m_s = 0.0;    ///< conveyor speed in metres per second
+  int channels = 2;             ///< energy channels: 1 (single energy) or 2 (low/high)
+  int views = 1;                ///< detector views; each block carries attribute "view"
+  int pixels_per_line = 0;      ///< detector pixels per line
+  int lines_per_block = 0;      ///< lines K in one scan block
+  double pixel_pitch_mm = 0.0;  ///< detector pixel size in millimetres
+  double line_rate_hz = 0.0;    ///< lines per second
+  double belt_speed_m_s = 0.0;  ///< conveyor speed in metres per second
 
   /// Plane names in channel order: {"high"} or {"high", "low"}.
   std::vector<std::string> plane_names() const;

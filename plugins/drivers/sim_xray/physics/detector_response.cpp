@@ -27,12 +27,12 @@ constexpr float kFullScale = 65535.0f;
 
 // Acklam's rational approximation of the standard normal quantile (relative error 1.2e-9).
 double inverse_normal_cdf(double p) {
-  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-                                 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
+  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
+                                 1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
   static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
                                  6.680131188771972e+01, -1.328068155288572e+01};
   static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                                 -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+                                 -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
   static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
                                  3.754408661907416e+00};
   constexpr double kLow = 0.02425;
@@ -73,8 +73,8 @@ std::uint16_t to_dn(float value) {
 
 }  // namespace
 
-PixelResponseMap::PixelResponseMap(int pixels, const DetectorElectronics& e, std::string_view serial, bool non_uniform,
-                                   double integration_s) {
+PixelResponseMap::PixelResponseMap(int pixels, const DetectorElectronics& e, std::string_view serial,
+                                   bool non_uniform, double integration_s) {
   std::mt19937_64 rng(stable_hash(serial));
   std::normal_distribution<double> unit(0.0, 1.0);
   for (int c = 0; c < 2; ++c) {
@@ -162,8 +162,8 @@ float NoiseRng::poisson(float mean) {
 }
 
 void digitise_line(const PixelSignal* signal, int begin, int end, const PixelResponseMap& map,
-                   const double dn_per_kev[2], double read_noise_dn, bool noise, NoiseRng& rng, std::uint16_t* low,
-                   std::uint16_t* high) {
+                   const double dn_per_kev[2], double read_noise_dn, bool noise, NoiseRng& rng,
+                   std::uint16_t* low, std::uint16_t* high) {
   const float read_sigma = static_cast<float>(read_noise_dn);
   for (int c = 0; c < 2; ++c) {
     std::uint16_t* row = c == 0 ? low : high;

@@ -25,12 +25,12 @@ namespace oi::sim {
 
 /// Detector board properties (16-bit ADC).
 struct DetectorElectronics {
-  double offset_dn = 400.0;          ///< mean ADC offset (the dark level without dark current)
-  double offset_spread_dn = 25.0;    ///< pixel-to-pixel standard deviation of the offset
-  double gain_spread = 0.03;         ///< relative pixel-to-pixel standard deviation of the gain
-  double dark_current_dn_s = 2000.0; ///< mean dark current, DN per second of integration
-  double read_noise_dn = 3.0;        ///< electronic noise, standard deviation in DN
-  int dead_pixels = 3;               ///< pixels that see no X-rays (read dark level only), per channel
+  double offset_dn = 400.0;           ///< mean ADC offset (the dark level without dark current)
+  double offset_spread_dn = 25.0;     ///< pixel-to-pixel standard deviation of the offset
+  double gain_spread = 0.03;          ///< relative pixel-to-pixel standard deviation of the gain
+  double dark_current_dn_s = 2000.0;  ///< mean dark current, DN per second of integration
+  double read_noise_dn = 3.0;         ///< electronic noise, standard deviation in DN
+  int dead_pixels = 3;                ///< pixels that see no X-rays (read dark level only), per channel
 };
 
 /// Fixed pattern of one detector: per pixel and channel gain, dark level and dead flag.
@@ -39,8 +39,8 @@ struct DetectorElectronics {
 class PixelResponseMap {
  public:
   /// `non_uniform` false: every pixel has gain 1, the mean dark level and none is dead.
-  PixelResponseMap(int pixels, const DetectorElectronics& electronics, std::string_view serial, bool non_uniform,
-                   double integration_s);
+  PixelResponseMap(int pixels, const DetectorElectronics& electronics, std::string_view serial,
+                   bool non_uniform, double integration_s);
 
   /// Pixels per line.
   int pixels() const { return static_cast<int>(gain_[0].size()); }
@@ -83,7 +83,7 @@ class NoiseRng {
 /// G_low, G_high. `noise` false: the mean values, rounded (fixed pattern still applied).
 /// Rows are written at [begin, end) of `low` and `high`.
 void digitise_line(const PixelSignal* signal, int begin, int end, const PixelResponseMap& map,
-                   const double dn_per_kev[2], double read_noise_dn, bool noise, NoiseRng& rng, std::uint16_t* low,
-                   std::uint16_t* high);
+                   const double dn_per_kev[2], double read_noise_dn, bool noise, NoiseRng& rng,
+                   std::uint16_t* low, std::uint16_t* high);
 
 }  // namespace oi::sim

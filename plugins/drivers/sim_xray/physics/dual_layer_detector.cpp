@@ -24,7 +24,8 @@ DualLayerResponse dual_layer_response(const DualLayerDetector& d, const EnergyGr
     const double mu_en = mass_energy_absorption_cm2_g(d.scintillator, e) * d.scintillator_density_g_cm3;
     const double deposited = e * mu_en / mu;
     const double front_pass = std::exp(-mu * d.front_mm / 10.0);
-    const double filter_pass = std::exp(-mass_attenuation_cm2_g("Cu", e) * kCopperDensity * d.filter_cu_mm / 10.0);
+    const double filter_pass =
+        std::exp(-mass_attenuation_cm2_g("Cu", e) * kCopperDensity * d.filter_cu_mm / 10.0);
     r.low.interaction[i] = 1.0 - front_pass;
     r.low.deposited_kev[i] = deposited;
     r.high.interaction[i] = front_pass * filter_pass * (1.0 - std::exp(-mu * d.rear_mm / 10.0));

@@ -13,11 +13,11 @@ namespace oi::sim {
 
 /// Layer materials and thicknesses.
 struct DualLayerDetector {
-  std::string scintillator = "CsI";  ///< scintillator composition (xraylib formula), both layers
+  std::string scintillator = "CsI";          ///< scintillator composition (xraylib formula), both layers
   double scintillator_density_g_cm3 = 4.51;  ///< CsI(Tl)
-  double front_mm = 0.4;     ///< front (low-energy) scintillator thickness
-  double filter_cu_mm = 0.5; ///< copper between the layers
-  double rear_mm = 3.0;      ///< rear (high-energy) scintillator thickness
+  double front_mm = 0.4;                     ///< front (low-energy) scintillator thickness
+  double filter_cu_mm = 0.5;                 ///< copper between the layers
+  double rear_mm = 3.0;                      ///< rear (high-energy) scintillator thickness
 };
 
 /// What one channel does with a photon of each energy bin.

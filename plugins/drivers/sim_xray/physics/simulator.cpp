@@ -42,7 +42,8 @@ const SimulatorConfig& validated(const SimulatorConfig& c) {
 
 XraySimulator::XraySimulator(SimulatorConfig config)
     : config_(validated(config)),
-      map_(config_.pixels, config_.electronics, config_.serial, config_.non_uniformity, config_.integration_s) {
+      map_(config_.pixels, config_.electronics, config_.serial, config_.non_uniformity,
+           config_.integration_s) {
   // Gains: air at the reference tube settings reads air_fraction of the range above the offset.
   TubeSettings reference = config_.tube;
   reference.kv = kReferenceKv;
@@ -57,8 +58,9 @@ XraySimulator::XraySimulator(SimulatorConfig config)
   }
   for (int c = 0; c < 2; ++c) {
     if (!(s[c] > 0.0)) {
-      throw std::invalid_argument("simulator: the " + std::string(c == 0 ? "low" : "high") +
-                                  " channel sees no X-rays at 160 kV (filters or detector layers too thick?)");
+      throw std::invalid_argument(
+          "simulator: the " + std::string(c == 0 ? "low" : "high") +
+          " channel sees no X-rays at 160 kV (filters or detector layers too thick?)");
     }
     dn_per_kev_[c] = config_.air_fraction * (kFullScale - config_.electronics.offset_dn) / s[c];
   }
@@ -74,8 +76,8 @@ void XraySimulator::set_tube(double kv, double ma) {
 void XraySimulator::rebuild_model() {
   spectrum_ = tungsten_spectrum(config_.tube, config_.bin_kev);
   detector_ = dual_layer_response(config_.detector, spectrum_.grid);
-  model_ = std::make_unique<TransmissionModel>(spectrum_.grid, photons_per_pixel(spectrum_, config_), detector_,
-                                               standard_materials());
+  model_ = std::make_unique<TransmissionModel>(spectrum_.grid, photons_per_pixel(spectrum_, config_),
+                                               detector_, standard_materials());
 }
 
 template <class LineFn>
@@ -113,10 +115,12 @@ void XraySimulator::for_lines(int count, LineFn&& fn) {
   if (failure) std::rethrow_exception(failure);
 }
 
-void XraySimulator::render(const Scene& scene, int first, int count, std::uint64_t stream, RowsU16 low, RowsU16 high) {
+void XraySimulator::render(const Scene& scene, int first, int count, std::uint64_t stream, RowsU16 low,
+                           RowsU16 high) {
   if (first < 0 || count < 0 || first + count > scene.lines()) {
-    throw std::out_of_range("simulator: lines " + std::to_string(first) + ".." + std::to_string(first + count) +
-                            " are outside the scene's " + std::to_string(scene.lines()) + " lines");
+    throw std::out_of_range("simulator: lines " + std::to_string(first) + ".." +
+                            std::to_string(first + count) + " are outside the scene's " +
+                            std::to_string(scene.lines()) + " lines");
   }
   const int materials = static_cast<int>(standard_materials().size());
   for_lines(count, [&](int begin, int end) {
@@ -137,8 +141,8 @@ void XraySimulator::render(const Scene& scene, int first, int count, std::uint64
 void XraySimulator::render_paths(const LinePaths& paths, std::uint64_t stream, std::uint64_t line,
                                  std::uint16_t* low, std::uint16_t* high) {
   if (paths.pixels != config_.pixels) {
-    throw std::invalid_argument("simulator: the line has " + std::to_string(paths.pixels) + " pixels; the detector " +
-                                std::to_string(config_.pixels));
+    throw std::invalid_argument("simulator: the line has " + std::to_string(paths.pixels) +
+                                " pixels; the detector " + std::to_string(config_.pixels));
   }
   std::vector<PixelSignal> signal;
   model_->integrate_line(paths, signal);

@@ -20,18 +20,18 @@ namespace oi::sim {
 
 /// Everything that defines a simulated scanner.
 struct SimulatorConfig {
-  TubeSettings tube;                 ///< source (kV, mA, filtration)
-  DualLayerDetector detector;        ///< detector layers
-  DetectorElectronics electronics;   ///< offsets, gains, noise, dead pixels
-  int pixels = 1024;                 ///< detector pixels per line
-  double pixel_pitch_mm = 0.8;       ///< pixel size (square pixels: also the slit width along the belt)
-  double integration_s = 0.004;      ///< line integration time (1 / physical line rate)
-  double bin_kev = 1.0;              ///< energy bin width, at most 2 keV
-  bool noise = true;                 ///< quantum and electronic noise (false: mean values)
-  bool non_uniformity = true;        ///< per-pixel gain/offset/dark current and dead pixels
-  std::string serial = "xray";       ///< fixes the detector's non-uniformity pattern
-  std::uint64_t seed = 1;            ///< noise seed (with the stream and line numbers)
-  int threads = 1;                   ///< threads that render the lines of one render() call
+  TubeSettings tube;                ///< source (kV, mA, filtration)
+  DualLayerDetector detector;       ///< detector layers
+  DetectorElectronics electronics;  ///< offsets, gains, noise, dead pixels
+  int pixels = 1024;                ///< detector pixels per line
+  double pixel_pitch_mm = 0.8;      ///< pixel size (square pixels: also the slit width along the belt)
+  double integration_s = 0.004;     ///< line integration time (1 / physical line rate)
+  double bin_kev = 1.0;             ///< energy bin width, at most 2 keV
+  bool noise = true;                ///< quantum and electronic noise (false: mean values)
+  bool non_uniformity = true;       ///< per-pixel gain/offset/dark current and dead pixels
+  std::string serial = "xray";      ///< fixes the detector's non-uniformity pattern
+  std::uint64_t seed = 1;           ///< noise seed (with the stream and line numbers)
+  int threads = 1;                  ///< threads that render the lines of one render() call
   /// Fraction of the 16-bit range that air reaches at the reference tube settings (160 kV,
   /// 1 mA) with this detector, filtration, pixel size and integration time: how the gains G_c
   /// are set, like a scanner's gain calibration at installation.

@@ -73,7 +73,8 @@ Spectrum tungsten_spectrum(const TubeSettings& tube, double bin_kev) {
   // emitted power ε·V·i; hence K·Z·i = 2·ε·V·i / E0², in keV per second per keV.
   const double e0 = tube.kv;
   const double volts = tube.kv * 1000.0;
-  const double power_kev_s = kKramersEfficiencyPerVolt * kTungstenZ * volts * volts * (tube.ma * 1e-3) / kJoulePerKev;
+  const double power_kev_s =
+      kKramersEfficiencyPerVolt * kTungstenZ * volts * volts * (tube.ma * 1e-3) / kJoulePerKev;
   const double kramers = 2.0 * power_kev_s / (e0 * e0);
   // Isotropic emission: fluence per mm² at the detector distance.
   const double per_mm2 = 1.0 / (4.0 * M_PI * std::pow(tube.distance_m * 1000.0, 2));
@@ -102,7 +103,8 @@ Spectrum tungsten_spectrum(const TubeSettings& tube, double bin_kev) {
   for (int i = 0; i < s.grid.bins; ++i) {
     if (s.photons[i] == 0.0) continue;
     const double e = s.grid.center(i);
-    const double mu_t = mass_attenuation_cm2_g("Al", e) * kAluminiumDensity * (tube.inherent_al_mm + tube.added_al_mm) / 10.0 +
+    const double mu_t = mass_attenuation_cm2_g("Al", e) * kAluminiumDensity *
+                            (tube.inherent_al_mm + tube.added_al_mm) / 10.0 +
                         mass_attenuation_cm2_g("Cu", e) * kCopperDensity * tube.added_cu_mm / 10.0 +
                         mass_attenuation_cm2_g(kAir, e) * kAirDensity * tube.distance_m * 100.0;
     s.photons[i] *= std::exp(-mu_t);

@@ -22,19 +22,19 @@ struct EnergyGrid {
 
 /// Tube and beam-line settings.
 struct TubeSettings {
-  double kv = 160.0;            ///< tube voltage (peak photon energy in keV)
-  double ma = 1.0;              ///< tube current
-  double inherent_al_mm = 1.0;  ///< tube glass, oil and window as aluminium equivalent
-  double added_al_mm = 1.0;     ///< added aluminium filter
-  double added_cu_mm = 0.0;     ///< added copper filter (hardens the beam further)
-  double distance_m = 1.0;      ///< focal spot to detector, through air
+  double kv = 160.0;                 ///< tube voltage (peak photon energy in keV)
+  double ma = 1.0;                   ///< tube current
+  double inherent_al_mm = 1.0;       ///< tube glass, oil and window as aluminium equivalent
+  double added_al_mm = 1.0;          ///< added aluminium filter
+  double added_cu_mm = 0.0;          ///< added copper filter (hardens the beam further)
+  double distance_m = 1.0;           ///< focal spot to detector, through air
   bool characteristic_lines = true;  ///< add tungsten's K lines (above the 69.5 keV K edge)
 };
 
 /// Photon fluence spectrum at the detector plane (before any object).
 struct Spectrum {
-  EnergyGrid grid;               ///< the bins
-  std::vector<double> photons;   ///< photons per bin per mm² per second at the detector
+  EnergyGrid grid;              ///< the bins
+  std::vector<double> photons;  ///< photons per bin per mm² per second at the detector
 
   /// Sum over bins: photons per mm² per second.
   double total() const;

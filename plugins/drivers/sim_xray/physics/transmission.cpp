@@ -100,7 +100,8 @@ void integrate_range(const Float8* mu, const Float8* weights, int chunks, int ma
 }  // namespace
 
 TransmissionModel::TransmissionModel(const EnergyGrid& grid, const std::vector<double>& photons,
-                                     const DualLayerResponse& detector, const std::vector<MaterialDef>& materials)
+                                     const DualLayerResponse& detector,
+                                     const std::vector<MaterialDef>& materials)
     : grid_(grid), materials_(static_cast<int>(materials.size())) {
   const auto n = static_cast<std::size_t>(grid.bins);
   if (photons.size() != n || detector.low.interaction.size() != n || detector.high.interaction.size() != n) {
@@ -126,7 +127,8 @@ TransmissionModel::TransmissionModel(const EnergyGrid& grid, const std::vector<d
       s_total += s[i];
       v_total += v[i];
     }
-    for (std::size_t i = 0; i < n && s_total > 0.0; ++i) share[i] = std::max({share[i], s[i] / s_total, v[i] / v_total});
+    for (std::size_t i = 0; i < n && s_total > 0.0; ++i)
+      share[i] = std::max({share[i], s[i] / s_total, v[i] / v_total});
   }
   int first = 0, last = static_cast<int>(n) - 1;
   for (double dropped = share[first]; first < last && dropped < kDroppedShare; dropped += share[++first]) {
@@ -158,7 +160,8 @@ TransmissionModel::TransmissionModel(const EnergyGrid& grid, const std::vector<d
       air[q] += w[q];
     }
   }
-  air_ = {static_cast<float>(air[0]), static_cast<float>(air[1]), static_cast<float>(air[2]), static_cast<float>(air[3])};
+  air_ = {static_cast<float>(air[0]), static_cast<float>(air[1]), static_cast<float>(air[2]),
+          static_cast<float>(air[3])};
 }
 
 float TransmissionModel::mu(MaterialIndex m, int b) const {
@@ -169,7 +172,8 @@ PixelSignal TransmissionModel::integrate(const std::vector<std::pair<MaterialInd
   LinePaths paths;
   paths.reset(materials_, 1);
   for (const auto& [m, cm] : path) {
-    if (m >= materials_) throw std::out_of_range("material index " + std::to_string(m) + " outside the model's table");
+    if (m >= materials_)
+      throw std::out_of_range("material index " + std::to_string(m) + " outside the model's table");
     paths.of(m)[0] += cm;
   }
   std::vector<PixelSignal> out;
@@ -179,10 +183,12 @@ PixelSignal TransmissionModel::integrate(const std::vector<std::pair<MaterialInd
 
 void TransmissionModel::integrate_line(const LinePaths& paths, std::vector<PixelSignal>& out, int begin,
                                        int end) const {
-  if (paths.materials != materials_ || paths.cm.size() != static_cast<std::size_t>(paths.materials) * paths.pixels) {
+  if (paths.materials != materials_ ||
+      paths.cm.size() != static_cast<std::size_t>(paths.materials) * paths.pixels) {
     throw std::invalid_argument("line paths hold " + std::to_string(paths.materials) + " materials x " +
                                 std::to_string(paths.pixels) + " pixels; the model has " +
-                                std::to_string(materials_) + " materials (LinePaths::reset with standard_materials().size())");
+                                std::to_string(materials_) +
+                                " materials (LinePaths::reset with standard_materials().size())");
   }
   if (static_cast<int>(out.size()) != paths.pixels) out.resize(paths.pixels);
   if (end < 0) end = paths.pixels;

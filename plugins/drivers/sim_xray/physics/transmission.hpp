@@ -59,16 +59,17 @@ class TransmissionModel {
   PixelSignal integrate(const std::vector<std::pair<MaterialIndex, float>>& path) const;
   /// Signals of every pixel of a line; `out` is resized to paths.pixels. `paths.materials`
   /// must equal materials(). Pixels [begin, end) only when given (for splitting a line).
-  void integrate_line(const LinePaths& paths, std::vector<PixelSignal>& out, int begin = 0, int end = -1) const;
+  void integrate_line(const LinePaths& paths, std::vector<PixelSignal>& out, int begin = 0,
+                      int end = -1) const;
 
  private:
   EnergyGrid grid_;
   int first_bin_ = 0;
   int bins_ = 0;
-  int chunks_ = 0;                 // bins_ rounded up to whole Float8
+  int chunks_ = 0;  // bins_ rounded up to whole Float8
   int materials_ = 0;
-  std::vector<Float8> mu_;         // [material][chunk]
-  std::vector<Float8> weights_;    // [chunk][4]: S_low, V_low, S_high, V_high weights
+  std::vector<Float8> mu_;       // [material][chunk]
+  std::vector<Float8> weights_;  // [chunk][4]: S_low, V_low, S_high, V_high weights
   PixelSignal air_;
 };
 

@@ -22,10 +22,10 @@ struct Part {
 struct Assembly {
   /// An empty assembly called `n`.
   explicit Assembly(std::string n) : name(std::move(n)) {}
-  std::string name;                 ///< e.g. "book", "handgun"
-  std::vector<Part> parts;          ///< solids in the assembly's frame (centred near 0)
-  std::vector<TruthObject> truths;  ///< truth prototypes; Part::truth_slot indexes this
-  Rotation tilt;                    ///< out-of-plane pose applied before the in-plane yaw
+  std::string name;                                ///< e.g. "book", "handgun"
+  std::vector<Part> parts;                         ///< solids in the assembly's frame (centred near 0)
+  std::vector<TruthObject> truths;                 ///< truth prototypes; Part::truth_slot indexes this
+  Rotation tilt;                                   ///< out-of-plane pose applied before the in-plane yaw
   nlohmann::json pose = nlohmann::json::object();  ///< tilt angles etc. for the truth extra
 };
 
@@ -33,13 +33,14 @@ struct Assembly {
 /// the assembly frame; `rot` the part's own rotation.
 Part box_part(std::string_view material, Vec3 half, Vec3 at = {}, double path_scale = 1.0, double wall = 0,
               Rotation rot = {});
-Part ellipsoid_part(std::string_view material, Vec3 half, Vec3 at = {}, double path_scale = 1.0, Rotation rot = {});
+Part ellipsoid_part(std::string_view material, Vec3 half, Vec3 at = {}, double path_scale = 1.0,
+                    Rotation rot = {});
 /// Cylinder of radius `r`, half length `hl`, axis along the assembly's `axis` (0 = x, 1 = y, 2 = z).
-Part cylinder_part(std::string_view material, double r, double hl, int axis, Vec3 at = {}, double path_scale = 1.0,
-                   double wall = 0);
+Part cylinder_part(std::string_view material, double r, double hl, int axis, Vec3 at = {},
+                   double path_scale = 1.0, double wall = 0);
 /// Convex polygon (any winding) in the assembly's xy plane, extruded +-hz.
-Part prism_part(std::string_view material, std::vector<std::array<double, 2>> polygon, double hz, Vec3 at = {},
-                double path_scale = 1.0, double wall = 0);
+Part prism_part(std::string_view material, std::vector<std::array<double, 2>> polygon, double hz,
+                Vec3 at = {}, double path_scale = 1.0, double wall = 0);
 
 /// Degrees to radians.
 constexpr double deg(double d) { return d * 3.14159265358979323846 / 180.0; }

@@ -94,17 +94,18 @@ Assembly make_clothes(Rng& rng) {
 
 Assembly make_book(Rng& rng) {
   Assembly a{"book"};
-  a.parts.push_back(box_part("cellulose", {rng.uniform(65, 120), rng.uniform(95, 150), rng.uniform(6, 25)}, {},
-                             rng.uniform(0.5, 0.75)));
+  a.parts.push_back(box_part("cellulose", {rng.uniform(65, 120), rng.uniform(95, 150), rng.uniform(6, 25)},
+                             {}, rng.uniform(0.5, 0.75)));
   a.tilt = lean(rng, 4);
   return a;
 }
 
 Assembly make_papers(Rng& rng) {
   Assembly a{"papers"};
-  a.parts.push_back(box_part("cellulose", {rng.uniform(100, 150), rng.uniform(140, 210), rng.uniform(1, 6)}, {},
-                             rng.uniform(0.5, 0.7)));
-  if (rng.chance(0.3)) a.parts.push_back(box_part("steel", {4, 12, 0.3}, {rng.uniform(-60, 60), 120, 0}));  // clip
+  a.parts.push_back(box_part("cellulose", {rng.uniform(100, 150), rng.uniform(140, 210), rng.uniform(1, 6)},
+                             {}, rng.uniform(0.5, 0.7)));
+  if (rng.chance(0.3))
+    a.parts.push_back(box_part("steel", {4, 12, 0.3}, {rng.uniform(-60, 60), 120, 0}));  // clip
   return a;
 }
 
@@ -139,7 +140,8 @@ Assembly make_bottle(Rng& rng) {
   const double fill = rng.uniform(0.55, 0.97);  // how full: the liquid lies on one side when lying down
   const double liquid_hl = (hl - wall) * fill;
   a.parts.push_back(cylinder_part("water", r - wall, liquid_hl, 2, {0, 0, -(hl - wall) + liquid_hl}));
-  a.parts.push_back(cylinder_part(glass ? "steel" : "polyethylene", 15, 6, 2, {0, 0, hl + 6}, glass ? 0.05 : 0.5));
+  a.parts.push_back(
+      cylinder_part(glass ? "steel" : "polyethylene", 15, 6, 2, {0, 0, hl + 6}, glass ? 0.05 : 0.5));
   // Usually lying (beam across the axis), sometimes standing (beam along it).
   a.tilt = rng.chance(0.8) ? Rotation::from_angles(0, deg(90 + rng.normal(0, 5)), 0)
                            : Rotation::from_angles(0, deg(rng.normal(0, 5)), 0);
@@ -154,7 +156,8 @@ Assembly make_shoes(Rng& rng) {
   for (int s = 0; s < shoes; ++s) {
     const double dx = shoes == 2 ? (s == 0 ? -1 : 1) * (width + 8) : 0;
     const double flip = s == 0 ? 1 : -1;  // pairs often lie heel to toe
-    a.parts.push_back(box_part("rubber", {width, len, rng.uniform(8, 16)}, {dx, 0, 0}, rng.uniform(0.6, 0.9)));
+    a.parts.push_back(
+        box_part("rubber", {width, len, rng.uniform(8, 16)}, {dx, 0, 0}, rng.uniform(0.6, 0.9)));
     a.parts.push_back(ellipsoid_part(rng.chance(0.5) ? "nylon" : "cellulose", {width * 0.95, len * 0.8, 45},
                                      {dx, flip * len * 0.1, 0}, 0.12));
     if (shank) a.parts.push_back(box_part("steel", {6, 40, 0.8}, {dx, flip * -20, 0}));
@@ -166,15 +169,16 @@ Assembly make_laptop(Rng& rng) {
   Assembly a{"laptop"};
   const double hx = rng.uniform(140, 180), hy = rng.uniform(100, 125), hz = rng.uniform(7, 11);
   const bool metal_case = rng.chance(0.5);
-  a.parts.push_back(box_part(metal_case ? "aluminium" : "polyethylene", {hx, hy, hz}, {}, metal_case ? 1.0 : 0.9,
-                             metal_case ? 0.8 : 1.5));
+  a.parts.push_back(box_part(metal_case ? "aluminium" : "polyethylene", {hx, hy, hz}, {},
+                             metal_case ? 1.0 : 0.9, metal_case ? 0.8 : 1.5));
   a.parts.push_back(box_part("glass", {hx - 8, hy - 8, 0.35}, {0, 0, hz - 2}));
   a.parts.push_back(box_part("fr4", {hx * 0.5, hy * 0.45, 0.8}, {hx * 0.2, hy * 0.3, 0}));
   a.parts.push_back(box_part("battery", {hx * 0.75, 28, 3.5}, {0, -hy + 35, 0}));
   a.parts.push_back(cylinder_part("copper", 3, rng.uniform(40, 70), 0, {hx * 0.1, hy * 0.4, 0}, 0.4, 0.6));
   a.parts.push_back(box_part("copper", {15, 15, 2}, {-hx * 0.4, hy * 0.4, 0}, 0.6));  // fan and heatsink
-  for (int i = 0; i < 10; ++i) {  // screws
-    a.parts.push_back(cylinder_part("steel", 1.1, 2.5, 2, {rng.uniform(-hx + 5, hx - 5), rng.uniform(-hy + 5, hy - 5), 0}));
+  for (int i = 0; i < 10; ++i) {                                                      // screws
+    a.parts.push_back(
+        cylinder_part("steel", 1.1, 2.5, 2, {rng.uniform(-hx + 5, hx - 5), rng.uniform(-hy + 5, hy - 5), 0}));
   }
   a.tilt = lean(rng, 3);
   return a;
@@ -188,7 +192,7 @@ Assembly make_phone(Rng& rng) {
   a.parts.push_back(box_part("battery", {hx - 5, hy * 0.45, 2.3}, {0, -hy * 0.25, 0}));
   a.parts.push_back(box_part("fr4", {hx - 6, hy * 0.25, 0.5}, {0, hy * 0.55, 0}));
   a.parts.push_back(box_part("steel", {hx - 6, 6, 0.8}, {0, hy * 0.55, 1.5}));  // shields over the chips
-  a.parts.push_back(cylinder_part("copper", 6, 1, 2, {0, hy * 0.75, 0}, 0.5));   // camera, speaker magnets
+  a.parts.push_back(cylinder_part("copper", 6, 1, 2, {0, hy * 0.75, 0}, 0.5));  // camera, speaker magnets
   return a;
 }
 
@@ -244,9 +248,8 @@ Assembly make_tool(Rng& rng) {
   } else if (kind < 0.85) {  // keys on a ring
     for (int i = 0; i < rng.integer(2, 5); ++i) {
       const double ang = rng.uniform(0, 6.28);
-      a.parts.push_back(prism_part(rng.chance(0.5) ? "steel" : "copper",
-                                   {{0, -7}, {45, -4}, {45, 4}, {0, 7}}, 1.0,
-                                   {std::cos(ang) * 10, std::sin(ang) * 10, 0}));
+      a.parts.push_back(prism_part(rng.chance(0.5) ? "steel" : "copper", {{0, -7}, {45, -4}, {45, 4}, {0, 7}},
+                                   1.0, {std::cos(ang) * 10, std::sin(ang) * 10, 0}));
       a.parts.back().item.solid.rotation = Rotation::from_angles(ang);
     }
     a.parts.push_back(cylinder_part("steel", 13, 1, 2, {}, 1.0, 1.2));

@@ -15,8 +15,10 @@ void check(bool ok, const std::string& what) {
 }  // namespace
 
 std::unique_ptr<Scene> generate_scene(const SceneConfig& config) {
-  check(config.pixels > 0 && config.pixels <= 65536, "pixels must be in [1, 65536], got " + std::to_string(config.pixels));
-  check(config.pixel_pitch_mm > 0 && config.line_pitch_mm > 0, "pixel_pitch_mm and line_pitch_mm must be > 0");
+  check(config.pixels > 0 && config.pixels <= 65536,
+        "pixels must be in [1, 65536], got " + std::to_string(config.pixels));
+  check(config.pixel_pitch_mm > 0 && config.line_pitch_mm > 0,
+        "pixel_pitch_mm and line_pitch_mm must be > 0");
   check(config.belt_speed_m_s > 0, "belt_speed_m_s must be > 0");
   check(config.min_seconds > 0 && config.min_seconds <= config.max_seconds,
         "need 0 < min_seconds <= max_seconds, got " + std::to_string(config.min_seconds) + " and " +

@@ -1,11 +1,10 @@
 #include "impenetrable.hpp"
 
-#include "xraylib_data.hpp"
-
-
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+
+#include "xraylib_data.hpp"
 
 namespace oi::sim {
 
@@ -24,7 +23,8 @@ const std::vector<std::array<double, 3>>& steel_equivalent_weights() {
     std::vector<std::array<double, 3>> w(table.size());
     for (std::size_t e = 0; e < kImpenetrableEnergiesKeV.size(); ++e) {
       const double mu_steel = linear_mu(steel, kImpenetrableEnergiesKeV[e]);
-      for (std::size_t m = 0; m < table.size(); ++m) w[m][e] = linear_mu(table[m], kImpenetrableEnergiesKeV[e]) / mu_steel;
+      for (std::size_t m = 0; m < table.size(); ++m)
+        w[m][e] = linear_mu(table[m], kImpenetrableEnergiesKeV[e]) / mu_steel;
     }
     return w;
   }();

@@ -12,20 +12,20 @@ const std::vector<MaterialDef>& standard_materials() {
       {"polyethylene", "C2H4", 0.94, MaterialClass::kOrganic},
       {"pom", "CH2O", 1.41, MaterialClass::kOrganic},
       {"water", "H2O", 1.00, MaterialClass::kOrganic},
-      {"cellulose", "C6H10O5", 1.50, MaterialClass::kOrganic},     // paper, cotton, books (bulk via path)
-      {"nylon", "C12H22N2O2", 1.14, MaterialClass::kOrganic},      // clothes, bags
-      {"rubber", "C5H8", 0.92, MaterialClass::kOrganic},           // shoe soles, tyres
-      {"sugar", "C12H22O11", 1.59, MaterialClass::kOrganic},       // food
-      {"pvc", "C2H3Cl", 1.38, MaterialClass::kInorganic},          // chlorine lifts Z_eff into "mixed"
-      {"glass", "SiO2", 2.40, MaterialClass::kInorganic},          // bottles; borosilicate-like density
+      {"cellulose", "C6H10O5", 1.50, MaterialClass::kOrganic},  // paper, cotton, books (bulk via path)
+      {"nylon", "C12H22N2O2", 1.14, MaterialClass::kOrganic},   // clothes, bags
+      {"rubber", "C5H8", 0.92, MaterialClass::kOrganic},        // shoe soles, tyres
+      {"sugar", "C12H22O11", 1.59, MaterialClass::kOrganic},    // food
+      {"pvc", "C2H3Cl", 1.38, MaterialClass::kInorganic},       // chlorine lifts Z_eff into "mixed"
+      {"glass", "SiO2", 2.40, MaterialClass::kInorganic},       // bottles; borosilicate-like density
       {"aluminium", "Al", 2.70, MaterialClass::kInorganic},
       {"steel", "Fe", 7.87, MaterialClass::kMetal},
       {"copper", "Cu", 8.96, MaterialClass::kMetal},
       {"lead", "Pb", 11.35, MaterialClass::kMetal},
       {"cocaine", "C17H21NO4", 1.20, MaterialClass::kOrganic},
       {"heroin", "C21H23NO5", 1.35, MaterialClass::kOrganic},
-      {"fr4", "SiO2C2H4O", 1.85, MaterialClass::kInorganic},       // circuit boards: glass-epoxy mix
-      {"battery", "LiCoO2", 2.80, MaterialClass::kInorganic},      // Li-ion cell, bulk
+      {"fr4", "SiO2C2H4O", 1.85, MaterialClass::kInorganic},   // circuit boards: glass-epoxy mix
+      {"battery", "LiCoO2", 2.80, MaterialClass::kInorganic},  // Li-ion cell, bulk
   };
   return table;
 }

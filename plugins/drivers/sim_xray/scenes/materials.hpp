@@ -18,9 +18,10 @@ enum class MaterialClass { kOrganic, kInorganic, kMetal };
 
 /// One material.
 struct MaterialDef {
-  std::string name;          ///< short name used in scenes and ground truth, e.g. "steel"
-  std::string composition;   ///< element ("Fe"), formula ("C17H21NO4") or NIST compound name, as xraylib reads them
-  double density_g_cm3 = 1;  ///< nominal density
+  std::string name;  ///< short name used in scenes and ground truth, e.g. "steel"
+  std::string
+      composition;  ///< element ("Fe"), formula ("C17H21NO4") or NIST compound name, as xraylib reads them
+  double density_g_cm3 = 1;                       ///< nominal density
   MaterialClass klass = MaterialClass::kOrganic;  ///< expected class
 };
 

@@ -110,9 +110,10 @@ struct ClutterKind {
 
 const std::vector<ClutterKind>& clutter_kinds() {
   static const std::vector<ClutterKind> kinds = {
-      {make_clothes, 2.0, 6.0},   {make_book, 2.0, 1.0},      {make_papers, 1.5, 0.7}, {make_food, 2.5, 1.0},
-      {make_bottle, 1.2, 1.0},    {make_shoes, 0.8, 1.5},     {make_laptop, 0.6, 0.6}, {make_phone, 0.6, 0.7},
-      {make_charger, 0.8, 1.0},   {make_batteries, 0.5, 0.4}, {make_tool, 0.6, 0.3},   {make_toiletries, 0.8, 1.5},
+      {make_clothes, 2.0, 6.0},   {make_book, 2.0, 1.0},   {make_papers, 1.5, 0.7},
+      {make_food, 2.5, 1.0},      {make_bottle, 1.2, 1.0}, {make_shoes, 0.8, 1.5},
+      {make_laptop, 0.6, 0.6},    {make_phone, 0.6, 0.7},  {make_charger, 0.8, 1.0},
+      {make_batteries, 0.5, 0.4}, {make_tool, 0.6, 0.3},   {make_toiletries, 0.8, 1.5},
       {make_umbrella, 0.1, 0.4},
   };
   return kinds;
@@ -177,7 +178,8 @@ std::unique_ptr<Scene> generate_container_scene(const SceneConfig& config, Rng& 
   const double inset = wall + 8;  // contents keep off the walls
   double needed = 0;
   for (const Assembly& t : threats) needed = std::max(needed, needed_length(t, width - 2 * inset));
-  length_mm = std::clamp(std::max(length_mm, needed + 2 * (inset + margin) + 10), 0.0, std::max(max_mm, length_mm));
+  length_mm =
+      std::clamp(std::max(length_mm, needed + 2 * (inset + margin) + 10), 0.0, std::max(max_mm, length_mm));
 
   SceneGrid grid{config.pixels, std::max(1, static_cast<int>(std::lround(length_mm / config.line_pitch_mm))),
                  config.pixel_pitch_mm, config.line_pitch_mm};
@@ -195,15 +197,20 @@ std::unique_ptr<Scene> generate_container_scene(const SceneConfig& config, Rng& 
     shell.parts.push_back(box_part("nylon", {width / 2, cont_len / 2, height / 2}, {}, 0.6, wall));
     // Trolley frame: two aluminium tubes, wheels, zips around the lid, a handle.
     for (int side = -1; side <= 1; side += 2) {
-      shell.parts.push_back(cylinder_part("aluminium", 7, cont_len * 0.42, 1, {side * (width / 2 - 25), 0, 0}, 1.0, 1.2));
-      shell.parts.push_back(cylinder_part("rubber", 25, 12, 0, {side * (width / 2 - 30), cont_len / 2 - 30, 0}));
-      shell.parts.push_back(box_part("steel", {2, cont_len / 2 - 10, 1}, {side * (width / 2 - 6), 0, 0}, 0.4));
-      shell.parts.push_back(box_part("steel", {width / 2 - 10, 2, 1}, {0, side * (cont_len / 2 - 6), 0}, 0.4));
+      shell.parts.push_back(
+          cylinder_part("aluminium", 7, cont_len * 0.42, 1, {side * (width / 2 - 25), 0, 0}, 1.0, 1.2));
+      shell.parts.push_back(
+          cylinder_part("rubber", 25, 12, 0, {side * (width / 2 - 30), cont_len / 2 - 30, 0}));
+      shell.parts.push_back(
+          box_part("steel", {2, cont_len / 2 - 10, 1}, {side * (width / 2 - 6), 0, 0}, 0.4));
+      shell.parts.push_back(
+          box_part("steel", {width / 2 - 10, 2, 1}, {0, side * (cont_len / 2 - 6), 0}, 0.4));
     }
     shell.parts.push_back(box_part("pvc", {60, 15, 12}, {0, -cont_len / 2 + 25, 0}, 0.6, 2));
     container["type"] = "bag";
   } else {
-    shell.parts.push_back(box_part("cellulose", {width / 2, cont_len / 2, height / 2}, {}, rng.uniform(0.12, 0.2), wall));
+    shell.parts.push_back(
+        box_part("cellulose", {width / 2, cont_len / 2, height / 2}, {}, rng.uniform(0.12, 0.2), wall));
     // Packing tape over top and bottom: flat (a hollow box would put its 0.1 mm side walls
     // edge-on to the beam, which point sampling turns into lines of 20 cm of plastic).
     shell.parts.push_back(box_part("polyethylene", {width / 2, 25, 0.1}));
@@ -211,11 +218,13 @@ std::unique_ptr<Scene> generate_container_scene(const SceneConfig& config, Rng& 
   }
   add_assembly(*scene, shell, skew, {cx, cy, 0});
 
-  const Rect interior{cx - width / 2 + inset, cy - cont_len / 2 + inset, cx + width / 2 - inset, cy + cont_len / 2 - inset};
+  const Rect interior{cx - width / 2 + inset, cy - cont_len / 2 + inset, cx + width / 2 - inset,
+                      cy + cont_len / 2 - inset};
   Placer placer(rng, *scene, interior, config.overlap);
   const double area_m2 = (interior[2] - interior[0]) * (interior[3] - interior[1]) * 1e-6;
-  const int clutter_items =
-      std::max(0, static_cast<int>(std::lround(config.clutter * area_m2 * (bag ? 90.0 : 70.0) * rng.uniform(0.5, 1.5))));
+  const int clutter_items = std::max(
+      0,
+      static_cast<int>(std::lround(config.clutter * area_m2 * (bag ? 90.0 : 70.0) * rng.uniform(0.5, 1.5))));
   std::vector<double> weights;
   for (const auto& k : clutter_kinds()) weights.push_back(bag ? k.bag_weight : k.parcel_weight);
   // Threats go in among the clutter, at a random point of the packing order, so that they

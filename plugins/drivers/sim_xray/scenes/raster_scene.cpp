@@ -136,7 +136,8 @@ void RasterScene::finish(nlohmann::json description) {
     }
     if (pixels == 0) {
       throw std::logic_error("scene generator bug: the " + object.klass + " threat (" + object.material +
-                             ") is thinner than " + std::to_string(kOutlineCm) + " cm everywhere on the scan");
+                             ") is thinner than " + std::to_string(kOutlineCm) +
+                             " cm everywhere on the scan");
     }
     object.x = bx0 + ox0;
     object.y = by0 + oy0;

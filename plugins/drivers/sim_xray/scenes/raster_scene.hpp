@@ -38,10 +38,10 @@ struct ItemMap {
 
 /// Sampling grid of a scene.
 struct SceneGrid {
-  int pixels = 1024;           ///< detector pixels across the belt
-  int lines = 0;               ///< lines of the whole scan
-  double pixel_pitch_mm = 0.8; ///< across the belt
-  double line_pitch_mm = 0.8;  ///< along the belt
+  int pixels = 1024;            ///< detector pixels across the belt
+  int lines = 0;                ///< lines of the whole scan
+  double pixel_pitch_mm = 0.8;  ///< across the belt
+  double line_pitch_mm = 0.8;   ///< along the belt
 };
 
 /// A scene made of rasterised items, with ground truth computed from the items themselves.

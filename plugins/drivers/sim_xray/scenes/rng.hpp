@@ -24,7 +24,8 @@ constexpr std::uint64_t mix64(std::uint64_t x) {
 class Rng {
  public:
   /// The stream of object `index` of run `seed`; independent of every other (seed, index).
-  Rng(std::uint64_t seed, std::uint64_t index) : engine_(mix64(mix64(seed) ^ (index * 0xD1B54A32D192ED03ull))) {}
+  Rng(std::uint64_t seed, std::uint64_t index)
+      : engine_(mix64(mix64(seed) ^ (index * 0xD1B54A32D192ED03ull))) {}
 
   /// Uniform in [0, 1): the top 53 bits of one draw.
   double uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }

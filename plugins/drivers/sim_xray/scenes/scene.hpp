@@ -7,10 +7,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "materials.hpp"
 
@@ -18,8 +17,8 @@ namespace oi::sim {
 
 /// Path lengths of one detector line, dense [material][pixel], in centimetres.
 struct LinePaths {
-  int pixels = 0;     ///< detector pixels
-  int materials = 0;  ///< standard_materials().size()
+  int pixels = 0;         ///< detector pixels
+  int materials = 0;      ///< standard_materials().size()
   std::vector<float> cm;  ///< materials * pixels
 
   /// Sizes and zero-fills.
@@ -35,11 +34,12 @@ struct LinePaths {
 
 /// One ground-truth object: a threat in a parcel/bag scene, or one step of a wedge.
 struct TruthObject {
-  std::string klass;      ///< "firearm", "narcotics", "shielding", "knife", or "wedge_step"
-  std::string material;   ///< main material name (standard_materials())
-  int x = 0, y = 0, w = 0, h = 0;  ///< bounding box in pixels of the assembled scan (x across, y along the belt)
-  double hidden_fraction = 0.0;    ///< fraction of the box behind impenetrable material
-  double thickness_cm = 0.0;       ///< wedge steps: thickness along the beam; threats: max path length
+  std::string klass;     ///< "firearm", "narcotics", "shielding", "knife", or "wedge_step"
+  std::string material;  ///< main material name (standard_materials())
+  int x = 0, y = 0, w = 0,
+      h = 0;  ///< bounding box in pixels of the assembled scan (x across, y along the belt)
+  double hidden_fraction = 0.0;  ///< fraction of the box behind impenetrable material
+  double thickness_cm = 0.0;     ///< wedge steps: thickness along the beam; threats: max path length
   nlohmann::json extra = nlohmann::json::object();  ///< kind-specific details (e.g. "shape", "rotation_deg")
 
   /// {"class", "material", "box": [x, y, w, h], "hidden_fraction", "thickness_cm", ...extra}.

@@ -43,7 +43,8 @@ inline bool clip_quadric(double a, double b, double c, double& t0, double& t1, b
 
 Vec3 shrink(const Vec3& h, double wall) { return {h.x - wall, h.y - wall, h.z - wall}; }
 
-std::vector<std::array<double, 2>> shrink_polygon(const std::vector<std::array<double, 2>>& poly, double wall) {
+std::vector<std::array<double, 2>> shrink_polygon(const std::vector<std::array<double, 2>>& poly,
+                                                  double wall) {
   // Moves every vertex toward the centroid so that edges move inward by about `wall`; exact
   // for regular shapes, conservative enough for the blade/grip outlines the scenes use.
   double cx = 0, cy = 0;
@@ -95,8 +96,8 @@ Vec3 Rotation::apply_inverse(const Vec3& v) const {
 
 namespace {
 
-inline double chord_core(Shape shape, const Vec3& h, const std::vector<std::array<double, 2>>& polygon, const Vec3& o,
-                         const Vec3& d) {
+inline double chord_core(Shape shape, const Vec3& h, const std::vector<std::array<double, 2>>& polygon,
+                         const Vec3& o, const Vec3& d) {
   if (h.x <= 0 || h.y <= 0 || h.z <= 0) return 0;
   double t0 = -std::numeric_limits<double>::infinity();
   double t1 = std::numeric_limits<double>::infinity();
@@ -122,7 +123,8 @@ inline double chord_core(Shape shape, const Vec3& h, const std::vector<std::arra
       const double ox = o.x / h.x, oy = o.y / h.y, dx = d.x / h.x, dy = d.y / h.y;
       bool all = false;
       double q0 = t0, q1 = t1;
-      if (!clip_quadric(dx * dx + dy * dy, 2 * (ox * dx + oy * dy), ox * ox + oy * oy - 1, q0, q1, all)) return 0;
+      if (!clip_quadric(dx * dx + dy * dy, 2 * (ox * dx + oy * dy), ox * ox + oy * oy - 1, q0, q1, all))
+        return 0;
       if (!all) t0 = q0, t1 = q1;
       break;
     }
@@ -146,8 +148,8 @@ inline double chord_core(Shape shape, const Vec3& h, const std::vector<std::arra
 
 }  // namespace
 
-double convex_chord(Shape shape, const Vec3& h, const std::vector<std::array<double, 2>>& polygon, const Vec3& o,
-                    const Vec3& d) {
+double convex_chord(Shape shape, const Vec3& h, const std::vector<std::array<double, 2>>& polygon,
+                    const Vec3& o, const Vec3& d) {
   return chord_core(shape, h, polygon, o, d);
 }
 
@@ -158,13 +160,15 @@ ChordEvaluator::ChordEvaluator(const Solid& solid)
       ey_(solid.rotation.apply_inverse({0, 1, 0})),
       o00_(solid.rotation.apply_inverse({-solid.centre.x, -solid.centre.y, -solid.centre.z})) {
   if (solid.wall > 0) {
-    inner_half_ = solid.shape == Shape::kPrism ? Vec3{1, 1, solid.half.z - solid.wall} : shrink(solid.half, solid.wall);
+    inner_half_ =
+        solid.shape == Shape::kPrism ? Vec3{1, 1, solid.half.z - solid.wall} : shrink(solid.half, solid.wall);
     if (solid.shape == Shape::kPrism) inner_polygon_ = shrink_polygon(solid.polygon, solid.wall);
   }
 }
 
 double ChordEvaluator::operator()(double x, double y) const {
-  const Vec3 o{o00_.x + x * ex_.x + y * ey_.x, o00_.y + x * ex_.y + y * ey_.y, o00_.z + x * ex_.z + y * ey_.z};
+  const Vec3 o{o00_.x + x * ex_.x + y * ey_.x, o00_.y + x * ex_.y + y * ey_.y,
+               o00_.z + x * ex_.z + y * ey_.z};
   double c = chord_core(solid_.shape, solid_.half, solid_.polygon, o, d_);
   if (solid_.wall > 0 && c > 0) c -= chord_core(solid_.shape, inner_half_, inner_polygon_, o, d_);
   return std::max(c, 0.0);

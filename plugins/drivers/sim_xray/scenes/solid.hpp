@@ -47,11 +47,11 @@ enum class Shape {
 /// the chord of the same shape shrunk by `wall` (exact because the inner solid lies inside).
 struct Solid {
   Shape shape = Shape::kBox;
-  Vec3 half;                         ///< half extents / semi-axes / radii+half length, mm
+  Vec3 half;                                   ///< half extents / semi-axes / radii+half length, mm
   std::vector<std::array<double, 2>> polygon;  ///< kPrism only: convex, counter-clockwise, mm
-  double wall = 0;                   ///< > 0: hollow, with walls this thick (mm)
-  Rotation rotation;                 ///< local -> world
-  Vec3 centre;                       ///< world position of the local origin, mm
+  double wall = 0;                             ///< > 0: hollow, with walls this thick (mm)
+  Rotation rotation;                           ///< local -> world
+  Vec3 centre;                                 ///< world position of the local origin, mm
 
   /// Length in millimetres of the beam ray at belt position (x, y) inside the solid.
   double chord(double x, double y) const;
@@ -78,7 +78,7 @@ class ChordEvaluator {
 
 /// Chord of the ray origin `o`, unit direction `d` (both local) through the un-hollowed
 /// shape with half extents `h`. Exposed for tests.
-double convex_chord(Shape shape, const Vec3& h, const std::vector<std::array<double, 2>>& polygon, const Vec3& o,
-                    const Vec3& d);
+double convex_chord(Shape shape, const Vec3& h, const std::vector<std::array<double, 2>>& polygon,
+                    const Vec3& o, const Vec3& d);
 
 }  // namespace oi::sim

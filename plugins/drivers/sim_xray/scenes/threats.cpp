@@ -58,12 +58,14 @@ std::vector<NamedPart> pistol(Rng& rng, bool polymer, bool loaded) {
   p.push_back({"frame", prism_part(frame, {{-85, -6}, {-45, -6}, {-60, -110}, {-98, -104}}, 14, {}, 1.0, 3)});
   p.push_back({"frame", box_part(frame, {25, 2, 5}, {-15, -30, 0})});  // trigger guard
   p.push_back({"frame", box_part(frame, {2, 14, 5}, {10, -18, 0})});
-  p.push_back({"frame", box_part("steel", {2.5, 9, 3}, {-20, -15, 0})});  // trigger
-  p.push_back({"slide", box_part("steel", {6, 5, 4}, {-82, 37, 0})});     // rear sight, hammer
+  p.push_back({"frame", box_part("steel", {2.5, 9, 3}, {-20, -15, 0})});            // trigger
+  p.push_back({"slide", box_part("steel", {6, 5, 4}, {-82, 37, 0})});               // rear sight, hammer
   if (polymer) p.push_back({"frame", box_part("steel", {30, 2, 8}, {-10, 8, 0})});  // rails
-  p.push_back({"magazine", prism_part("steel", {{-80, -8}, {-52, -8}, {-66, -106}, {-92, -102}}, 5.5, {}, 1.0, 0.8)});
+  p.push_back(
+      {"magazine", prism_part("steel", {{-80, -8}, {-52, -8}, {-66, -106}, {-92, -102}}, 5.5, {}, 1.0, 0.8)});
   if (loaded) {
-    p.push_back({"magazine", prism_part("copper", {{-78, -10}, {-55, -10}, {-68, -100}, {-90, -97}}, 4.5, {}, 0.35)});
+    p.push_back(
+        {"magazine", prism_part("copper", {{-78, -10}, {-55, -10}, {-68, -100}, {-90, -97}}, 4.5, {}, 0.35)});
     p.push_back({"magazine", cylinder_part("lead", 4.5, 8, 0, {-58, -14, 0})});
   }
   (void)rng;
@@ -79,9 +81,9 @@ std::vector<NamedPart> revolver(Rng& rng) {
   p.push_back({"frame", box_part("steel", {30, 4, 8}, {-5, 32, 0})});
   p.push_back({"frame", box_part("steel", {30, 5, 8}, {-5, -12, 0})});
   p.push_back({"frame", box_part("steel", {8, 25, 10}, {-35, 10, 0})});
-  p.push_back({"frame", box_part("steel", {6, 8, 4}, {-40, 35, 0})});  // hammer
-  p.push_back({"frame", box_part("steel", {20, 2, 4}, {-10, -30, 0})}); // trigger guard
-  p.push_back({"frame", box_part("steel", {2, 8, 3}, {-12, -20, 0})});  // trigger
+  p.push_back({"frame", box_part("steel", {6, 8, 4}, {-40, 35, 0})});    // hammer
+  p.push_back({"frame", box_part("steel", {20, 2, 4}, {-10, -30, 0})});  // trigger guard
+  p.push_back({"frame", box_part("steel", {2, 8, 3}, {-12, -20, 0})});   // trigger
   p.push_back({"frame", prism_part("steel", {{-42, -15}, {-30, -15}, {-52, -90}, {-64, -88}}, 4)});
   p.push_back({"grip", prism_part(rng.chance(0.5) ? "cellulose" : "rubber",
                                   {{-45, -15}, {-25, -15}, {-50, -100}, {-75, -95}}, 16, {}, 0.7)});
@@ -146,7 +148,8 @@ Assembly make_narcotics(Rng& rng) {
   nlohmann::json extra;
   Vec3 half;
   a.parts.push_back(in_slot(narcotics_pack(rng, extra, &half), 0));
-  a.parts.push_back(box_part("polyethylene", {half.x + 0.3, half.y + 0.3, half.z + 0.3}, {}, 1.0, 0.3));  // film
+  a.parts.push_back(
+      box_part("polyethylene", {half.x + 0.3, half.y + 0.3, half.z + 0.3}, {}, 1.0, 0.3));  // film
   const double r = rng.uniform();
   std::string concealment = "none";
   if (r < 0.15) {  // in a hollowed-out book
@@ -157,16 +160,18 @@ Assembly make_narcotics(Rng& rng) {
   } else if (r < 0.3) {  // rolled in clothes
     concealment = "clothes";
     a.parts.push_back(ellipsoid_part(rng.chance(0.5) ? "cellulose" : "nylon",
-                                     {half.x * 1.6 + 20, half.y * 1.6 + 20, half.z + 25}, {}, rng.uniform(0.12, 0.25)));
+                                     {half.x * 1.6 + 20, half.y * 1.6 + 20, half.z + 25}, {},
+                                     rng.uniform(0.12, 0.25)));
   } else if (r < 0.4) {  // in a food box, under sugar or coffee
     concealment = "food";
     const double m = rng.uniform(10, 20);
-    a.parts.push_back(box_part("sugar", {half.x + m, half.y + m, half.z + m}, {}, rng.uniform(0.35, 0.55), m));
+    a.parts.push_back(
+        box_part("sugar", {half.x + m, half.y + m, half.z + m}, {}, rng.uniform(0.35, 0.55), m));
   }
   extra["concealment"] = concealment;
   a.tilt = Rotation::from_angles(0, deg(rng.normal(0, 6)), deg(rng.normal(0, 6)));
-  a.truths.push_back(truth("narcotics", a.parts[0].item.material == material_index("heroin") ? "heroin" : "cocaine",
-                           extra));
+  a.truths.push_back(
+      truth("narcotics", a.parts[0].item.material == material_index("heroin") ? "heroin" : "cocaine", extra));
   return a;
 }
 
@@ -180,14 +185,15 @@ Assembly make_shielding(Rng& rng) {
   if (pig) {
     const double r = rng.uniform(18, 40), hl = rng.uniform(25, 60);
     cavity = {r, r, hl};
-    a.parts.push_back(in_slot(cylinder_part(lead ? "lead" : "steel", r + wall, hl + wall, rng.chance(0.6) ? 2 : 0,
-                                            {}, 1.0, wall),
-                              0));
+    a.parts.push_back(in_slot(
+        cylinder_part(lead ? "lead" : "steel", r + wall, hl + wall, rng.chance(0.6) ? 2 : 0, {}, 1.0, wall),
+        0));
     extra["shape"] = "cylinder";
   } else {
     cavity = {rng.uniform(25, 60), rng.uniform(20, 50), rng.uniform(15, 35)};
-    a.parts.push_back(
-        in_slot(box_part(lead ? "lead" : "steel", {cavity.x + wall, cavity.y + wall, cavity.z + wall}, {}, 1.0, wall), 0));
+    a.parts.push_back(in_slot(
+        box_part(lead ? "lead" : "steel", {cavity.x + wall, cavity.y + wall, cavity.z + wall}, {}, 1.0, wall),
+        0));
     extra["shape"] = "box";
   }
   const Rotation cavity_rotation = a.parts[0].item.solid.rotation;
@@ -210,7 +216,8 @@ Assembly make_shielding(Rng& rng) {
     contents = "narcotics";
   } else if (r < 0.75) {
     contents = "organic";
-    Part goods = box_part(rng.chance(0.5) ? "water" : "sugar", fill, {}, rng.uniform(0.5, 1.0), 0, cavity_rotation);
+    Part goods =
+        box_part(rng.chance(0.5) ? "water" : "sugar", fill, {}, rng.uniform(0.5, 1.0), 0, cavity_rotation);
     if (pig) goods.item.solid.shape = Shape::kCylinder;
     a.parts.push_back(goods);
   } else {
@@ -227,11 +234,15 @@ Assembly make_knife(Rng& rng) {
   const double len = rng.uniform(80, 220), width = rng.uniform(16, 40), thick = rng.uniform(1.5, 3.0);
   // Spine straight, edge curving up to the tip: a convex quadrilateral, handle at x < 0.
   a.parts.push_back(in_slot(
-      prism_part("steel", {{0, -width / 2}, {0.75 * len, -width / 2}, {len, width / 2}, {0, width / 2}}, thick / 2), 0));
+      prism_part("steel", {{0, -width / 2}, {0.75 * len, -width / 2}, {len, width / 2}, {0, width / 2}},
+                 thick / 2),
+      0));
   const double handle = rng.uniform(90, 125);
-  a.parts.push_back(in_slot(box_part("steel", {handle * 0.45, width * 0.3, thick / 2}, {-handle / 2, 0, 0}), 0));  // tang
+  a.parts.push_back(
+      in_slot(box_part("steel", {handle * 0.45, width * 0.3, thick / 2}, {-handle / 2, 0, 0}), 0));  // tang
   static const char* kHandle[] = {"pom", "nylon", "cellulose"};
-  a.parts.push_back(box_part(kHandle[rng.integer(0, 2)], {handle / 2, width / 2 + 3, 10}, {-handle / 2, 0, 0}, 0.8));
+  a.parts.push_back(
+      box_part(kHandle[rng.integer(0, 2)], {handle / 2, width / 2 + 3, 10}, {-handle / 2, 0, 0}, 0.8));
   nlohmann::json extra{{"blade_length_mm", len}};
   double roll = rng.chance(0.85) ? rng.normal(0, 10) : rng.uniform(-90, 90);
   a.pose["tilt_deg"] = roll;

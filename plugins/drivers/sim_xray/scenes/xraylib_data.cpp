@@ -33,11 +33,11 @@ double lookup(std::string_view composition, double energy_kev, const char* what,
   const double value = z > 0 ? element_fn(z, energy_kev, &raw) : compound_fn(c.c_str(), energy_kev, &raw);
   ErrorPtr error(raw);
   if (error || !(value > 0.0)) {
-    throw std::invalid_argument(std::string("xraylib has no ") + what + " for '" + c + "' at " +
-                                std::to_string(energy_kev) + " keV" +
-                                (error && error->message ? std::string(": ") + error->message : std::string()) +
-                                " (use an element symbol, a chemical formula like 'C17H21NO4' or a NIST "
-                                "compound name)");
+    throw std::invalid_argument(
+        std::string("xraylib has no ") + what + " for '" + c + "' at " + std::to_string(energy_kev) + " keV" +
+        (error && error->message ? std::string(": ") + error->message : std::string()) +
+        " (use an element symbol, a chemical formula like 'C17H21NO4' or a NIST "
+        "compound name)");
   }
   return value;
 }
@@ -85,7 +85,8 @@ double k_fluorescence_yield(int z) {
   xrl_error* raw = nullptr;
   const double y = FluorYield(z, K_SHELL, &raw);
   ErrorPtr error(raw);
-  if (error || !(y > 0.0)) throw std::invalid_argument("xraylib has no K fluorescence yield for Z = " + std::to_string(z));
+  if (error || !(y > 0.0))
+    throw std::invalid_argument("xraylib has no K fluorescence yield for Z = " + std::to_string(z));
   return y;
 }
 

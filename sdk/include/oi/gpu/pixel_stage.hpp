@@ -64,12 +64,12 @@ struct PlaneDecl {
 
 /// What a PixelStage runs; returned by PixelStage::configure() once, at start.
 struct PixelKernelSpec {
-  std::string name;                   ///< kernel name for messages, e.g. "xray.log_attenuation"
-  std::vector<std::uint32_t> spirv;   ///< SPIR-V embedded at build time (oi_add_shaders), or empty
-  ShaderSource source;                ///< GLSL compiled at run time (cached) when `spirv` is empty
-  CompileOptions options;             ///< defines and include folders for `source`
-  std::vector<PlaneDecl> inputs;      ///< planes read; at least one
-  std::vector<PlaneDecl> outputs;     ///< planes written; at least one; no input name reused
+  std::string name;                  ///< kernel name for messages, e.g. "xray.log_attenuation"
+  std::vector<std::uint32_t> spirv;  ///< SPIR-V embedded at build time (oi_add_shaders), or empty
+  ShaderSource source;               ///< GLSL compiled at run time (cached) when `spirv` is empty
+  CompileOptions options;            ///< defines and include folders for `source`
+  std::vector<PlaneDecl> inputs;     ///< planes read; at least one
+  std::vector<PlaneDecl> outputs;    ///< planes written; at least one; no input name reused
   /// Plane names in binding order (0..N-1); empty means the inputs, then the outputs.
   std::vector<std::string> bindings;
   /// The push-constant block (see push_block()); the base class writes the plane size into
@@ -77,7 +77,7 @@ struct PixelKernelSpec {
   std::vector<std::byte> push_constants;
   /// Byte offset of `uvec2 size` in the push-constant block; nullopt when the shader has none.
   std::optional<std::uint32_t> size_offset = 0;
-  std::vector<SpecConstant> spec_constants;         ///< specialization constants
+  std::vector<SpecConstant> spec_constants;              ///< specialization constants
   std::array<std::uint32_t, 3> workgroup = {16, 16, 1};  ///< preferred workgroup size
   /// 0: a 2-D dispatch, one invocation per pixel (`oi_pixel()`). N > 0: a linear dispatch of
   /// ceil(width * height / N) invocations, each handling N consecutive pixels of the tightly
