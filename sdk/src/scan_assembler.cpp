@@ -151,6 +151,9 @@ FramePtr ScanAssembler::assemble(bool incomplete, const char* reason, bool scan_
   ++counts_.scans;
   counts_.incomplete += any_incomplete ? 1 : 0;
   counts_.missing_blocks += missing_blocks_;
+  // A scan that is over starts nothing for the next block, even one of the same id (the dark
+  // and air references a scanner emits first both carry scan id 0).
+  if (scan_over) scan_.reset();
   blocks_.clear();
   lines_ = 0;
   missing_blocks_ = 0;

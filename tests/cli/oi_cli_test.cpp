@@ -101,10 +101,15 @@ connections:
   - { from: assemble.out, to: correct.in }
   - { from: correct.out, to: sink.in }
 )";
-  ProcessResult r = run_process({kOi, "run", pipeline.string(), "--quiet"});
+  ProcessResult r =
+      run_process({kOi, "run", pipeline.string(), "--quiet", "--stats", (dir / "stats.json").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "");
+  // The dark and air references (both scan id 0) and the scan all arrive whole.
+  const auto stats = nlohmann::json::parse(read(dir / "stats.json"));
+  EXPECT_EQ(stats["summaries"]["assemble"]["scans"], 3) << stats.dump(2);
+  EXPECT_EQ(stats["summaries"]["assemble"]["incomplete"], 0) << stats.dump(2);
   r = run_process({kOi, "--log-level", "info", "run", pipeline.string(), "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("dead pixel"), std::string::npos) << "asked for: " << r.err;

@@ -188,6 +188,19 @@ TEST(ScanAssembler, LostLastBlockIsCountedInLinesWhenTheNextScanBegins) {
   EXPECT_EQ(done[0]->metadata().attributes["missing_lines"], 4) << done[0]->metadata().attributes.dump();
 }
 
+// A scanner's dark and air references are whole frames that both carry scan id 0: the second
+// is a new scan, not a continuation missing a block.
+TEST(ScanAssembler, WholeScansSharingAnIdAreEachComplete) {
+  ScanAssembler a;
+  auto dark = a.add(block(0, 0, true));
+  auto air = a.add(block(0, 0, true));
+  ASSERT_EQ(dark.size(), 1u);
+  ASSERT_EQ(air.size(), 1u);
+  EXPECT_FALSE(dark[0]->metadata().incomplete);
+  EXPECT_FALSE(air[0]->metadata().incomplete) << air[0]->metadata().attributes.dump();
+  EXPECT_EQ(a.counts().incomplete, 0u);
+}
+
 TEST(ScanAssembler, ADeviceCutKeepsItsOwnReason) {
   ScanAssembler a;
   a.add(block(1, 0, false));
