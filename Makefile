@@ -35,7 +35,7 @@ CARGO_TRAINING := $(CURDIR)/$(BUILD_DIR)/cargo-training
 # scans) picks the thresholds. A model older than oi-train-detector or than the calibration
 # is retrained: its features, or the material planes it learnt from, may have changed. A
 # failed training removes its data sets.
-CARGO_TRAIN_SIM := --quiet samples/sim_dataset/pipeline.yaml --set scanner.pixels=1024 --set scanner.threat_rate=0.5 \
+CARGO_TRAIN_SIM := --quiet samples/sim_dataset/pipeline.yaml --set scanner.pixels_per_line=1024 --set scanner.threat_rate=0.5 \
 	--set dataset.overwrite=true
 
 demo: configure

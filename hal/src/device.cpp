@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <exception>
 
+#include "oi/hal/uri.hpp"
+
 namespace oi::hal {
 namespace {
 
@@ -80,15 +82,24 @@ nlohmann::json DeviceCapabilities::to_json() const {
           {"finite", finite}};
 }
 
-ParamSpec& DeviceSpec::add(std::string name, ParamType type, bool live) {
-  if (find_param(name) != nullptr) throw ConfigError("device parameter '" + name + "' is declared twice");
-  if (live) live_.push_back(name);
-  return params_.emplace_back(std::move(name), type);
+ParamSpec& DeviceSpec::add(ParamSpec param, bool live, Apply apply) {
+  if (find_param(param.name()) != nullptr)
+    throw ConfigError("device parameter '" + param.name() + "' is declared twice");
+  if (live) live_.push_back(param.name());
+  if (apply) apply_[param.name()] = std::move(apply);
+  return params_.emplace_back(std::move(param));
 }
 
-ParamSpec& DeviceSpec::param(std::string name, ParamType type) { return add(std::move(name), type, false); }
+ParamSpec& DeviceSpec::param(std::string name, ParamType type) {
+  return add(ParamSpec(std::move(name), type), false, {});
+}
 ParamSpec& DeviceSpec::live_param(std::string name, ParamType type) {
-  return add(std::move(name), type, true);
+  return add(ParamSpec(std::move(name), type), true, {});
+}
+
+const DeviceSpec::Apply* DeviceSpec::apply_of(std::string_view name) const {
+  auto it = apply_.find(name);
+  return it == apply_.end() ? nullptr : &it->second;
 }
 
 const ParamSpec* DeviceSpec::find_param(std::string_view name) const {
@@ -110,7 +121,8 @@ Device::~Device() {
 }
 
 const DeviceSpec& Device::spec() const {
-  std::call_once(declared_, [this] { declare(spec_); });
+  // on_setup() binds members, so it needs the object itself; it runs once, before any other hook.
+  std::call_once(declared_, [this] { const_cast<Device*>(this)->on_setup(spec_); });
   return spec_;
 }
 
@@ -146,19 +158,7 @@ bool Device::is_available(std::string_view name) const {
   }
 }
 
-std::string redact_uri(std::string_view uri) {
-  // scheme://user:password@host... -> scheme://user:***@host...
-  const auto scheme_end = uri.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(uri);
-  const auto authority = scheme_end + 3;
-  const auto at = uri.find('@', authority);
-  const auto slash = uri.find('/', authority);
-  if (at == std::string_view::npos || (slash != std::string_view::npos && at > slash))
-    return std::string(uri);
-  const auto colon = uri.find(':', authority);
-  if (colon == std::string_view::npos || colon > at) return std::string(uri);
-  return std::string(uri.substr(0, colon + 1)) + "***" + std::string(uri.substr(at));
-}
+std::string redact_uri(std::string_view uri) { return Uri::parse(uri).redacted(); }
 
 std::string Device::fault_reason() const {
   std::lock_guard lock(mutex_);
@@ -259,7 +259,25 @@ Status Device::set(std::string_view name, const ParamValue& value) {
                  "driver's documentation for which devices have it); leave it at its default");
   }
   if (s == DeviceState::kReady || s == DeviceState::kStreaming) {
-    Status applied = guarded("on_set_param", [&] { return on_set_param(p->name(), value); });
+    Status applied;
+    if (p->bound()) {
+      // The member takes the value; a refusal (or a value the member cannot hold) puts the
+      // old one back, so the driver never runs with a value set() reported as refused.
+      const ParamValue old = p->bound_value();
+      const DeviceSpec::Apply* apply = spec().apply_of(p->name());
+      applied = guarded("set", [&] {
+        p->assign(value);
+        return apply != nullptr ? (*apply)() : Status::ok();
+      });
+      if (applied.is_error()) {
+        guarded("set", [&] {
+          p->assign(old);
+          return Status::ok();
+        });
+      }
+    } else {
+      applied = guarded("on_set_param", [&] { return on_set_param(p->name(), value); });
+    }
     if (applied.is_error())
       return error("refused " + p->name() + " = " + value.dump() + ": " + applied.message());
   }
@@ -334,7 +352,10 @@ Status Device::configure(const std::string& uri, const std::map<std::string, Par
     values_ = previous;
     return e;
   };
-  Status opened = guarded("on_configure", [&] { return on_configure(uri, params); });
+  Status opened = guarded("on_configure", [&] {
+    assign_bound(spec().params(), params, {});
+    return on_configure(uri, params);
+  });
   // Nothing is open, so the device stays Unconfigured and another URI may be tried.
   if (!opened.is_ok()) return undo("cannot open: " + opened.message());
   if (auto missing = identity_.missing_fields(); !missing.empty()) {
@@ -394,7 +415,13 @@ Status Device::recover() {
   if (in_hook_) return reentry("recover");
   if (!is_allowed(state(), Transition::kRecover)) return illegal(Transition::kRecover);
   state_ = DeviceState::kRecovering;
-  Status s = guarded("on_recover", [&] { return on_recover(); });
+  // Values set while in Fault were only stored: the members get them before the driver
+  // opens the device again.
+  const ParamSet current = values();
+  Status s = guarded("on_recover", [&] {
+    assign_bound(spec().params(), current, {});
+    return on_recover();
+  });
   if (!s.is_ok()) return enter_fault("recovery failed: " + s.message());
   state_ = DeviceState::kReady;
   return Status::ok();

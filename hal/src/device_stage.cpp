@@ -53,19 +53,22 @@ void DeviceStage::setup(StageSpec& spec) {
     if (SupervisorPolicy::is_policy_param(p.name())) {
       throw Error("the driver declares '" + p.name() + "', a name reserved for the supervisor; rename it");
     }
-    spec.param(p.name(), p.type()) = p;
+    // The device made here is gone after setup(): its members stay its own.
+    spec.add(p).unbind();
   }
-  SupervisorPolicy::declare(spec, caps.kind == DeviceKind::kXrayScanner);
+  for (const auto& [old_name, new_name] : ds.renamed_params()) spec.renamed(old_name, new_name);
+  policy_.declare(spec, caps.kind == DeviceKind::kXrayScanner);
 }
 
 void DeviceStage::start(const StageConfig& config) {
   name_ = config.name;
   type_ = config.type;
-  policy_ = SupervisorPolicy::from_params(config.params);
+  policy_.apply();
   device_ = factory_();
   if (!device_) throw Error("the device factory returned no device");
-  device_->set_label("device '" + name_ + "' (" + type_ + ")");
-  scan_blocks_ = device_->capabilities().frame_kind == frame_kind::kScanBlock;
+  // The host names the node and its type in every message; the device adds its URI.
+  device_->set_label("device");
+  scan_blocks_ = device_->capabilities().frame_kind == xray::frame_kind::kScanBlock;
   std::map<std::string, ParamValue> values;
   for (const auto& [key, value] : config.params.values()) {
     if (!SupervisorPolicy::is_policy_param(key)) values[key] = value;

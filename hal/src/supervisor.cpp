@@ -22,53 +22,53 @@ bool SupervisorPolicy::is_policy_param(std::string_view name) {
 }
 
 void SupervisorPolicy::declare(StageSpec& spec, bool scanner) {
-  spec.param("frame_timeout_ms", ParamType::kInt)
-      .default_value(2000)
+  spec.param("frame_timeout_ms", params.frame_timeout_ms)
       .range(1, 3600000)
       .unit("ms")
       .describe("Supervisor: no frame for this long while streaming counts as a device fault.");
-  spec.param("on_fault", ParamType::kEnum)
-      .allowed({"restart", "stop", "ignore"})
-      .default_value("restart")
+  spec.param("on_fault", params.on_fault)
+      .one_of({"restart", "stop", "ignore"})
       .describe(
           "Supervisor: on a device fault, restart the device (with backoff), stop the run with an "
           "error, or ignore the device from then on (it ends; the rest of the pipeline runs on).");
-  spec.param("max_retries", ParamType::kInt)
-      .default_value(3)
+  spec.param("max_retries", params.max_retries)
       .range(0, 1000000)
       .describe("Supervisor: consecutive recovery attempts before giving up with an error.");
-  spec.param("retry_backoff_ms", ParamType::kInt)
-      .default_value(100)
+  spec.param("retry_backoff_ms", params.retry_backoff_ms)
       .range(0, 3600000)
       .unit("ms")
       .describe(
           "Supervisor: wait before the first recovery attempt; doubles with every further attempt "
           "(at most 30 s).");
   if (!scanner) return;
-  spec.param("references", ParamType::kEnum)
-      .allowed({"none", "start"})
-      .default_value("none")
+  spec.param("references", params.references)
+      .one_of({"none", "start"})
       .describe(
           "Scanner: `start` = acquire a dark (source off) and an air (empty tunnel) reference before "
           "streaming and emit them first, as frames with attribute `calibration` and scan id 0, for "
           "correction stages and data sets downstream.");
-  spec.param("reference_lines", ParamType::kInt)
-      .default_value(64)
+  spec.param("reference_lines", params.reference_lines)
       .range(1, 4096)
       .describe("Scanner: lines of each reference (more lines average more noise away).");
 }
 
-SupervisorPolicy SupervisorPolicy::from_params(const ParamSet& params) {
+void SupervisorPolicy::apply() {
+  frame_timeout = std::chrono::milliseconds(params.frame_timeout_ms);
+  on_fault = params.on_fault == "stop"     ? FaultAction::kStop
+             : params.on_fault == "ignore" ? FaultAction::kIgnore
+                                           : FaultAction::kRestart;
+  max_retries = static_cast<int>(params.max_retries);
+  retry_backoff = std::chrono::milliseconds(params.retry_backoff_ms);
+  references_at_start = params.references == "start";
+  reference_lines = static_cast<int>(params.reference_lines);
+}
+
+SupervisorPolicy SupervisorPolicy::from_params(const ParamSet& values) {
   SupervisorPolicy p;
-  p.frame_timeout = std::chrono::milliseconds(params.get_or<std::int64_t>("frame_timeout_ms", 2000));
-  const std::string action = params.get_or<std::string>("on_fault", "restart");
-  p.on_fault = action == "stop"     ? FaultAction::kStop
-               : action == "ignore" ? FaultAction::kIgnore
-                                    : FaultAction::kRestart;
-  p.max_retries = static_cast<int>(params.get_or<std::int64_t>("max_retries", 3));
-  p.retry_backoff = std::chrono::milliseconds(params.get_or<std::int64_t>("retry_backoff_ms", 100));
-  p.references_at_start = params.get_or<std::string>("references", "none") == "start";
-  p.reference_lines = static_cast<int>(params.get_or<std::int64_t>("reference_lines", 64));
+  StageSpec spec;
+  p.declare(spec, true);
+  spec.assign(values, {});
+  p.apply();
   return p;
 }
 

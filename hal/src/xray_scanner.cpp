@@ -4,10 +4,7 @@
 
 namespace oi::hal {
 
-std::vector<std::string> ScanGeometry::plane_names() const {
-  if (channels == 1) return {scan_plane::kHigh};
-  return {scan_plane::kHigh, scan_plane::kLow};
-}
+std::vector<std::string> ScanGeometry::plane_names() const { return xray::plane::scanner_planes(channels); }
 
 nlohmann::json ScanGeometry::to_json() const {
   return {{"channels", channels},
@@ -45,12 +42,101 @@ std::string_view to_string(InterlockKind kind) {
 
 std::string_view to_string(CalibrationKind kind) { return kind == CalibrationKind::kDark ? "dark" : "air"; }
 
+ScannerParams::ScannerParams(DeviceSpec& spec) : spec_(spec) {
+  for (const auto& [old_name, new_name] : scanner_param::kRenamed) spec_.renamed(old_name, new_name);
+}
+
+ParamSpec& ScannerParams::channels(int& member) {
+  return spec_.param(scanner_param::kChannels, member)
+      .range(1, 2)
+      .describe(
+          "Energy channels: 1 (single energy, plane `high`) or 2 (dual energy, planes `high` and `low`).");
+}
+
+ParamSpec& ScannerParams::views(int& member) {
+  return spec_.param(scanner_param::kViews, member)
+      .min(1)
+      .describe("Detector views; each block carries attribute `view`.");
+}
+
+ParamSpec& ScannerParams::pixels_per_line(int& member) {
+  return spec_.param(scanner_param::kPixelsPerLine, member)
+      .min(1)
+      .unit("pixels")
+      .describe("Detector pixels per line: the width of every scan block.");
+}
+
+ParamSpec& ScannerParams::lines_per_block(int& member) {
+  return spec_.param(scanner_param::kLinesPerBlock, member)
+      .min(1)
+      .unit("lines")
+      .describe("Lines in one scan block: the height of every block the scanner emits.");
+}
+
+ParamSpec& ScannerParams::pixel_pitch_mm(double& member) {
+  return spec_.param(scanner_param::kPixelPitchMm, member)
+      .min(0.0)
+      .unit("mm")
+      .describe("Detector pixel size; written into every block as its pitch.");
+}
+
+ParamSpec& ScannerParams::line_rate_hz(double& member, bool live, DeviceSpec::Apply apply) {
+  ParamSpec& p = live ? spec_.live_param(scanner_param::kLineRateHz, member, std::move(apply))
+                      : spec_.param(scanner_param::kLineRateHz, member);
+  return p.min(0.0).unit("Hz").describe("Detector lines per second.");
+}
+
+ParamSpec& ScannerParams::belt_speed_m_s(double& member) {
+  return spec_.param(scanner_param::kBeltSpeedMS, member)
+      .min(0.0)
+      .unit("m/s")
+      .describe("Conveyor speed; with the line rate it sets the length of an object's scan.");
+}
+
+ParamSpec& ScannerParams::source_kv(double& member, DeviceSpec::Apply apply) {
+  return spec_.live_param(scanner_param::kSourceKv, member, std::move(apply))
+      .min(0.0)
+      .unit("kV")
+      .describe("X-ray tube voltage; may change while streaming.");
+}
+
+ParamSpec& ScannerParams::source_ma(double& member, DeviceSpec::Apply apply) {
+  return spec_.live_param(scanner_param::kSourceMa, member, std::move(apply))
+      .min(0.0)
+      .unit("mA")
+      .describe("X-ray tube current; may change while streaming.");
+}
+
+std::vector<std::string> check_standard_scanner_params(const DeviceSpec& spec) {
+  std::vector<std::string> problems;
+  for (const auto& [old_name, new_name] : scanner_param::kRenamed) {
+    if (spec.find_param(old_name) != nullptr) {
+      problems.push_back("declares '" + old_name + "'; X-ray scanners call it '" + new_name +
+                         "' (declare it with oi::hal::ScannerParams, <oi/hal/xray_scanner.hpp>)");
+    }
+  }
+  const std::pair<const char*, ParamType> standard[] = {
+      {scanner_param::kChannels, ParamType::kInt},       {scanner_param::kViews, ParamType::kInt},
+      {scanner_param::kPixelsPerLine, ParamType::kInt},  {scanner_param::kLinesPerBlock, ParamType::kInt},
+      {scanner_param::kPixelPitchMm, ParamType::kFloat}, {scanner_param::kLineRateHz, ParamType::kFloat},
+      {scanner_param::kBeltSpeedMS, ParamType::kFloat},  {scanner_param::kSourceKv, ParamType::kFloat},
+      {scanner_param::kSourceMa, ParamType::kFloat}};
+  for (const auto& [name, type] : standard) {
+    const ParamSpec* p = spec.find_param(name);
+    if (p != nullptr && p->type() != type) {
+      problems.push_back("declares '" + std::string(name) + "' as " + std::string(to_string(p->type())) +
+                         "; the standard scanner parameter is " + std::string(to_string(type)));
+    }
+  }
+  return problems;
+}
+
 DeviceCapabilities XrayScanner::scanner_capabilities(bool finite) {
   DeviceCapabilities caps;
   caps.kind = DeviceKind::kXrayScanner;
-  caps.frame_kind = std::string(frame_kind::kScanBlock);
+  caps.frame_kind = std::string(xray::frame_kind::kScanBlock);
   caps.formats = {PixelFormat::kU16};
-  caps.planes = {scan_plane::kHigh, scan_plane::kLow};
+  caps.planes = {xray::plane::kHigh, xray::plane::kLow};
   caps.finite = finite;
   return caps;
 }
@@ -74,7 +160,7 @@ Result<FramePtr> XrayScanner::acquire_reference(CalibrationKind kind, int lines)
         return Status::ok();
       });
   if (s.is_error()) return s;
-  frame->metadata().attributes["calibration"] = std::string(to_string(kind));
+  frame->metadata().attributes[xray::attr::kCalibration] = std::string(to_string(kind));
   frame->metadata().scan_id = 0;
   return frame;
 }
@@ -95,7 +181,7 @@ void XrayScanner::post_interlock_event(InterlockEvent event) {
 
 FramePtr XrayScanner::make_block(int lines) const {
   const ScanGeometry g = geometry();
-  auto frame = Frame::create(std::string(frame_kind::kScanBlock));
+  auto frame = Frame::create(std::string(xray::frame_kind::kScanBlock));
   for (const auto& name : g.plane_names())
     frame->add_plane(name, PixelFormat::kU16, g.pixels_per_line, lines);
   frame->metadata().pixel_pitch_mm = g.pixel_pitch_mm;
@@ -104,9 +190,9 @@ FramePtr XrayScanner::make_block(int lines) const {
 
 std::string XrayScanner::check_block(const Frame& frame) const {
   const ScanGeometry g = geometry();
-  if (frame.kind() != frame_kind::kScanBlock) {
+  if (frame.kind() != xray::frame_kind::kScanBlock) {
     return "the driver delivered a '" + frame.kind() + "' frame; scanners deliver '" +
-           std::string(frame_kind::kScanBlock) + "'";
+           std::string(xray::frame_kind::kScanBlock) + "'";
   }
   for (const auto& name : g.plane_names()) {
     if (!frame.has_plane(name)) return "the block has no '" + name + "' plane (use make_block())";

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <mutex>
 #include <oi/hal/driver.hpp>
+#include <oi/hal/uri.hpp>
 #include <oi/hal/xray_scanner.hpp>
 #include <optional>
 #include <string>
@@ -17,7 +18,6 @@
 
 namespace {
 
-using oi::ParamType;
 using oi::Status;
 using namespace oi::hal;
 
@@ -54,8 +54,10 @@ class AcmeXray final : public XrayScanner {
   }
 
  protected:
-  /// Parameters, capabilities and description; read once, before any value is known.
-  void declare(DeviceSpec& spec) const override {
+  /// Parameters, capabilities and description; called once, before any value is known.
+  /// Each parameter is bound to a member: the base class checks a value against the
+  /// declaration and writes it there before on_configure() and on every set().
+  void on_setup(DeviceSpec& spec) override {
     spec.describe(
         "ACME AX-640 line-scan X-ray scanner (simulated units SIM-0001 dual energy, SIM-0002 single "
         "energy). URI `acme://SERIAL`; `oi devices` lists the units that answer. Geometry and "
@@ -64,58 +66,48 @@ class AcmeXray final : public XrayScanner {
     // on_recover().
     spec.set_capabilities(scanner_capabilities());
 
-    spec.param("lines_per_block", ParamType::kInt)
-        .default_value(32)
+    // The standard scanner parameters (names, units, descriptions every scanner shares).
+    ScannerParams standard(spec);
+    standard.lines_per_block(acquisition_.lines_per_buffer)
         .range(1, 1024)
         .describe(
             "Lines K per scan block: smaller blocks reach the pipeline sooner, larger ones cost "
             "less per line.");
-    spec.param("line_rate_hz", ParamType::kFloat)
-        .default_value(640.0)
+    standard.line_rate_hz(acquisition_.line_rate_hz)
         .range(50.0, 4000.0)
-        .unit("Hz")
         .describe("Lines per second; with square pixels the belt moves pixel_pitch x line_rate.");
-    spec.param("buffers", ParamType::kInt)
-        .default_value(64)
+    spec.param("buffers", acquisition_.buffers)
         .range(2, 1024)
         .describe(
             "Host-side buffer queue: more buffers ride out longer pipeline stalls before blocks "
             "are lost.");
-    spec.live_param("source_kv", ParamType::kFloat)
-        .default_value(140.0)
+    // Live: a new setpoint goes to the unit at once, also while scanning.
+    standard.source_kv(setpoints_.kv, [this] { return send_setpoints(); })
         .range(40.0, 160.0)
-        .unit("kV")
         .describe("Tube voltage setpoint; may change while scanning.");
-    spec.live_param("source_ma", ParamType::kFloat)
-        .default_value(0.8)
+    standard.source_ma(setpoints_.ma, [this] { return send_setpoints(); })
         .range(0.1, 2.0)
-        .unit("mA")
         .describe("Tube current setpoint; may change while scanning.");
     // Simulation only: these go away with the simulated link.
-    spec.param("sim_unplug_after_blocks", ParamType::kInt)
-        .default_value(-1)
+    spec.param("sim_unplug_after_blocks", simulation_.unplug_after_buffers)
         .min(-1)
         .describe("Simulation: pull the cable once after this many blocks; -1 = never.");
-    spec.param("sim_unplugged_ms", ParamType::kInt)
-        .default_value(300)
+    spec.param("sim_unplugged_ms", sim_unplugged_ms_)
         .range(0, 600000)
         .unit("ms")
         .describe("Simulation: how long the pulled cable stays out; reconnects fail meanwhile.");
-    spec.param("sim_interlock_every_scans", ParamType::kInt)
-        .default_value(0)
+    spec.param("sim_interlock_every_scans", simulation_.interlock_every_objects)
         .min(0)
         .describe("Simulation: the light curtain trips in the gap after every N-th object; 0 = never.");
   }
 
   /// Opens the unit named by the URI and reads its identity and geometry.
-  Status on_configure(const std::string& uri, const oi::ParamSet& params) override {
-    for (const auto& [name, value] : params.values()) apply(name, value);
-    if (!uri.starts_with(kScheme) || uri.size() == kScheme.size()) {
-      return Status::error("unsupported URI '" + uri +
-                           "': acme.xray opens 'acme://SERIAL', e.g. "
-                           "'acme://SIM-0001'; `oi devices` lists the units that answer");
-    }
-    serial_ = uri.substr(kScheme.size());
+  Status on_configure(const std::string& uri, const oi::ParamSet&) override {
+    oi::Result<std::string> serial = Uri::target_of(
+        uri, "acme", "'acme://SERIAL', e.g. 'acme://SIM-0001'; `oi devices` lists the units that answer");
+    if (!serial.ok()) return serial.status();
+    serial_ = serial.value();
+    simulation_.unplugged_for = std::chrono::milliseconds(sim_unplugged_ms_);
     link_.simulate(simulation_);
     return connect();
   }
@@ -129,8 +121,8 @@ class AcmeXray final : public XrayScanner {
 
   /// Starts acquisition with the current parameters.
   Status on_start() override {
-    const acme::Acquisition acquisition{lines_per_block_, line_rate_hz_, buffers_};
-    if (!link_.start(acquisition)) return Status::error("cannot start acquisition: " + link_.last_error());
+    publish_acquisition();
+    if (!link_.start(acquisition_)) return Status::error("cannot start acquisition: " + link_.last_error());
     // The unit's object counter restarts at power-up and wraps at 16 bits, so scan ids are
     // numbered here: the first buffer after every start begins a new scan.
     last_object_.reset();
@@ -160,7 +152,7 @@ class AcmeXray final : public XrayScanner {
       case acme::Wait::kTimeout:
         return Status::ok();  // nothing yet; the supervisor decides when silence is a fault
       case acme::Wait::kDisconnected:
-        return Status::error("lost the link to ACME unit " + serial_ + ": " + link_.last_error() +
+        return Status::error("lost the link to the unit: " + link_.last_error() +
                              "; check the cable (the supervisor reconnects when on_fault is restart)");
       case acme::Wait::kBuffer:
         break;
@@ -177,7 +169,7 @@ class AcmeXray final : public XrayScanner {
     meta.block_index = buffer.index;  // the unit's numbering, so a gap stays visible
     meta.end_of_scan = buffer.last;
     meta.capture_time_ns = buffer.time_ns;  // the unit's read-out time beats our arrival time
-    meta.attributes["view"] = 0;
+    meta.attributes[oi::xray::attr::kView] = 0;
     if (buffer.index > next_index_) {
       meta.incomplete = true;
       meta.attributes["incomplete_reason"] = std::to_string(buffer.index - next_index_) +
@@ -198,20 +190,6 @@ class AcmeXray final : public XrayScanner {
     oi::FramePtr frame;
     if (Status s = to_block(buffer, frame); !s.is_ok()) return s;
     return frame;
-  }
-
-  /// Applies a validated value. Source setpoints go to the unit at once (also while
-  /// streaming); the others are kept for the next on_start().
-  Status on_set_param(const std::string& name, const oi::ParamValue& value) override {
-    if (name == "source_kv" || name == "source_ma") {
-      const double kv = name == "source_kv" ? value.get<double>() : source().kv;
-      const double ma = name == "source_ma" ? value.get<double>() : source().ma;
-      if (!link_.set_source(kv, ma)) {
-        return Status::error("the unit refused the setpoint: " + link_.last_error());
-      }
-    }
-    apply(name, value);
-    return Status::ok();
   }
 
   /// The units that answer a broadcast, for `oi devices`; opens nothing.
@@ -242,23 +220,40 @@ class AcmeXray final : public XrayScanner {
   // the unit may have been swapped or updated while it was away.
   Status connect() {
     if (!link_.open(serial_)) {
-      return Status::error("cannot reach ACME unit '" + serial_ + "': " + link_.last_error());
+      return Status::error("cannot reach the unit: " + link_.last_error());
     }
     const acme::UnitInfo& unit = link_.unit();
     set_identity({"ACME", unit.model, unit.serial, unit.firmware, kDriverVersion});
-    XraySource setpoints;
     {
       std::lock_guard lock(status_mutex_);
       geometry_.channels = unit.channels;
       geometry_.pixels_per_line = unit.pixels;
       geometry_.pixel_pitch_mm = unit.pixel_pitch_mm;
-      geometry_.belt_speed_m_s = unit.pixel_pitch_mm * 1e-3 * geometry_.line_rate_hz;
-      setpoints = source_;
     }
-    if (!link_.set_source(setpoints.kv, setpoints.ma)) {
-      return Status::error("ACME unit '" + serial_ + "' refused the source setpoints: " + link_.last_error());
+    publish_acquisition();
+    if (Status s = send_setpoints(); !s.is_ok()) {
+      return Status::error("the unit refused the source setpoints: " + link_.last_error());
     }
     return Status::ok();
+  }
+
+  // Sends source_kv and source_ma to the unit; what it accepted is what source() reports.
+  Status send_setpoints() {
+    if (!link_.set_source(setpoints_.kv, setpoints_.ma)) {
+      return Status::error("the unit refused the setpoint: " + link_.last_error());
+    }
+    std::lock_guard lock(status_mutex_);
+    source_.kv = setpoints_.kv;
+    source_.ma = setpoints_.ma;
+    return Status::ok();
+  }
+
+  // The acquisition parameters as geometry() reports them.
+  void publish_acquisition() {
+    std::lock_guard lock(status_mutex_);
+    geometry_.lines_per_block = acquisition_.lines_per_buffer;
+    geometry_.line_rate_hz = acquisition_.line_rate_hz;
+    geometry_.belt_speed_m_s = geometry_.pixel_pitch_mm * 1e-3 * acquisition_.line_rate_hz;
   }
 
   // Copies the unit's channel-major buffer into the block's planes.
@@ -283,21 +278,6 @@ class AcmeXray final : public XrayScanner {
     return Status::ok();
   }
 
-  void apply(const std::string& name, const oi::ParamValue& v) {
-    std::lock_guard lock(status_mutex_);
-    if (name == "lines_per_block") lines_per_block_ = geometry_.lines_per_block = v.get<int>();
-    if (name == "line_rate_hz") {
-      line_rate_hz_ = geometry_.line_rate_hz = v.get<double>();
-      geometry_.belt_speed_m_s = geometry_.pixel_pitch_mm * 1e-3 * line_rate_hz_;
-    }
-    if (name == "buffers") buffers_ = v.get<std::size_t>();
-    if (name == "source_kv") source_.kv = v.get<double>();
-    if (name == "source_ma") source_.ma = v.get<double>();
-    if (name == "sim_unplug_after_blocks") simulation_.unplug_after_buffers = v.get<std::int64_t>();
-    if (name == "sim_unplugged_ms") simulation_.unplugged_for = std::chrono::milliseconds(v.get<int>());
-    if (name == "sim_interlock_every_scans") simulation_.interlock_every_objects = v.get<int>();
-  }
-
   void set_acquiring(bool on) {
     std::lock_guard lock(status_mutex_);
     acquiring_ = on;
@@ -310,12 +290,13 @@ class AcmeXray final : public XrayScanner {
   bool acquiring_ = false;
   bool interlock_engaged_ = false;
 
-  // Only touched by hooks, which the base class serialises.
+  // Only touched by hooks, which the base class serialises; parameters are bound to these
+  // and their initial values are the defaults.
+  acme::Acquisition acquisition_{.lines_per_buffer = 32, .line_rate_hz = 640.0, .buffers = 64};
+  XraySource setpoints_{.state = SourceState::kOff, .kv = 140.0, .ma = 0.8};
+  acme::Simulation simulation_;  // never unplugged, no interlocks
+  int sim_unplugged_ms_ = 300;
   std::string serial_;
-  int lines_per_block_ = 32;
-  double line_rate_hz_ = 640.0;
-  std::size_t buffers_ = 64;
-  acme::Simulation simulation_;
   std::optional<std::uint16_t> last_object_;  // the unit's object counter of the scan in progress
   std::uint64_t scan_id_ = 0;
   std::uint32_t next_index_ = 0;

@@ -1,9 +1,10 @@
 // image.gain: multiplies the pixels of chosen u16 planes by a constant, saturating at 65535.
-// The smallest useful stage: ports and typed parameters in setup(), configuration in
-// start(), the work in process(), one registration line and one plugin line.
+// The smallest useful stage: ports and parameters bound to members in setup(), the work in
+// process(), one registration line and one plugin line.
 #include <algorithm>
 #include <cstdint>
 #include <oi/plugin.hpp>
+#include <oi/xray/contract.hpp>
 
 namespace {
 
@@ -13,20 +14,8 @@ class Gain final : public oi::Stage {
     spec.describe("Multiplies every pixel of the chosen u16 planes by `gain`, saturating at 65535.");
     spec.input("in", oi::PortType::any(), "frames with u16 planes");
     spec.output("out", oi::PortType::any(), "the same frames, scaled");
-    spec.param("gain", oi::ParamType::kFloat)
-        .default_value(1.0)
-        .range(0.0, 64.0)
-        .unit("x")
-        .describe("Multiplier applied to every pixel.");
-    spec.param("planes", oi::ParamType::kList)
-        .element_type(oi::ParamType::kString)
-        .default_value(nlohmann::json::array({"high", "low"}))
-        .describe("Planes to scale.");
-  }
-
-  void start(const oi::StageConfig& config) override {
-    gain_ = config.params.get<double>("gain");
-    planes_ = config.params.get<std::vector<std::string>>("planes");
+    spec.param("gain", gain_).range(0.0, 64.0).unit("x").describe("Multiplier applied to every pixel.");
+    spec.param("planes", planes_).describe("Planes to scale.");
   }
 
   oi::Status process(oi::StageContext& ctx) override {
@@ -38,7 +27,7 @@ class Gain final : public oi::Stage {
       const oi::Plane& src = in->plane(name);
       if (src.format != oi::PixelFormat::kU16) {
         return oi::Status::error("plane '" + name + "' is " + std::string(oi::to_string(src.format)) +
-                                 ", image.gain scales u16 planes only; remove it from `planes`");
+                                 ", this stage scales u16 planes only; remove it from `planes`");
       }
       oi::Plane& dst = out->add_plane(name, src.format, src.width, src.height);
       for (int y = 0; y < src.height; ++y) {
@@ -54,8 +43,8 @@ class Gain final : public oi::Stage {
   }
 
  private:
-  double gain_ = 1.0;
-  std::vector<std::string> planes_;
+  double gain_ = 1.0;                                                                  // parameter `gain`
+  std::vector<std::string> planes_ = {oi::xray::plane::kHigh, oi::xray::plane::kLow};  // parameter `planes`
 };
 
 }  // namespace

@@ -19,7 +19,12 @@ void log_event(const PipelineEvent& e) {
   const auto level = e.severity == EventSeverity::kError     ? spdlog::level::err
                      : e.severity == EventSeverity::kWarning ? spdlog::level::warn
                                                              : spdlog::level::info;
-  spdlog::log(level, "[{}] {}", e.kind, e.message);
+  // The node the event comes from is named here, once; its message does not name it.
+  if (e.source.empty()) {
+    spdlog::log(level, "[{}] {}", e.kind, e.message);
+  } else {
+    spdlog::log(level, "[{}] {}: {}", e.kind, e.source, e.message);
+  }
 }
 
 }  // namespace

@@ -38,11 +38,17 @@ void GuardedStage::setup(StageSpec& spec) {
   } catch (...) {
     throw PluginError(where() + ": setup() threw " + current_exception_text());
   }
+  // The bindings point into object_, which this wrapper owns: keep them to fill the members
+  // in before validate() and start().
+  bound_.clear();
+  for (const ParamSpec& param : spec.params())
+    if (param.bound()) bound_.push_back(param);
 }
 
 void GuardedStage::start(const StageConfig& config) {
   stage_name_ = config.name;
   try {
+    assign_bound(bound_, config.params, config.pipeline_dir);
     object_->start(config);
   } catch (const ConfigError& e) {
     // The parameters are the user's to fix, so this stays a configuration error; the prefix
@@ -57,9 +63,11 @@ void GuardedStage::start(const StageConfig& config) {
   }
 }
 
+// Stages say what went wrong; this is the one place that says where (node, type, plugin).
 Status GuardedStage::process(StageContext& ctx) {
   try {
-    return object_->process(ctx);
+    Status s = object_->process(ctx);
+    return s.is_error() ? Status::error(where() + ": " + s.message()) : s;
   } catch (...) {
     return Status::error(where() + ": process() threw " + current_exception_text());
   }
@@ -67,7 +75,8 @@ Status GuardedStage::process(StageContext& ctx) {
 
 Status GuardedStage::finish(StageContext& ctx) {
   try {
-    return object_->finish(ctx);
+    Status s = object_->finish(ctx);
+    return s.is_error() ? Status::error(where() + ": " + s.message()) : s;
   } catch (...) {
     return Status::error(where() + ": finish() threw " + current_exception_text());
   }
@@ -93,6 +102,11 @@ nlohmann::json GuardedStage::summary() const {
 }
 
 std::vector<std::string> GuardedStage::validate(const StageConfig& config) const {
+  try {
+    assign_bound(bound_, config.params, config.pipeline_dir);
+  } catch (const Error& e) {
+    return {e.what()};
+  }
   try {
     return object_->validate(config);
   } catch (...) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "oi/plugin_abi.h"
 #include "oi/stage.hpp"
@@ -62,6 +63,7 @@ class GuardedStage final : public Stage {
   PluginObject object_;
   StageOrigin origin_;
   std::string stage_name_;
+  std::vector<ParamSpec> bound_;  // the object's bound parameters, from setup()
 };
 
 }  // namespace oi

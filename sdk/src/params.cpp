@@ -77,6 +77,38 @@ ParamSpec& ParamSpec::default_value(ParamValue value) {
   default_ = std::move(value);
   return *this;
 }
+ParamSpec& ParamSpec::without_default() {
+  default_.reset();
+  return *this;
+}
+
+ParamSpec& ParamSpec::one_of(std::vector<std::string> values) {
+  type_ = ParamType::kEnum;
+  allowed_ = std::move(values);
+  return *this;
+}
+
+void ParamSpec::assign(const ParamValue& value, const std::filesystem::path& base) const {
+  if (binding_) binding_->assign(value, base);
+}
+
+ParamValue ParamSpec::bound_value() const { return binding_ ? binding_->read() : ParamValue(nullptr); }
+
+void assign_bound(const std::vector<ParamSpec>& params, const ParamSet& values,
+                  const std::filesystem::path& base) {
+  for (const ParamSpec& param : params) {
+    if (param.bound() && values.has(param.name())) param.assign(values.raw(param.name()), base);
+  }
+}
+
+namespace param_detail {
+void throw_bind_error(const std::string& name, const ParamValue& value, std::string_view wanted) {
+  throw ConfigError("parameter '" + name + "' = " + show(value) +
+                    " cannot be stored: the member it is bound to " + "takes " + std::string(wanted) +
+                    "; give the declaration a range or type that matches");
+}
+}  // namespace param_detail
+
 ParamSpec& ParamSpec::range(double lo, double hi) {
   min_ = lo;
   max_ = hi;

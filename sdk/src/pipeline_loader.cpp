@@ -31,6 +31,10 @@ std::vector<std::string> param_names(const StageSpec& spec) {
 }
 
 std::string no_such_param(const std::string& who, const std::string& param, const StageSpec& spec) {
+  if (const std::string* new_name = spec.new_name_of(param)) {
+    return who + " has no parameter '" + param + "': it was renamed '" + *new_name +
+           "' (the standard name every driver of this kind uses); write `" + *new_name + ":` instead";
+  }
   const std::vector<std::string> names = param_names(spec);
   std::string text = who + " has no parameter '" + param + "'" + did_you_mean(param, names);
   if (names.empty()) {
@@ -465,6 +469,9 @@ void PipelineLoader::validate_node(const DeclaredNode& node) {
   std::vector<std::string> problems;
   try {
     std::unique_ptr<Stage> stage = registry_.create(node.spec.type);
+    // setup() binds the object's parameters, so validate() sees this node's values.
+    StageSpec declared;
+    stage->setup(declared);
     problems = stage->validate(
         StageConfig{node.spec.name, node.spec.type, node.spec.uri, node.spec.params, base_dir_, {}});
   } catch (const std::exception& e) {

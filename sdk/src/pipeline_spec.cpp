@@ -35,7 +35,7 @@ ParamOverride parse_override(std::string_view text) {
   if (equals == std::string_view::npos || dot == std::string_view::npos ||
       !is_valid_node_name(target.substr(0, dot)) || dot + 1 == target.size()) {
     throw ConfigError("--set " + std::string(text) +
-                      ": expected NODE.PARAM=VALUE, e.g. --set scanner.kv=140 or "
+                      ": expected NODE.PARAM=VALUE, e.g. --set scanner.source_kv=140 or "
                       "--set detect.sizes=[1,2]");
   }
   return ParamOverride{std::string(target.substr(0, dot)), std::string(target.substr(dot + 1)),

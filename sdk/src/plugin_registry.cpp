@@ -117,6 +117,8 @@ StageSpec read_spec(Stage& object, FactoryKind kind) {
       }
     }
   }
+  // The object that made these declarations is destroyed after this; its bindings go too.
+  spec.unbind();
   return spec;
 }
 
@@ -181,7 +183,7 @@ void PluginRegistry::Impl::load(PluginRecord& record) {
       if (earlier.info.type_name == name) {
         throw PluginError("type '" + name +
                           "' is registered twice in this plugin; give each "
-                          "OI_REGISTER_STAGE/OI_REGISTER_DRIVER line its own type name");
+                          "OI_REGISTER_STAGE/OI_REGISTER_DEVICE_DRIVER line its own type name");
       }
     }
     if (auto other = types.find(name); other != types.end()) {

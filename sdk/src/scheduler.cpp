@@ -198,10 +198,9 @@ void Scheduler::finished() {
 }
 
 void Scheduler::fail(NodeRunner& node, const Status& status) {
-  // The plugin guard already names the stage in what it reports; say it only once.
-  const std::string prefix = "stage '" + node.name() + "'";
-  const std::string& message = status.message();
-  fail(message.rfind(prefix, 0) == 0 ? message : prefix + " (" + node.type() + "): " + message);
+  // The plugin guard around every stage has named the node, its type and plugin already.
+  (void)node;
+  fail(status.message());
 }
 
 void Scheduler::fail(std::string message) {

@@ -34,9 +34,22 @@ PortSpec& StageSpec::output(std::string name, PortType type, std::string descrip
 }
 
 ParamSpec& StageSpec::param(std::string name, ParamType type) {
-  if (find_param(name) != nullptr) throw Error("parameter '" + name + "' is declared twice");
-  params_.emplace_back(std::move(name), type);
+  return add(ParamSpec(std::move(name), type));
+}
+
+ParamSpec& StageSpec::add(ParamSpec param) {
+  if (find_param(param.name()) != nullptr) throw Error("parameter '" + param.name() + "' is declared twice");
+  params_.push_back(std::move(param));
   return params_.back();
+}
+
+void StageSpec::unbind() {
+  for (ParamSpec& param : params_) param.unbind();
+}
+
+const std::string* StageSpec::new_name_of(std::string_view old_name) const {
+  auto it = renamed_.find(old_name);
+  return it == renamed_.end() ? nullptr : &it->second;
 }
 
 int StageSpec::input_index(std::string_view name) const { return index_of(inputs_, name); }

@@ -5,20 +5,24 @@
 #define OI_XRAY_GLSL
 
 // Log attenuation A = -ln((I - dark) / (air - dark)) of raw detector counts I, with the
-// dark (offset) and air (unattenuated, gain) levels of the detector channel. The signal is
-// clamped to [1, range] counts, range = air - dark: I <= dark (no signal, or noise below the
-// offset) gives the largest measurable attenuation ln(range) instead of infinity, and
-// I >= air (noise above the air level) gives 0 instead of a negative attenuation. Needs
-// air >= dark + 1.
+// dark (offset) and air (unattenuated, gain) levels of the detector channel: the X-ray
+// contract's formula (oi::xray::log_attenuation() in oi/xray/contract.hpp), which xray.correct
+// follows too. The signal is clamped to [range * e^-12, range], range = air - dark: I <= dark
+// (no signal) gives the largest attenuation the chain represents, OI_MAX_ATTENUATION = 12,
+// instead of infinity, and I >= air (noise above the air level) gives 0 instead of a negative
+// attenuation. Needs air >= dark + 1.
 //
 // Computed as ln(range) - ln(signal) with `log_range` = ln(range) precomputed on the host:
 // one log per pixel and no division (on lavapipe both cost more than the memory traffic).
+#define OI_MAX_ATTENUATION 12.0
 float oi_log_attenuation(float counts, float dark, float range, float log_range) {
-  // max(): the two logs' rounding may leave a tiny negative value at signal == range.
-  return max(log_range - log(clamp(counts - dark, 1.0, range)), 0.0);
+  // clamp() outside: the two logs' rounding may leave a value a hair outside [0, 12].
+  return clamp(log_range - log(clamp(counts - dark, range * exp(-OI_MAX_ATTENUATION), range)), 0.0,
+               OI_MAX_ATTENUATION);
 }
 vec4 oi_log_attenuation(vec4 counts, float dark, float range, float log_range) {
-  return max(log_range - log(clamp(counts - dark, 1.0, range)), 0.0);
+  return clamp(log_range - log(clamp(counts - dark, vec4(range * exp(-OI_MAX_ATTENUATION)), vec4(range))), 0.0,
+               OI_MAX_ATTENUATION);
 }
 
 // Dual-energy ratio R = A_low / A_high, 0 where A_high < epsilon (too little material for

@@ -34,6 +34,7 @@
 #include "oi/pipeline_spec.hpp"
 #include "oi/plugin_registry.hpp"
 #include "oi/stage.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace {
 
@@ -73,10 +74,9 @@ Shared& shared() {
 class ScanSource final : public oi::Stage {
  public:
   void setup(oi::StageSpec& spec) override {
-    spec.output("out", oi::PortType::of(oi::frame_kind::kScan));
-    spec.param("count", oi::ParamType::kInt).default_value(8).min(1);
+    spec.output("out", oi::PortType::of(oi::xray::frame_kind::kScan));
+    spec.param("count", count_).min(1);
   }
-  void start(const oi::StageConfig& config) override { count_ = config.params.get<std::int64_t>("count"); }
   oi::Status process(oi::StageContext& ctx) override {
     Shared& s = shared();
     if (next_ref_ < s.references.size()) {
@@ -101,7 +101,7 @@ class ScanSource final : public oi::Stage {
   }
 
  private:
-  std::int64_t count_ = 0;
+  std::int64_t count_ = 8;
   std::size_t next_ref_ = 0;
   std::uint64_t next_ = 0;
 };
@@ -112,8 +112,8 @@ template <bool kDecided>
 class Stamp final : public oi::Stage {
  public:
   void setup(oi::StageSpec& spec) override {
-    spec.input("in", oi::PortType::of(oi::frame_kind::kScan));
-    if (kDecided) spec.output("out", oi::PortType::of(oi::frame_kind::kScan));
+    spec.input("in", oi::PortType::of(oi::xray::frame_kind::kScan));
+    if (kDecided) spec.output("out", oi::PortType::of(oi::xray::frame_kind::kScan));
   }
   oi::Status process(oi::StageContext& ctx) override {
     oi::FramePtr f = ctx.take(0);
@@ -184,7 +184,7 @@ void prepare_scans() {
 devices:
   scanner:
     driver: sim.xray
-    params: {scene: parcels, seed: 7000, scans: 24, threat_rate: 0.5, pixels: 1024, references: start}
+    params: {scene: parcels, seed: 7000, scans: 24, threat_rate: 0.5, pixels_per_line: 1024, references: start}
 stages:
   assemble: {type: scan.assemble}
   collect: {type: bench.collect}
@@ -206,7 +206,7 @@ connections:
   std::size_t next = 0;
   for (int n = 0; n < kDistinctScans; ++n) {
     const oi::Plane& first = parcels[next % parcels.size()]->plane("high");
-    auto scan = oi::Frame::create(std::string(oi::frame_kind::kScan));
+    auto scan = oi::Frame::create(std::string(oi::xray::frame_kind::kScan));
     scan->metadata() = parcels[next % parcels.size()]->metadata();
     scan->metadata().attributes.erase("ground_truth");
     for (const char* name : {"high", "low"})

@@ -14,6 +14,7 @@
 #include "oi/gpu/plane_memory.hpp"
 #include "oi/gpu/runtime.hpp"
 #include "oi/plugin_registry.hpp"
+#include "oi/xray/contract.hpp"
 #include "stage_under_test.hpp"
 
 namespace {
@@ -36,7 +37,8 @@ oi::FramePtr classified_scan(bool gpu_resident) {
   oi::Plane& a_high = f->add_plane("a_high", oi::PixelFormat::kF32, kWidth, kLines);
   oi::Plane& a_low = f->add_plane("a_low", oi::PixelFormat::kF32, kWidth, kLines);
   oi::Plane& zeff = f->add_plane("zeff", oi::PixelFormat::kF32, kWidth, kLines);
-  oi::Plane& mclass = f->add_plane("mclass", oi::PixelFormat::kU8, kWidth, kLines);
+  oi::Plane& material_class =
+      f->add_plane(oi::xray::plane::kMaterialClass, oi::PixelFormat::kU8, kWidth, kLines);
   oi::Plane& density = f->add_plane("areal_density", oi::PixelFormat::kF32, kWidth, kLines);
   std::mt19937 rng(11);
   std::normal_distribution<float> noise(1.0f, 0.05f);
@@ -61,12 +63,12 @@ oi::FramePtr classified_scan(bool gpu_resident) {
       a_high.row<float>(y)[x] = v;
       a_low.row<float>(y)[x] = v * 1.3f;
       zeff.row<float>(y)[x] = c == kImpenetrable ? 0.0f : z * noise(rng);
-      mclass.row<std::uint8_t>(y)[x] = c;
+      material_class.row<std::uint8_t>(y)[x] = c;
       density.row<float>(y)[x] = v * 5.0f;
     }
   if (gpu_resident) {
     const auto device = oi::gpu::default_device();
-    for (const char* name : {"a_high", "a_low", "zeff", "mclass", "areal_density"})
+    for (const char* name : {"a_high", "a_low", "zeff", oi::xray::plane::kMaterialClass, "areal_density"})
       f->set_plane(name, oi::gpu::to_gpu_plane(device, std::as_const(*f).plane(name)));
   }
   return f;

@@ -11,6 +11,7 @@
 #include "oi/frame.hpp"
 #include "oi/plugin_registry.hpp"
 #include "oi/stage.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace {
 
@@ -86,7 +87,7 @@ void BM_Colorize(benchmark::State& state, const char* backend) {
   auto stage = make("xray.colorize", spec, {{"backend", backend}});
   auto f = oi::Frame::create("xray.scan");
   oi::Plane& a = f->add_plane("a_high", oi::PixelFormat::kF32, kWidth, kLines);
-  oi::Plane& c = f->add_plane("mclass", oi::PixelFormat::kU8, kWidth, kLines);
+  oi::Plane& c = f->add_plane(oi::xray::plane::kMaterialClass, oi::PixelFormat::kU8, kWidth, kLines);
   std::mt19937 rng(4);
   std::uniform_real_distribution<float> ad(0.0f, 12.0f);
   for (int y = 0; y < kLines; ++y)

@@ -34,9 +34,8 @@ class BenchSource final : public oi::Stage {
  public:
   void setup(oi::StageSpec& spec) override {
     spec.output("out");
-    spec.param("count", oi::ParamType::kInt).default_value(1000);
+    spec.param("count", count_);
   }
-  void start(const oi::StageConfig& config) override { count_ = config.params.get<std::int64_t>("count"); }
   oi::Status process(oi::StageContext& ctx) override {
     if (next_ >= count_) return oi::Status::end_of_stream();
     auto frame = oi::Frame::create();
@@ -46,7 +45,7 @@ class BenchSource final : public oi::Stage {
   }
 
  private:
-  std::int64_t count_ = 0, next_ = 0;
+  std::int64_t count_ = 1000, next_ = 0;
 };
 
 class BenchPass final : public oi::Stage {
@@ -54,12 +53,12 @@ class BenchPass final : public oi::Stage {
   void setup(oi::StageSpec& spec) override {
     spec.input("in");
     spec.output("out");
-    spec.param("spin_ns", oi::ParamType::kInt).default_value(0);
-    spec.param("sleep_us", oi::ParamType::kInt).default_value(0);
+    spec.param("spin_ns", spin_ns_);
+    spec.param("sleep_us", sleep_us_);
   }
-  void start(const oi::StageConfig& config) override {
-    spin_ = std::chrono::nanoseconds(config.params.get_or<std::int64_t>("spin_ns", 0));
-    sleep_ = std::chrono::microseconds(config.params.get_or<std::int64_t>("sleep_us", 0));
+  void start(const oi::StageConfig&) override {
+    spin_ = std::chrono::nanoseconds(spin_ns_);
+    sleep_ = std::chrono::microseconds(sleep_us_);
   }
   oi::Status process(oi::StageContext& ctx) override {
     // Stands in for real per-frame work without sleeping, so that it occupies a core.
@@ -75,6 +74,7 @@ class BenchPass final : public oi::Stage {
   }
 
  private:
+  std::int64_t spin_ns_ = 0, sleep_us_ = 0;
   std::chrono::nanoseconds spin_{0};
   std::chrono::microseconds sleep_{0};
 };

@@ -45,9 +45,9 @@ TEST(OiCli, ValidateReportsMisspelledTypeAndWrongValueTypeWithLineAndColumn) {
   const std::string file = kData + "/two_errors.yaml";
   ProcessResult r = run_process({kOi, "validate", file});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  // pixels: wide  -> line 6, column 15 (the value)
-  EXPECT_NE(r.err.find(file + ":6:15: "), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("pixels"), std::string::npos) << r.err;
+  // pixels_per_line: wide  -> line 6, column 24 (the value)
+  EXPECT_NE(r.err.find(file + ":6:24: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pixels_per_line"), std::string::npos) << r.err;
   // type: scan.asemble -> line 9, column 11, with a suggestion
   EXPECT_NE(r.err.find(file + ":9:11: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("scan.assemble"), std::string::npos) << r.err;
@@ -60,10 +60,10 @@ TEST(OiCli, ValidateAcceptsTheDemo) {
 }
 
 TEST(OiCli, InvalidOverrideIsInvalidInput) {
-  ProcessResult r =
-      run_process({kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.pixels=-5"});
+  ProcessResult r = run_process(
+      {kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--set", "scanner.pixels_per_line=-5"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("pixels"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pixels_per_line"), std::string::npos) << r.err;
   r = run_process({kOi, "validate", kSource + "/samples/demo/pipeline.yaml", "--set", "nonsense"});
   EXPECT_EQ(r.exit_code, 2);
 }
@@ -91,7 +91,7 @@ TEST(OiCli, QuietPrintsNothingButErrors) {
   const fs::path dir = scratch("quiet");
   const fs::path pipeline = dir / "correct.yaml";
   std::ofstream(pipeline) << R"(devices:
-  scanner: { driver: sim.xray, params: { scene: parcels, seed: 1, scans: 1, pixels: 256, references: start } }
+  scanner: { driver: sim.xray, params: { scene: parcels, seed: 1, scans: 1, pixels_per_line: 256, references: start } }
 stages:
   assemble: { type: scan.assemble }
   correct: { type: xray.correct, params: { backend: cpu, dead_pixels: [5] } }
@@ -259,7 +259,7 @@ TEST(OiCli, InspectShowsPortsAndParameters) {
   EXPECT_EQ(j["kind"], "driver");
   EXPECT_EQ(j["outputs"][0]["type"], "xray.scan_block<u16>");
   bool found = false;
-  for (const auto& p : j["params"]) found = found || (p["name"] == "pixels" && p["min"] == 8.0);
+  for (const auto& p : j["params"]) found = found || (p["name"] == "pixels_per_line" && p["min"] == 8.0);
   EXPECT_TRUE(found) << j.dump(2);
 }
 

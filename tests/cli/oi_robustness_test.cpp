@@ -88,7 +88,7 @@ TEST(OiRobustness, ConformanceFailuresNameTheSuitesFilesNotTheBuildMachines) {
       run_process({kConformance, "--driver", "mock.xray", "--uri", "mock://x", "--param",
                    "fail_after_blocks=1", "--param", "faults=1000", "--gtest_filter=*IncreasingSequences*"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_TRUE(contains(r.out, "hal/tools/conformance/device_conformance_test.cpp:")) << r.out;
+  EXPECT_TRUE(contains(r.out, "tools/conformance/device_conformance_test.cpp:")) << r.out;
   EXPECT_FALSE(contains(r.out, kSource + "/hal")) << r.out;
 }
 
@@ -111,7 +111,7 @@ TEST(OiRobustness, ScansMissingDroppedBlocksAreMarkedIncomplete) {
   const fs::path pipeline = write(dir / "latest.yaml", R"(devices:
   scanner:
     driver: sim.xray
-    params: { scene: parcels, seed: 7, scans: 6, pixels: 128 }
+    params: { scene: parcels, seed: 7, scans: 6, pixels_per_line: 128 }
 stages:
   assemble: { type: scan.assemble }
   sink: { type: sink.image, params: { dir: out } }
@@ -153,7 +153,7 @@ connections:
 TEST(OiRobustness, CorruptRecordedBlockLeavesAnIncompleteScanNotAStitchedOne) {
   const fs::path dir = scratch("replay-gap");
   const fs::path record = write(dir / "record.yaml", R"(devices:
-  scanner: { driver: sim.xray, params: { scene: parcels, seed: 5, scans: 2, pixels: 128 } }
+  scanner: { driver: sim.xray, params: { scene: parcels, seed: 5, scans: 2, pixels_per_line: 128 } }
 stages:
   rec: { type: sink.record, params: { dir: recording } }
 connections:
@@ -224,7 +224,7 @@ connections:
 
 std::string failing_before_any_scan(const fs::path& dir, const std::string& summary_params) {
   return R"(devices:
-  scanner: { driver: sim.xray, params: { scene: parcels, seed: 3, scans: 2, pixels: 128 } }
+  scanner: { driver: sim.xray, params: { scene: parcels, seed: 3, scans: 2, pixels_per_line: 128 } }
 stages:
   assemble: { type: scan.assemble }
   detect: { type: xray.detect, params: { backend: cpu, model: "" } }
@@ -369,7 +369,7 @@ ProcessResult validate_text(const std::string& name, const std::string& yaml) {
 const char* kSmallPipeline = R"(devices:
   scanner:
     driver: test.pattern
-    params: &common { pixels: 64, lines: 8, blocks_per_scan: 4, scans: 2 }
+    params: &common { pixels_per_line: 64, lines_per_block: 8, blocks_per_scan: 4, scans: 2 }
 stages:
   sink:
     type: sink.image
@@ -383,7 +383,7 @@ connections:
 TEST(OiRobustness, AliasErrorsPointAtTheUse) {
   ProcessResult r = validate_text("alias", kSmallPipeline);
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_TRUE(contains(r.err, "alias.yaml:8:5: stage 'sink' (sink.image) has no parameter 'pixels'"))
+  EXPECT_TRUE(contains(r.err, "alias.yaml:8:5: stage 'sink' (sink.image) has no parameter 'pixels_per_line'"))
       << r.err;
   EXPECT_TRUE(contains(r.err, "from its anchor at line 4")) << r.err;
   EXPECT_FALSE(contains(r.err, "alias.yaml:4:")) << r.err;
@@ -402,10 +402,10 @@ TEST(OiRobustness, SecondDocumentAndCustomTagsAreErrors) {
   EXPECT_EQ(r.exit_code, 0) << "an empty trailing document holds nothing: " << r.err;
 
   std::string tagged = yaml;
-  tagged.replace(tagged.find("pixels: 64"), 10, "pixels: !wide 64");
+  tagged.replace(tagged.find("pixels_per_line: 64"), 19, "pixels_per_line: !wide 64");
   r = validate_text("tag", tagged);
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_TRUE(contains(r.err, "tag.yaml:4:31: the tag '!wide' is not supported")) << r.err;
+  EXPECT_TRUE(contains(r.err, "tag.yaml:4:40: the tag '!wide' is not supported")) << r.err;
 }
 
 TEST(OiRobustness, DeepNestingSaysSo) {
@@ -455,7 +455,7 @@ TEST(OiRobustness, SecondInterruptSaysSoAndLeavesNoTruncatedImage) {
   // A deep queue of large blocks: the drain takes many PNG encodes, far longer than it takes
   // to send the second signal.
   const fs::path pipeline = write(dir / "deep.yaml", R"(devices:
-  scanner: { driver: test.pattern, params: { pixels: 2048, lines: 1024, blocks_per_scan: 4, scans: 0 } }
+  scanner: { driver: test.pattern, params: { pixels_per_line: 2048, lines_per_block: 1024, blocks_per_scan: 4, scans: 0 } }
 stages:
   sink: { type: sink.image, params: { dir: out } }
 connections:

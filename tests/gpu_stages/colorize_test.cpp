@@ -12,8 +12,8 @@
 #include <utility>
 
 #include "gpu_test_fixture.hpp"
+#include "oi/xray/contract.hpp"
 #include "stage_harness.hpp"
-#include "xray_inspection.hpp"
 
 namespace oi::gpu::testing {
 namespace {
@@ -22,9 +22,9 @@ using Rgb = std::array<int, 3>;
 
 FramePtr classified(int width, int height,
                     const std::function<std::pair<float, std::uint8_t>(int, int)>& value) {
-  FramePtr f = Frame::create(std::string(frame_kind::kScan));
+  FramePtr f = Frame::create(std::string(oi::xray::frame_kind::kScan));
   Plane& a = f->add_plane(xray::plane::kAHigh, PixelFormat::kF32, width, height);
-  Plane& c = f->add_plane(xray::plane::kClass, PixelFormat::kU8, width, height);
+  Plane& c = f->add_plane(xray::plane::kMaterialClass, PixelFormat::kU8, width, height);
   f->add_plane(xray::plane::kZeff, PixelFormat::kF32, width, height);
   for (int y = 0; y < height; ++y)
     for (int x = 0; x < width; ++x) std::tie(a.row<float>(y)[x], c.row<std::uint8_t>(y)[x]) = value(x, y);

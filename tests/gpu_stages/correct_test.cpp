@@ -12,8 +12,8 @@
 #include <utility>
 
 #include "gpu_test_fixture.hpp"
+#include "oi/xray/contract.hpp"
 #include "stage_harness.hpp"
-#include "xray_inspection.hpp"
 
 namespace oi::gpu::testing {
 namespace {
@@ -21,7 +21,7 @@ namespace {
 FramePtr reference_frame(const char* kind, int width, int lines,
                          const std::function<std::uint16_t(int, int, int)>& value) {
   FramePtr f = make_dual_energy_frame(width, lines, value);
-  f->set_kind(std::string(frame_kind::kScan));
+  f->set_kind(std::string(oi::xray::frame_kind::kScan));
   f->metadata().attributes[xray::attr::kCalibration] = kind;
   f->metadata().end_of_scan = true;
   return f;
@@ -29,7 +29,7 @@ FramePtr reference_frame(const char* kind, int width, int lines,
 
 FramePtr scan_frame(int width, int lines, const std::function<std::uint16_t(int, int, int)>& value) {
   FramePtr f = make_dual_energy_frame(width, lines, value);
-  f->set_kind(std::string(frame_kind::kScan));
+  f->set_kind(std::string(oi::xray::frame_kind::kScan));
   f->metadata().scan_id = 7;
   return f;
 }

@@ -110,7 +110,7 @@ void main() {
 }
 )");
   write_file(dir / "pipeline.yaml", R"(devices:
-  scanner: { driver: test.pattern, params: { pattern: gradient, pixels: 96, lines: 8, blocks_per_scan: 1, scans: 2 } }
+  scanner: { driver: test.pattern, params: { pattern: gradient, pixels_per_line: 96, lines_per_block: 8, blocks_per_scan: 1, scans: 2 } }
 stages:
   half: { type: gpu.shader, params: { shader: half.comp, inputs: [high], outputs: [half_high], constants: [gain=0.5] } }
   sink: { type: sink.image, params: { dir: output, planes: [high, half_high] } }
@@ -157,7 +157,7 @@ connections:
 TEST(OiRunGpu, WithoutADriverCpuStagesFallBackAndGpuOnlyStagesExplain) {
   const auto dir = fresh_dir("no-driver");
   write_file(dir / "pipeline.yaml", R"(devices:
-  scanner: { driver: test.pattern, params: { pixels: 64, lines: 8, blocks_per_scan: 1, scans: 2 } }
+  scanner: { driver: test.pattern, params: { pixels_per_line: 64, lines_per_block: 8, blocks_per_scan: 1, scans: 2 } }
 stages:
   attenuation: { type: xray.log_attenuation, params: { air_high: 60000, air_low: 60000 } }
   sink: { type: sink.image, params: { dir: output, planes: [ratio] } }
@@ -175,7 +175,7 @@ connections:
            "sink.dir=" + (dir / "sample").string()},
           kNoDriver);
   EXPECT_EQ(r.exit_code, 2) << describe(r);
-  EXPECT_TRUE(has(r.err, "gpu.shader runs only on a Vulkan device")) << r.err;
+  EXPECT_TRUE(has(r.err, "(type 'gpu.shader'): this stage runs only on a Vulkan device")) << r.err;
   EXPECT_TRUE(has(r.err, "stage 'organic'")) << r.err;
 }
 

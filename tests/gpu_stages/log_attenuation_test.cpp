@@ -19,6 +19,7 @@
 #include "log_attenuation_cpu.hpp"
 #include "log_attenuation_push.hpp"
 #include "oi/frame_cv.hpp"
+#include "oi/xray/contract.hpp"
 #include "stage_harness.hpp"
 
 namespace oi::gpu::testing {
@@ -193,8 +194,10 @@ TEST_F(LogAttenuationTest, ReferenceFollowsTheFormula) {
   }
   cv::Mat a_high, a_low, ratio;
   xray::dual_energy_reference(high, low, levels, a_high, a_low, ratio);
+  // The X-ray contract's formula, which xray.correct follows too.
   auto expected = [](double counts, double dark, double air) {
-    return -std::log(std::clamp(counts - dark, 1.0, air - dark) / (air - dark));
+    return static_cast<double>(
+        xray::log_attenuation(static_cast<float>(counts), static_cast<float>(dark), static_cast<float>(air)));
   };
   for (int i = 0; i < 6; ++i) {
     const double eh = expected(h[i], 100, 60000), el = expected(l[i], 120, 58000);
@@ -202,7 +205,9 @@ TEST_F(LogAttenuationTest, ReferenceFollowsTheFormula) {
     EXPECT_NEAR(a_low.at<float>(i), el, 1e-5 * std::max(1.0, el)) << i;
     EXPECT_NEAR(ratio.at<float>(i), eh >= 0.01 ? el / eh : 0.0, 1e-4) << i;
   }
-  EXPECT_NEAR(a_high.at<float>(0), std::log(59900.0), 1e-4) << "at or below dark: the largest attenuation";
+  EXPECT_NEAR(a_high.at<float>(0), xray::kMaxAttenuation, 1e-4)
+      << "at or below dark: the largest attenuation";
+  EXPECT_NEAR(a_high.at<float>(1), xray::kMaxAttenuation, 1e-4) << "at dark: the largest attenuation";
   EXPECT_GE(a_high.at<float>(5), 0.0f) << "above air: no negative attenuation";
   EXPECT_NEAR(a_high.at<float>(5), 0.0f, 1e-6f);
   EXPECT_GE(a_high.at<float>(4), 0.0f) << "at air";

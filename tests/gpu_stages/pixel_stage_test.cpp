@@ -28,19 +28,16 @@ void main() {
 
 // A per-pixel stage built on the helper whose planes are always staged, as on a discrete GPU.
 class StagedScale final : public PixelStage {
-  void declare(StageSpec& spec) override {
-    spec.param("from", ParamType::kString);
-    spec.param("to", ParamType::kString);
-    spec.param("factor", ParamType::kFloat).default_value(2.0);
+  void on_setup(StageSpec& spec) override {
+    spec.param("from", planes_from_).without_default();
+    spec.param("to", planes_to_).without_default();
+    spec.param("factor", factor_);
   }
-  PixelKernelSpec configure(const StageConfig& config) override {
+  PixelKernelSpec on_start(const StageConfig&) override {
     struct Push {
       std::uint32_t width = 0, height = 0;
       float factor;
     };
-    factor_ = static_cast<float>(config.params.get<double>("factor"));
-    planes_from_ = config.params.get<std::string>("from");
-    planes_to_ = config.params.get<std::string>("to");
     PixelKernelSpec k;
     k.source = ShaderSource::from_text(kScaleShader, "scale.comp");
     k.inputs = {{planes_from_, PixelFormat::kF32}};
@@ -57,7 +54,7 @@ class StagedScale final : public PixelStage {
     }
     return Status::ok();
   }
-  float factor_ = 1;
+  float factor_ = 2;
   std::string planes_from_, planes_to_;
 };
 

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "oi/stage.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::gpu::testing {
 namespace {
@@ -15,9 +16,8 @@ class PlanesSource final : public Stage {
  public:
   void setup(StageSpec& spec) override {
     spec.output("out", PortType::any(), "frames from the test's FrameMaker");
-    spec.param("count", ParamType::kInt).default_value(1).min(0);
+    spec.param("count", count_).min(0);
   }
-  void start(const StageConfig& config) override { count_ = config.params.get<std::int64_t>("count"); }
   Status process(StageContext& ctx) override {
     if (next_ >= count_) return Status::end_of_stream();
     FrameMaker maker;
@@ -30,7 +30,7 @@ class PlanesSource final : public Stage {
   }
 
  private:
-  std::int64_t count_ = 0;
+  std::int64_t count_ = 1;
   std::int64_t next_ = 0;
 };
 
@@ -80,7 +80,7 @@ void clear_captured_frames() {
 
 FramePtr make_dual_energy_frame(int width, int height,
                                 const std::function<std::uint16_t(int x, int y, int channel)>& value) {
-  FramePtr frame = Frame::create(std::string(frame_kind::kScanBlock));
+  FramePtr frame = Frame::create(std::string(oi::xray::frame_kind::kScanBlock));
   Plane& high = frame->add_plane("high", PixelFormat::kU16, width, height);
   Plane& low = frame->add_plane("low", PixelFormat::kU16, width, height);
   for (int y = 0; y < height; ++y) {

@@ -63,10 +63,11 @@ TEST(DeviceParams, ADriverRefusingAValueKeepsTheOldOne) {
   FakeDevice d;
   ASSERT_TRUE(d.configure("fake://1", {{"serial_hint", "x"}}).is_ok());
   d.refuse_set = true;
-  Status s = d.set("gain", 2.0);
+  Status s = d.set("exposure_us", 200.0);
   ASSERT_TRUE(s.is_error());
   EXPECT_THAT(s.message(), HasSubstr("hardware refused"));
-  EXPECT_EQ(d.get("gain").value(), 1.0);
+  EXPECT_EQ(d.get("exposure_us").value(), 100.0);
+  EXPECT_EQ(d.exposure_us, 100.0) << "the member gets the old value back";
   d.close();
 }
 

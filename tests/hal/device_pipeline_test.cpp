@@ -44,7 +44,7 @@ TEST_F(DevicePipeline, DeviceParametersAndSupervisorKeysAreDeclaredOnTheNode) {
   const TypeInfo* info = registry_.find("mock.xray");
   ASSERT_NE(info, nullptr);
   EXPECT_EQ(info->kind, FactoryKind::kDriver);
-  EXPECT_NE(info->spec.find_param("pixels"), nullptr);
+  EXPECT_NE(info->spec.find_param("pixels_per_line"), nullptr);
   EXPECT_EQ(info->spec.find_param("source_kv")->unit(), "kV");
   EXPECT_NE(info->spec.find_param("on_fault"), nullptr);
   EXPECT_EQ(info->spec.outputs().at(0).type.str(), "xray.scan_block<u16>");
@@ -99,8 +99,8 @@ TEST_F(DevicePipeline, TestPatternIsAHalScannerUnderTheSupervisor) {
   ASSERT_NE(info, nullptr);
   EXPECT_NE(info->spec.find_param("on_fault"), nullptr);
   const std::string yaml =
-      "devices:\n  scanner: { driver: test.pattern, params: { pixels: 32, lines: 4, blocks_per_scan: 3, "
-      "scans: 2 } }\n"
+      "devices:\n  scanner: { driver: test.pattern, params: { pixels_per_line: 32, lines_per_block: 4, "
+      "blocks_per_scan: 3, scans: 2 } }\n"
       "stages:\n  sink: { type: test.sink }\n"
       "connections:\n  - { from: scanner.out, to: sink.in }\n";
   Pipeline pipeline(load_pipeline_text(yaml, "hal.yaml", "/tmp", registry_), registry_);
@@ -113,7 +113,8 @@ TEST_F(DevicePipeline, OnFaultStopFailsTheRunNamingTheDevice) {
   Pipeline pipeline(load("fail_after_blocks: 2, on_fault: stop"), registry_);
   const RunResult result = pipeline.run();
   EXPECT_FALSE(result.ok);
-  EXPECT_THAT(result.error, HasSubstr("device 'scanner' (mock.xray)"));
+  EXPECT_THAT(result.error, HasSubstr("stage 'scanner' (type 'mock.xray'"));
+  EXPECT_THAT(result.error, HasSubstr("device at 'mock://lane1'"));
 }
 
 TEST_F(DevicePipeline, ABadUriIsAConfigErrorNamingTheNodeAndUri) {

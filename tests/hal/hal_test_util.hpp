@@ -22,7 +22,7 @@ class FakeDevice final : public Device {
   bool fail_recover = false;
   bool throw_in_start = false;
   bool fail_read = false;
-  bool refuse_set = false;
+  bool refuse_set = false;  // the "hardware" refuses a new exposure_us
   bool leave_identity_empty = false;
   bool throw_in_enumerate = false;
   std::vector<std::string> unavailable;  // parameters this device instance does not have
@@ -30,18 +30,23 @@ class FakeDevice final : public Device {
   // Set to call a lifecycle method from inside on_start (must be refused, not deadlock).
   bool reenter_in_start = false;
   Status reentry_status;
+  // Parameter values (the initial values are the defaults).
+  double gain = 1.0;
+  double exposure_us = 100.0;
+  std::string mode = "a";
+  std::string serial_hint;
 
  protected:
-  void declare(DeviceSpec& spec) const override {
+  void on_setup(DeviceSpec& spec) override {
     spec.describe("fake");
-    spec.param("gain", ParamType::kFloat).default_value(1.0).range(0.0, 8.0).unit("x").describe("Gain.");
-    spec.live_param("exposure_us", ParamType::kFloat)
-        .default_value(100.0)
+    spec.param("gain", gain).range(0.0, 8.0).unit("x").describe("Gain.");
+    spec.live_param("exposure_us", exposure_us,
+                    [this] { return refuse_set ? Status::error("hardware refused") : Status::ok(); })
         .range(1.0, 1e6)
         .unit("us")
         .describe("Exposure.");
-    spec.param("mode", ParamType::kEnum).allowed({"a", "b"}).default_value("a").describe("Mode.");
-    spec.param("serial_hint", ParamType::kString).describe("Required, no default.");
+    spec.param("mode", mode).one_of({"a", "b"}).describe("Mode.");
+    spec.param("serial_hint", serial_hint).without_default().describe("Required, no default.");
   }
   Status on_configure(const std::string& uri, const ParamSet&) override {
     if (fail_configure) return Status::error("no device at '" + uri + "'");
@@ -56,9 +61,6 @@ class FakeDevice final : public Device {
   Status on_stop() override { return fail_stop ? Status::error("stop refused") : Status::ok(); }
   void on_close() override { ++closes; }
   Status on_recover() override { return fail_recover ? Status::error("still unplugged") : Status::ok(); }
-  Status on_set_param(const std::string&, const ParamValue&) override {
-    return refuse_set ? Status::error("hardware refused") : Status::ok();
-  }
   bool on_is_available(std::string_view name) const override {
     return std::find(unavailable.begin(), unavailable.end(), name) == unavailable.end();
   }

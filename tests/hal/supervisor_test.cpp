@@ -99,7 +99,8 @@ TEST_F(Supervisor, RestartRecoversAndMarksTheInterruptedScanIncomplete) {
 TEST_F(Supervisor, StopFailsTheRunNamingTheDeviceAndStillDeliversWhatArrived) {
   Status s = run({{"fail_after_blocks", 2}, {"on_fault", "stop"}});
   ASSERT_TRUE(s.is_error());
-  EXPECT_THAT(s.message(), HasSubstr("device 'scanner' (mock.xray) at 'mock://lane1'"));
+  EXPECT_THAT(s.message(), HasSubstr("stage 'scanner' (type 'mock.xray'"));
+  EXPECT_THAT(s.message(), HasSubstr("): device at 'mock://lane1': mock fault injected"));
   EXPECT_THAT(s.message(), HasSubstr("on_fault: stop"));
   ASSERT_EQ(frames().size(), 2u);
   EXPECT_TRUE(frames().back()->metadata().incomplete);
@@ -118,7 +119,8 @@ TEST_F(Supervisor, IgnoreEndsTheDeviceWithoutFailingTheRun) {
 TEST_F(Supervisor, GivesUpAfterMaxRetriesWithAnErrorNamingTheDevice) {
   Status s = run({{"fail_after_blocks", 0}, {"recover_failures", 100}, {"max_retries", 3}});
   ASSERT_TRUE(s.is_error());
-  EXPECT_THAT(s.message(), HasSubstr("device 'scanner' (mock.xray)"));
+  EXPECT_THAT(s.message(), HasSubstr("stage 'scanner' (type 'mock.xray'"));
+  EXPECT_THAT(s.message(), HasSubstr("): device at 'mock://lane1': gave up after"));
   EXPECT_THAT(s.message(), HasSubstr("gave up after 3 recovery attempt(s)"));
   EXPECT_THAT(s.message(), HasSubstr("still unreachable"));
   EXPECT_EQ(summary()["restarts"], 0);

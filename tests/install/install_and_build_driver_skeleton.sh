@@ -29,7 +29,7 @@ echo "== install the SDK into $prefix"
 cmake --install "$build_dir" --prefix "$prefix" > "$scratch/install.log"
 test -x "$prefix/bin/oi" || fail "the install has no bin/oi"
 test -x "$prefix/bin/oi-conformance" ||
-  fail "the install has no bin/oi-conformance (hal/tools/conformance is only built when GoogleTest is found)"
+  fail "the install has no bin/oi-conformance (tools/conformance is only built when GoogleTest is found)"
 test -f "$prefix/include/oi/hal/driver.hpp" || fail "the install has no include/oi/hal/driver.hpp"
 
 echo "== build samples/driver_skeleton against it"

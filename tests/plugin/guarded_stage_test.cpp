@@ -14,6 +14,7 @@
 #include "fake_context.hpp"
 #include "oi/error.hpp"
 #include "oi/plugin_registry.hpp"
+#include "oi/xray/contract.hpp"
 #include "test_stages.hpp"
 
 namespace oi {
@@ -40,7 +41,7 @@ StageConfig config_for(std::string name, std::string type, std::map<std::string,
 }
 
 FramePtr numbered_frame(std::uint64_t sequence) {
-  FramePtr frame = Frame::create(std::string(frame_kind::kScanBlock));
+  FramePtr frame = Frame::create(std::string(oi::xray::frame_kind::kScanBlock));
   frame->metadata().sequence = sequence;
   return frame;
 }

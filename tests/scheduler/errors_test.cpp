@@ -38,7 +38,10 @@ TEST_P(SchedulerErrors, ProcessReturningAnErrorFailsTheRunNamingTheStage) {
 
   EXPECT_FALSE(result.ok);
   EXPECT_FALSE(result.interrupted);
-  EXPECT_THAT(result.error, HasSubstr("stage 'p' (test.pass): "));
+  // The host names the node, its type and plugin once; the stage's message follows.
+  EXPECT_THAT(result.error, HasSubstr("stage 'p' (type 'test.pass', plugin 'builtin'): "));
+  EXPECT_EQ(result.error.find("stage 'p'"), result.error.rfind("stage 'p'"))
+      << "named once: " << result.error;
   EXPECT_THAT(result.error, HasSubstr("test.pass failed at frame 5"));
   EXPECT_EQ(stage(result.metrics, "p").frames_in, 6u);
   // Everything the failing stage passed on before it failed is all the sink can have seen.
@@ -84,7 +87,9 @@ TEST_P(SchedulerErrors, FailingSourceFailsTheRun) {
   const RunResult result = run(options());
 
   EXPECT_FALSE(result.ok);
-  EXPECT_THAT(result.error, HasSubstr("stage 'src' (test.source): test source failed at frame 10"));
+  EXPECT_THAT(
+      result.error,
+      HasSubstr("stage 'src' (type 'test.source', plugin 'builtin'): test source failed at frame 10"));
 }
 
 TEST_P(SchedulerErrors, FailingFinishFailsTheRun) {
@@ -97,7 +102,8 @@ TEST_P(SchedulerErrors, FailingFinishFailsTheRun) {
   const RunResult result = run(options());
 
   EXPECT_FALSE(result.ok);
-  EXPECT_THAT(result.error, HasSubstr("stage 'probe' (probe.pass): probe failed in finish"));
+  EXPECT_THAT(result.error,
+              HasSubstr("stage 'probe' (type 'probe.pass', plugin 'builtin'): probe failed in finish"));
   EXPECT_EQ(ProbeLog::get("probe").finishes, 1);
   EXPECT_EQ(ProbeLog::get("probe").stops, 1);
 }

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "oi/stage.hpp"
+#include "oi/xray/contract.hpp"
 #include "test_stages.hpp"
 
 namespace oi::test {
@@ -43,7 +44,7 @@ void ProbeLog::update(const std::string& node, void (*change)(ProbeCounts&)) {
 
 namespace {
 
-const PortType kBlockU16 = PortType::of(frame_kind::kScanBlock, {PixelFormat::kU16});
+const PortType kBlockU16 = PortType::of(oi::xray::frame_kind::kScanBlock, {PixelFormat::kU16});
 
 /// Plane storage that counts itself, so a test sees how many frames are alive.
 class CountedMemory final : public PlaneMemory {
@@ -63,18 +64,14 @@ class BurstSource final : public Stage {
  public:
   void setup(StageSpec& spec) override {
     spec.output("out", kBlockU16);
-    spec.param("count", ParamType::kInt).default_value(10).min(0);
-    spec.param("burst", ParamType::kInt).default_value(1).min(0);
-  }
-  void start(const StageConfig& config) override {
-    count_ = config.params.get<std::int64_t>("count");
-    burst_ = config.params.get<std::int64_t>("burst");
+    spec.param("count", count_).min(0);
+    spec.param("burst", burst_).min(0);
   }
   Status process(StageContext& ctx) override {
     if (count_ > 0 && firings_ >= count_) return Status::end_of_stream();
     ++firings_;
     for (std::int64_t i = 0; i < burst_; ++i) {
-      auto frame = Frame::create(std::string(frame_kind::kScanBlock));
+      auto frame = Frame::create(std::string(oi::xray::frame_kind::kScanBlock));
       Plane plane{PixelFormat::kU16, 2, 2, 4, 0, std::make_shared<CountedMemory>()};
       frame->set_plane("high", std::move(plane));
       frame->metadata().sequence = next_++;
@@ -84,7 +81,7 @@ class BurstSource final : public Stage {
   }
 
  private:
-  std::int64_t count_ = 0, burst_ = 1, firings_ = 0;
+  std::int64_t count_ = 10, burst_ = 1, firings_ = 0;
   std::uint64_t next_ = 0;
 };
 
@@ -93,9 +90,8 @@ class DupPass final : public Stage {
   void setup(StageSpec& spec) override {
     spec.input("in");
     spec.output("out");
-    spec.param("copies", ParamType::kInt).default_value(2).min(0);
+    spec.param("copies", copies_).min(0);
   }
-  void start(const StageConfig& config) override { copies_ = config.params.get<std::int64_t>("copies"); }
   Status process(StageContext& ctx) override {
     FramePtr frame = ctx.take(0);
     for (std::int64_t i = 0; i < copies_; ++i) ctx.emit(0, frame);
@@ -111,16 +107,15 @@ class ProbePass final : public Stage {
   void setup(StageSpec& spec) override {
     spec.input("in");
     spec.output("out");
-    spec.param("fail_in_finish", ParamType::kBool).default_value(false);
-    spec.param("throw_in_start", ParamType::kBool).default_value(false);
-    spec.param("config_error_in_start", ParamType::kBool).default_value(false);
+    spec.param("fail_in_finish", fail_in_finish_);
+    spec.param("throw_in_start", throw_in_start_);
+    spec.param("config_error_in_start", config_error_in_start_);
   }
   void start(const StageConfig& config) override {
     name_ = config.name;
-    fail_in_finish_ = config.params.get<bool>("fail_in_finish");
     ProbeLog::update(name_, [](ProbeCounts& c) { ++c.starts; });
-    if (config.params.get<bool>("throw_in_start")) throw std::runtime_error("probe refused to start");
-    if (config.params.get<bool>("config_error_in_start")) throw ConfigError("probe dislikes its parameters");
+    if (throw_in_start_) throw std::runtime_error("probe refused to start");
+    if (config_error_in_start_) throw ConfigError("probe dislikes its parameters");
   }
   Status process(StageContext& ctx) override {
     ProbeLog::update(name_, [](ProbeCounts& c) { ++c.processes; });
@@ -138,6 +133,8 @@ class ProbePass final : public Stage {
  private:
   std::string name_;
   bool fail_in_finish_ = false;
+  bool throw_in_start_ = false;
+  bool config_error_in_start_ = false;
 };
 
 template <class T>

@@ -6,12 +6,13 @@
 
 #include "oi/error.hpp"
 #include "oi/frame_cv.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi {
 namespace {
 
 TEST(Frame, AllocatesAlignedZeroedPlanes) {
-  auto frame = Frame::create(std::string(frame_kind::kScanBlock));
+  auto frame = Frame::create(std::string(oi::xray::frame_kind::kScanBlock));
   Plane& p = frame->add_plane("high", PixelFormat::kU16, 33, 7);
   EXPECT_EQ(p.width, 33);
   EXPECT_EQ(p.height, 7);

@@ -3,21 +3,22 @@
 #include <gtest/gtest.h>
 
 #include "oi/stage.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi {
 namespace {
 
 TEST(PortType, KindsAndFormats) {
-  const PortType block16 = PortType::of(frame_kind::kScanBlock, {PixelFormat::kU16});
+  const PortType block16 = PortType::of(oi::xray::frame_kind::kScanBlock, {PixelFormat::kU16});
   const PortType video = PortType::of(frame_kind::kVideo, {PixelFormat::kRGB8});
   EXPECT_TRUE(block16.accepts(block16));
   EXPECT_FALSE(block16.accepts(video));
   EXPECT_TRUE(PortType::any().accepts(video));
   EXPECT_TRUE(block16.accepts(PortType::any()));
-  EXPECT_TRUE(block16.accepts(PortType::of(frame_kind::kScanBlock)));
-  EXPECT_FALSE(block16.accepts(PortType::of(frame_kind::kScanBlock, {PixelFormat::kF32})));
-  EXPECT_TRUE(PortType::of(frame_kind::kScan, {PixelFormat::kU16, PixelFormat::kF32})
-                  .accepts(PortType::of(frame_kind::kScan, {PixelFormat::kF32})));
+  EXPECT_TRUE(block16.accepts(PortType::of(oi::xray::frame_kind::kScanBlock)));
+  EXPECT_FALSE(block16.accepts(PortType::of(oi::xray::frame_kind::kScanBlock, {PixelFormat::kF32})));
+  EXPECT_TRUE(PortType::of(oi::xray::frame_kind::kScan, {PixelFormat::kU16, PixelFormat::kF32})
+                  .accepts(PortType::of(oi::xray::frame_kind::kScan, {PixelFormat::kF32})));
   EXPECT_EQ(block16.str(), "xray.scan_block<u16>");
   EXPECT_EQ(PortType::of("xray.scan", {PixelFormat::kU16, PixelFormat::kF32}).str(), "xray.scan<u16|f32>");
   EXPECT_EQ(PortType::any().str(), "any");

@@ -1,4 +1,4 @@
-#include "oi/scan_assembler.hpp"
+#include "oi/xray/scan_assembler.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@ namespace oi {
 namespace {
 
 FramePtr block(std::uint64_t scan, std::uint32_t index, bool last, int lines = 4, int width = 8) {
-  auto f = Frame::create(std::string(frame_kind::kScanBlock));
+  auto f = Frame::create(std::string(oi::xray::frame_kind::kScanBlock));
   Plane& high = f->add_plane("high", PixelFormat::kU16, width, lines);
   Plane& low = f->add_plane("low", PixelFormat::kU16, width, lines);
   for (int y = 0; y < lines; ++y) {
@@ -29,13 +29,13 @@ FramePtr with_lines(FramePtr f, std::int64_t first, std::int64_t total) {
 }
 
 TEST(ScanAssembler, StacksBlocksOfOneScan) {
-  ScanAssembler a;
+  oi::xray::ScanAssembler a;
   EXPECT_TRUE(a.add(block(1, 0, false)).empty());
   EXPECT_TRUE(a.add(block(1, 1, false)).empty());
   auto done = a.add(block(1, 2, true));
   ASSERT_EQ(done.size(), 1u);
   const Frame& scan = *done[0];
-  EXPECT_EQ(scan.kind(), frame_kind::kScan);
+  EXPECT_EQ(scan.kind(), oi::xray::frame_kind::kScan);
   EXPECT_FALSE(scan.metadata().incomplete);
   EXPECT_EQ(scan.metadata().scan_id, 1u);
   EXPECT_EQ(scan.plane("high").height, 12);
@@ -46,7 +46,7 @@ TEST(ScanAssembler, StacksBlocksOfOneScan) {
 }
 
 TEST(ScanAssembler, NewScanIdEndsTheUnfinishedOneAsIncomplete) {
-  ScanAssembler a;
+  oi::xray::ScanAssembler a;
   a.add(block(1, 0, false));
   auto done = a.add(block(2, 0, true));
   ASSERT_EQ(done.size(), 2u);
@@ -57,7 +57,7 @@ TEST(ScanAssembler, NewScanIdEndsTheUnfinishedOneAsIncomplete) {
 }
 
 TEST(ScanAssembler, LineLimitAndFlushNeverDropSilently) {
-  ScanAssembler a(8);
+  oi::xray::ScanAssembler a(8);
   EXPECT_TRUE(a.add(block(1, 0, false)).empty());
   auto done = a.add(block(1, 1, false));
   ASSERT_EQ(done.size(), 1u);
@@ -70,7 +70,7 @@ TEST(ScanAssembler, LineLimitAndFlushNeverDropSilently) {
 }
 
 TEST(ScanAssembler, MismatchedWidthStartsANewScan) {
-  ScanAssembler a;
+  oi::xray::ScanAssembler a;
   a.add(block(1, 0, false, 4, 8));
   auto done = a.add(block(1, 1, true, 4, 16));
   ASSERT_EQ(done.size(), 2u);
@@ -81,7 +81,7 @@ TEST(ScanAssembler, MismatchedWidthStartsANewScan) {
 // A scan stitched across a lost block would show a parcel with a slice cut out as if whole:
 // an operator could clear it. It must say it is incomplete, and by how much.
 TEST(ScanAssembler, MissingBlockInsideAScanMarksItIncomplete) {
-  ScanAssembler a;
+  oi::xray::ScanAssembler a;
   a.add(block(1, 0, false));
   a.add(block(1, 2, false));  // block 1 was dropped upstream
   auto done = a.add(block(1, 3, true));
@@ -98,7 +98,7 @@ TEST(ScanAssembler, MissingBlockInsideAScanMarksItIncomplete) {
 }
 
 TEST(ScanAssembler, MissingFirstBlocksMarkItIncomplete) {
-  ScanAssembler a;
+  oi::xray::ScanAssembler a;
   auto done = a.add(block(1, 2, true));
   ASSERT_EQ(done.size(), 1u);
   EXPECT_TRUE(done[0]->metadata().incomplete);
@@ -109,7 +109,7 @@ TEST(ScanAssembler, MissingFirstBlocksMarkItIncomplete) {
 // assembler count missing lines too, also where block indices cannot tell (a lost last block
 // before the end-of-scan block of another length).
 TEST(ScanAssembler, LineCountsFromTheDriverFindGapsAndShortScans) {
-  ScanAssembler a;
+  oi::xray::ScanAssembler a;
   a.add(with_lines(block(1, 0, false), 0, 12));
   a.add(with_lines(block(1, 1, false), 4, 12));
   auto whole = a.add(with_lines(block(1, 2, true), 8, 12));
@@ -140,7 +140,7 @@ TEST(ScanAssembler, LineCountsFromTheDriverFindGapsAndShortScans) {
 // continued) is checked against where it stood, not from block 0 again: nothing is reported
 // missing that was delivered in an earlier piece.
 TEST(ScanAssembler, PiecesOfOneScanContinueWhereTheLastStopped) {
-  ScanAssembler split(8);
+  oi::xray::ScanAssembler split(8);
   split.add(block(1, 0, false));
   ASSERT_EQ(split.add(block(1, 1, false)).size(), 1u);  // 8 lines: the first piece
   auto rest = split.add(block(1, 2, true));
@@ -148,7 +148,7 @@ TEST(ScanAssembler, PiecesOfOneScanContinueWhereTheLastStopped) {
   EXPECT_FALSE(rest[0]->metadata().incomplete) << rest[0]->metadata().attributes.dump();
   EXPECT_EQ(split.counts().missing_blocks, 0u);
 
-  ScanAssembler widths;
+  oi::xray::ScanAssembler widths;
   widths.add(block(1, 0, false, 4, 8));
   auto changed = widths.add(block(1, 1, true, 4, 16));
   ASSERT_EQ(changed.size(), 2u);
@@ -157,7 +157,7 @@ TEST(ScanAssembler, PiecesOfOneScanContinueWhereTheLastStopped) {
 
   // The device cut the scan after block 1 (fault), then continued it at block 3: block 2 is
   // lost, and only block 2.
-  ScanAssembler cut;
+  oi::xray::ScanAssembler cut;
   cut.add(with_lines(block(1, 0, false), 0, 20));
   FramePtr held = with_lines(block(1, 1, true), 4, 20);
   held->metadata().incomplete = true;
@@ -179,7 +179,7 @@ TEST(ScanAssembler, PiecesOfOneScanContinueWhereTheLastStopped) {
 
 // A lost last block leaves no gap in the indices; the scan's stated length still tells.
 TEST(ScanAssembler, LostLastBlockIsCountedInLinesWhenTheNextScanBegins) {
-  ScanAssembler a;
+  oi::xray::ScanAssembler a;
   a.add(with_lines(block(1, 0, false), 0, 12));
   a.add(with_lines(block(1, 1, false), 4, 12));
   auto done = a.add(with_lines(block(2, 0, false), 0, 12));  // block 2 of scan 1, its last, was lost
@@ -191,7 +191,7 @@ TEST(ScanAssembler, LostLastBlockIsCountedInLinesWhenTheNextScanBegins) {
 // A scanner's dark and air references are whole frames that both carry scan id 0: the second
 // is a new scan, not a continuation missing a block.
 TEST(ScanAssembler, WholeScansSharingAnIdAreEachComplete) {
-  ScanAssembler a;
+  oi::xray::ScanAssembler a;
   auto dark = a.add(block(0, 0, true));
   auto air = a.add(block(0, 0, true));
   ASSERT_EQ(dark.size(), 1u);
@@ -202,7 +202,7 @@ TEST(ScanAssembler, WholeScansSharingAnIdAreEachComplete) {
 }
 
 TEST(ScanAssembler, ADeviceCutKeepsItsOwnReason) {
-  ScanAssembler a;
+  oi::xray::ScanAssembler a;
   a.add(block(1, 0, false));
   FramePtr cut = block(1, 1, true);
   cut->metadata().incomplete = true;

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "oi/stage.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::test {
 namespace {
@@ -13,34 +14,25 @@ void sleep_us(std::int64_t us) {
   if (us > 0) std::this_thread::sleep_for(std::chrono::microseconds(us));
 }
 
-const PortType kBlockU16 = PortType::of(frame_kind::kScanBlock, {PixelFormat::kU16});
+const PortType kBlockU16 = PortType::of(oi::xray::frame_kind::kScanBlock, {PixelFormat::kU16});
 
 class TestSource final : public Stage {
  public:
   void setup(StageSpec& spec) override {
     spec.describe("Emits numbered u16 scan blocks for tests.");
     spec.output("out", kBlockU16);
-    spec.param("count", ParamType::kInt).default_value(10).min(0).describe("Frames to emit; 0 = endless.");
-    spec.param("delay_us", ParamType::kInt)
-        .default_value(0)
-        .min(0)
-        .unit("us")
-        .describe("Pause between frames.");
-    spec.param("fail_at", ParamType::kInt).default_value(-1).describe("Frame index that fails; -1 = never.");
+    spec.param("count", count_).min(0).describe("Frames to emit; 0 = endless.");
+    spec.param("delay_us", delay_).min(0).unit("us").describe("Pause between frames.");
+    spec.param("fail_at", fail_at_).describe("Frame index that fails; -1 = never.");
   }
-  void start(const StageConfig& config) override {
-    name_ = config.name;
-    count_ = config.params.get<std::int64_t>("count");
-    delay_ = config.params.get<std::int64_t>("delay_us");
-    fail_at_ = config.params.get<std::int64_t>("fail_at");
-  }
+  void start(const StageConfig& config) override { name_ = config.name; }
   Status process(StageContext& ctx) override {
     if (count_ > 0 && next_ >= static_cast<std::uint64_t>(count_)) return Status::end_of_stream();
     if (fail_at_ >= 0 && next_ == static_cast<std::uint64_t>(fail_at_)) {
       return Status::error("test source failed at frame " + std::to_string(next_));
     }
     sleep_us(delay_);
-    auto frame = Frame::create(std::string(frame_kind::kScanBlock));
+    auto frame = Frame::create(std::string(oi::xray::frame_kind::kScanBlock));
     Plane& high = frame->add_plane("high", PixelFormat::kU16, 16, 4);
     high.row<std::uint16_t>(0)[0] = static_cast<std::uint16_t>(next_);
     frame->metadata().source_device = name_;
@@ -51,7 +43,7 @@ class TestSource final : public Stage {
 
  private:
   std::string name_;
-  std::int64_t count_ = 0, delay_ = 0, fail_at_ = -1;
+  std::int64_t count_ = 10, delay_ = 0, fail_at_ = -1;
   std::uint64_t next_ = 0;
 };
 
@@ -59,9 +51,8 @@ class TestVideo final : public Stage {
  public:
   void setup(StageSpec& spec) override {
     spec.output("out", PortType::of(frame_kind::kVideo, {PixelFormat::kRGB8}));
-    spec.param("count", ParamType::kInt).default_value(3).min(0);
+    spec.param("count", count_).min(0);
   }
-  void start(const StageConfig& config) override { count_ = config.params.get<std::int64_t>("count"); }
   Status process(StageContext& ctx) override {
     if (next_ >= count_) return Status::end_of_stream();
     auto frame = Frame::create(std::string(frame_kind::kVideo));
@@ -72,7 +63,7 @@ class TestVideo final : public Stage {
   }
 
  private:
-  std::int64_t count_ = 0, next_ = 0;
+  std::int64_t count_ = 3, next_ = 0;
 };
 
 class TestPass final : public Stage {
@@ -80,14 +71,9 @@ class TestPass final : public Stage {
   void setup(StageSpec& spec) override {
     spec.input("in");
     spec.output("out");
-    spec.param("sleep_us", ParamType::kInt).default_value(0).min(0).unit("us");
-    spec.param("fail_at", ParamType::kInt).default_value(-1);
-    spec.param("throw_at", ParamType::kInt).default_value(-1);
-  }
-  void start(const StageConfig& config) override {
-    sleep_ = config.params.get<std::int64_t>("sleep_us");
-    fail_at_ = config.params.get<std::int64_t>("fail_at");
-    throw_at_ = config.params.get<std::int64_t>("throw_at");
+    spec.param("sleep_us", sleep_).min(0).unit("us");
+    spec.param("fail_at", fail_at_);
+    spec.param("throw_at", throw_at_);
   }
   Status process(StageContext& ctx) override {
     FramePtr frame = ctx.take(0);
@@ -123,12 +109,9 @@ class TestSink final : public Stage {
  public:
   void setup(StageSpec& spec) override {
     spec.input("in", kBlockU16);
-    spec.param("sleep_us", ParamType::kInt).default_value(0).min(0).unit("us");
+    spec.param("sleep_us", sleep_).min(0).unit("us");
   }
-  void start(const StageConfig& config) override {
-    name_ = config.name;
-    sleep_ = config.params.get<std::int64_t>("sleep_us");
-  }
+  void start(const StageConfig& config) override { name_ = config.name; }
   Status process(StageContext& ctx) override {
     FramePtr frame = ctx.take(0);
     sleep_us(sleep_);

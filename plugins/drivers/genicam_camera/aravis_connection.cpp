@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "aravis_text.hpp"
+#include "oi/hal/uri.hpp"
 
 namespace oi::genicam {
 namespace {
@@ -80,15 +81,11 @@ void BufferLease::release() {
 }
 
 Result<std::string> AravisConnection::device_id_from_uri(const std::string& uri) {
-  const std::string scheme = kScheme;
-  if (uri.rfind(scheme, 0) != 0) {
-    return Status::error(
-        "unsupported URI '" + uri +
-        "': genicam drivers open 'genicam://DEVICE_ID' (an Aravis "
-        "device id such as 'Aravis-Fake-GV01', an IP address, a serial number) or 'genicam://' "
-        "for the first device found; `oi devices` lists them");
-  }
-  return uri.substr(scheme.size());
+  return hal::Uri::target_of(uri, "genicam",
+                             "'genicam://DEVICE_ID' (an Aravis device id such as 'Aravis-Fake-GV01', an IP "
+                             "address, a serial number) or 'genicam://' for the first device found; "
+                             "`oi devices` lists them",
+                             {}, /*allow_empty=*/true);
 }
 
 AravisConnection::AravisConnection(GObjectPtr<ArvCamera> camera, std::string id)
@@ -194,15 +191,14 @@ Status AravisConnection::start(const StreamSettings& settings) {
     }
   }
   arv_camera_set_acquisition_mode(cam, ARV_ACQUISITION_MODE_CONTINUOUS, error.out());
-  if (error) return Status::error(name_ + ": cannot set AcquisitionMode Continuous: " + error.message());
+  if (error) return Status::error("cannot set AcquisitionMode Continuous: " + error.message());
   const guint payload = arv_camera_get_payload(cam, error.out());
   if (error || payload == 0)
-    return Status::error(name_ + ": cannot read PayloadSize: " + (error ? error.message() : "0 bytes"));
+    return Status::error("cannot read PayloadSize: " + (error ? error.message() : "0 bytes"));
   stream_.reset(arv_camera_create_stream(cam, nullptr, nullptr, error.out()));
   if (!stream_ || error) {
     stream_.reset();
-    return Status::error(name_ +
-                         ": cannot open the stream channel: " + (error ? error.message() : "no stream") +
+    return Status::error("cannot open the stream channel: " + (error ? error.message() : "no stream") +
                          " (GigE Vision: check that UDP traffic from the camera reaches this host)");
   }
   if (ARV_IS_GV_STREAM(stream_.get())) {
@@ -219,7 +215,7 @@ Status AravisConnection::start(const StreamSettings& settings) {
   arv_camera_start_acquisition(cam, error.out());
   if (error) {
     stream_.reset();
-    return Status::error(name_ + ": AcquisitionStart failed: " + error.message());
+    return Status::error("AcquisitionStart failed: " + error.message());
   }
   return Status::ok();
 }
@@ -275,7 +271,7 @@ std::uint64_t AravisConnection::take_lost() {
 }
 
 Status AravisConnection::lost_error(const std::string& what) const {
-  return Status::error(name_ + ": " + what +
+  return Status::error(what +
                        "; the camera was disconnected, powered off or restarted. "
                        "The supervisor reconnects (on_fault: restart) once it answers again");
 }
@@ -298,7 +294,7 @@ Status AravisConnection::probe() {
 
 Status AravisConnection::pop(std::chrono::milliseconds timeout, BufferLease& out) {
   out = BufferLease();
-  if (!stream_) return Status::error(name_ + ": not acquiring (start() first)");
+  if (!stream_) return Status::error("not acquiring (start() first)");
   const auto deadline = Clock::now() + timeout;
   while (true) {
     if (control_lost()) return lost_error("the control channel was lost (heartbeat failed)");

@@ -54,7 +54,7 @@ class GenicamCamera final : public hal::Camera {
   hal::CameraFormat format() const override { return format_; }
 
  protected:
-  void declare(hal::DeviceSpec& spec) const override {
+  void on_setup(hal::DeviceSpec& spec) override {
     spec.describe(
         "GenICam area camera through Aravis: GigE Vision, USB3 Vision or GenTL. URI `genicam://DEVICE_ID` "
         "(an Aravis device id such as `Aravis-Fake-GV01`, an IP address or a serial number) or `genicam://` "
@@ -66,74 +66,74 @@ class GenicamCamera final : public hal::Camera {
     caps.formats = {PixelFormat::kU8, PixelFormat::kU16, PixelFormat::kRGB8};
     caps.planes = {kImagePlane};
     spec.set_capabilities(caps);
-    spec.live_param(kExposureUs, ParamType::kFloat)
-        .default_value(10000.0)
+    spec.live_param(kExposureUs, exposure_us_,
+                    [this] { return conn_ ? conn_->set_exposure_us(exposure_us_, false) : Status::ok(); })
         .range(1.0, 1e8)
         .unit("us")
         .describe("Exposure time [ExposureTime, or ExposureTimeAbs]; may change while streaming.");
-    spec.live_param(kGainDb, ParamType::kFloat)
-        .default_value(0.0)
+    spec.live_param(kGainDb, gain_db_,
+                    [this] { return conn_ ? conn_->set_gain_db(gain_db_, false) : Status::ok(); })
         .range(0.0, 100.0)
         .unit("dB")
         .describe(
             "Analog gain [Gain, or GainRaw in device units on older cameras]; may change while streaming.");
-    spec.live_param(kFrameRateHz, ParamType::kFloat)
-        .default_value(30.0)
+    spec.live_param(kFrameRateHz, frame_rate_hz_,
+                    [this] { return conn_ ? write_frame_rate(false) : Status::ok(); })
         .range(0.0, 100000.0)
         .unit("Hz")
         .describe(
             "Frame rate [AcquisitionFrameRate]; 0 = as fast as the camera goes. May change while streaming.");
-    spec.param(kTriggerMode, ParamType::kEnum)
-        .allowed({"free_run", "software", "hardware"})
-        .default_value("free_run")
+    spec.param(kTriggerMode, setup_.trigger_mode, [this] { return conn_ ? write_trigger() : Status::ok(); })
+        .one_of({"free_run", "software", "hardware"})
         .describe(
             "[TriggerMode/TriggerSource of FrameStart] free_run: frames at frame_rate_hz; software: the "
             "driver triggers one frame per read, so the pipeline paces the camera; hardware: "
             "trigger_source.");
-    spec.param("trigger_source", ParamType::kString)
-        .default_value("Line0")
+    spec.param("trigger_source", setup_.trigger_source,
+               [this] { return conn_ ? write_trigger() : Status::ok(); })
         .describe("TriggerSource used with trigger_mode: hardware, e.g. Line0 or Line1.");
-    spec.param("pixel_format", ParamType::kEnum)
-        .allowed({"mono8", "mono16", "rgb8"})
-        .default_value("mono8")
+    spec.param("pixel_format", setup_.pixel_format,
+               [this] { return conn_ ? write_pixel_format() : Status::ok(); })
+        .one_of({"mono8", "mono16", "rgb8"})
         .describe("[PixelFormat] Mono8 -> u8, Mono16 -> u16, RGB8 -> rgb8 plane.");
-    spec.param("width", ParamType::kInt)
-        .default_value(0)
+    spec.param("width", setup_.region.width, write_region_now())
         .range(0, 65535)
         .unit("px")
         .describe("[Width] of the region; 0 = the rest of the sensor from offset_x.");
-    spec.param("height", ParamType::kInt)
-        .default_value(0)
+    spec.param("height", setup_.region.height, write_region_now())
         .range(0, 65535)
         .unit("px")
         .describe("[Height] of the region; 0 = the rest of the sensor from offset_y.");
-    spec.param("offset_x", ParamType::kInt)
-        .default_value(0)
+    spec.param("offset_x", setup_.region.x, write_region_now())
         .range(0, 65535)
         .unit("px")
         .describe("[OffsetX] of the region.");
-    spec.param("offset_y", ParamType::kInt)
-        .default_value(0)
+    spec.param("offset_y", setup_.region.y, write_region_now())
         .range(0, 65535)
         .unit("px")
         .describe("[OffsetY] of the region.");
-    declare_stream_params(spec);
+    // A `features` list set while the camera is open goes to it at once, so a feature the
+    // camera refuses is refused by set().
+    stream_.declare(spec, [this] { return conn_ ? conn_->apply_features(stream_.features) : Status::ok(); });
   }
 
-  Status on_configure(const std::string& uri, const ParamSet& params) override {
-    for (const auto& [name, value] : params.values()) remember(name, value);
+  Status on_configure(const std::string& uri, const ParamSet&) override {
     auto opened = AravisConnection::open(uri);
     if (!opened.ok()) return opened.status();
     conn_ = std::move(opened.value());
     // Order matters: the format and region decide the payload, the frame rate clears
-    // triggers (Aravis), and `features` comes last so it can override anything above.
-    const char* order[] = {"pixel_format", "width",      kExposureUs, kGainDb,
-                           kFrameRateHz,   kTriggerMode, "features"};
-    for (const char* name : order) {
-      if (Status s = apply_to_device(name, params.values().at(name), is_default(name, params)); !s.is_ok()) {
-        conn_.reset();
-        return s;
-      }
+    // triggers (Aravis), and `features` comes last so it can override anything above. A
+    // control left at its default is not an error on a camera that lacks it.
+    Status s = write_pixel_format();
+    if (s.is_ok()) s = write_region();
+    if (s.is_ok()) s = conn_->set_exposure_us(exposure_us_, exposure_us_ == kDefaultExposureUs);
+    if (s.is_ok()) s = conn_->set_gain_db(gain_db_, gain_db_ == kDefaultGainDb);
+    if (s.is_ok()) s = write_frame_rate(frame_rate_hz_ == kDefaultFrameRateHz);
+    if (s.is_ok()) s = write_trigger();
+    if (s.is_ok()) s = conn_->apply_features(stream_.features);
+    if (!s.is_ok()) {
+      conn_.reset();
+      return s;
     }
     set_identity(conn_->identity(kDriverVersion));
     return Status::ok();
@@ -143,17 +143,12 @@ class GenicamCamera final : public hal::Camera {
     return AravisConnection::discover("GenICam camera");
   }
 
-  Status on_set_param(const std::string& name, const ParamValue& value) override {
-    if (conn_) {
-      if (Status s = apply_to_device(name, value, false, &value); !s.is_ok()) return s;
-    }
-    remember(name, value);
-    return Status::ok();
-  }
-
   Status on_start() override {
     trigger_pending_ = false;
-    return conn_->start(stream_.stream);
+    // Values set in Ready went to the camera in set(); this writes anything still pending
+    // (nothing, normally).
+    if (Status s = write_pending_setup(); !s.is_ok()) return s;
+    return conn_->start(stream_.stream());
   }
 
   Status on_stop() override {
@@ -167,7 +162,8 @@ class GenicamCamera final : public hal::Camera {
   void on_close() override { conn_.reset(); }
 
   Status on_read(FramePtr& frame, std::chrono::milliseconds timeout) override {
-    if (trigger_mode_ == "software" && (!trigger_pending_ || Clock::now() - trigger_time_ > kTriggerRetry)) {
+    if (setup_.trigger_mode == "software" &&
+        (!trigger_pending_ || Clock::now() - trigger_time_ > kTriggerRetry)) {
       if (Status s = conn_->software_trigger(); !s.is_ok()) return s;
       trigger_pending_ = true;
       trigger_time_ = Clock::now();
@@ -181,67 +177,61 @@ class GenicamCamera final : public hal::Camera {
   }
 
  private:
-  bool is_default(const std::string& name, const ParamSet& params) const {
-    const ParamSpec* p = spec().find_param(name);
-    return p != nullptr && p->default_value() && *p->default_value() == params.values().at(name);
+  static bool same_region(const Region& a, const Region& b) {
+    return a.x == b.x && a.y == b.y && a.width == b.width && a.height == b.height;
   }
 
-  // Keeps the values the device hooks need together (the base class stores a value only
-  // after on_set_param() accepted it).
-  void remember(const std::string& name, const ParamValue& v) {
-    if (stream_.apply(name, v)) return;
-    if (name == "width")
-      region_.width = v.get<int>();
-    else if (name == "height")
-      region_.height = v.get<int>();
-    else if (name == "offset_x")
-      region_.x = v.get<int>();
-    else if (name == "offset_y")
-      region_.y = v.get<int>();
-    else if (name == kTriggerMode)
-      trigger_mode_ = v.get<std::string>();
-    else if (name == "trigger_source")
-      trigger_source_ = v.get<std::string>();
+  Status write_pixel_format() {
+    const FormatMapping* f = format_by_name(setup_.pixel_format);
+    if (Status s = conn_->set_pixel_format(f->arv, f->name); !s.is_ok()) return s;
+    format_.format = f->sdk;
+    written_.pixel_format = setup_.pixel_format;
+    return Status::ok();
   }
 
-  // Writes one parameter to the device. `proposed` is a value not yet remembered (set());
-  // region and trigger parameters are applied as a whole with it substituted.
-  Status apply_to_device(const std::string& name, const ParamValue& value, bool is_default,
-                         const ParamValue* proposed = nullptr) {
-    if (name == "pixel_format") {
-      const FormatMapping* f = format_by_name(value.get<std::string>());
-      if (Status s = conn_->set_pixel_format(f->arv, f->name); !s.is_ok()) return s;
-      format_.format = f->sdk;
-      return Status::ok();
+  // A value set while Ready goes to the camera at once, so the camera refuses it in set().
+  hal::DeviceSpec::Apply write_region_now() {
+    return [this] { return conn_ ? write_region() : Status::ok(); };
+  }
+
+  Status write_region() {
+    if (Status s = conn_->set_region(setup_.region); !s.is_ok()) return s;
+    const Region actual = conn_->region();
+    format_.width = actual.width;
+    format_.height = actual.height;
+    written_.region = setup_.region;
+    return Status::ok();
+  }
+
+  Status write_trigger() {
+    if (Status s = conn_->set_trigger(setup_.trigger_mode, setup_.trigger_source); !s.is_ok()) return s;
+    written_.trigger_mode = setup_.trigger_mode;
+    written_.trigger_source = setup_.trigger_source;
+    return Status::ok();
+  }
+
+  Status write_frame_rate(bool is_default) {
+    if (Status s = conn_->set_frame_rate_hz(frame_rate_hz_, is_default); !s.is_ok()) return s;
+    // Setting a frame rate switches triggers off (Aravis); put the trigger mode back.
+    return written_.trigger_mode == "free_run"
+               ? Status::ok()
+               : conn_->set_trigger(written_.trigger_mode, written_.trigger_source);
+  }
+
+  // Writes what differs between the values set and the ones last written. The trigger source
+  // matters only once trigger_mode is hardware.
+  Status write_pending_setup() {
+    if (setup_.pixel_format != written_.pixel_format) {
+      if (Status s = write_pixel_format(); !s.is_ok()) return s;
     }
-    if (name == "width" || name == "height" || name == "offset_x" || name == "offset_y") {
-      Region r = region_;
-      if (proposed != nullptr) {
-        const int v = proposed->get<int>();
-        (name == "width" ? r.width : name == "height" ? r.height : name == "offset_x" ? r.x : r.y) = v;
-      }
-      if (Status s = conn_->set_region(r); !s.is_ok()) return s;
-      const Region actual = conn_->region();
-      format_.width = actual.width;
-      format_.height = actual.height;
-      return Status::ok();
+    if (!same_region(setup_.region, written_.region)) {
+      if (Status s = write_region(); !s.is_ok()) return s;
     }
-    if (name == kExposureUs) return conn_->set_exposure_us(value.get<double>(), is_default);
-    if (name == kGainDb) return conn_->set_gain_db(value.get<double>(), is_default);
-    if (name == kFrameRateHz) {
-      if (Status s = conn_->set_frame_rate_hz(value.get<double>(), is_default); !s.is_ok()) return s;
-      // Setting a frame rate switches triggers off (Aravis); put the trigger mode back.
-      return trigger_mode_ == "free_run" ? Status::ok() : conn_->set_trigger(trigger_mode_, trigger_source_);
+    if (setup_.trigger_mode != written_.trigger_mode ||
+        (setup_.trigger_mode == "hardware" && setup_.trigger_source != written_.trigger_source)) {
+      if (Status s = write_trigger(); !s.is_ok()) return s;
     }
-    if (name == kTriggerMode || name == "trigger_source") {
-      std::string mode = trigger_mode_, source = trigger_source_;
-      if (proposed != nullptr) (name == kTriggerMode ? mode : source) = proposed->get<std::string>();
-      if (name == "trigger_source" && mode != "hardware")
-        return Status::ok();  // used once hardware is chosen
-      return conn_->set_trigger(mode, source);
-    }
-    if (name == "features") return conn_->apply_features(value.get<std::vector<std::string>>());
-    return Status::ok();  // stream parameters: applied at the next start
+    return Status::ok();
   }
 
   Status to_frame(ArvBuffer* buffer, FramePtr& frame) {
@@ -249,7 +239,7 @@ class GenicamCamera final : public hal::Camera {
     const FormatMapping* f = format_by_arv(arv_format);
     if (f == nullptr) {
       return Status::error(
-          conn_->name() + " sends pixel format 0x" + fmt_hex(arv_format) +
+          "the camera sends pixel format 0x" + fmt_hex(arv_format) +
           ", which has no SDK plane format; set pixel_format (mono8, mono16, rgb8) and do not "
           "override PixelFormat through `features`");
     }
@@ -264,9 +254,9 @@ class GenicamCamera final : public hal::Camera {
         size < src_stride * static_cast<std::size_t>(h - 1) + row_bytes) {
       // A complete buffer that does not hold the image it announces is a device fault, not a
       // frame to pass on half-filled.
-      return Status::error(conn_->name() + ": buffer " + std::to_string(arv_buffer_get_frame_id(buffer)) +
-                           " holds " + std::to_string(size) + " bytes, too few for a " + std::to_string(w) +
-                           "x" + std::to_string(h) + " " + f->name + " image");
+      return Status::error("buffer " + std::to_string(arv_buffer_get_frame_id(buffer)) + " holds " +
+                           std::to_string(size) + " bytes, too few for a " + std::to_string(w) + "x" +
+                           std::to_string(h) + " " + f->name + " image");
     }
     frame = Frame::create(std::string(frame_kind::kVideo));
     Plane& plane = frame->add_plane(kImagePlane, f->sdk, w, h);
@@ -288,12 +278,28 @@ class GenicamCamera final : public hal::Camera {
     return text;
   }
 
+  // How the camera is set up apart from its live controls; a change reaches it at the next
+  // start (or configure).
+  struct Setup {
+    std::string pixel_format = "mono8";
+    Region region;
+    std::string trigger_mode = "free_run";
+    std::string trigger_source = "Line0";
+  };
+
+  static constexpr double kDefaultExposureUs = 10000.0;
+  static constexpr double kDefaultGainDb = 0.0;
+  static constexpr double kDefaultFrameRateHz = 30.0;
+
   std::unique_ptr<AravisConnection> conn_;
   hal::CameraFormat format_;
   StreamParams stream_;
-  Region region_;
-  std::string trigger_mode_ = "free_run";
-  std::string trigger_source_ = "Line0";
+  // Parameter values (the initial values are the defaults).
+  double exposure_us_ = kDefaultExposureUs;
+  double gain_db_ = kDefaultGainDb;
+  double frame_rate_hz_ = kDefaultFrameRateHz;
+  Setup setup_;
+  Setup written_;  // as last written to the device
   bool trigger_pending_ = false;
   Clock::time_point trigger_time_;
 };

@@ -30,18 +30,26 @@ Layout layout_from(const std::string& name) {
 }
 
 class GenicamXray final : public hal::XrayScanner {
-  // The driver's own parameter values, kept together so a refused change can be undone.
+  // The driver's own parameter values (bound to their declarations; the initial values are
+  // the defaults).
   struct Settings {
     int channels = 1;
-    Layout layout = Layout::kHalves;
+    std::string channel_layout = "halves";  // halves | alternate_lines | alternate_pixels
     int pixels = 0;
     int lines = 64;
     std::int64_t blocks_per_scan = 8;
     double line_rate_hz = 1000.0;
-    double pitch_mm = 0.8;
-    double belt_m_s = 0.2;
     std::vector<std::string> dark_features;
     std::vector<std::string> air_features;
+  };
+  // What setup_device() writes to the detector; a change reaches it before the next start or
+  // reference.
+  struct DeviceSetup {
+    int channels = 0;
+    std::string channel_layout;
+    int pixels = -1;
+    int lines = 0;
+    bool operator==(const DeviceSetup&) const = default;
   };
 
  public:
@@ -52,7 +60,7 @@ class GenicamXray final : public hal::XrayScanner {
   hal::XraySource source() const override { return {}; }
 
  protected:
-  void declare(hal::DeviceSpec& spec) const override {
+  void on_setup(hal::DeviceSpec& spec) override {
     spec.describe(
         "GenICam line-scan X-ray detector through Aravis (GigE Vision, USB3 Vision). URI as genicam.camera. "
         "Each Mono16 buffer of `lines_per_block` lines becomes one scan block with plane `high` (and `low` "
@@ -60,64 +68,46 @@ class GenicamXray final : public hal::XrayScanner {
         "`blocks_per_scan` "
         "blocks. The X-ray source is controlled elsewhere and reported as unknown.");
     spec.set_capabilities(scanner_capabilities());
-    spec.param("channels", ParamType::kInt)
-        .default_value(1)
-        .range(1, 2)
-        .describe("Energy channels: 1 = single energy (`high`), 2 = dual energy (`high`, `low`).");
-    spec.param("channel_layout", ParamType::kEnum)
-        .allowed({"halves", "alternate_lines", "alternate_pixels"})
-        .default_value("halves")
+    hal::ScannerParams standard(spec);
+    standard.channels(cfg_.channels);
+    spec.param("channel_layout", cfg_.channel_layout)
+        .one_of({"halves", "alternate_lines", "alternate_pixels"})
         .describe(
             "Dual energy: `halves` = each line is [low | high]; `alternate_lines` = lines alternate low, "
             "high; `alternate_pixels` = pixels alternate low, high.");
-    spec.param("pixels_per_line", ParamType::kInt)
-        .default_value(0)
+    standard.pixels_per_line(cfg_.pixels)
         .range(0, 65535)
-        .unit("px")
         .describe(
             "Detector pixels per line and channel; 0 = the whole sensor. [Width = pixels x 2 for halves "
             "and alternate_pixels]");
-    spec.param("lines_per_block", ParamType::kInt)
-        .default_value(64)
+    standard.lines_per_block(cfg_.lines)
         .range(1, 65535)
         .describe("Lines per scan block. [Height = lines, x 2 for alternate_lines]");
-    spec.param("blocks_per_scan", ParamType::kInt)
-        .default_value(8)
+    spec.param("blocks_per_scan", cfg_.blocks_per_scan)
         .range(0, 1000000)
         .describe(
             "Blocks per object scan; 0 = one scan until stop. (An object sensor would cut real scans.)");
-    spec.live_param("line_rate_hz", ParamType::kFloat)
-        .default_value(1000.0)
+    standard.line_rate_hz(cfg_.line_rate_hz, /*live=*/true, [this] { return line_rate_changed(); })
         .range(0.0, 1e6)
-        .unit("Hz")
         .describe(
             "Scan lines per second [AcquisitionLineRate; on an area sensor AcquisitionFrameRate = "
             "line_rate_hz / lines_per_block]; 0 = as fast as the detector goes.");
-    spec.param("pixel_pitch_mm", ParamType::kFloat)
-        .default_value(0.8)
+    standard.pixel_pitch_mm(geometry_.pixel_pitch_mm)
         .range(0.01, 100.0)
-        .unit("mm")
         .describe("Detector pixel size, reported in the geometry.");
-    spec.param("belt_speed_m_s", ParamType::kFloat)
-        .default_value(0.2)
+    standard.belt_speed_m_s(geometry_.belt_speed_m_s)
         .range(0.0, 10.0)
-        .unit("m/s")
         .describe("Conveyor speed, reported in the geometry.");
-    spec.param("dark_features", ParamType::kList)
-        .element_type(ParamType::kString)
-        .default_value(nlohmann::json::array())
+    spec.param("dark_features", cfg_.dark_features)
         .describe(
             "Features set while a dark reference is taken (e.g. an output line that holds the source off), "
             "'Name=Value' each; the previous values are restored afterwards.");
-    spec.param("air_features", ParamType::kList)
-        .element_type(ParamType::kString)
-        .default_value(nlohmann::json::array())
+    spec.param("air_features", cfg_.air_features)
         .describe("Features set while an air reference is taken, restored afterwards.");
-    declare_stream_params(spec);
+    stream_.declare(spec);
   }
 
-  Status on_configure(const std::string& uri, const ParamSet& params) override {
-    for (const auto& [name, value] : params.values()) remember(name, value);
+  Status on_configure(const std::string& uri, const ParamSet&) override {
     auto opened = AravisConnection::open(uri);
     if (!opened.ok()) return opened.status();
     conn_ = std::move(opened.value());
@@ -133,27 +123,17 @@ class GenicamXray final : public hal::XrayScanner {
     return AravisConnection::discover("GenICam detector");
   }
 
-  Status on_set_param(const std::string& name, const ParamValue& value) override {
-    const Settings before = cfg_;  // put back when the device refuses the change
-    remember(name, value);
-    if (!conn_ || name == "dark_features" || name == "air_features" || is_stream_param(name) ||
-        name == "pixel_pitch_mm" || name == "belt_speed_m_s" || name == "blocks_per_scan") {
-      geometry_.pixel_pitch_mm = cfg_.pitch_mm;
-      geometry_.belt_speed_m_s = cfg_.belt_m_s;
-      return Status::ok();
-    }
-    Status s = name == "line_rate_hz" ? apply_line_rate() : setup_device();
-    if (!s.is_ok()) restore(before);
-    return s;
-  }
-
+  // `features` is the one parameter declared without a member; it is written with the
+  // detector's setup (at configure, or at a start after channels, layout, pixels or lines
+  // changed).
   Status on_start() override {
+    if (Status s = write_pending_setup(); !s.is_ok()) return s;
     // A detector that stops mid-object cannot resume that object: the next scan is a new one.
     if (block_ != 0) {
       ++scan_;
       block_ = 0;
     }
-    return conn_->start(stream_.stream);
+    return conn_->start(stream_.stream());
   }
 
   Status on_stop() override {
@@ -177,7 +157,7 @@ class GenicamXray final : public hal::XrayScanner {
     meta.block_index = block_;
     meta.end_of_scan =
         cfg_.blocks_per_scan > 0 && block_ + 1 == static_cast<std::uint32_t>(cfg_.blocks_per_scan);
-    meta.attributes["view"] = 0;
+    meta.attributes[oi::xray::attr::kView] = 0;
     if (meta.end_of_scan) {
       ++scan_;
       block_ = 0;
@@ -188,6 +168,7 @@ class GenicamXray final : public hal::XrayScanner {
   }
 
   Result<FramePtr> on_acquire_reference(hal::CalibrationKind kind, int lines) override {
+    if (Status s = write_pending_setup(); !s.is_ok()) return s;
     const auto& features = kind == hal::CalibrationKind::kDark ? cfg_.dark_features : cfg_.air_features;
     // Remember what the features were, to put them back whatever happens below.
     std::vector<std::string> restore_items;
@@ -207,42 +188,33 @@ class GenicamXray final : public hal::XrayScanner {
   }
 
  private:
+  Layout layout() const { return layout_from(cfg_.channel_layout); }
   int device_width_factor() const {
-    return cfg_.channels == 2 && (cfg_.layout == Layout::kHalves || cfg_.layout == Layout::kAlternatePixels)
-               ? 2
-               : 1;
+    const bool side_by_side = layout() == Layout::kHalves || layout() == Layout::kAlternatePixels;
+    return cfg_.channels == 2 && side_by_side ? 2 : 1;
   }
   int device_height_factor() const {
-    return cfg_.channels == 2 && cfg_.layout == Layout::kAlternateLines ? 2 : 1;
+    return cfg_.channels == 2 && layout() == Layout::kAlternateLines ? 2 : 1;
   }
+  DeviceSetup device_setup() const { return {cfg_.channels, cfg_.channel_layout, cfg_.pixels, cfg_.lines}; }
 
-  void remember(const std::string& name, const ParamValue& v) {
-    if (stream_.apply(name, v)) return;
-    if (name == "channels")
-      cfg_.channels = v.get<int>();
-    else if (name == "channel_layout")
-      cfg_.layout = layout_from(v.get<std::string>());
-    else if (name == "pixels_per_line")
-      cfg_.pixels = v.get<int>();
-    else if (name == "lines_per_block")
-      cfg_.lines = v.get<int>();
-    else if (name == "blocks_per_scan")
-      cfg_.blocks_per_scan = v.get<std::int64_t>();
-    else if (name == "line_rate_hz")
-      cfg_.line_rate_hz = v.get<double>();
-    else if (name == "pixel_pitch_mm")
-      cfg_.pitch_mm = v.get<double>();
-    else if (name == "belt_speed_m_s")
-      cfg_.belt_m_s = v.get<double>();
-    else if (name == "dark_features")
-      cfg_.dark_features = v.get<std::vector<std::string>>();
-    else if (name == "air_features")
-      cfg_.air_features = v.get<std::vector<std::string>>();
-  }
+  // Channels, layout, pixels or lines set since the detector was set up reach it now (before
+  // a start or a reference); a value it refuses fails that operation.
+  Status write_pending_setup() { return device_setup() == written_ ? Status::ok() : setup_device(); }
 
-  void restore(const Settings& before) {
-    cfg_ = before;
-    if (conn_) setup_device();  // best effort: put the device back as it was
+  // A new line_rate_hz goes to the detector at once; when it refuses, the detector and the
+  // geometry keep the old rate.
+  Status line_rate_changed() {
+    if (!conn_) return Status::ok();
+    const double before = geometry_.line_rate_hz;
+    Status s = apply_line_rate();
+    if (!s.is_ok()) {
+      const double wanted = cfg_.line_rate_hz;
+      cfg_.line_rate_hz = before;
+      apply_line_rate();  // best effort: put the detector back as it was
+      cfg_.line_rate_hz = wanted;
+    }
+    return s;
   }
 
   // Writes format, region, scan type, line rate and `features`; computes the geometry.
@@ -264,10 +236,10 @@ class GenicamXray final : public hal::XrayScanner {
     geometry_.views = 1;
     geometry_.pixels_per_line = actual.width / wf;
     geometry_.lines_per_block = actual.height / hf;
-    geometry_.pixel_pitch_mm = cfg_.pitch_mm;
-    geometry_.belt_speed_m_s = cfg_.belt_m_s;
     if (Status s = apply_line_rate(); !s.is_ok()) return s;
-    return conn_->apply_features(stream_.features);
+    if (Status s = conn_->apply_features(stream_.features); !s.is_ok()) return s;
+    written_ = device_setup();
+    return Status::ok();
   }
 
   Status apply_line_rate() {
@@ -284,9 +256,9 @@ class GenicamXray final : public hal::XrayScanner {
   // Copies `lines` lines from the buffer (which holds at least that many) into `block`.
   Status to_block(ArvBuffer* buffer, int lines, FramePtr& block) {
     if (arv_buffer_get_image_pixel_format(buffer) != ARV_PIXEL_FORMAT_MONO_16) {
-      return Status::error(conn_->name() +
-                           " sends a pixel format other than Mono16; X-ray blocks are u16 "
-                           "(do not override PixelFormat through `features`)");
+      return Status::error(
+          "the device sends a pixel format other than Mono16; X-ray blocks are u16 "
+          "(do not override PixelFormat through `features`)");
     }
     const int w = arv_buffer_get_image_width(buffer), h = arv_buffer_get_image_height(buffer);
     std::size_t size = 0;
@@ -294,15 +266,15 @@ class GenicamXray final : public hal::XrayScanner {
     const int wf = device_width_factor(), hf = device_height_factor();
     if (data == nullptr || w != geometry_.pixels_per_line * wf || h < lines * hf ||
         size < static_cast<std::size_t>(w) * h * sizeof(std::uint16_t)) {
-      return Status::error(conn_->name() + ": buffer of " + std::to_string(w) + "x" + std::to_string(h) +
-                           " (" + std::to_string(size) + " bytes) does not match the geometry (" +
+      return Status::error("buffer of " + std::to_string(w) + "x" + std::to_string(h) + " (" +
+                           std::to_string(size) + " bytes) does not match the geometry (" +
                            std::to_string(geometry_.pixels_per_line * wf) + " x " +
                            std::to_string(lines * hf) + ")");
     }
     block = make_block(lines);
     const int n = geometry_.pixels_per_line;
-    Plane& high = block->plane(hal::scan_plane::kHigh);
-    Plane* low = cfg_.channels == 2 ? &block->plane(hal::scan_plane::kLow) : nullptr;
+    Plane& high = block->plane(oi::xray::plane::kHigh);
+    Plane* low = cfg_.channels == 2 ? &block->plane(oi::xray::plane::kLow) : nullptr;
     for (int y = 0; y < lines; ++y) {
       auto* hi = high.row<std::uint16_t>(y);
       if (low == nullptr) {
@@ -310,7 +282,7 @@ class GenicamXray final : public hal::XrayScanner {
         continue;
       }
       auto* lo = low->row<std::uint16_t>(y);
-      switch (cfg_.layout) {
+      switch (layout()) {
         case Layout::kHalves: {
           const std::uint16_t* line = data + static_cast<std::size_t>(y) * w;
           std::memcpy(lo, line, n * sizeof(std::uint16_t));
@@ -339,14 +311,14 @@ class GenicamXray final : public hal::XrayScanner {
 
   // Streams until `lines` lines are in `reference`, then stops; bounded.
   Status collect(FramePtr& reference, int lines) {
-    if (Status s = conn_->start(stream_.stream); !s.is_ok()) return s;
+    if (Status s = conn_->start(stream_.stream()); !s.is_ok()) return s;
     const auto until = Clock::now() + 10s;
     int have = 0;
     Status result = Status::ok();
     while (have < lines) {
       if (Clock::now() >= until) {
-        result = Status::error(conn_->name() + ": only " + std::to_string(have) + " of " +
-                               std::to_string(lines) + " reference lines arrived within 10 s");
+        result = Status::error("only " + std::to_string(have) + " of " + std::to_string(lines) +
+                               " reference lines arrived within 10 s");
         break;
       }
       BufferLease buffer;
@@ -378,9 +350,17 @@ class GenicamXray final : public hal::XrayScanner {
   }
 
   std::unique_ptr<AravisConnection> conn_;
-  hal::ScanGeometry geometry_;
+  // pixel_pitch_mm and belt_speed_m_s are bound here; the rest comes from the detector.
+  hal::ScanGeometry geometry_{.channels = 2,
+                              .views = 1,
+                              .pixels_per_line = 0,
+                              .lines_per_block = 0,
+                              .pixel_pitch_mm = 0.8,
+                              .line_rate_hz = 0.0,
+                              .belt_speed_m_s = 0.2};
   StreamParams stream_;
   Settings cfg_;
+  DeviceSetup written_;  // as setup_device() last wrote it
   std::uint64_t scan_ = 0;
   std::uint32_t block_ = 0;
 };

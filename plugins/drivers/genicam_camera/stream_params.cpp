@@ -1,82 +1,56 @@
 #include "stream_params.hpp"
 
-#include <algorithm>
-#include <array>
+#include <chrono>
 
 namespace oi::genicam {
 namespace {
 
-constexpr std::array<const char*, 7> kNames = {"packet_size", "packet_resend",    "stream_socket",
-                                               "buffers",     "silence_check_ms", "timestamp_source",
-                                               "features"};
 // 2000-01-01 in ns since the epoch: a device clock below this counts from power-up, not the epoch.
 constexpr std::uint64_t kWallClockEpochNs = 946684800ULL * 1000000000ULL;
 
 }  // namespace
 
-void declare_stream_params(hal::DeviceSpec& spec) {
-  spec.param("packet_size", ParamType::kInt)
-      .default_value(0)
+void StreamParams::declare(hal::DeviceSpec& spec, hal::DeviceSpec::Apply apply_features) {
+  spec.param("packet_size", packet_size)
       .range(0, 65535)
       .unit("bytes")
       .describe(
           "GigE Vision stream packet size (GevSCPSPacketSize); 0 = negotiate the largest the path carries.");
-  spec.param("packet_resend", ParamType::kBool)
-      .default_value(true)
+  spec.param("packet_resend", packet_resend)
       .describe("GigE Vision: ask the camera to resend missing packets, so frames arrive complete.");
-  spec.param("stream_socket", ParamType::kEnum)
-      .allowed({"auto", "packet", "standard"})
-      .default_value("auto")
+  spec.param("stream_socket", stream_socket)
+      .one_of({"auto", "packet", "standard"})
       .describe(
           "GigE Vision receive path: `packet` (AF_PACKET, needs CAP_NET_RAW), `standard` (UDP socket), "
           "`auto` = standard for a camera on loopback, else packet where permitted.");
-  spec.param("buffers", ParamType::kInt)
-      .default_value(8)
+  spec.param("buffers", buffers)
       .range(2, 1024)
       .describe("Frame buffers queued to the stream; more absorb longer stalls of the pipeline.");
-  spec.param("silence_check_ms", ParamType::kInt)
-      .default_value(1000)
+  spec.param("silence_check_ms", silence_check_ms)
       .range(100, 600000)
       .unit("ms")
       .describe(
           "After this long without data the driver asks the device whether it still answers; "
           "if not, the read fails and the supervisor reconnects.");
-  spec.param("timestamp_source", ParamType::kEnum)
-      .allowed({"auto", "device", "host"})
-      .default_value("auto")
+  spec.param("timestamp_source", timestamp_source)
+      .one_of({"auto", "device", "host"})
       .describe(
           "capture_time_ns from the device's timestamp, the host's receive time, or `auto`: the device's "
           "when it is a wall-clock time (PTP), else the host's.");
-  spec.param("features", ParamType::kList)
-      .element_type(ParamType::kString)
-      .default_value(nlohmann::json::array())
+  spec.param(kFeatures, features, std::move(apply_features))
       .describe(
           "Escape hatch: GenICam features set after the standard controls, each 'Name=Value' "
           "(or 'Name' to execute a command), e.g. ['ExposureAuto=Off', 'GammaEnable=true'].");
 }
 
-bool is_stream_param(const std::string& name) {
-  return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
-}
-
-bool StreamParams::apply(const std::string& name, const ParamValue& value) {
-  if (name == "packet_size")
-    stream.packet_size = value.get<int>();
-  else if (name == "packet_resend")
-    stream.packet_resend = value.get<bool>();
-  else if (name == "stream_socket")
-    stream.socket = value.get<std::string>();
-  else if (name == "buffers")
-    stream.buffers = value.get<int>();
-  else if (name == "silence_check_ms")
-    stream.silence_check = std::chrono::milliseconds(value.get<std::int64_t>());
-  else if (name == "timestamp_source")
-    timestamp_source = value.get<std::string>();
-  else if (name == "features")
-    features = value.get<std::vector<std::string>>();
-  else
-    return false;
-  return true;
+StreamSettings StreamParams::stream() const {
+  StreamSettings s;
+  s.buffers = buffers;
+  s.packet_resend = packet_resend;
+  s.socket = stream_socket;
+  s.packet_size = packet_size;
+  s.silence_check = std::chrono::milliseconds(silence_check_ms);
+  return s;
 }
 
 std::int64_t capture_time_ns(ArvBuffer* buffer, const std::string& timestamp_source) {

@@ -18,22 +18,27 @@ namespace oi::genicam {
 /// Driver version reported in every genicam device's identity.
 inline constexpr const char* kDriverVersion = "0.1.0";
 
-/// Declares packet_size, packet_resend, stream_socket, buffers, silence_check_ms,
-/// timestamp_source and features on `spec`.
-void declare_stream_params(hal::DeviceSpec& spec);
+/// Name of the `features` parameter: 'Name=Value' items a driver forwards to the device as a
+/// whole.
+inline constexpr const char* kFeatures = "features";
 
-/// True for the parameters declare_stream_params() declares.
-bool is_stream_param(const std::string& name);
-
-/// Values of the stream parameters as the connection needs them. Kept by the drivers and
-/// updated from on_set_param(), because the base class stores a value only after the hook.
+/// Values of the stream parameters, bound to their declarations (the initial values are the
+/// defaults), plus the `features` list the drivers keep up to date.
 struct StreamParams {
-  StreamSettings stream;                  ///< applied when acquisition starts
+  int packet_size = 0;                    ///< GigE Vision packet size in bytes; 0 = negotiate
+  bool packet_resend = true;              ///< GigE Vision: ask the camera to resend missing packets
+  std::string stream_socket = "auto";     ///< "auto", "packet" or "standard"
+  int buffers = 8;                        ///< buffers queued to the stream
+  int silence_check_ms = 1000;            ///< probe the device after this long without data
   std::string timestamp_source = "auto";  ///< "auto", "device" or "host"
   std::vector<std::string> features;      ///< "Name=Value" items, applied after the standard controls
 
-  /// Takes `name` = `value` when it is a stream parameter; false otherwise.
-  bool apply(const std::string& name, const ParamValue& value);
+  /// Declares packet_size, packet_resend, stream_socket, buffers, silence_check_ms,
+  /// timestamp_source and features bound to these members; `apply_features` (optional)
+  /// sends a `features` list set while the device is open.
+  void declare(hal::DeviceSpec& spec, hal::DeviceSpec::Apply apply_features = {});
+  /// The stream settings, applied when acquisition starts.
+  StreamSettings stream() const;
 };
 
 /// Capture time for a buffer, ns since the Unix epoch (0 = let the base class stamp it):

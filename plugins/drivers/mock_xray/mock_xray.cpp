@@ -12,12 +12,12 @@
 
 #include "oi/hal/driver.hpp"
 #include "oi/hal/scan_timing.hpp"
+#include "oi/hal/uri.hpp"
 #include "oi/hal/xray_scanner.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using oi::ParamType;
 using oi::Status;
 using Clock = std::chrono::steady_clock;
 
@@ -27,84 +27,47 @@ class MockXray final : public oi::hal::XrayScanner {
   oi::hal::XraySource source() const override { return source_; }
 
  protected:
-  void declare(oi::hal::DeviceSpec& spec) const override {
+  void on_setup(oi::hal::DeviceSpec& spec) override {
     spec.describe(
         "Mock line-scan X-ray scanner (no hardware). URI `mock://NAME` (NAME becomes the serial). "
-        "Emits scan blocks of `lines_per_block` x `pixels` u16 pixels in planes `high` (and `low` "
-        "with 2 channels); each scan is `blocks_per_scan` blocks. Faults can be injected for tests.");
+        "Emits scan blocks of `lines_per_block` x `pixels_per_line` u16 pixels in planes `high` (and "
+        "`low` with 2 channels); each scan is `blocks_per_scan` blocks. Faults can be injected for tests.");
     spec.set_capabilities(scanner_capabilities(/*finite=*/true));  // finite with `scans` > 0
-    spec.param("pixels", ParamType::kInt)
-        .default_value(64)
-        .range(8, 8192)
-        .describe("Detector pixels per line.");
-    spec.param("lines_per_block", ParamType::kInt)
-        .default_value(16)
-        .range(1, 4096)
-        .describe("Lines K per scan block.");
-    spec.param("blocks_per_scan", ParamType::kInt)
-        .default_value(4)
+    oi::hal::ScannerParams standard(spec);
+    standard.pixels_per_line(geometry_.pixels_per_line).range(8, 8192);
+    standard.lines_per_block(geometry_.lines_per_block).range(1, 4096);
+    spec.param("blocks_per_scan", blocks_per_scan_)
         .range(1, 100000)
         .describe("Blocks that make up one object's scan.");
-    spec.param("scans", ParamType::kInt)
-        .default_value(0)
+    spec.param("scans", scans_)
         .min(0)
         .describe("Scans before end of stream; 0 = endless, like a real scanner.");
-    spec.param("channels", ParamType::kInt)
-        .default_value(2)
-        .range(1, 2)
-        .describe("Energy channels: 1 = single energy (`high`), 2 = dual energy (`high`, `low`).");
-    spec.param("line_rate_hz", ParamType::kFloat)
-        .default_value(0.0)
+    standard.channels(geometry_.channels);
+    standard.line_rate_hz(geometry_.line_rate_hz)
         .range(0.0, 100000.0)
-        .unit("Hz")
         .describe("Lines per second, paced like a moving belt; 0 = as fast as possible.");
-    spec.param("pixel_pitch_mm", ParamType::kFloat)
-        .default_value(0.8)
-        .range(0.01, 100.0)
-        .unit("mm")
-        .describe("Detector pixel size.");
-    spec.param("belt_speed_m_s", ParamType::kFloat)
-        .default_value(0.2)
-        .range(0.0, 10.0)
-        .unit("m/s")
-        .describe("Conveyor speed reported in the geometry.");
-    spec.live_param("source_kv", ParamType::kFloat)
-        .default_value(160.0)
-        .range(40.0, 450.0)
-        .unit("kV")
-        .describe("Tube voltage; may change while scanning.");
-    spec.live_param("source_ma", ParamType::kFloat)
-        .default_value(1.0)
-        .range(0.0, 20.0)
-        .unit("mA")
-        .describe("Tube current; may change while scanning.");
-    spec.param("fail_after_blocks", ParamType::kInt)
-        .default_value(-1)
+    standard.pixel_pitch_mm(geometry_.pixel_pitch_mm).range(0.01, 100.0);
+    standard.belt_speed_m_s(geometry_.belt_speed_m_s).range(0.0, 10.0);
+    standard.source_kv(source_.kv).range(40.0, 450.0);
+    standard.source_ma(source_.ma).range(0.0, 20.0);
+    spec.param("fail_after_blocks", fail_after_blocks_)
         .min(-1)
         .describe("Fault injection: fault after this many blocks since the last start; -1 = never.");
-    spec.param("faults", ParamType::kInt)
-        .default_value(1)
-        .min(0)
-        .describe("Fault injection: how many faults to inject in total.");
-    spec.param("fault_kind", ParamType::kEnum)
-        .allowed({"error", "timeout"})
-        .default_value("error")
+    spec.param("faults", faults_).min(0).describe("Fault injection: how many faults to inject in total.");
+    spec.param("fault_kind", fault_kind_)
+        .one_of({"error", "timeout"})
         .describe("Fault injection: `error` = the read fails; `timeout` = the device goes silent.");
-    spec.param("recover_failures", ParamType::kInt)
-        .default_value(0)
+    spec.param("recover_failures", recover_failures_)
         .min(0)
         .describe("Fault injection: this many recovery attempts fail before one succeeds.");
   }
 
-  Status on_configure(const std::string& uri, const oi::ParamSet& params) override {
-    const std::string scheme = "mock://";
-    const std::string target = uri.empty() ? "mock://xray" : uri;
-    if (target.rfind(scheme, 0) != 0 || target.size() == scheme.size()) {
-      return Status::error("unsupported URI '" + uri +
-                           "': mock.xray opens 'mock://NAME', e.g. 'mock://xray'");
-    }
-    for (const auto& [name, value] : params.values()) apply(name, value);
-    set_identity({"OpenInspect", "Mock X-ray line scanner", target.substr(scheme.size()), "n/a", "0.1.0"});
+  Status on_configure(const std::string& uri, const oi::ParamSet&) override {
+    oi::Result<std::string> name =
+        oi::hal::Uri::target_of(uri, "mock", "'mock://NAME', e.g. 'mock://xray'", "xray");
+    if (!name.ok()) return name.status();
+    counter_.set_blocks_per_scan(blocks_per_scan_);
+    set_identity({"OpenInspect", "Mock X-ray line scanner", name.value(), "n/a", "0.1.0"});
     source_.state = oi::hal::SourceState::kOff;
     return Status::ok();
   }
@@ -115,13 +78,9 @@ class MockXray final : public oi::hal::XrayScanner {
                                              "xray", "no hardware; any mock://NAME opens another"}};
   }
 
-  Status on_set_param(const std::string& name, const oi::ParamValue& value) override {
-    apply(name, value);
-    return Status::ok();
-  }
-
   Status on_start() override {
     // A scanner that stops mid-object cannot resume that object: the next scan is a new one.
+    counter_.set_blocks_per_scan(blocks_per_scan_);
     counter_.abandon_scan();
     blocks_since_start_ = 0;
     stalled_ = false;
@@ -139,7 +98,7 @@ class MockXray final : public oi::hal::XrayScanner {
     if (recover_failures_seen_ < recover_failures_) {
       ++recover_failures_seen_;
       return Status::error(
-          "mock device still unreachable (recover_failures = " + std::to_string(recover_failures_) + ")");
+          "the device is still unreachable (recover_failures = " + std::to_string(recover_failures_) + ")");
     }
     stalled_ = false;
     return Status::ok();
@@ -166,7 +125,7 @@ class MockXray final : public oi::hal::XrayScanner {
     fill(*block, 1.0, false);
     auto& meta = block->metadata();
     counter_.tag(meta);
-    meta.attributes["view"] = 0;
+    meta.attributes[oi::xray::attr::kView] = 0;
     ++blocks_since_start_;
     return Status::ok();
   }
@@ -179,23 +138,6 @@ class MockXray final : public oi::hal::XrayScanner {
   }
 
  private:
-  void apply(const std::string& name, const oi::ParamValue& v) {
-    if (name == "pixels") geometry_.pixels_per_line = v.get<int>();
-    if (name == "lines_per_block") geometry_.lines_per_block = v.get<int>();
-    if (name == "blocks_per_scan") counter_.set_blocks_per_scan(v.get<std::uint32_t>());
-    if (name == "scans") scans_ = v.get<std::int64_t>();
-    if (name == "channels") geometry_.channels = v.get<int>();
-    if (name == "line_rate_hz") geometry_.line_rate_hz = v.get<double>();
-    if (name == "pixel_pitch_mm") geometry_.pixel_pitch_mm = v.get<double>();
-    if (name == "belt_speed_m_s") geometry_.belt_speed_m_s = v.get<double>();
-    if (name == "source_kv") source_.kv = v.get<double>();
-    if (name == "source_ma") source_.ma = v.get<double>();
-    if (name == "fail_after_blocks") fail_after_blocks_ = v.get<std::int64_t>();
-    if (name == "faults") faults_ = v.get<std::int64_t>();
-    if (name == "fault_kind") fault_kind_ = v.get<std::string>();
-    if (name == "recover_failures") recover_failures_ = v.get<std::int64_t>();
-  }
-
   // Counts behind `scale` x material thickness; `dark` gives the detector offset only.
   void fill(oi::Frame& frame, double scale, bool dark) const {
     constexpr double kAir = 60000.0;  // unattenuated counts, below 16-bit saturation
@@ -218,8 +160,16 @@ class MockXray final : public oi::hal::XrayScanner {
     }
   }
 
-  oi::hal::ScanGeometry geometry_;
-  oi::hal::XraySource source_;
+  // Initial values are the parameters' defaults.
+  oi::hal::ScanGeometry geometry_{.channels = 2,
+                                  .views = 1,
+                                  .pixels_per_line = 64,
+                                  .lines_per_block = 16,
+                                  .pixel_pitch_mm = 0.8,
+                                  .line_rate_hz = 0.0,
+                                  .belt_speed_m_s = 0.2};
+  oi::hal::XraySource source_{.state = oi::hal::SourceState::kOff, .kv = 160.0, .ma = 1.0};
+  std::uint32_t blocks_per_scan_ = 4;
   std::int64_t scans_ = 0;
   std::int64_t fail_after_blocks_ = -1;
   std::int64_t faults_ = 1;

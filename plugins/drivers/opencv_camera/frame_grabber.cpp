@@ -111,13 +111,13 @@ void FrameGrabber::push(Item item) {
   changed_.notify_all();
 }
 
-FramePtr FrameGrabber::convert(const cv::Mat& raw, std::string& problem) const {
+Result<FramePtr> FrameGrabber::convert(const cv::Mat& raw) const {
   int code = -1;  // -1: copy as is
   const bool grey = settings_.format == PixelFormat::kU8;
   if (raw.depth() != CV_8U || (raw.channels() != 1 && raw.channels() != 3 && raw.channels() != 4)) {
-    problem = "the backend delivered images of OpenCV type " + cv::typeToString(raw.type()) +
-              "; opencv.camera converts 8-bit grey, BGR and BGRA images only (try another `backend`)";
-    return nullptr;
+    return Status::error(
+        "the backend delivered images of OpenCV type " + cv::typeToString(raw.type()) +
+        "; the driver converts 8-bit grey, BGR and BGRA images only (try another `backend`)");
   }
   switch (raw.channels()) {
     case 1:
@@ -186,12 +186,12 @@ void FrameGrabber::run() {
       push({nullptr, true, {}});
       return;
     }
-    std::string problem;
-    FramePtr frame = convert(raw, problem);
-    if (!frame) {
-      push({nullptr, false, problem});
+    Result<FramePtr> converted = convert(raw);
+    if (!converted.ok()) {
+      push({nullptr, false, converted.status().message()});
       return;
     }
+    FramePtr frame = std::move(converted.value());
     ++frames_this_pass;
     FrameMetadata& meta = frame->metadata();
     const double pos_ms = capture_.get(cv::CAP_PROP_POS_MSEC);

@@ -21,6 +21,7 @@
 #include "oi/error.hpp"
 #include "oi/frame.hpp"
 #include "oi/pixel_format.hpp"
+#include "oi/result.hpp"
 
 namespace oi::drivers::opencv_camera {
 
@@ -73,7 +74,8 @@ class FrameGrabber {
   // Waits until `when` or stop; false when stopping.
   bool wait_until(std::chrono::steady_clock::time_point when);
   void push(Item item);
-  FramePtr convert(const cv::Mat& raw, std::string& problem) const;
+  // The frame `raw` becomes, or an error saying why it cannot be converted.
+  Result<FramePtr> convert(const cv::Mat& raw) const;
 
   cv::VideoCapture& capture_;
   GrabSettings settings_;

@@ -41,22 +41,29 @@ std::int64_t host_now_ns() {
       .count();
 }
 
-/// Every parameter value the driver uses, as last set.
+/// Every parameter value the driver uses, as last set (the parameters are bound to these
+/// members; their initial values are the defaults).
 struct Settings {
   std::string backend = "any";
-  PixelFormat format = PixelFormat::kRGB8;
+  std::string pixel_format = "rgb8";
   bool loop = false;
-  bool realtime = true;
+  std::string pace = "realtime";
   double frame_rate_hz = 0.0;
   double exposure_us = 0.0;
   int open_timeout_ms = 10000;
   int read_timeout_ms = 5000;
   int buffer_frames = 8;
 
+  PixelFormat format() const { return pixel_format == "u8" ? PixelFormat::kU8 : PixelFormat::kRGB8; }
+  bool realtime() const { return pace == "realtime"; }
   // Only these need the source reopened to take effect.
   bool same_open(const Settings& o) const {
     return backend == o.backend && open_timeout_ms == o.open_timeout_ms &&
            read_timeout_ms == o.read_timeout_ms;
+  }
+  // What a V4L2 camera is told through its controls.
+  bool same_controls(const Settings& o) const {
+    return frame_rate_hz == o.frame_rate_hz && exposure_us == o.exposure_us;
   }
 };
 
@@ -89,10 +96,10 @@ class OpenCvCamera final : public hal::Camera {
  public:
   ~OpenCvCamera() override { close_capture(); }
 
-  hal::CameraFormat format() const override { return {settings_.format, width_, height_}; }
+  hal::CameraFormat format() const override { return {settings_.format(), width_, height_}; }
 
  protected:
-  void declare(hal::DeviceSpec& spec) const override {
+  void on_setup(hal::DeviceSpec& spec) override {
     spec.describe(
         std::string(
             "Camera on OpenCV's cv::VideoCapture: video files, image sequences, RTSP/HTTP streams and V4L2 "
@@ -110,71 +117,61 @@ class OpenCvCamera final : public hal::Camera {
     caps.can_recover = true;
     caps.finite = true;  // files and image sequences end (unless loop: true)
     spec.set_capabilities(caps);
-    spec.param("backend", ParamType::kEnum)
-        .allowed({"any", "ffmpeg", "gstreamer", "v4l2", "images"})
-        .default_value("any")
+    spec.param("backend", settings_.backend)
+        .one_of({"any", "ffmpeg", "gstreamer", "v4l2", "images"})
         .describe(
             "OpenCV videoio backend. `any`: V4L2 for devices, OpenCV's image reader for patterns, FFmpeg for "
             "network streams, OpenCV's order for files. `gstreamer` opens streams without a time bound "
             "(OpenCV "
             "4.6). A change takes effect at the next start (the source is reopened).");
-    spec.param("pixel_format", ParamType::kEnum)
-        .allowed({"rgb8", "u8"})
-        .default_value("rgb8")
+    spec.param("pixel_format", settings_.pixel_format)
+        .one_of({"rgb8", "u8"})
         .describe("Format of the `image` plane: rgb8 (colour) or u8 (grey).");
-    spec.param("loop", ParamType::kBool)
-        .default_value(false)
+    spec.param("loop", settings_.loop)
         .describe(
             "Files and image sequences: start again at the end instead of ending. No effect on live "
             "sources.");
-    spec.param("pace", ParamType::kEnum)
-        .allowed({"realtime", "fast"})
-        .default_value("realtime")
+    spec.param("pace", settings_.pace)
+        .one_of({"realtime", "fast"})
         .describe(
             "Files and image sequences: `realtime` delivers at the file's frame rate (or frame_rate_hz), "
             "like a camera; `fast` as fast as frames decode. Live sources are paced by the source.");
-    spec.param(kFrameRateHz, ParamType::kFloat)
-        .default_value(0.0)
+    spec.param(kFrameRateHz, settings_.frame_rate_hz, push_v4l2_controls())
         .range(0.0, 1000.0)
         .unit("Hz")
         .describe(
             "0 = the source's own rate. Files: the playback rate for pace: realtime. V4L2: the rate asked "
             "of the camera (refused if it cannot). Network streams: not settable (must stay 0).");
-    spec.param(kExposureUs, ParamType::kFloat)
-        .default_value(0.0)
+    spec.param(kExposureUs, settings_.exposure_us, push_v4l2_controls())
         .range(0.0, 10000000.0)
         .unit("us")
         .describe(
             "V4L2 cameras only: manual exposure time (auto exposure is switched off); 0 = leave the "
             "camera's setting. Refused for other sources and when the camera refuses it.");
-    spec.param("open_timeout_ms", ParamType::kInt)
-        .default_value(10000)
+    spec.param("open_timeout_ms", settings_.open_timeout_ms)
         .range(1, 600000)
         .unit("ms")
         .describe(
             "Network streams through FFmpeg: how long opening (and each reconnect) may take "
             "(CAP_PROP_OPEN_TIMEOUT_MSEC). GStreamer uses its own timeouts.");
-    spec.param("read_timeout_ms", ParamType::kInt)
-        .default_value(5000)
+    spec.param("read_timeout_ms", settings_.read_timeout_ms)
         .range(1, 600000)
         .unit("ms")
         .describe(
             "Network streams through FFmpeg: a silent stream counts as lost after this long "
             "(CAP_PROP_READ_TIMEOUT_MSEC); keep it below the supervisor's frame_timeout_ms to see it as "
             "a lost stream rather than a timeout.");
-    spec.param("buffer_frames", ParamType::kInt)
-        .default_value(8)
+    spec.param("buffer_frames", settings_.buffer_frames)
         .range(1, 256)
         .describe(
             "Frames queued between the capture thread and the pipeline. A live source drops (and counts "
             "as lost) the oldest when full; a file waits.");
   }
 
-  Status on_configure(const std::string& uri, const ParamSet& params) override {
-    for (const auto& [name, value] : params.values()) apply(name, value, settings_);
+  Status on_configure(const std::string& uri, const ParamSet&) override {
     if (Status s = parse_source_uri(uri, source_); !s.is_ok()) return s;
     if (Status s = check_applicable(settings_); !s.is_ok()) return s;
-    if (source_.live() && (settings_.loop || !settings_.realtime)) {
+    if (source_.live() && (settings_.loop || !settings_.realtime())) {
       spdlog::warn(
           "opencv.camera '{}': loop and pace apply to files and image sequences; a {} is paced by "
           "its source and never ends, so they have no effect",
@@ -201,22 +198,26 @@ class OpenCvCamera final : public hal::Camera {
     return true;
   }
 
-  Status on_set_param(const std::string& name, const ParamValue& value) override {
-    Settings wanted = settings_;
-    apply(name, value, wanted);
-    if (Status s = check_applicable(wanted); !s.is_ok()) return s;
-    // V4L2 controls go to the camera now, so a value it refuses is refused here.
-    if (source_.kind == SourceKind::kV4l2Device && (name == kFrameRateHz || name == kExposureUs)) {
-      if (Status s = apply_camera_controls(wanted); !s.is_ok()) return s;
-    }
-    settings_ = wanted;
-    return Status::ok();
+  // V4L2 controls set while Ready go to the camera at once, so a value it refuses is refused
+  // in set(), not at the next start.
+  hal::DeviceSpec::Apply push_v4l2_controls() {
+    return [this] {
+      if (source_.kind != SourceKind::kV4l2Device || !capture_.isOpened()) return Status::ok();
+      if (Status s = apply_camera_controls(settings_); !s.is_ok()) return s;
+      opened_with_ = settings_;
+      return Status::ok();
+    };
   }
 
   Status on_start() override {
     if (!settings_.same_open(opened_with_)) {
       close_capture();
       if (Status s = open_capture(); !s.is_ok()) return s;
+    } else if (source_.kind == SourceKind::kV4l2Device && !settings_.same_controls(opened_with_)) {
+      // frame_rate_hz or exposure_us changed without reaching the camera: it gets them now,
+      // and a value it refuses fails the start.
+      if (Status s = apply_camera_controls(settings_); !s.is_ok()) return s;
+      opened_with_ = settings_;
     }
     grabber_->configure(grab_settings());
     grabber_->start();
@@ -260,19 +261,6 @@ class OpenCvCamera final : public hal::Camera {
   }
 
  private:
-  static void apply(const std::string& name, const ParamValue& v, Settings& s) {
-    if (name == "backend") s.backend = v.get<std::string>();
-    if (name == "pixel_format")
-      s.format = v.get<std::string>() == "u8" ? PixelFormat::kU8 : PixelFormat::kRGB8;
-    if (name == "loop") s.loop = v.get<bool>();
-    if (name == "pace") s.realtime = v.get<std::string>() == "realtime";
-    if (name == kFrameRateHz) s.frame_rate_hz = v.get<double>();
-    if (name == kExposureUs) s.exposure_us = v.get<double>();
-    if (name == "open_timeout_ms") s.open_timeout_ms = v.get<int>();
-    if (name == "read_timeout_ms") s.read_timeout_ms = v.get<int>();
-    if (name == "buffer_frames") s.buffer_frames = v.get<int>();
-  }
-
   // A control the source cannot have is refused, not ignored: the user asked for a
   // physical change that would silently not happen.
   Status check_applicable(const Settings& s) const {
@@ -290,7 +278,7 @@ class OpenCvCamera final : public hal::Camera {
 
   // The pace a finite source is delivered at; 0 = unpaced.
   double pace_hz() const {
-    if (source_.live() || !settings_.realtime) return 0.0;
+    if (source_.live() || !settings_.realtime()) return 0.0;
     if (settings_.frame_rate_hz > 0.0) return settings_.frame_rate_hz;
     return declared_rate_hz_;
   }
@@ -301,7 +289,7 @@ class OpenCvCamera final : public hal::Camera {
     g.loop = settings_.loop && !source_.live();
     g.pace_hz = pace_hz();
     g.v4l2_timestamps = capture_.getBackendName() == "V4L2";
-    g.format = settings_.format;
+    g.format = settings_.format();
     g.capacity = static_cast<std::size_t>(settings_.buffer_frames);
     g.source_name = source_.stable_name;
     return g;
@@ -438,7 +426,7 @@ class OpenCvCamera final : public hal::Camera {
   }
 
   Settings settings_;
-  Settings opened_with_;  // the values the source was last opened with
+  Settings opened_with_;  // the values the source was last opened (and its controls set) with
   SourceUri source_;
   cv::VideoCapture capture_;
   std::unique_ptr<FrameGrabber> grabber_;  // exists while capture_ is open; borrows capture_

@@ -6,15 +6,12 @@
 #include <regex>
 #include <system_error>
 
+#include "oi/hal/uri.hpp"
+
 namespace oi::drivers::opencv_camera {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
 
 // A printf integer conversion (%d, %04d, %3d) is what both OpenCV's image-sequence reader
 // and FFmpeg's image2 demuxer expand; "%%" is a literal percent sign.
@@ -64,28 +61,19 @@ const char* accepted_uri_forms() {
          "v4l2:///dev/video0, /dev/video0 or v4l2://0 (V4L2 camera)";
 }
 
-std::string without_credentials(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return url;
-  const auto authority = scheme_end + 3;
-  const auto path_start = url.find('/', authority);
-  const auto at = url.rfind('@', path_start == std::string::npos ? std::string::npos : path_start);
-  if (at == std::string::npos || at < authority) return url;
-  return url.substr(0, authority) + url.substr(at + 1);
-}
+std::string without_credentials(const std::string& url) { return hal::Uri::parse(url).without_credentials(); }
 
 Status parse_source_uri(const std::string& uri, SourceUri& out) {
   if (uri.empty()) {
-    return Status::error(std::string("no URI given; opencv.camera opens one of: ") + accepted_uri_forms());
+    return Status::error(std::string("no URI given; the driver opens one of: ") + accepted_uri_forms());
   }
   out = SourceUri{};
-  const auto scheme_end = uri.find("://");
-  const std::string scheme = scheme_end == std::string::npos ? "" : lower(uri.substr(0, scheme_end));
-  std::string rest = scheme_end == std::string::npos ? uri : uri.substr(scheme_end + 3);
+  const hal::Uri parsed = hal::Uri::parse(uri);
+  const std::string& scheme = parsed.scheme;
+  const std::string& rest = parsed.rest;
 
   if (scheme == "rtsp" || scheme == "rtsps" || scheme == "http" || scheme == "https") {
-    const std::string host = rest.substr(0, rest.find('/'));
-    if (host.empty() || host.back() == '@') {
+    if (parsed.host.empty()) {
       return Status::error("'" + without_credentials(uri) + "' names no host; write " + scheme +
                            "://HOST[:PORT]/PATH");
     }
@@ -125,7 +113,7 @@ Status parse_source_uri(const std::string& uri, SourceUri& out) {
 
   if (!scheme.empty() && scheme != "file") {
     return Status::error("unsupported URI '" + without_credentials(uri) + "' (scheme '" + scheme +
-                         "'); opencv.camera opens: " + accepted_uri_forms());
+                         "'); the driver opens: " + accepted_uri_forms());
   }
 
   // file:///abs/path or a plain path. file://host/path (a remote host) is not a local file.

@@ -188,8 +188,7 @@ Status read_session(const fs::path& dir, nlohmann::json& session) {
   if (version->get<std::int64_t>() > format::kVersion) {
     return problem(file,
                    "was written in recording format version " + std::to_string(version->get<std::int64_t>()) +
-                       ", newer than this replay driver reads (version " + std::to_string(format::kVersion) +
-                       ")",
+                       ", newer than this driver reads (version " + std::to_string(format::kVersion) + ")",
                    "update OpenInspect to replay it");
   }
   const std::string state = session.value("state", std::string());

@@ -14,13 +14,13 @@
 #include <vector>
 
 #include "oi/hal/driver.hpp"
+#include "oi/hal/uri.hpp"
 #include "recording_reader.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-using oi::ParamType;
 using oi::Status;
 using oi::replay::Recording;
 using Clock = std::chrono::steady_clock;
@@ -38,7 +38,7 @@ fs::path recordings_base() {
 
 class ReplayDevice final : public oi::hal::Device {
  protected:
-  void declare(oi::hal::DeviceSpec& spec) const override {
+  void on_setup(oi::hal::DeviceSpec& spec) override {
     spec.describe(
         "Plays back a recording made by sink.record: frames of any kind, planes byte for byte and "
         "metadata as recorded, at the recorded pace (`timing: recorded`, scaled by `speed`) or as "
@@ -54,40 +54,34 @@ class ReplayDevice final : public oi::hal::Device {
     caps.can_recover = true;
     caps.finite = true;  // unless `loop`
     spec.set_capabilities(caps);
-    spec.param("timing", ParamType::kEnum)
-        .allowed({"recorded", "fast"})
-        .default_value("recorded")
+    spec.param("timing", timing_)
+        .one_of({"recorded", "fast"})
         .describe(
             "`recorded`: frames come at the pace they reached the recorder (divided by `speed`); "
             "`fast`: as fast as the pipeline takes them.");
-    spec.live_param("speed", ParamType::kFloat)
-        .default_value(1.0)
+    spec.live_param("speed", speed_, [this] { return speed_changed(); })
         .range(0.01, 1000.0)
         .unit("x")
         .describe(
             "Playback speed with `timing: recorded`: 2 plays twice as fast. May change while streaming.");
-    spec.param("loop", ParamType::kBool)
-        .default_value(false)
+    spec.param("loop", loop_)
         .describe(
             "Start again after the last frame instead of ending; later passes shift capture "
             "times forward and keep the recorded ones in attributes (docs/recording.md).");
-    spec.param("verify", ParamType::kBool)
-        .default_value(true)
+    spec.param("verify", verify_)
         .describe("Check each frame's bytes against the SHA-256 in the index; a mismatch is a device fault.");
-    spec.param("allow_truncated", ParamType::kBool)
-        .default_value(true)
+    spec.param("allow_truncated", allow_truncated_)
         .describe(
             "Replay the complete frames of a recording its recorder never closed (crash); "
             "false makes such a recording an error.");
   }
 
-  Status on_configure(const std::string& uri, const oi::ParamSet& params) override {
+  Status on_configure(const std::string& uri, const oi::ParamSet&) override {
     auto dir = parse_uri(uri);
     if (!dir.ok()) return dir.status();
     auto opened = oi::replay::open_recording(dir.value());
-    if (!opened.ok()) return Status::error("URI '" + uri + "': " + opened.status().message());
+    if (!opened.ok()) return opened.status();
     Recording recording = std::move(opened.value());
-    allow_truncated_ = params.get<bool>("allow_truncated");
     if (recording.truncated && !allow_truncated_) {
       return Status::error("the recording at " + recording.dir.string() +
                            " is truncated: " + recording.truncation +
@@ -97,7 +91,6 @@ class ReplayDevice final : public oi::hal::Device {
       spdlog::warn("replay: recording {} is truncated: {}", recording.dir.string(), recording.truncation);
     if (Status s = reader_.open(recording); !s.is_ok()) return s;
     recording_ = std::move(recording);
-    for (const auto& [name, value] : params.values()) apply(name, value);
     compute_loop_periods();
     position_ = 0;
     pass_ = 0;
@@ -145,22 +138,9 @@ class ReplayDevice final : public oi::hal::Device {
     return found;
   }
 
-  Status on_set_param(const std::string& name, const oi::ParamValue& value) override {
-    if (name == "speed" && state() == oi::hal::DeviceState::kStreaming) {
-      // Keep the playback position: the time already waited counts at the old speed, what
-      // is left of the wait at the new one.
-      const Clock::time_point now = Clock::now();
-      const double played_ns = std::chrono::duration<double, std::nano>(now - anchor_).count() * speed_;
-      speed_ = value.get<double>();
-      anchor_ = now - scaled(static_cast<std::int64_t>(played_ns));
-      return Status::ok();
-    }
-    apply(name, value);
-    return Status::ok();
-  }
-
   Status on_start() override {
     // The next frame is due now; a stop()/start() pause does not make the stream catch up.
+    anchor_speed_ = speed_;
     if (!recording_.frames.empty()) {
       anchor_ = Clock::now() - scaled(virtual_ns(std::min(position_, recording_.frames.size() - 1)));
     }
@@ -193,7 +173,7 @@ class ReplayDevice final : public oi::hal::Device {
       position_ = 0;
       ++pass_;
     }
-    if (!fast_) {
+    if (timing_ != "fast") {
       const Clock::time_point due = due_time(position_);
       const Clock::time_point give_up = Clock::now() + timeout;
       if (due > give_up) {
@@ -230,27 +210,27 @@ class ReplayDevice final : public oi::hal::Device {
   }
 
   oi::hal::Result<fs::path> parse_uri(const std::string& uri) const {
-    const std::string scheme = kScheme;
-    if (uri.rfind(scheme, 0) != 0) {
-      return Status::error("unsupported URI '" + uri +
-                           "': replay opens 'replay:///absolute/folder' or "
-                           "'replay://folder' (relative to $OI_RECORDINGS, else the working folder)");
-    }
-    const std::string path = uri.substr(scheme.size());
-    if (path.empty()) {
-      return Status::error("URI '" + uri + "' names no recording; write replay:///path/to/recording");
-    }
-    fs::path dir(path);
+    oi::Result<std::string> path = oi::hal::Uri::target_of(
+        uri, "replay",
+        "'replay:///absolute/folder' or 'replay://folder' (relative to $OI_RECORDINGS, else the working "
+        "folder), the folder of a recording written by sink.record");
+    if (!path.ok()) return path.status();
+    fs::path dir(path.value());
     if (dir.is_relative()) dir = recordings_base() / dir;
     return dir.lexically_normal();
   }
 
-  void apply(const std::string& name, const oi::ParamValue& v) {
-    if (name == "timing") fast_ = v.get<std::string>() == "fast";
-    if (name == "speed") speed_ = v.get<double>();
-    if (name == "loop") loop_ = v.get<bool>();
-    if (name == "verify") verify_ = v.get<bool>();
-    if (name == "allow_truncated") allow_truncated_ = v.get<bool>();
+  // A new `speed`. While streaming the playback position is kept: the time already waited
+  // counts at the old speed, what is left of the wait at the new one.
+  Status speed_changed() {
+    if (state() == oi::hal::DeviceState::kStreaming) {
+      const Clock::time_point now = Clock::now();
+      const double played_ns =
+          std::chrono::duration<double, std::nano>(now - anchor_).count() * anchor_speed_;
+      anchor_ = now - scaled(static_cast<std::int64_t>(played_ns));
+      anchor_speed_ = speed_;
+    }
+    return Status::ok();
   }
 
   // A loop pass lasts the recording plus one mean gap between frames, so the last frame and
@@ -283,8 +263,9 @@ class ReplayDevice final : public oi::hal::Device {
 
   Recording recording_;
   oi::replay::FrameReader reader_;
-  bool fast_ = false;
+  std::string timing_ = "recorded";
   double speed_ = 1.0;
+  double anchor_speed_ = 1.0;  // the speed anchor_ was set for
   bool loop_ = false;
   bool verify_ = true;
   bool allow_truncated_ = true;

@@ -12,6 +12,7 @@
 
 #include "oi/hal/driver.hpp"
 #include "oi/hal/scan_timing.hpp"
+#include "oi/hal/uri.hpp"
 #include "oi/hal/xray_scanner.hpp"
 #include "scene.hpp"
 #include "scene_prefetcher.hpp"
@@ -31,7 +32,7 @@ class SimXray final : public oi::hal::XrayScanner {
     oi::hal::ScanGeometry g;
     g.channels = 2;
     g.views = 1;
-    g.pixels_per_line = settings_.pixels;
+    g.pixels_per_line = settings_.pixels_per_line;
     g.lines_per_block = settings_.lines_per_block;
     g.pixel_pitch_mm = settings_.pixel_pitch_mm;
     // The simulated belt's rate, also when blocks are produced faster (line_rate_hz = 0).
@@ -39,32 +40,29 @@ class SimXray final : public oi::hal::XrayScanner {
     g.belt_speed_m_s = settings_.belt_speed_m_s;
     return g;
   }
-  oi::hal::XraySource source() const override { return {source_state_, settings_.kv, settings_.ma}; }
+  oi::hal::XraySource source() const override {
+    return {source_state_, settings_.source_kv, settings_.source_ma};
+  }
 
  protected:
-  void declare(oi::hal::DeviceSpec& spec) const override {
+  void on_setup(oi::hal::DeviceSpec& spec) override {
     spec.describe(
         "Physics-based simulated dual-energy X-ray scanner (no hardware). URI `sim://NAME` (NAME becomes the "
         "serial, which fixes the detector's pixel pattern; empty = `sim://xray`). A tungsten tube spectrum "
-        "(kv, ma, filtration) passes procedurally generated parcels, bags or step wedges onto a dual-layer "
-        "CsI/Cu/CsI detector with Poisson and electronic noise. Blocks of `lines_per_block` lines, planes "
-        "`high` and `low` (u16); each object is one scan of 1-3 s of belt travel. Every block carries the "
-        "scan's ground truth (`truth`), the tube settings (`tube`) and the scene summary (`scene`) in its "
-        "attributes. Model and parameters: docs/xray-physics.md.");
+        "(source_kv, source_ma, filtration) passes procedurally generated parcels, bags or step wedges "
+        "onto a dual-layer CsI/Cu/CsI detector with Poisson and electronic noise. Blocks of "
+        "`lines_per_block` lines, planes `high` and `low` (u16); each object is one scan of 1-3 s of belt "
+        "travel. Every block carries the scan's ground truth (`truth`), the tube settings (`tube`) and the "
+        "scene summary (`scene`) in its attributes. Model and parameters: docs/xray-physics.md.");
     spec.set_capabilities(scanner_capabilities(/*finite=*/true));  // finite with `scans` > 0
-    SimXraySettings::declare(spec);
+    settings_.declare(spec, [this] { return tube_changed(); });
   }
 
-  Status on_configure(const std::string& uri, const oi::ParamSet& params) override {
-    const std::string target = uri.empty() ? std::string(kScheme) + "xray" : uri;
-    if (target.rfind(kScheme, 0) != 0 || target.size() == std::string(kScheme).size()) {
-      return Status::error("unsupported URI '" + uri +
-                           "': sim.xray opens 'sim://NAME' (e.g. 'sim://xray'), "
-                           "or an empty URI");
-    }
-    serial_ = target.substr(std::string(kScheme).size());
-    settings_ = SimXraySettings{};
-    for (const auto& [name, value] : params.values()) settings_.apply(name, value);
+  Status on_configure(const std::string& uri, const oi::ParamSet&) override {
+    oi::Result<std::string> name =
+        oi::hal::Uri::target_of(uri, "sim", "'sim://NAME' (e.g. 'sim://xray'), or an empty URI", "xray");
+    if (!name.ok()) return name.status();
+    serial_ = name.value();
     if (Status s = rebuild(); s.is_error()) return s;
     set_identity({"OpenInspect", "Simulated dual-energy X-ray scanner", serial_, "n/a", "0.1.0"});
     source_state_ = oi::hal::SourceState::kOff;
@@ -77,23 +75,9 @@ class SimXray final : public oi::hal::XrayScanner {
          "physics simulation, no hardware; any sim://NAME opens another"}};
   }
 
-  Status on_set_param(const std::string& name, const oi::ParamValue& value) override {
-    settings_.apply(name, value);
-    if (state() == oi::hal::DeviceState::kStreaming) {
-      // Only kv and ma are live: the tube changes, the detector's gains stay.
-      try {
-        simulator_->set_tube(settings_.kv, settings_.ma);
-      } catch (const std::exception& e) {
-        return Status::error(std::string("cannot set the tube: ") + e.what());
-      }
-      return Status::ok();
-    }
-    stale_ = true;  // rebuilt at the next start, once every change is in
-    return Status::ok();
-  }
-
   Status on_start() override {
-    if (stale_) {
+    // Values set since the physics was built: rebuilt now, once every change is in.
+    if (settings_ != built_) {
       if (Status s = rebuild(); s.is_error()) return s;
     }
     // An object cut by a stop cannot be resumed: the next block starts the next object.
@@ -124,12 +108,12 @@ class SimXray final : public oi::hal::XrayScanner {
     counter_.tag(meta);
     // On every block: the ScanAssembler keeps the first block's attributes for the whole
     // scan, and per-block consumers (a dataset sink at end_of_scan) see them too.
-    meta.attributes["view"] = 0;
-    meta.attributes["ground_truth"] = truth_;
-    meta.attributes["tube"] = settings_.tube_json();
-    meta.attributes["scene"] = scene_description_;
-    meta.attributes["first_line"] = next_line_;
-    meta.attributes["scan_lines"] = scene_->lines();
+    meta.attributes[oi::xray::attr::kView] = 0;
+    meta.attributes[oi::xray::attr::kGroundTruth] = truth_;
+    meta.attributes[oi::xray::attr::kTube] = settings_.tube_json();
+    meta.attributes[oi::xray::attr::kScene] = scene_description_;
+    meta.attributes[oi::xray::attr::kFirstLine] = next_line_;
+    meta.attributes[oi::xray::attr::kScanLines] = scene_->lines();
     next_line_ += lines;
     if (next_line_ >= scene_->lines()) scene_.reset();
     return Status::ok();
@@ -137,13 +121,13 @@ class SimXray final : public oi::hal::XrayScanner {
 
   oi::hal::Result<oi::FramePtr> on_acquire_reference(oi::hal::CalibrationKind kind, int lines) override {
     oi::FramePtr frame = make_block(lines);
-    oi::Plane& high = frame->plane(oi::hal::scan_plane::kHigh);
-    oi::Plane& low = frame->plane(oi::hal::scan_plane::kLow);
+    oi::Plane& high = frame->plane(oi::xray::plane::kHigh);
+    oi::Plane& low = frame->plane(oi::xray::plane::kLow);
     // Dark: the source off (offset, dark current, read noise). Air: the source on over an
     // empty tunnel. Each acquisition has fresh noise.
     simulator_->reference(kind == oi::hal::CalibrationKind::kAir, lines, references_++, rows(low),
                           rows(high));
-    frame->metadata().attributes["tube"] = settings_.tube_json();
+    frame->metadata().attributes[oi::xray::attr::kTube] = settings_.tube_json();
     return frame;
   }
 
@@ -158,6 +142,20 @@ class SimXray final : public oi::hal::XrayScanner {
     return {plane.row<std::uint16_t>(0), plane.stride / sizeof(std::uint16_t)};
   }
 
+  // A new source_kv or source_ma. Only the tube is live: while streaming it changes in
+  // place and the detector's gains stay; otherwise the next start rebuilds the physics.
+  Status tube_changed() {
+    if (state() != oi::hal::DeviceState::kStreaming) return Status::ok();
+    try {
+      simulator_->set_tube(settings_.source_kv, settings_.source_ma);
+    } catch (const std::exception& e) {
+      return Status::error(std::string("cannot set the tube: ") + e.what());
+    }
+    built_.source_kv = settings_.source_kv;
+    built_.source_ma = settings_.source_ma;
+    return Status::ok();
+  }
+
   Status rebuild() {
     try {
       simulator_ = std::make_unique<oi::sim::XraySimulator>(settings_.simulator_config(serial_));
@@ -166,7 +164,7 @@ class SimXray final : public oi::hal::XrayScanner {
     }
     scene_.reset();
     prefetcher_.discard();  // made with the old settings
-    stale_ = false;
+    built_ = settings_;
     return Status::ok();
   }
 
@@ -197,16 +195,16 @@ class SimXray final : public oi::hal::XrayScanner {
   }
 
   void render(oi::Frame& block, int lines) {
-    oi::Plane& high = block.plane(oi::hal::scan_plane::kHigh);
-    oi::Plane& low = block.plane(oi::hal::scan_plane::kLow);
+    oi::Plane& high = block.plane(oi::xray::plane::kHigh);
+    oi::Plane& low = block.plane(oi::xray::plane::kLow);
     // Noise stream = object index + 1: each object's noise is its own, reproducible by seed.
     simulator_->render(*scene_, next_line_, lines, scene_index_ + 1, rows(low), rows(high));
   }
 
   SimXraySettings settings_;
+  SimXraySettings built_;  // the settings simulator_ was built with
   std::string serial_ = "xray";
   std::unique_ptr<oi::sim::XraySimulator> simulator_;
-  bool stale_ = false;
   oi::hal::SourceState source_state_ = oi::hal::SourceState::kOff;
   std::unique_ptr<oi::sim::Scene> scene_;
   oi::sim::ScenePrefetcher prefetcher_;

@@ -1,136 +1,89 @@
 #include "sim_xray_settings.hpp"
 
+#include <utility>
+
+#include "oi/hal/xray_scanner.hpp"
+
 namespace oi::sim {
 
-void SimXraySettings::declare(hal::DeviceSpec& spec) {
-  using oi::ParamType;
-  spec.param("scene", ParamType::kEnum)
-      .allowed({"parcels", "bags", "wedges"})
-      .default_value("parcels")
+void SimXraySettings::declare(hal::DeviceSpec& spec, hal::DeviceSpec::Apply tube_changed) {
+  hal::ScannerParams standard(spec);
+  spec.param("scene", scene)
+      .one_of({"parcels", "bags", "wedges"})
       .describe(
           "What passes through the tunnel: `parcels` (boxes with clutter), `bags` (soft bags with "
           "clutter), both with threats at `threat_rate`; `wedges` (step wedges of reference materials "
           "for calibrating material classification).");
-  spec.param("seed", ParamType::kInt)
-      .default_value(1)
+  spec.param("seed", seed)
       .min(0)
       .describe("Seed of the scenes and the noise: the same seed gives the same scans, pixel for pixel.");
-  spec.param("scans", ParamType::kInt)
-      .default_value(0)
+  spec.param("scans", scans)
       .min(0)
       .describe("Objects to scan before end of stream; 0 = endless, like a real scanner.");
-  spec.live_param("kv", ParamType::kFloat)
-      .default_value(160.0)
+  standard.source_kv(source_kv, tube_changed)
       .range(80.0, 160.0)
-      .unit("kV")
       .describe("Tube voltage (tungsten anode); may change while scanning.");
-  spec.live_param("ma", ParamType::kFloat)
-      .default_value(1.0)
+  standard.source_ma(source_ma, std::move(tube_changed))
       .range(0.05, 5.0)
-      .unit("mA")
       .describe(
           "Tube current; signal and quantum noise scale with it. Detector gains are set so that air "
           "at 160 kV and 1 mA reads 55 % of the 16-bit range, so above about 1.8 mA air saturates.");
-  spec.param("pixels", ParamType::kInt)
-      .default_value(1024)
+  standard.pixels_per_line(pixels_per_line)
       .range(16, 4096)
       .describe("Detector pixels per line (real baggage and parcel scanners: about 600-2000).");
-  spec.param("line_rate_hz", ParamType::kFloat)
-      .default_value(0.0)
+  standard.line_rate_hz(line_rate_hz)
       .range(0.0, 100000.0)
-      .unit("Hz")
       .describe(
           "Lines per second, paced like a moving belt (sets the integration time and the line pitch "
           "belt_speed / line_rate); 0 = as fast as possible, simulating the belt at belt_speed / "
           "pixel_pitch lines per second.");
-  spec.param("threat_rate", ParamType::kFloat)
-      .default_value(0.2)
+  spec.param("threat_rate", threat_rate)
       .range(0.0, 1.0)
       .describe(
           "Probability that an object carries at least one threat (firearm, narcotics, shielding, "
           "optionally knife).");
-  spec.param("lines_per_block", ParamType::kInt)
-      .default_value(64)
+  standard.lines_per_block(lines_per_block)
       .range(1, 4096)
       .describe("Lines K per scan block; an object's last block holds what is left of it.");
-  spec.param("pixel_pitch_mm", ParamType::kFloat)
-      .default_value(0.8)
+  standard.pixel_pitch_mm(pixel_pitch_mm)
       .range(0.2, 5.0)
-      .unit("mm")
       .describe("Detector pixel size (square pixels: also the slit width along the belt).");
-  spec.param("belt_speed_m_s", ParamType::kFloat)
-      .default_value(0.2)
+  standard.belt_speed_m_s(belt_speed_m_s)
       .range(0.05, 2.0)
-      .unit("m/s")
       .describe("Conveyor speed; each object takes 1-3 s of belt travel.");
-  spec.param("filtration_al_mm", ParamType::kFloat)
-      .default_value(1.0)
+  spec.param("filtration_al_mm", filtration_al_mm)
       .range(0.0, 20.0)
       .unit("mm")
       .describe("Added aluminium filter at the tube, on top of 1 mm Al-equivalent inherent filtration.");
-  spec.param("filtration_cu_mm", ParamType::kFloat)
-      .default_value(0.0)
+  spec.param("filtration_cu_mm", filtration_cu_mm)
       .range(0.0, 5.0)
       .unit("mm")
       .describe("Added copper filter at the tube (hardens the beam).");
-  spec.param("clutter", ParamType::kFloat)
-      .default_value(1.0)
+  spec.param("clutter", clutter)
       .range(0.0, 5.0)
       .describe("Clutter density factor of parcels and bags (0 = empty containers).");
-  spec.param("overlap", ParamType::kFloat)
-      .default_value(1.0)
-      .range(0.0, 5.0)
-      .describe("How much items pile up along the beam (factor).");
-  spec.param("knives", ParamType::kBool).default_value(false).describe("Also generate knives as threats.");
-  spec.param("noise", ParamType::kBool)
-      .default_value(true)
+  spec.param("overlap", overlap).range(0.0, 5.0).describe("How much items pile up along the beam (factor).");
+  spec.param("knives", knives).describe("Also generate knives as threats.");
+  spec.param("noise", noise)
       .describe(
           "Poisson quantum noise and electronic noise; false gives the mean signal (tests, ground truth).");
-  spec.param("non_uniformity", ParamType::kBool)
-      .default_value(true)
+  spec.param("non_uniformity", non_uniformity)
       .describe(
           "Per-pixel gain and offset non-uniformity, dark current and dead pixels (fixed per serial "
           "number, as on a real detector board).");
-  spec.param("dead_pixels", ParamType::kInt)
-      .default_value(3)
+  spec.param("dead_pixels", dead_pixels)
       .range(0, 64)
       .describe("Dead pixels per channel when non_uniformity is on.");
-  spec.param("energy_bin_kev", ParamType::kFloat)
-      .default_value(1.0)
+  spec.param("energy_bin_kev", energy_bin_kev)
       .range(0.25, 2.0)
       .unit("keV")
       .describe("Energy bin width of the spectrum integral (finer is slower).");
-  spec.param("threads", ParamType::kInt)
-      .default_value(1)
+  spec.param("threads", threads)
       .range(1, 16)
       .describe(
           "Threads that render the lines of each block (results do not depend on it). The next "
           "object's scene is generated on a thread of its own meanwhile, so on a 2-core machine 1 is "
           "fastest; more helps on more cores.");
-}
-
-void SimXraySettings::apply(const std::string& name, const ParamValue& v) {
-  if (name == "scene") scene = v.get<std::string>();
-  if (name == "seed") seed = v.get<std::uint64_t>();
-  if (name == "scans") scans = v.get<std::int64_t>();
-  if (name == "kv") kv = v.get<double>();
-  if (name == "ma") ma = v.get<double>();
-  if (name == "pixels") pixels = v.get<int>();
-  if (name == "line_rate_hz") line_rate_hz = v.get<double>();
-  if (name == "threat_rate") threat_rate = v.get<double>();
-  if (name == "lines_per_block") lines_per_block = v.get<int>();
-  if (name == "pixel_pitch_mm") pixel_pitch_mm = v.get<double>();
-  if (name == "belt_speed_m_s") belt_speed_m_s = v.get<double>();
-  if (name == "filtration_al_mm") filtration_al_mm = v.get<double>();
-  if (name == "filtration_cu_mm") filtration_cu_mm = v.get<double>();
-  if (name == "clutter") clutter = v.get<double>();
-  if (name == "overlap") overlap = v.get<double>();
-  if (name == "knives") knives = v.get<bool>();
-  if (name == "noise") noise = v.get<bool>();
-  if (name == "non_uniformity") non_uniformity = v.get<bool>();
-  if (name == "dead_pixels") dead_pixels = v.get<int>();
-  if (name == "energy_bin_kev") energy_bin_kev = v.get<double>();
-  if (name == "threads") threads = v.get<int>();
 }
 
 double SimXraySettings::physical_line_rate_hz() const {
@@ -139,12 +92,12 @@ double SimXraySettings::physical_line_rate_hz() const {
 
 SimulatorConfig SimXraySettings::simulator_config(const std::string& serial) const {
   SimulatorConfig c;
-  c.tube.kv = kv;
-  c.tube.ma = ma;
+  c.tube.kv = source_kv;
+  c.tube.ma = source_ma;
   c.tube.added_al_mm = filtration_al_mm;
   c.tube.added_cu_mm = filtration_cu_mm;
   c.electronics.dead_pixels = dead_pixels;
-  c.pixels = pixels;
+  c.pixels = pixels_per_line;
   c.pixel_pitch_mm = pixel_pitch_mm;
   c.integration_s = 1.0 / physical_line_rate_hz();
   c.bin_kev = energy_bin_kev;
@@ -161,7 +114,7 @@ SceneConfig SimXraySettings::scene_config(std::uint64_t index) const {
   s.kind = scene;
   s.seed = seed;
   s.index = index;
-  s.pixels = pixels;
+  s.pixels = pixels_per_line;
   s.pixel_pitch_mm = pixel_pitch_mm;
   s.line_pitch_mm = belt_speed_m_s * 1000.0 / physical_line_rate_hz();
   s.threat_rate = threat_rate;
@@ -176,8 +129,8 @@ SceneConfig SimXraySettings::scene_config(std::uint64_t index) const {
 
 nlohmann::json SimXraySettings::tube_json() const {
   return {{"anode", "W"},
-          {"kv", kv},
-          {"ma", ma},
+          {"kv", source_kv},
+          {"ma", source_ma},
           {"inherent_filtration_al_mm", TubeSettings{}.inherent_al_mm},
           {"filtration_al_mm", filtration_al_mm},
           {"filtration_cu_mm", filtration_cu_mm}};

@@ -14,14 +14,15 @@
 
 namespace oi::sim {
 
-/// Current parameter values of one sim.xray device.
+/// Current parameter values of one sim.xray device; the parameters are bound to these
+/// members (their initial values are the defaults).
 struct SimXraySettings {
   std::string scene = "parcels";  ///< parcels | bags | wedges
   std::uint64_t seed = 1;         ///< scene and noise seed
   std::int64_t scans = 0;         ///< objects before end of stream; 0 = endless
-  double kv = 160.0;              ///< tube voltage
-  double ma = 1.0;                ///< tube current
-  int pixels = 1024;              ///< detector pixels per line
+  double source_kv = 160.0;       ///< tube voltage
+  double source_ma = 1.0;         ///< tube current
+  int pixels_per_line = 1024;     ///< detector pixels per line
   double line_rate_hz = 0.0;      ///< pacing; 0 = as fast as possible
   double threat_rate = 0.2;       ///< probability that an object carries a threat
   int lines_per_block = 64;       ///< lines per scan block
@@ -38,10 +39,12 @@ struct SimXraySettings {
   double energy_bin_kev = 1.0;    ///< energy bin width of the spectrum
   int threads = 1;                ///< threads rendering each block
 
-  /// Declares every parameter (the single source of names, defaults, ranges and units).
-  static void declare(hal::DeviceSpec& spec);
-  /// Takes one validated value; unknown names are ignored (supervisor keys pass through here).
-  void apply(const std::string& name, const ParamValue& value);
+  /// Declares every parameter bound to these members (the single source of names, defaults,
+  /// ranges and units). `tube_changed` pushes a new source_kv or source_ma to the physics;
+  /// they are the only parameters that may change while streaming.
+  void declare(hal::DeviceSpec& spec, hal::DeviceSpec::Apply tube_changed);
+
+  bool operator==(const SimXraySettings&) const = default;
 
   /// The physical line rate: `line_rate_hz`, or with 0 (unpaced) the rate at which the belt
   /// moves one pixel pitch per line (square pixels).

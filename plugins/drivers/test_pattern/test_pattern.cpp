@@ -12,11 +12,11 @@
 
 #include "oi/hal/driver.hpp"
 #include "oi/hal/scan_timing.hpp"
+#include "oi/hal/uri.hpp"
 #include "oi/hal/xray_scanner.hpp"
 
 namespace {
 
-using oi::ParamType;
 using oi::Status;
 
 class TestPattern final : public oi::hal::XrayScanner {
@@ -25,62 +25,42 @@ class TestPattern final : public oi::hal::XrayScanner {
   oi::hal::XraySource source() const override { return source_; }
 
  protected:
-  void declare(oi::hal::DeviceSpec& spec) const override {
+  void on_setup(oi::hal::DeviceSpec& spec) override {
     spec.describe(
-        "Synthetic dual-energy scanner. Emits scan blocks of `lines` x `pixels` u16 pixels in "
-        "two channels, `high` and `low`; each scan is `blocks_per_scan` blocks of one object. "
+        "Synthetic dual-energy scanner. Emits scan blocks of `lines_per_block` x `pixels_per_line` u16 "
+        "pixels in two channels, `high` and `low`; each scan is `blocks_per_scan` blocks of one object. "
         "The `low` channel is attenuated more than `high`, as behind real objects. URI: none "
         "needed (`pattern://NAME` names the instance).");
     spec.set_capabilities(scanner_capabilities(/*finite=*/true));  // finite with `scans` > 0
-    spec.param("pattern", ParamType::kEnum)
-        .allowed({"gradient", "bars", "objects"})
-        .default_value("objects")
-        .describe("What the scans show.");
-    spec.param("pixels", ParamType::kInt)
-        .default_value(512)
-        .range(8, 8192)
-        .describe("Detector pixels per line.");
-    spec.param("lines", ParamType::kInt).default_value(64).range(1, 4096).describe("Lines per scan block.");
-    spec.param("blocks_per_scan", ParamType::kInt)
-        .default_value(8)
+    oi::hal::ScannerParams standard(spec);
+    spec.param("pattern", pattern_).one_of({"gradient", "bars", "objects"}).describe("What the scans show.");
+    standard.pixels_per_line(geometry_.pixels_per_line).range(8, 8192);
+    standard.lines_per_block(geometry_.lines_per_block).range(1, 4096);
+    spec.param("blocks_per_scan", blocks_per_scan_)
         .range(1, 10000)
         .describe("Scan blocks that make up one object's scan.");
-    spec.param("scans", ParamType::kInt)
-        .default_value(4)
-        .min(0)
-        .describe("Scans to emit before end of stream; 0 = endless.");
-    spec.param("line_rate_hz", ParamType::kFloat)
-        .default_value(0.0)
+    spec.param("scans", scans_).min(0).describe("Scans to emit before end of stream; 0 = endless.");
+    standard.line_rate_hz(geometry_.line_rate_hz)
         .range(0.0, 100000.0)
-        .unit("Hz")
         .describe("Lines per second, paced like a moving belt; 0 = as fast as possible.");
-    spec.param("pixel_pitch_mm", ParamType::kFloat)
-        .default_value(0.8)
+    standard.pixel_pitch_mm(geometry_.pixel_pitch_mm)
         .range(0.01, 100.0)
-        .unit("mm")
         .describe("Detector pixel size written into frame metadata.");
   }
 
-  Status on_configure(const std::string& uri, const oi::ParamSet& params) override {
-    if (!uri.empty() && uri.rfind("pattern://", 0) != 0) {
-      return Status::error("unsupported URI '" + uri + "': test.pattern needs none, or 'pattern://NAME'");
-    }
-    pattern_ = params.get<std::string>("pattern");
-    geometry_.channels = 2;
-    geometry_.pixels_per_line = static_cast<int>(params.get<std::int64_t>("pixels"));
-    geometry_.lines_per_block = static_cast<int>(params.get<std::int64_t>("lines"));
-    geometry_.line_rate_hz = params.get<double>("line_rate_hz");
-    geometry_.pixel_pitch_mm = params.get<double>("pixel_pitch_mm");
-    blocks_per_scan_ = static_cast<std::uint32_t>(params.get<std::int64_t>("blocks_per_scan"));
+  Status on_configure(const std::string& uri, const oi::ParamSet&) override {
+    oi::Result<std::string> name =
+        oi::hal::Uri::target_of(uri, "pattern", "no URI at all, or 'pattern://NAME'", "pattern", true);
+    if (!name.ok()) return name.status();
     counter_.set_blocks_per_scan(blocks_per_scan_);
-    scans_ = params.get<std::int64_t>("scans");
-    const std::string serial = uri.empty() ? "pattern" : uri.substr(std::string("pattern://").size());
+    const std::string serial = name.value();
     set_identity(
         {"OpenInspect", "Test pattern scanner", serial.empty() ? "pattern" : serial, "n/a", "0.2.0"});
     return Status::ok();
   }
 
   Status on_start() override {
+    counter_.set_blocks_per_scan(blocks_per_scan_);
     counter_.abandon_scan();  // an object cut by a stop cannot be resumed
     pacer_.reset(geometry_.line_rate_hz);
     source_ = {oi::hal::SourceState::kOn, 160.0, 1.0};
@@ -101,7 +81,7 @@ class TestPattern final : public oi::hal::XrayScanner {
     block = make_block(geometry_.lines_per_block);
     fill(*block, false, false);
     counter_.tag(block->metadata());
-    block->metadata().attributes["view"] = 0;
+    block->metadata().attributes[oi::xray::attr::kView] = 0;
     return Status::ok();
   }
 
@@ -134,8 +114,8 @@ class TestPattern final : public oi::hal::XrayScanner {
   // `reference`: an empty tunnel (air) or, with `dark`, the source off.
   void fill(oi::Frame& frame, bool reference, bool dark) const {
     constexpr double kAir = 60000.0;  // unattenuated counts, below 16-bit saturation
-    oi::Plane& high = frame.plane(oi::hal::scan_plane::kHigh);
-    oi::Plane& low = frame.plane(oi::hal::scan_plane::kLow);
+    oi::Plane& high = frame.plane(oi::xray::plane::kHigh);
+    oi::Plane& low = frame.plane(oi::xray::plane::kLow);
     const int first_line = static_cast<int>(counter_.block_in_scan()) * geometry_.lines_per_block;
     for (int y = 0; y < high.height; ++y) {
       auto* h = high.row<std::uint16_t>(y);
@@ -149,7 +129,14 @@ class TestPattern final : public oi::hal::XrayScanner {
     }
   }
 
-  oi::hal::ScanGeometry geometry_;
+  // Initial values are the parameters' defaults.
+  oi::hal::ScanGeometry geometry_{.channels = 2,
+                                  .views = 1,
+                                  .pixels_per_line = 512,
+                                  .lines_per_block = 64,
+                                  .pixel_pitch_mm = 0.8,
+                                  .line_rate_hz = 0.0,
+                                  .belt_speed_m_s = 0.0};
   oi::hal::XraySource source_;
   std::string pattern_ = "objects";
   std::int64_t scans_ = 4;

@@ -13,22 +13,21 @@
 #include "oi/files.hpp"
 #include "oi/frame_cv.hpp"
 #include "oi/plugin.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-// Channel planes in the order they are written; the scanner's raw u16 channels
-// (oi/hal/xray_scanner.hpp, scan_plane). Plugins do not include each other's or HAL
-// headers they do not need, so the two names are spelled here.
-constexpr const char* kChannels[] = {"high", "low"};
+// Channel planes in the order they are written: the scanner's raw u16 channels.
+constexpr const char* kChannels[] = {oi::xray::plane::kHigh, oi::xray::plane::kLow};
 
 // Attributes the dataset lifts out of a frame's metadata into the scan's JSON (the simulated
 // scanner sets them; a real scanner sets "tube" at most).
-constexpr const char* kTruthKey = "ground_truth";
-constexpr const char* kTubeKey = "tube";
-constexpr const char* kSceneKey = "scene";
-constexpr const char* kCalibrationKey = "calibration";
+constexpr const char* kTruthKey = oi::xray::attr::kGroundTruth;
+constexpr const char* kTubeKey = oi::xray::attr::kTube;
+constexpr const char* kSceneKey = oi::xray::attr::kScene;
+constexpr const char* kCalibrationKey = oi::xray::attr::kCalibration;
 
 std::string scan_stem(const std::string& prefix, std::uint64_t scan_id, int repeat) {
   char id[32];
@@ -49,49 +48,41 @@ class DatasetSink final : public oi::Stage {
         "written as "
         "`dark_high.png`, `air_low.png`, ... Ends the run with `dataset.json`, the index of everything "
         "written. See docs/sim-scenes.md.");
-    spec.input("in", oi::PortType::of(oi::frame_kind::kScan, {oi::PixelFormat::kU16}),
+    spec.input("in", oi::PortType::of(oi::xray::frame_kind::kScan, {oi::PixelFormat::kU16}),
                "whole scans (put scan.assemble before this sink) and calibration references");
-    spec.param("dir", oi::ParamType::kPath).describe("Output folder; created when missing.");
-    spec.param("prefix", oi::ParamType::kString)
-        .default_value("scan")
-        .describe("Start of every scan's file names; empty for none.");
-    spec.param("overwrite", oi::ParamType::kBool)
-        .default_value(false)
+    spec.param("dir", dir_).without_default().describe("Output folder; created when missing.");
+    spec.param("prefix", prefix_).describe("Start of every scan's file names; empty for none.");
+    spec.param("overwrite", overwrite_)
         .describe(
             "Allow writing into a folder that already holds a data set (its files are replaced "
             "where names collide, others stay). Off: such a folder is an error at start.");
   }
 
-  std::vector<std::string> validate(const oi::StageConfig& config) const override {
-    const fs::path dir = config.params.get<std::string>("dir");
-    const std::string prefix = config.params.get<std::string>("prefix");
+  std::vector<std::string> validate(const oi::StageConfig&) const override {
     std::vector<std::string> problems;
     std::error_code ec;
-    if (dir.empty()) problems.push_back("`dir` is empty; name the folder the data set goes to");
-    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-      problems.push_back("`dir` " + dir.string() +
+    if (dir_.empty()) problems.push_back("`dir` is empty; name the folder the data set goes to");
+    if (fs::exists(dir_, ec) && !fs::is_directory(dir_, ec)) {
+      problems.push_back("`dir` " + dir_.string() +
                          " exists and is not a folder; choose another output folder");
     }
-    if (prefix.find('/') != std::string::npos) {
-      problems.push_back("`prefix` '" + prefix + "' contains '/'; use `dir` for folders");
+    if (prefix_.find('/') != std::string::npos) {
+      problems.push_back("`prefix` '" + prefix_ + "' contains '/'; use `dir` for folders");
     }
     return problems;
   }
 
-  void start(const oi::StageConfig& config) override {
-    dir_ = config.params.get<std::string>("dir");
-    prefix_ = config.params.get<std::string>("prefix");
-    const bool overwrite = config.params.get<bool>("overwrite");
+  void start(const oi::StageConfig&) override {
     std::error_code ec;
-    if (!overwrite && fs::exists(dir_ / "dataset.json", ec)) {
-      throw oi::ConfigError("sink '" + config.name + "': " + dir_.string() +
+    if (!overwrite_ && fs::exists(dir_ / "dataset.json", ec)) {
+      throw oi::ConfigError(dir_.string() +
                             " already holds a data set (dataset.json); choose another `dir` or set "
                             "`overwrite: true` to write into it");
     }
     fs::create_directories(dir_, ec);
     if (ec) {
-      throw oi::ConfigError("sink '" + config.name + "': cannot create output folder '" + dir_.string() +
-                            "': " + ec.message() + "; set `dir` to a writable folder");
+      throw oi::ConfigError("cannot create output folder '" + dir_.string() + "': " + ec.message() +
+                            "; set `dir` to a writable folder");
     }
   }
 
@@ -133,7 +124,7 @@ class DatasetSink final : public oi::Stage {
       if (plane.format != oi::PixelFormat::kU16) {
         return oi::Status::error(what + ": plane '" + channel + "' is " +
                                  std::string(oi::to_string(plane.format)) +
-                                 ", not u16; sink.dataset stores raw detector counts, so connect it to the "
+                                 ", not u16; this sink stores raw detector counts, so connect it to the "
                                  "scanner's scans (after scan.assemble), not to processed images");
       }
       const std::string file = stem + "_" + channel + ".png";
@@ -157,7 +148,7 @@ class DatasetSink final : public oi::Stage {
       for (const auto& n : frame.plane_names()) names += (names.empty() ? "" : ", ") + n;
       return oi::Status::error(what +
                                " has no 'high' or 'low' plane (it has: " + (names.empty() ? "none" : names) +
-                               "); sink.dataset needs the scanner's energy channels");
+                               "); this sink needs the scanner's energy channels");
     }
     return oi::Status::ok();
   }
@@ -182,9 +173,9 @@ class DatasetSink final : public oi::Stage {
   }
 
   oi::Status write_reference(const oi::Frame& frame, const std::string& kind) {
-    if (kind != "dark" && kind != "air") {
+    if (kind != oi::xray::calibration::kDark && kind != oi::xray::calibration::kAir) {
       return oi::Status::error("frame " + std::to_string(frame.metadata().sequence) + " has calibration '" +
-                               kind + "'; sink.dataset knows 'dark' and 'air'");
+                               kind + "'; this sink knows 'dark' and 'air'");
     }
     // The first reference of each kind is `dark_*.png`; a scanner that recalibrates during
     // the run gets `dark_2_*.png`, ... so no reference is lost.
@@ -193,7 +184,7 @@ class DatasetSink final : public oi::Stage {
     nlohmann::json files;
     if (auto s = write_channels(frame, stem, kind + " reference", files); !s.is_ok()) return s;
     nlohmann::json entry = common(frame);
-    entry["calibration"] = kind;
+    entry[kCalibrationKey] = kind;
     entry["files"] = files;
     entry["before_scan_index"] = scans_.size();  // scans written before it (which scans it applies to)
     for (const char* key : {kTubeKey}) {
@@ -258,8 +249,8 @@ class DatasetSink final : public oi::Stage {
   }
 
   oi::Status write_index() {
-    nlohmann::json index = {{"format", "openinspect-xray-dataset"},
-                            {"version", 1},
+    nlohmann::json index = {{"format", oi::xray::kDatasetFormat},
+                            {"version", oi::xray::kDatasetVersion},
                             {"prefix", prefix_},
                             {"references", references_},
                             {"scans", scans_}};
@@ -271,8 +262,11 @@ class DatasetSink final : public oi::Stage {
     return write_json("dataset.json", index);
   }
 
-  fs::path dir_;
-  std::string prefix_;
+  // Parameters.
+  fs::path dir_;                 // dir
+  std::string prefix_ = "scan";  // prefix
+  bool overwrite_ = false;       // overwrite
+
   std::vector<nlohmann::json> scans_;
   std::vector<nlohmann::json> references_;
   std::map<std::uint64_t, int> seen_;

@@ -37,29 +37,20 @@ class ImageSink final : public oi::Stage {
         "where the data is; f32 planes as 32-bit float TIFF) and one JSON file of its metadata, "
         "named `<prefix><scan id>_<sequence>_<plane>.<ext>`.");
     spec.input("in", oi::PortType::any(), "frames to write");
-    spec.param("dir", oi::ParamType::kPath)
-        .default_value("output")
-        .describe("Output folder; created when missing.");
-    spec.param("prefix", oi::ParamType::kString).default_value("").describe("Prepended to every file name.");
-    spec.param("planes", oi::ParamType::kList)
-        .element_type(oi::ParamType::kString)
-        .default_value(nlohmann::json::array())
-        .describe("Planes to write; empty = all.");
+    spec.param("dir", dir_).describe("Output folder; created when missing.");
+    spec.param("prefix", prefix_).describe("Prepended to every file name.");
+    spec.param("planes", planes_).describe("Planes to write; empty = all.");
   }
 
-  std::vector<std::string> validate(const oi::StageConfig& config) const override {
-    const fs::path dir = config.params.get<std::string>("dir");
+  std::vector<std::string> validate(const oi::StageConfig&) const override {
     std::error_code ec;
-    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-      return {"`dir` " + dir.string() + " exists and is not a folder; choose another output folder"};
+    if (fs::exists(dir_, ec) && !fs::is_directory(dir_, ec)) {
+      return {"`dir` " + dir_.string() + " exists and is not a folder; choose another output folder"};
     }
     return {};
   }
 
-  void start(const oi::StageConfig& config) override {
-    dir_ = config.params.get<std::string>("dir");
-    prefix_ = config.params.get<std::string>("prefix");
-    planes_ = config.params.get<std::vector<std::string>>("planes");
+  void start(const oi::StageConfig&) override {
     std::error_code ec;
     fs::create_directories(dir_, ec);
     if (ec) {
@@ -137,9 +128,11 @@ class ImageSink final : public oi::Stage {
     return oi::Status::ok();
   }
 
-  fs::path dir_;
-  std::string prefix_;
-  std::vector<std::string> planes_;
+  // Parameters.
+  fs::path dir_ = "output";          // dir
+  std::string prefix_;               // prefix
+  std::vector<std::string> planes_;  // planes
+
   std::uint64_t frames_ = 0;
   std::uint64_t files_ = 0;
 };

@@ -47,24 +47,26 @@ FolderContents inspect(const fs::path& dir) {
   return c;
 }
 
-// Empty when recording into `dir` may start; else what is wrong and what to do.
-std::string check_folder(const fs::path& dir, bool overwrite) {
+// Ok when recording into `dir` may start; else an error saying what is wrong and what to do.
+oi::Status check_folder(const fs::path& dir, bool overwrite) {
   const FolderContents c = inspect(dir);
-  if (!c.exists) return {};
-  if (!c.is_folder)
-    return "`dir` " + dir.string() + " exists and is not a folder; choose a folder for the recording";
-  if (c.empty) return {};
+  if (!c.exists) return oi::Status::ok();
+  if (!c.is_folder) {
+    return oi::Status::error("`dir` " + dir.string() +
+                             " exists and is not a folder; choose a folder for the recording");
+  }
+  if (c.empty) return oi::Status::ok();
   if (!c.foreign.empty()) {
-    return "`dir` " + dir.string() +
-           " is not empty and holds files that are not part of a recording (e.g. '" + c.foreign +
-           "'); sink.record only ever deletes recordings, so choose an empty or new folder";
+    return oi::Status::error(
+        "`dir` " + dir.string() + " is not empty and holds files that are not part of a recording (e.g. '" +
+        c.foreign + "'); this sink only ever deletes recordings, so choose an empty or new folder");
   }
   if (!overwrite) {
-    return "`dir` " + dir.string() +
-           " already holds a recording; set `overwrite: true` to replace it, "
-           "or choose another folder";
+    return oi::Status::error("`dir` " + dir.string() +
+                             " already holds a recording; set `overwrite: true` to replace it, "
+                             "or choose another folder");
   }
-  return {};
+  return oi::Status::ok();
 }
 
 class RecordSink final : public oi::Stage {
@@ -77,46 +79,39 @@ class RecordSink final : public oi::Stage {
         "pipeline can be regression-tested without the hardware. A recording cut short by a crash "
         "stays readable up to its last complete frame.");
     spec.input("in", oi::PortType::any(), "frames to record");
-    spec.param("dir", oi::ParamType::kPath)
+    spec.param("dir", dir_)
+        .without_default()
         .describe(
             "Recording folder; created when missing. Must be empty or hold a recording (see `overwrite`).");
-    spec.param("overwrite", oi::ParamType::kBool)
-        .default_value(false)
+    spec.param("overwrite", overwrite_)
         .describe("Replace a recording already in `dir`. Other files are never deleted.");
-    spec.param("note", oi::ParamType::kString)
-        .default_value("")
-        .describe("Free text stored in session.json, e.g. what the recording shows.");
+    spec.param("note", note_).describe("Free text stored in session.json, e.g. what the recording shows.");
   }
 
-  std::vector<std::string> validate(const oi::StageConfig& config) const override {
-    const std::string problem =
-        check_folder(config.params.get<std::string>("dir"), config.params.get<bool>("overwrite"));
-    if (problem.empty()) return {};
-    return {problem};
+  std::vector<std::string> validate(const oi::StageConfig&) const override {
+    if (oi::Status s = check_folder(dir_, overwrite_); s.is_error()) return {s.message()};
+    return {};
   }
 
   void start(const oi::StageConfig& config) override {
-    const fs::path dir = config.params.get<std::string>("dir");
     // Checked again: the folder may have changed since the pipeline was validated.
-    if (std::string problem = check_folder(dir, config.params.get<bool>("overwrite")); !problem.empty()) {
-      throw oi::ConfigError(problem);
-    }
+    if (oi::Status s = check_folder(dir_, overwrite_); s.is_error()) throw oi::ConfigError(s.message());
     std::error_code ec;
-    fs::create_directories(dir, ec);
+    fs::create_directories(dir_, ec);
     if (ec) {
-      throw oi::ConfigError("cannot create recording folder '" + dir.string() + "': " + ec.message() +
+      throw oi::ConfigError("cannot create recording folder '" + dir_.string() + "': " + ec.message() +
                             "; set `dir` to a writable folder");
     }
     for (const char* name : {format::kSessionFile, format::kIndexFile, format::kDataFile}) {
-      fs::remove(dir / name, ec);
+      fs::remove(dir_ / name, ec);
       if (ec) {
-        throw oi::ConfigError("cannot replace " + (dir / name).string() + ": " + ec.message() +
+        throw oi::ConfigError("cannot replace " + (dir_ / name).string() + ": " + ec.message() +
                               "; check the folder's permissions");
       }
     }
+    name_ = config.name;
     writer_ = std::make_unique<RecordingWriter>(
-        dir,
-        oi::record::SessionInfo{config.name, config.pipeline_file, config.params.get<std::string>("note")});
+        dir_, oi::record::SessionInfo{config.name, config.pipeline_file, note_});
   }
 
   oi::Status process(oi::StageContext& ctx) override {
@@ -133,13 +128,14 @@ class RecordSink final : public oi::Stage {
   void stop() override {
     if (!writer_) return;
     if (oi::Status s = writer_->close(finished_ ? "end_of_stream" : "stopped"); !s.is_ok()) {
-      spdlog::error("{}", s.message());
+      spdlog::error("stage '{}' (sink.record): {}", name_, s.message());
     }
     if (writer_->inexact_attributes() > 0) {
       spdlog::warn(
-          "sink.record: {} frame(s) had metadata JSON cannot hold exactly (NaN/infinity or non-UTF-8 "
-          "text in attributes); they are recorded with those values replaced (see docs/recording.md)",
-          writer_->inexact_attributes());
+          "stage '{}' (sink.record): {} frame(s) had metadata JSON cannot hold exactly (NaN/infinity or "
+          "non-UTF-8 text in attributes); they are recorded with those values replaced (see "
+          "docs/recording.md)",
+          name_, writer_->inexact_attributes());
     }
   }
 
@@ -156,6 +152,12 @@ class RecordSink final : public oi::Stage {
   }
 
  private:
+  // Parameters.
+  fs::path dir_;            // dir
+  bool overwrite_ = false;  // overwrite
+  std::string note_;        // note
+
+  std::string name_;  // the node's name, for log lines
   std::unique_ptr<RecordingWriter> writer_;
   bool finished_ = false;
 };

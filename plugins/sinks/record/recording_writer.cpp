@@ -105,7 +105,7 @@ RecordingWriter::~RecordingWriter() {
 }
 
 Status RecordingWriter::fail(const fs::path& file, const std::string& what) {
-  return Status::error("sink.record: cannot " + what + " " + file.string() + " (" + std::strerror(errno) +
+  return Status::error("cannot " + what + " " + file.string() + " (" + std::strerror(errno) +
                        "); check free disk space and permissions. Frames up to " + std::to_string(frames_) +
                        " are recorded and replayable");
 }
@@ -135,13 +135,13 @@ Status RecordingWriter::write_session(bool closed, const std::string& how) {
   std::error_code ec;
   fs::rename(temp, file, ec);
   if (ec)
-    return Status::error("sink.record: cannot rename " + temp.string() + " to " + file.string() + ": " +
-                         ec.message() + "; check permissions of the folder");
+    return Status::error("cannot rename " + temp.string() + " to " + file.string() + ": " + ec.message() +
+                         "; check permissions of the folder");
   return Status::ok();
 }
 
 Status RecordingWriter::append(const Frame& frame) {
-  if (closed_) return Status::error("sink.record: the recording in " + dir_.string() + " is already closed");
+  if (closed_) return Status::error("the recording in " + dir_.string() + " is already closed");
   const auto now = std::chrono::steady_clock::now();
   if (!has_first_) {
     first_arrival_ = now;

@@ -78,16 +78,16 @@ std::string parse_scan(std::uint64_t scan_id, const nlohmann::json& attributes, 
   const std::string scan = "scan " + std::to_string(scan_id) + ": ";
   if (!attributes.is_object()) return scan + "attributes are not an object";
 
-  if (auto it = attributes.find("ground_truth"); it != attributes.end()) {
+  if (auto it = attributes.find(attr::kGroundTruth); it != attributes.end()) {
     record.has_truth = true;
     if (std::string err = parse_truth_list("`ground_truth`", *it, false, record); !err.empty())
       return scan + err;
   }
   // TIP insertions (xray.tip) are truth for TIP accounting only, never real threats.
-  if (auto it = attributes.find("tip"); it != attributes.end()) {
+  if (auto it = attributes.find(attr::kTip); it != attributes.end()) {
     if (std::string err = parse_truth_list("`tip`", *it, true, record); !err.empty()) return scan + err;
   }
-  if (auto it = attributes.find("detections"); it != attributes.end()) {
+  if (auto it = attributes.find(attr::kDetections); it != attributes.end()) {
     if (!it->is_array())
       return scan + "`detections` is not a list; xray.detect writes a list of {class, box, score}";
     for (std::size_t i = 0; i < it->size(); ++i) {
@@ -109,11 +109,11 @@ std::string parse_scan(std::uint64_t scan_id, const nlohmann::json& attributes, 
       record.detections.push_back(std::move(d));
     }
   }
-  if (auto it = attributes.find("decision"); it != attributes.end()) {
+  if (auto it = attributes.find(attr::kDecision); it != attributes.end()) {
     if (!it->is_string())
       return scan + "`decision` is " + it->dump() + ", expected clear, alarm or cannot_clear";
     const std::string d = it->get<std::string>();
-    if (d != "clear" && d != "alarm" && d != "cannot_clear") {
+    if (d != decision::kClear && d != decision::kAlarm && d != decision::kCannotClear) {
       return scan + "`decision` is '" + d + "', expected clear, alarm or cannot_clear";
     }
     record.decision = d;
@@ -129,7 +129,7 @@ ScanOutcome evaluate_scan(const ScanRecord& scan, double threshold) {
       out.carries_tip = true;
     } else {
       out.carries_threat = true;
-      out.carries_shielding = out.carries_shielding || t.cls == "shielding";
+      out.carries_shielding = out.carries_shielding || t.cls == threat::kShielding;
     }
   }
   for (const Detection& d : scan.detections) {
@@ -164,17 +164,18 @@ std::string decision_from_detections(const ScanRecord& scan, double threshold) {
   bool shielding = false;
   for (const Detection& d : scan.detections) {
     if (d.tip || d.score < threshold) continue;
-    if (d.cls == "shielding") {
+    if (d.cls == threat::kShielding) {
       shielding = true;
     } else {
-      return "alarm";
+      return decision::kAlarm;
     }
   }
-  return shielding ? "cannot_clear" : "clear";
+  return shielding ? decision::kCannotClear : decision::kClear;
 }
 
 bool scan_detected(const std::string& decision, bool carries_shielding) {
-  return decision == "alarm" || (decision == "cannot_clear" && carries_shielding);
+  return decision == xray::decision::kAlarm ||
+         (decision == xray::decision::kCannotClear && carries_shielding);
 }
 
 std::optional<double> RunEvaluation::recall(const std::string& cls) const {
@@ -270,13 +271,13 @@ RunEvaluation evaluate_run(const std::vector<ScanRecord>& scans) {
       ++r.scans_excluded_tip;
       continue;
     }
-    const std::string decision = s.decision.value_or("clear");
+    const std::string decision = s.decision.value_or(xray::decision::kClear);
     if (o.carries_threat) {
       ++r.threat_scans;
       if (scan_detected(decision, o.carries_shielding)) ++r.threat_scans_detected;
     } else {
       ++r.clear_scans;
-      if (decision != "clear") ++r.clear_scans_not_cleared;
+      if (decision != xray::decision::kClear) ++r.clear_scans_not_cleared;
     }
   }
 
@@ -298,7 +299,7 @@ RunEvaluation evaluate_run(const std::vector<ScanRecord>& scans) {
         if (scan_detected(decision, o.carries_shielding)) ++detected;
       } else {
         ++clear;
-        if (decision != "clear") ++not_cleared;
+        if (decision != xray::decision::kClear) ++not_cleared;
       }
     }
     CurvePoint p;

@@ -5,7 +5,7 @@
 /// score threshold, with Threat Image Projection (TIP) accounted for separately. Used by
 /// sink.summary (whole run) and sink.report (per scan); definitions in docs/reports.md.
 ///
-/// The inputs are the attributes of the inspection contract (xray_inspection.hpp):
+/// The inputs are the attributes of the inspection contract (oi/xray/contract.hpp):
 /// `ground_truth`, `detections`, `decision`, `tip`. Parsing is strict: a malformed entry is an
 /// error that names the scan and the entry, never skipped.
 
@@ -16,17 +16,18 @@
 #include <string>
 #include <vector>
 
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::xray::eval {
 
 /// Truth classes that are evaluated; anything else (`wedge_step`, ...) is counted as ignored.
 inline const std::vector<std::string>& evaluated_classes() {
-  static const std::vector<std::string> classes = {"firearm", "narcotics", "shielding", "knife"};
+  static const std::vector<std::string> classes = {threat::kFirearm, threat::kNarcotics, threat::kShielding,
+                                                   threat::kKnife};
   return classes;
 }
 
-// The match rule and its box are the inspection contract's (xray_inspection.hpp), shared
+// The match rule and its box are the inspection contract's (oi/xray/contract.hpp), shared
 // with xray.detect's TIP accounting.
 using xray::Box;
 using xray::contains_centre;

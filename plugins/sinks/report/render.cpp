@@ -6,7 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "oi/frame_cv.hpp"
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::xray::render {
 namespace {
@@ -23,20 +23,20 @@ cv::Scalar class_colour(const std::string& cls) {
 }  // namespace
 
 std::string image_source(const Frame& frame) {
-  if (frame.has_plane(plane::kRgb) && frame.plane(plane::kRgb).format == PixelFormat::kRGB8) return "rgb";
+  if (frame.has_plane(plane::kRgb) && frame.plane(plane::kRgb).format == PixelFormat::kRGB8)
+    return plane::kRgb;
   if (frame.has_plane(plane::kHigh) && frame.plane(plane::kHigh).format == PixelFormat::kU16)
-    return "high (grey)";
+    return std::string(plane::kHigh) + " (grey)";
   return "";
 }
 
-cv::Mat scan_image(const Frame& frame, std::string& error) {
-  error.clear();
+Result<cv::Mat> scan_image(const Frame& frame) {
   cv::Mat bgr;
   if (frame.has_plane(plane::kRgb)) {
     const Plane& p = frame.plane(plane::kRgb);
     if (p.format != PixelFormat::kRGB8) {
-      error = "plane 'rgb' is " + std::string(to_string(p.format)) + ", expected rgb8 (from xray.colorize)";
-      return {};
+      return Status::error("plane 'rgb' is " + std::string(to_string(p.format)) +
+                           ", expected rgb8 (from xray.colorize)");
     }
     cv::cvtColor(as_mat(p), bgr, cv::COLOR_RGB2BGR);
     return bgr;
@@ -44,8 +44,8 @@ cv::Mat scan_image(const Frame& frame, std::string& error) {
   if (frame.has_plane(plane::kHigh)) {
     const Plane& p = frame.plane(plane::kHigh);
     if (p.format != PixelFormat::kU16) {
-      error = "plane 'high' is " + std::string(to_string(p.format)) + ", expected u16 raw counts";
-      return {};
+      return Status::error("plane 'high' is " + std::string(to_string(p.format)) +
+                           ", expected u16 raw counts");
     }
     // Stretch between the darkest and brightest counts of this scan: raw counts span a few
     // thousand at most, which a plain >>8 would show as near-black.
@@ -59,9 +59,9 @@ cv::Mat scan_image(const Frame& frame, std::string& error) {
   }
   std::string names;
   for (const auto& n : frame.plane_names()) names += (names.empty() ? "" : ", ") + n;
-  error = "the scan has neither an 'rgb' nor a 'high' plane (it has: " + (names.empty() ? "none" : names) +
-          "); put xray.colorize, or at least the scanner's channels, before this sink";
-  return {};
+  return Status::error(
+      "the scan has neither an 'rgb' nor a 'high' plane (it has: " + (names.empty() ? "none" : names) +
+      "); put xray.colorize, or at least the scanner's channels, before this sink");
 }
 
 void draw_detections(cv::Mat& bgr, const std::vector<eval::Detection>& detections, double scale) {

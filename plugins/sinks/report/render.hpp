@@ -10,13 +10,14 @@
 
 #include "evaluation.hpp"
 #include "oi/frame.hpp"
+#include "oi/result.hpp"
 
 namespace oi::xray::render {
 
 /// The scan as a BGR8 image (OpenCV order, ready for imwrite): `rgb` when present, else the
-/// `high` channel mapped to grey (dark = attenuating, as X-ray viewers show it). Returns an
-/// empty Mat and sets `error` when the frame has neither plane in a usable format.
-cv::Mat scan_image(const Frame& frame, std::string& error);
+/// `high` channel mapped to grey (dark = attenuating, as X-ray viewers show it). An error
+/// when the frame has neither plane in a usable format.
+Result<cv::Mat> scan_image(const Frame& frame);
 
 /// Where the image came from, for reports: "rgb", "high (grey)" or "".
 std::string image_source(const Frame& frame);

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "oi/files.hpp"
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace fs = std::filesystem;
 
@@ -24,7 +24,7 @@ std::vector<std::string> validate_dir(const fs::path& dir) {
   return problems;
 }
 
-void prepare_dir(const std::string& node, const fs::path& dir, bool overwrite, const std::string& what) {
+void prepare_dir(const fs::path& dir, bool overwrite, const std::string& what) {
   std::error_code ec;
   if (!overwrite && fs::is_directory(dir, ec)) {
     // Only this sink's own files count: sink.report and sink.summary may share a folder.
@@ -34,15 +34,15 @@ void prepare_dir(const std::string& node, const fs::path& dir, bool overwrite, c
       const bool ours = reports ? (name.rfind("scan_", 0) == 0 && entry.path().extension() == ".json")
                                 : (name == "summary.json" || name == "summary.html");
       if (ours) {
-        throw ConfigError("sink '" + node + "': " + dir.string() + " already holds " + what + " (" + name +
+        throw ConfigError(dir.string() + " already holds " + what + " (" + name +
                           "); choose another `dir` or set `overwrite: true` to write into it");
       }
     }
   }
   fs::create_directories(dir, ec);
   if (ec) {
-    throw ConfigError("sink '" + node + "': cannot create output folder '" + dir.string() +
-                      "': " + ec.message() + "; set `dir` to a writable folder");
+    throw ConfigError("cannot create output folder '" + dir.string() + "': " + ec.message() +
+                      "; set `dir` to a writable folder");
   }
 }
 
@@ -70,12 +70,11 @@ Status write_json(const fs::path& file, const nlohmann::json& j) {
   return write_text(file, j.dump(2) + "\n");
 }
 
-Status read_incoming(const std::string& sink, const FrameMetadata& meta, eval::ScanRecord& record,
-                     bool& is_reference) {
+Status read_incoming(const FrameMetadata& meta, eval::ScanRecord& record, bool& is_reference) {
   is_reference = meta.attributes.contains(attr::kCalibration);
   if (is_reference) return Status::ok();
   if (std::string err = eval::parse_scan(meta.scan_id, meta.attributes, record); !err.empty()) {
-    return Status::error(sink + ": " + err + "; fix the stage that wrote it");
+    return Status::error(err + "; fix the stage that wrote it");
   }
   return Status::ok();
 }

@@ -20,8 +20,7 @@ std::vector<std::string> validate_dir(const std::filesystem::path& dir);
 
 /// start(): creates `dir`; without `overwrite`, throws oi::ConfigError when it already holds
 /// files this sink writes (`what` names them in the message).
-void prepare_dir(const std::string& node, const std::filesystem::path& dir, bool overwrite,
-                 const std::string& what);
+void prepare_dir(const std::filesystem::path& dir, bool overwrite, const std::string& what);
 
 /// `scan_000042`, `scan_000042_2` for a scan id seen again (never over an earlier file).
 std::string scan_stem(std::uint64_t scan_id, int repeat);
@@ -37,8 +36,7 @@ Status write_text(const std::filesystem::path& file, const std::string& text);
 
 /// What both sinks do first with an incoming frame: a reference frame (attribute
 /// `calibration`) sets `is_reference` and is not parsed; a scan's attributes are parsed into
-/// `record`. A malformed attribute is an error naming `sink`, the scan and the stage to fix.
-Status read_incoming(const std::string& sink, const FrameMetadata& meta, eval::ScanRecord& record,
-                     bool& is_reference);
+/// `record`. A malformed attribute is an error naming the scan and the stage to fix.
+Status read_incoming(const FrameMetadata& meta, eval::ScanRecord& record, bool& is_reference);
 
 }  // namespace oi::xray::report

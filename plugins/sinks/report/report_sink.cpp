@@ -12,9 +12,9 @@
 #include "evaluation.hpp"
 #include "oi/frame_cv.hpp"
 #include "oi/plugin.hpp"
+#include "oi/xray/contract.hpp"
 #include "render.hpp"
 #include "report_files.hpp"
-#include "xray_inspection.hpp"
 
 namespace fs = std::filesystem;
 
@@ -49,31 +49,25 @@ class ReportSink final : public Stage {
         "device, decision, regions, per-stage timings from `timings_ms`). Detections flagged `tip` (Threat "
         "Image Projection) are left out of the image and the regions and kept in the report's `tip` "
         "section. Reference frames (attribute `calibration`) are counted, not written. See docs/reports.md.");
-    spec.input("in", PortType::of(frame_kind::kScan),
+    spec.input("in", PortType::of(oi::xray::frame_kind::kScan),
                "inspected whole scans (after xray.detect / xray.colorize)");
-    spec.param("dir", ParamType::kPath).describe("Output folder; created when missing.");
-    spec.param("overwrite", ParamType::kBool)
-        .default_value(false)
+    spec.param("dir", dir_).without_default().describe("Output folder; created when missing.");
+    spec.param("overwrite", overwrite_)
         .describe(
             "Allow writing into a folder that already holds reports (files with the same names are "
             "replaced). Off: such a folder is an error at start.");
   }
 
-  std::vector<std::string> validate(const StageConfig& config) const override {
-    return report::validate_dir(config.params.get<std::string>("dir"));
-  }
+  std::vector<std::string> validate(const StageConfig&) const override { return report::validate_dir(dir_); }
 
-  void start(const StageConfig& config) override {
-    dir_ = config.params.get<std::string>("dir");
-    report::prepare_dir(config.name, dir_, config.params.get<bool>("overwrite"), "scan_*.json reports");
-  }
+  void start(const StageConfig&) override { report::prepare_dir(dir_, overwrite_, "scan_*.json reports"); }
 
   Status process(StageContext& ctx) override {
     FramePtr frame = ctx.take(0);
     const FrameMetadata& m = frame->metadata();
     eval::ScanRecord record;
     bool reference = false;
-    if (Status s = report::read_incoming("sink.report", m, record, reference); !s.is_ok()) return s;
+    if (Status s = report::read_incoming(m, record, reference); !s.is_ok()) return s;
     if (reference) {
       ++references_;
       return Status::ok();
@@ -94,9 +88,10 @@ class ReportSink final : public Stage {
     }
 
     nlohmann::json files = nlohmann::json::object();
-    std::string error;
-    cv::Mat image = render::scan_image(*frame, error);
-    if (image.empty()) return Status::error("sink.report: scan " + std::to_string(m.scan_id) + ": " + error);
+    Result<cv::Mat> rendered = render::scan_image(*frame);
+    if (!rendered.ok())
+      return Status::error("scan " + std::to_string(m.scan_id) + ": " + rendered.status().message());
+    cv::Mat image = std::move(rendered.value());
     render::draw_detections(image, operator_regions);
     if (auto s = report::write_png(dir_ / (stem + ".png"), image); !s.is_ok()) return s;
     files["image"] = stem + ".png";
@@ -105,9 +100,9 @@ class ReportSink final : public Stage {
       if (!frame->has_plane(channel)) continue;
       const Plane& p = frame->plane(channel);
       if (p.format != PixelFormat::kU16) {
-        return Status::error("sink.report: scan " + std::to_string(m.scan_id) + ": plane '" + channel +
-                             "' is " + std::string(to_string(p.format)) +
-                             ", expected u16 raw counts (xray_inspection.hpp)");
+        return Status::error("scan " + std::to_string(m.scan_id) + ": plane '" + channel + "' is " +
+                             std::string(to_string(p.format)) +
+                             ", expected u16 raw counts (oi/xray/contract.hpp)");
       }
       const std::string file = stem + "_" + channel + ".png";
       if (auto s = report::write_png(dir_ / file, as_mat(p)); !s.is_ok()) return s;
@@ -134,16 +129,16 @@ class ReportSink final : public Stage {
         {"height", image.rows},
         {"pixel_pitch_mm", m.pixel_pitch_mm},
         {"incomplete", m.incomplete},
-        {"decision", record.decision ? nlohmann::json(*record.decision) : nlohmann::json(nullptr)},
+        {attr::kDecision, record.decision ? nlohmann::json(*record.decision) : nlohmann::json(nullptr)},
         {"regions", regions},
-        {"timings_ms",
+        {attr::kTimings,
          m.attributes.contains(attr::kTimings) ? m.attributes[attr::kTimings] : nlohmann::json::object()},
         {"image_source", render::image_source(*frame)},
         {"files", files},
-        {"tip",
+        {attr::kTip,
          {{"inserted",
            m.attributes.contains(attr::kTip) ? m.attributes[attr::kTip] : nlohmann::json::array()},
-          {"detections", tip_detections}}},
+          {attr::kDetections, tip_detections}}},
         {"notes", notes}};
     if (record.has_truth) {
       // Simulated scans: how this scan's regions fared against the truth (docs/reports.md).
@@ -174,7 +169,8 @@ class ReportSink final : public Stage {
   }
 
  private:
-  fs::path dir_;
+  fs::path dir_;            // parameter `dir`
+  bool overwrite_ = false;  // parameter `overwrite`
   std::map<std::uint64_t, int> seen_;
   std::map<std::string, std::uint64_t> decisions_;
   std::uint64_t scans_ = 0;

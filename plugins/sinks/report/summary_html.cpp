@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "oi/xray/contract.hpp"
+
 namespace oi::xray::report {
 namespace {
 
@@ -101,7 +103,7 @@ std::string summary_html(const nlohmann::json& summary, const std::vector<Thumbn
   h << "<h1>Run summary</h1>\n<table>\n";
   h << "<tr><th>scans</th><td>" << summary.value("scans", 0) << "</td></tr>\n";
   const nlohmann::json& d = summary["decisions"];
-  for (const char* k : {"clear", "alarm", "cannot_clear"}) {
+  for (const char* k : {decision::kClear, decision::kAlarm, decision::kCannotClear}) {
     h << "<tr><th>decision: " << k << "</th><td>" << d.value(k, 0) << "</td></tr>\n";
   }
   h << "<tr><th>throughput (scans/s)</th><td>" << number(summary["throughput_scans_per_s"], "%.2f")

@@ -10,10 +10,10 @@
 
 #include "evaluation.hpp"
 #include "oi/plugin.hpp"
+#include "oi/xray/contract.hpp"
 #include "render.hpp"
 #include "report_files.hpp"
 #include "summary_html.hpp"
-#include "xray_inspection.hpp"
 
 namespace fs = std::filesystem;
 
@@ -37,46 +37,36 @@ class SummarySink final : public Stage {
         "alarmed and cannot-clear scans with their boxes). `oi run` prints a short table and the path of "
         "summary.html at the end. TIP-flagged detections are never counted as real threats. See "
         "docs/reports.md.");
-    spec.input("in", PortType::of(frame_kind::kScan),
+    spec.input("in", PortType::of(oi::xray::frame_kind::kScan),
                "inspected whole scans (after xray.detect / xray.colorize)");
-    spec.param("dir", ParamType::kPath).describe("Output folder; created when missing.");
-    spec.param("overwrite", ParamType::kBool)
-        .default_value(false)
+    spec.param("dir", dir_).without_default().describe("Output folder; created when missing.");
+    spec.param("overwrite", overwrite_)
         .describe(
             "Allow replacing summary.json / summary.html in `dir`. Off: their presence is an error at "
             "start.");
-    spec.param("thumbnail_size", ParamType::kInt)
-        .default_value(320)
-        .describe("Longer side of a thumbnail in pixels (32-2048).");
-    spec.param("max_thumbnails", ParamType::kInt)
-        .default_value(200)
+    spec.param("thumbnail_size", thumbnail_size_).describe("Longer side of a thumbnail in pixels (32-2048).");
+    spec.param("max_thumbnails", max_thumbnails_)
         .describe("Most thumbnails in summary.html (0-10000); further alarmed scans are counted, not shown.");
-    spec.param("reports", ParamType::kString)
-        .default_value("")
+    spec.param("reports", reports_)
         .describe(
             "Folder of sink.report's files relative to `dir` (e.g. `scans`), to link each thumbnail to its "
             "report; empty: no links.");
   }
 
-  std::vector<std::string> validate(const StageConfig& config) const override {
-    std::vector<std::string> problems = report::validate_dir(config.params.get<std::string>("dir"));
-    const auto size = config.params.get<std::int64_t>("thumbnail_size");
-    if (size < 32 || size > 2048) {
-      problems.push_back("`thumbnail_size` is " + std::to_string(size) + "; use 32 to 2048 pixels");
+  std::vector<std::string> validate(const StageConfig&) const override {
+    std::vector<std::string> problems = report::validate_dir(dir_);
+    if (thumbnail_size_ < 32 || thumbnail_size_ > 2048) {
+      problems.push_back("`thumbnail_size` is " + std::to_string(thumbnail_size_) +
+                         "; use 32 to 2048 pixels");
     }
-    const auto most = config.params.get<std::int64_t>("max_thumbnails");
-    if (most < 0 || most > 10000) {
-      problems.push_back("`max_thumbnails` is " + std::to_string(most) + "; use 0 to 10000");
+    if (max_thumbnails_ < 0 || max_thumbnails_ > 10000) {
+      problems.push_back("`max_thumbnails` is " + std::to_string(max_thumbnails_) + "; use 0 to 10000");
     }
     return problems;
   }
 
-  void start(const StageConfig& config) override {
-    dir_ = config.params.get<std::string>("dir");
-    thumbnail_size_ = static_cast<int>(config.params.get<std::int64_t>("thumbnail_size"));
-    max_thumbnails_ = static_cast<std::size_t>(config.params.get<std::int64_t>("max_thumbnails"));
-    reports_ = config.params.get<std::string>("reports");
-    report::prepare_dir(config.name, dir_, config.params.get<bool>("overwrite"), "a summary");
+  void start(const StageConfig&) override {
+    report::prepare_dir(dir_, overwrite_, "a summary");
     started_ = std::chrono::steady_clock::now();
     started_ok_ = true;
   }
@@ -86,7 +76,7 @@ class SummarySink final : public Stage {
     const FrameMetadata& m = frame->metadata();
     eval::ScanRecord record;
     bool reference = false;
-    if (Status s = report::read_incoming("sink.summary", m, record, reference); !s.is_ok()) return s;
+    if (Status s = report::read_incoming(m, record, reference); !s.is_ok()) return s;
     if (reference) {
       ++references_;
       return Status::ok();
@@ -119,8 +109,8 @@ class SummarySink final : public Stage {
     table.push_back({"scans", std::to_string(summary_["scans"].get<std::uint64_t>())});
     const nlohmann::json& d = summary_["decisions"];
     table.push_back(
-        {"decisions", "clear " + d["clear"].dump() + ", alarm " + d["alarm"].dump() + ", cannot_clear " +
-                          d["cannot_clear"].dump() +
+        {"decisions", "clear " + d[decision::kClear].dump() + ", alarm " + d[decision::kAlarm].dump() +
+                          ", cannot_clear " + d[decision::kCannotClear].dump() +
                           (without_decision_ > 0 ? ", none " + std::to_string(without_decision_) : "")});
     if (summary_.contains("evaluation")) {
       const nlohmann::json& e = summary_["evaluation"];
@@ -144,16 +134,16 @@ class SummarySink final : public Stage {
 
  private:
   Status add_thumbnail(const Frame& frame, const eval::ScanRecord& record, int repeat) {
-    if (thumbnails_.size() >= max_thumbnails_) {
+    if (thumbnails_.size() >= static_cast<std::size_t>(max_thumbnails_)) {
       ++thumbnails_left_out_;
       return Status::ok();
     }
-    std::string error;
-    cv::Mat image = render::scan_image(frame, error);
-    if (image.empty())
-      return Status::error("sink.summary: scan " + std::to_string(record.scan_id) + ": " + error);
+    Result<cv::Mat> rendered = render::scan_image(frame);
+    if (!rendered.ok())
+      return Status::error("scan " + std::to_string(record.scan_id) + ": " + rendered.status().message());
+    const cv::Mat image = std::move(rendered.value());
     cv::Mat small;
-    const double scale = render::fit(image, thumbnail_size_, small);
+    const double scale = render::fit(image, static_cast<int>(thumbnail_size_), small);
     std::vector<eval::Detection> shown;
     std::string labels;
     for (const eval::Detection& d : record.detections) {
@@ -166,8 +156,7 @@ class SummarySink final : public Stage {
     render::draw_detections(small, shown, scale);
     std::vector<unsigned char> png;
     if (!cv::imencode(".png", small, png)) {
-      return Status::error("sink.summary: cannot encode the thumbnail of scan " +
-                           std::to_string(record.scan_id));
+      return Status::error("cannot encode the thumbnail of scan " + std::to_string(record.scan_id));
     }
     report::Thumbnail t;
     t.scan_id = record.scan_id;
@@ -186,9 +175,9 @@ class SummarySink final : public Stage {
         scans_.empty() ? 0.0 : std::chrono::duration<double>(last_scan_ - started_).count();
     nlohmann::json s = {{"scans", scans_.size()},
                         {"decisions",
-                         {{"clear", decisions_[decision::kClear]},
-                          {"alarm", decisions_[decision::kAlarm]},
-                          {"cannot_clear", decisions_[decision::kCannotClear]}}},
+                         {{decision::kClear, decisions_[decision::kClear]},
+                          {decision::kAlarm, decisions_[decision::kAlarm]},
+                          {decision::kCannotClear, decisions_[decision::kCannotClear]}}},
                         {"throughput_scans_per_s",
                          seconds > 0 ? nlohmann::json(scans_.size() / seconds) : nlohmann::json(nullptr)},
                         {"scans_without_decision", without_decision_},
@@ -207,10 +196,13 @@ class SummarySink final : public Stage {
     return st;
   }
 
-  fs::path dir_;
-  int thumbnail_size_ = 320;
-  std::size_t max_thumbnails_ = 200;
-  std::string reports_;
+  // Parameters; validate() checks the thumbnail ranges.
+  fs::path dir_;                       // dir
+  bool overwrite_ = false;             // overwrite
+  std::int64_t thumbnail_size_ = 320;  // thumbnail_size
+  std::int64_t max_thumbnails_ = 200;  // max_thumbnails
+  std::string reports_;                // reports
+
   std::vector<eval::ScanRecord> scans_;
   std::map<std::string, std::uint64_t> decisions_;
   std::map<std::uint64_t, int> seen_;
@@ -223,9 +215,10 @@ class SummarySink final : public Stage {
   bool wrote_files_ = false;  // and both files were written
   bool started_ok_ = false;   // start() prepared the folder
   std::string write_error_;   // why the last write failed
-  nlohmann::json summary_ = {{"scans", 0},
-                             {"decisions", {{"clear", 0}, {"alarm", 0}, {"cannot_clear", 0}}},
-                             {"throughput_scans_per_s", nullptr}};
+  nlohmann::json summary_ = {
+      {"scans", 0},
+      {"decisions", {{decision::kClear, 0}, {decision::kAlarm, 0}, {decision::kCannotClear, 0}}},
+      {"throughput_scans_per_s", nullptr}};
 };
 
 }  // namespace

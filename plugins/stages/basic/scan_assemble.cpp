@@ -1,6 +1,6 @@
 // scan.assemble: turns a stream of X-ray scan blocks into whole scans.
 #include "oi/plugin.hpp"
-#include "oi/scan_assembler.hpp"
+#include "oi/xray/scan_assembler.hpp"
 
 namespace {
 
@@ -12,16 +12,13 @@ class ScanAssemble final : public oi::Stage {
         "block flagged end-of-scan arrives. A scan cut short, or missing blocks or lines on the way "
         "(block indices, `first_line` and `scan_lines` tell), is emitted marked incomplete with "
         "`incomplete_reason`, `missing_blocks` and `missing_lines`; never stitched as if whole.");
-    spec.input("in", oi::PortType::of(oi::frame_kind::kScanBlock), "scan blocks");
-    spec.output("out", oi::PortType::of(oi::frame_kind::kScan), "whole scans");
-    spec.param("max_lines", oi::ParamType::kInt)
-        .default_value(65536)
+    spec.input("in", oi::PortType::of(oi::xray::frame_kind::kScanBlock), "scan blocks");
+    spec.output("out", oi::PortType::of(oi::xray::frame_kind::kScan), "whole scans");
+    spec.param("max_lines", max_lines_)
         .range(1, 1 << 24)
         .describe("Longest scan held in memory; a longer one is emitted incomplete.");
   }
-  void start(const oi::StageConfig& config) override {
-    assembler_ = oi::ScanAssembler(static_cast<std::size_t>(config.params.get<std::int64_t>("max_lines")));
-  }
+  void start(const oi::StageConfig&) override { assembler_ = oi::xray::ScanAssembler(max_lines_); }
   oi::Status process(oi::StageContext& ctx) override {
     for (oi::FramePtr& scan : assembler_.add(ctx.take(0))) ctx.emit(0, std::move(scan));
     return oi::Status::ok();
@@ -31,12 +28,13 @@ class ScanAssemble final : public oi::Stage {
     return oi::Status::ok();
   }
   nlohmann::json summary() const override {
-    const oi::ScanAssembler::Counts& c = assembler_.counts();
+    const oi::xray::ScanAssembler::Counts& c = assembler_.counts();
     return {{"scans", c.scans}, {"incomplete", c.incomplete}, {"missing_blocks", c.missing_blocks}};
   }
 
  private:
-  oi::ScanAssembler assembler_;
+  std::size_t max_lines_ = 65536;  // parameter `max_lines`
+  oi::xray::ScanAssembler assembler_;
 };
 
 }  // namespace

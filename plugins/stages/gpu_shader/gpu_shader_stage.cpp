@@ -13,6 +13,7 @@
 
 #include "oi/gpu/pixel_stage.hpp"
 #include "oi/plugin.hpp"
+#include "oi/result.hpp"
 #include "shader_interface.hpp"
 
 namespace {
@@ -40,39 +41,34 @@ std::string join(const std::vector<std::string>& names) {
   return out.empty() ? "none" : out;
 }
 
-// The 32 bits a push or specialization constant of `kind` holds for `value`; nullopt with
-// `problem` set when the value does not fit the type.
-std::optional<std::uint32_t> constant_bits(ScalarKind kind, const std::string& text, std::string& problem) {
+// The 32 bits a push or specialization constant of `kind` holds for `text`; an error saying
+// why when the value does not fit the type.
+oi::Result<std::uint32_t> constant_bits(ScalarKind kind, const std::string& text) {
   if (kind == ScalarKind::kBool && (text == "true" || text == "false")) return text == "true" ? 1u : 0u;
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
-    problem = "'" + text + "' is not a number";
-    return std::nullopt;
+    return oi::Status::error("'" + text + "' is not a number");
   }
   switch (kind) {
     case ScalarKind::kFloat:
       return std::bit_cast<std::uint32_t>(static_cast<float>(value));
     case ScalarKind::kBool:
       if (value == 0 || value == 1) return static_cast<std::uint32_t>(value);
-      problem = "a bool takes true, false, 0 or 1, not " + text;
-      return std::nullopt;
+      return oi::Status::error("a bool takes true, false, 0 or 1, not " + text);
     case ScalarKind::kInt:
       if (value == std::floor(value) && value >= -2147483648.0 && value <= 2147483647.0) {
         return static_cast<std::uint32_t>(static_cast<std::int32_t>(value));
       }
-      problem = "an int takes a whole number in [-2^31, 2^31), not " + text;
-      return std::nullopt;
+      return oi::Status::error("an int takes a whole number in [-2^31, 2^31), not " + text);
     case ScalarKind::kUint:
       if (value == std::floor(value) && value >= 0 && value <= 4294967295.0)
         return static_cast<std::uint32_t>(value);
-      problem = "a uint takes a whole number in [0, 2^32), not " + text;
-      return std::nullopt;
+      return oi::Status::error("a uint takes a whole number in [0, 2^32), not " + text);
     case ScalarKind::kOther:
       break;
   }
-  problem = "unsupported type";
-  return std::nullopt;
+  return oi::Status::error("unsupported type");
 }
 
 class GpuShader final : public oi::gpu::PixelStage {
@@ -80,43 +76,41 @@ class GpuShader final : public oi::gpu::PixelStage {
   GpuShader() : PixelStage(oi::gpu::CpuImplementation::kNo) {}
 
  private:
-  void declare(oi::StageSpec& spec) override {
+  void on_setup(oi::StageSpec& spec) override {
     spec.describe(
         "Runs a GLSL compute shader once per pixel, on a Vulkan device. Storage buffers are bound "
         "by name to the planes listed in `inputs` and `outputs`; `constants` set push constants "
         "and specialization constants by name; the push-constant member `uvec2 size` receives "
         "the plane size. Outputs have the size of the first input. No CPU fallback.");
-    spec.param("shader", oi::ParamType::kPath)
+    spec.param("shader", shader_)
+        .without_default()
         .describe(
             "The compute shader (.comp), relative to the pipeline file. `#include` resolves "
             "against its folder, then the SDK's shaders/ (oi/pixel.glsl, oi/compute.glsl).");
-    spec.param("inputs", oi::ParamType::kList)
-        .element_type(oi::ParamType::kString)
+    spec.param("inputs", inputs_)
+        .without_default()
         .describe(
             "Planes the shader reads, each bound to the storage buffer of that name "
             "(declared readonly; its element type gives the plane format).");
-    spec.param("outputs", oi::ParamType::kList)
-        .element_type(oi::ParamType::kString)
+    spec.param("outputs", outputs_)
+        .without_default()
         .describe(
             "Planes the shader writes, as NAME or NAME:FORMAT (u8, u16, f32; default: the "
             "buffer's element type), each bound to the storage buffer of that name.");
-    spec.param("constants", oi::ParamType::kList)
-        .element_type(oi::ParamType::kString)
-        .default_value(nlohmann::json::array())
+    spec.param("constants", constants_)
         .describe(
             "NAME=VALUE entries, e.g. [threshold=0.5, mode=2]: push-constant members (each "
             "must be given) and specialization constants (optional) of that name.");
-    spec.param("workgroup", oi::ParamType::kList)
-        .element_type(oi::ParamType::kInt)
-        .default_value(nlohmann::json::array({16, 16}))
+    spec.param("workgroup", workgroup_)
         .range(1, 1024)
         .describe("Preferred workgroup size [x, y] for shaders that use OI_WORKGROUP_2D.");
   }
 
-  oi::gpu::PixelKernelSpec configure(const oi::StageConfig& config) override {
+  oi::gpu::PixelKernelSpec on_start(const oi::StageConfig&) override {
     oi::gpu::PixelKernelSpec k;
-    k.name = config.name + " (" + config.params.get<std::string>("shader") + ")";
-    k.source = oi::gpu::ShaderSource::from_file(config.params.get<std::string>("shader"));
+    // The kernel is named by its file: messages about it already carry the node's name.
+    k.name = shader_.string();
+    k.source = oi::gpu::ShaderSource::from_file(shader_);
     k.spirv = oi::gpu::compile_compute_shader(k.source).words;  // ShaderCompileError: FILE:LINE
     const oi::gpu_shader::ShaderInterface shader = oi::gpu_shader::reflect_shader(k.spirv);
     std::vector<oi::Diagnostic> problems;
@@ -127,14 +121,14 @@ class GpuShader final : public oi::gpu::PixelStage {
 
     for (const std::string& r : shader.unsupported) {
       problem(file,
-              "the shader declares a " + r + "; gpu.shader binds only storage buffers named after planes");
+              "the shader declares a " + r + "; this stage binds only storage buffers named after planes");
     }
     // Planes named in YAML, with the format an output asks for.
     std::map<std::string, std::optional<oi::PixelFormat>> outputs;
     std::vector<std::string> order;  // inputs, then outputs, as listed
-    const auto input_names = config.params.get<std::vector<std::string>>("inputs");
+    const std::vector<std::string>& input_names = inputs_;
     for (const std::string& name : input_names) order.push_back(name);
-    for (const std::string& entry : config.params.get<std::vector<std::string>>("outputs")) {
+    for (const std::string& entry : outputs_) {
       const auto colon = entry.find(':');
       const std::string name = entry.substr(0, colon);
       std::optional<oi::PixelFormat> format;
@@ -208,7 +202,7 @@ class GpuShader final : public oi::gpu::PixelStage {
 
     // Constants: push-constant members (all required) and specialization constants.
     std::map<std::string, std::string> values;
-    for (const std::string& entry : config.params.get<std::vector<std::string>>("constants")) {
+    for (const std::string& entry : constants_) {
       const auto eq = entry.find('=');
       if (eq == std::string::npos || eq == 0) {
         problem({}, "constants: '" + entry + "' is not NAME=VALUE, e.g. threshold=0.5");
@@ -232,7 +226,7 @@ class GpuShader final : public oi::gpu::PixelStage {
       known.push_back(c.name + " (push " + c.type + ")");
       if (c.kind == ScalarKind::kOther || c.components != 1) {
         problem(where, "push constant '" + c.name + "' is " + c.type +
-                           "; gpu.shader sets only float, int, uint and bool members");
+                           "; this stage sets only float, int, uint and bool members");
         continue;
       }
       const auto v = values.find(c.name);
@@ -241,11 +235,10 @@ class GpuShader final : public oi::gpu::PixelStage {
         continue;
       }
       used[c.name] = true;
-      std::string why;
-      if (auto bits = constant_bits(c.kind, v->second, why)) {
-        std::memcpy(k.push_constants.data() + c.offset, &*bits, 4);
+      if (const oi::Result<std::uint32_t> bits = constant_bits(c.kind, v->second)) {
+        std::memcpy(k.push_constants.data() + c.offset, &bits.value(), 4);
       } else {
-        problem(where, "constants: " + c.name + " (" + c.type + "): " + why);
+        problem(where, "constants: " + c.name + " (" + c.type + "): " + bits.status().message());
       }
     }
     if (!shader.push_members.empty() && !k.size_offset) {
@@ -262,11 +255,15 @@ class GpuShader final : public oi::gpu::PixelStage {
       const auto v = values.find(c.name);
       if (v == values.end()) continue;
       used[c.name] = true;
-      std::string why;
-      if (auto bits = constant_bits(c.kind, v->second, why)) {
-        k.spec_constants.push_back({c.constant_id, *bits});
+      if (const oi::Result<std::uint32_t> bits = constant_bits(c.kind, v->second)) {
+        using Kind = oi::gpu::SpecConstant::Kind;
+        const Kind kind = c.kind == ScalarKind::kFloat ? Kind::kFloat
+                          : c.kind == ScalarKind::kInt ? Kind::kInt
+                                                       : Kind::kUint;  // uint and bool
+        k.spec_constants.push_back({c.constant_id, bits.value(), kind});
       } else {
-        problem(locate(k.source, c.name), "constants: " + c.name + " (" + c.type + "): " + why);
+        problem(locate(k.source, c.name),
+                "constants: " + c.name + " (" + c.type + "): " + bits.status().message());
       }
     }
     for (const auto& [name, value] : values) {
@@ -277,14 +274,19 @@ class GpuShader final : public oi::gpu::PixelStage {
                           join(known));
       }
     }
-    const auto workgroup = config.params.get<std::vector<std::int64_t>>("workgroup");
-    if (workgroup.size() != 2)
+    if (workgroup_.size() != 2)
       problem({}, "workgroup takes two sizes [x, y]");
     else
-      k.workgroup = {static_cast<std::uint32_t>(workgroup[0]), static_cast<std::uint32_t>(workgroup[1]), 1};
+      k.workgroup = {static_cast<std::uint32_t>(workgroup_[0]), static_cast<std::uint32_t>(workgroup_[1]), 1};
     if (!problems.empty()) throw oi::ConfigError(std::move(problems));
     return k;
   }
+
+  std::filesystem::path shader_;                    // parameter `shader`
+  std::vector<std::string> inputs_;                 // parameter `inputs`
+  std::vector<std::string> outputs_;                // parameter `outputs`
+  std::vector<std::string> constants_;              // parameter `constants`
+  std::vector<std::int64_t> workgroup_ = {16, 16};  // parameter `workgroup`
 };
 
 }  // namespace

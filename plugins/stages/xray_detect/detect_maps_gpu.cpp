@@ -19,8 +19,9 @@
 #include "oi/gpu/device.hpp"
 #include "oi/gpu/kernel.hpp"
 #include "oi/gpu/plane_memory.hpp"
+#include "oi/gpu/stage_backend.hpp"
+#include "oi/xray/contract.hpp"
 #include "oi_stages_xray_detect_shaders.hpp"
-#include "xray_inspection.hpp"
 
 namespace oi::xray {
 namespace {
@@ -42,18 +43,16 @@ struct MorphologyPush {
   std::array<std::int32_t, 2 * kMaxMorphologyRadius + 1> span;
 };
 
-std::shared_ptr<gpu::Kernel> build(gpu::Device& device, const char* shader,
+std::shared_ptr<gpu::Kernel> build(gpu::StageBackend& backend, const char* shader,
                                    std::vector<gpu::BindingDecl> bindings, std::uint32_t push_bytes,
                                    std::vector<gpu::SpecConstant> constants) {
   gpu::KernelDesc desc;
   desc.name = std::string("xray.detect:") + shader;
   desc.spirv = oi_stages_xray_detect_shaders::words(shader);
-  if (desc.spirv.empty())
-    throw ConfigError(std::string("xray.detect: the plugin embeds no shader ") + shader + "; rebuild it");
   desc.bindings = std::move(bindings);
   desc.push_constant_bytes = push_bytes;
   desc.spec_constants = std::move(constants);
-  return device.create_kernel(desc);
+  return backend.kernel(desc);
 }
 
 // Words of a bit-packed mask (shaders/xray/detect_masks.glsl) of one row.
@@ -71,8 +70,8 @@ struct DetectionMapsGpu::Morphology {
   // kernel uses exactly the CPU reference's element.
   static Morphology of(bool erode, int size) {
     if (size < 1 || size > 2 * kMaxMorphologyRadius + 1)
-      throw ConfigError("xray.detect: morphology element of " + std::to_string(size) +
-                        " px exceeds the kernel's " + std::to_string(2 * kMaxMorphologyRadius + 1));
+      throw ConfigError("morphology element of " + std::to_string(size) + " px exceeds the kernel's " +
+                        std::to_string(2 * kMaxMorphologyRadius + 1));
     const cv::Mat element = cv::getStructuringElement(cv::MORPH_ELLIPSE, {size, size});
     Morphology m;
     m.erode = erode;
@@ -82,27 +81,27 @@ struct DetectionMapsGpu::Morphology {
   }
 };
 
-DetectionMapsGpu::DetectionMapsGpu(std::shared_ptr<gpu::Device> device, const DetectorParams& params)
-    : device_(std::move(device)) {
+DetectionMapsGpu::DetectionMapsGpu(gpu::StageBackend& backend, const DetectorParams& params)
+    : device_(backend.device()), recorder_(&backend.recorder()) {
   using gpu::Access;
   using gpu::SpecConstant;
   const int r = params.smoothing_radius;
   // Two variants of the per-pixel kernels: `quads` (4 pixels an invocation, vector accesses)
   // for planes whose width is a multiple of 4, and one pixel an invocation for the others.
   for (std::uint32_t quads : {0u, 1u}) {
-    box_rows_[quads] = build(*device_, "xray/detect_box_rows.comp",
-                             {{"a_high", Access::kRead},
-                              {"zeff", Access::kRead},
+    box_rows_[quads] = build(backend, "xray/detect_box_rows.comp",
+                             {{plane::kAHigh, Access::kRead},
+                              {plane::kZeff, Access::kRead},
                               {"sum_a", Access::kWrite},
                               {"sum_a2", Access::kWrite},
                               {"sum_zeff", Access::kWrite}},
                              sizeof(SizePush), {SpecConstant::i32(0, r), SpecConstant::u32(1, quads)});
     maps_[quads] = build(
-        *device_, "xray/detect_maps.comp",
+        backend, "xray/detect_maps.comp",
         {{"sum_a", Access::kRead},
          {"sum_a2", Access::kRead},
          {"sum_zeff", Access::kRead},
-         {"mclass", Access::kRead},
+         {plane::kMaterialClass, Access::kRead},
          {"mean", Access::kWrite},
          {"zeff_mean", Access::kWrite},
          {"rel_std", Access::kWrite},
@@ -114,13 +113,13 @@ DetectionMapsGpu::DetectionMapsGpu(std::shared_ptr<gpu::Device> device, const De
          SpecConstant::f32(6, params.narcotics_max_relative_std),
          SpecConstant::f32(7, params.firearm_min_a_high), SpecConstant::u32(8, quads),
          SpecConstant::i32(9, kMapsStripRows)});
-    pack_[quads] = build(*device_, "xray/detect_pack.comp",
+    pack_[quads] = build(backend, "xray/detect_pack.comp",
                          {{"candidates", Access::kRead},
                           {"impenetrable_bits", Access::kWrite},
                           {"narcotics_bits", Access::kWrite},
                           {"firearm_bits", Access::kWrite}},
                          sizeof(PackPush), {SpecConstant::u32(0, quads)});
-    unpack_[quads] = build(*device_, "xray/detect_unpack.comp",
+    unpack_[quads] = build(backend, "xray/detect_unpack.comp",
                            {{"shielding_bits", Access::kRead},
                             {"narcotics_bits", Access::kRead},
                             {"firearm_bits", Access::kRead},
@@ -129,9 +128,8 @@ DetectionMapsGpu::DetectionMapsGpu(std::shared_ptr<gpu::Device> device, const De
                             {"firearm", Access::kWrite}},
                            sizeof(PackPush), {SpecConstant::u32(0, quads)});
   }
-  morphology_ = build(*device_, "xray/detect_morphology.comp",
+  morphology_ = build(backend, "xray/detect_morphology.comp",
                       {{"source", Access::kRead}, {"target", Access::kWrite}}, sizeof(MorphologyPush), {});
-  recorder_ = device_->create_recorder();
 }
 
 DetectionMapsGpu::~DetectionMapsGpu() = default;
@@ -182,23 +180,23 @@ Status DetectionMapsGpu::morphology(const std::shared_ptr<gpu::Buffer>& source, 
                                   static_cast<std::uint32_t>(height));
 }
 
-Status DetectionMapsGpu::compute(const Plane& a_high, const Plane& zeff, const Plane& mclass,
+Status DetectionMapsGpu::compute(const Plane& a_high, const Plane& zeff, const Plane& material_class,
                                  DetectionMapPlanes& out) {
   const int width = a_high.width, height = a_high.height;
   const std::pair<const char*, const Plane*> inputs[] = {
-      {plane::kAHigh, &a_high}, {plane::kZeff, &zeff}, {plane::kClass, &mclass}};
+      {plane::kAHigh, &a_high}, {plane::kZeff, &zeff}, {plane::kMaterialClass, &material_class}};
   std::vector<Plane> gpu_inputs;
   try {
     for (const auto& [name, p] : inputs) {
-      const PixelFormat expected = p == &mclass ? PixelFormat::kU8 : PixelFormat::kF32;
+      const PixelFormat expected = p == &material_class ? PixelFormat::kU8 : PixelFormat::kF32;
       if (p->format != expected || p->width != width || p->height != height) {
-        return Status::error(std::string("xray.detect: plane '") + name + "' must be " +
+        return Status::error(std::string("plane '") + name + "' must be " +
                              (expected == PixelFormat::kU8 ? "u8" : "f32") + " and of a_high's size " +
                              std::to_string(width) + "x" + std::to_string(height) +
                              "; put xray.correct and xray.materials before xray.detect");
       }
       if (gpu::gpu_memory_of(*p) != nullptr && (p->offset != 0 || p->stride != p->row_bytes())) {
-        return Status::error(std::string("xray.detect: GPU plane '") + name +
+        return Status::error(std::string("GPU plane '") + name +
                              "' has padded rows or an offset; the kernels need tightly packed planes");
       }
       gpu_inputs.push_back(on_gpu(*p));
@@ -270,7 +268,7 @@ Status DetectionMapsGpu::compute(const Plane& a_high, const Plane& zeff, const P
     return s;
   } catch (const std::exception& e) {
     recorder_->reset();
-    return Status::error(std::string("xray.detect: ") + e.what());
+    return Status::error(e.what());
   }
 }
 

@@ -19,6 +19,7 @@ class Buffer;
 class CommandRecorder;
 class Device;
 class Kernel;
+class StageBackend;
 }  // namespace oi::gpu
 
 namespace oi::xray {
@@ -36,17 +37,20 @@ struct DetectionMapPlanes {
 /// scan. Not thread-safe: one per stage.
 class DetectionMapsGpu {
  public:
-  /// Builds the kernels on `device` for `params` (only the thresholds and smoothing_radius are
-  /// used). @throws oi::ConfigError (shader build), oi::gpu::GpuError (Vulkan).
-  DetectionMapsGpu(std::shared_ptr<gpu::Device> device, const DetectorParams& params);
+  /// Builds the kernels through `backend` (started on the GPU; it owns them and the command
+  /// recorder, and outlives this object) for `params` (only the thresholds and
+  /// smoothing_radius are used). @throws oi::ConfigError (shader build or a layout the shader
+  /// does not have), oi::gpu::GpuError (Vulkan).
+  DetectionMapsGpu(gpu::StageBackend& backend, const DetectorParams& params);
   ~DetectionMapsGpu();
   DetectionMapsGpu(const DetectionMapsGpu&) = delete;
   DetectionMapsGpu& operator=(const DetectionMapsGpu&) = delete;
 
-  /// The maps of one scan. `a_high` and `zeff` are f32 planes, `mclass` a u8 plane, all of one
+  /// The maps of one scan. `a_high` and `zeff` are f32 planes, `material_class` a u8 plane, all of one
   /// size, in host or GPU memory (host planes are copied to the GPU; GPU planes must be
   /// tightly packed). Returns an error naming the plane or the Vulkan failure.
-  Status compute(const Plane& a_high, const Plane& zeff, const Plane& mclass, DetectionMapPlanes& out);
+  Status compute(const Plane& a_high, const Plane& zeff, const Plane& material_class,
+                 DetectionMapPlanes& out);
 
   /// The device the kernels run on.
   const gpu::Device& device() const { return *device_; }
@@ -68,7 +72,7 @@ class DetectionMapsGpu {
   // Per-pixel kernels: [0] one pixel an invocation, [1] four (planes of a width divisible by 4).
   std::array<std::shared_ptr<gpu::Kernel>, 2> box_rows_, maps_, pack_, unpack_;
   std::shared_ptr<gpu::Kernel> morphology_;
-  std::unique_ptr<gpu::CommandRecorder> recorder_;
+  gpu::CommandRecorder* recorder_;  // the backend's
   std::vector<Plane> plane_pool_;
   std::vector<std::shared_ptr<gpu::Buffer>> mask_pool_;
 };

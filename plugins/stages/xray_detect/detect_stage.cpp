@@ -12,11 +12,12 @@
 #include "oi/frame_cv.hpp"
 #include "oi/gpu/backend.hpp"
 #include "oi/gpu/device.hpp"
+#include "oi/gpu/stage_backend.hpp"
 #include "oi/plugin.hpp"
+#include "oi/xray/contract.hpp"
 #include "region_classifier.hpp"
 #include "threat_detector.hpp"
 #include "tip_attributes.hpp"
-#include "xray_inspection.hpp"
 
 namespace {
 
@@ -30,139 +31,117 @@ class Detect final : public oi::Stage {
         "size and "
         "fill) and shielding (impenetrable regions large enough to hide a threat) in whole scans carrying "
         "a_high, "
-        "a_low (xray.correct) and zeff, mclass, areal_density (xray.materials). Adds attributes `detections` "
+        "a_low (xray.correct) and zeff, material_class, areal_density (xray.materials). Adds attributes "
+        "`detections` "
         "([{class, box [x,y,w,h], score}]) and `decision` (alarm > cannot_clear > clear; an incomplete scan "
         "is never "
         "`clear`: it gets cannot_clear with `decision_reason`). Detections matching a "
         "TIP insertion (attribute `tip`, from xray.tip) get \"tip\": true and are counted in summary(); "
         "docs/detection.md.");
-    spec.input("in", oi::PortType::of(oi::frame_kind::kScan), "classified whole scans");
-    spec.output("out", oi::PortType::of(oi::frame_kind::kScan),
+    spec.input("in", oi::PortType::of(oi::xray::frame_kind::kScan), "classified whole scans");
+    spec.output("out", oi::PortType::of(oi::xray::frame_kind::kScan),
                 "the same scans with detections and decision");
-    const xr::DetectorParams d;
-    auto f = [&](const char* name, double value, double lo, double hi, const char* unit, const char* text) {
-      spec.param(name, oi::ParamType::kFloat).default_value(value).range(lo, hi).unit(unit).describe(text);
+    // Bound to the fields of params_: the defaults are xr::DetectorParams'.
+    auto f = [&](const char* name, float& field, double lo, double hi, const char* unit, const char* text) {
+      spec.param(name, field).range(lo, hi).unit(unit).describe(text);
     };
-    auto i = [&](const char* name, int value, int lo, int hi, const char* unit, const char* text) {
-      spec.param(name, oi::ParamType::kInt)
-          .default_value(static_cast<std::int64_t>(value))
-          .range(lo, hi)
-          .unit(unit)
-          .describe(text);
+    auto i = [&](const char* name, int& field, int lo, int hi, const char* unit, const char* text) {
+      spec.param(name, field).range(lo, hi).unit(unit).describe(text);
     };
-    f("narcotics_zeff_min", d.narcotics_zeff_min, 1, 40, "",
+    f("narcotics_zeff_min", params_.narcotics_zeff_min, 1, 40, "",
       "Lower edge of the narcotics Z_eff band (smoothed zeff).");
-    f("narcotics_zeff_max", d.narcotics_zeff_max, 1, 40, "", "Upper edge of the narcotics Z_eff band.");
-    f("narcotics_min_a_high", d.narcotics_min_a_high, 0, 12, "",
+    f("narcotics_zeff_max", params_.narcotics_zeff_max, 1, 40, "", "Upper edge of the narcotics Z_eff band.");
+    f("narcotics_min_a_high", params_.narcotics_min_a_high, 0, 12, "",
       "Smoothed a_high a narcotics pixel needs: above clothes and paper.");
-    f("narcotics_max_a_high", d.narcotics_max_a_high, 0, 12, "",
+    f("narcotics_max_a_high", params_.narcotics_max_a_high, 0, 12, "",
       "Above this an organic reading is not trusted.");
-    f("narcotics_max_relative_std", d.narcotics_max_relative_std, 0, 10, "",
+    f("narcotics_max_relative_std", params_.narcotics_max_relative_std, 0, 10, "",
       "Local std / mean of a_high: homogeneity.");
-    i("narcotics_min_area_px", d.narcotics_min_area_px, 1, 1 << 24, "pixels",
+    i("narcotics_min_area_px", params_.narcotics_min_area_px, 1, 1 << 24, "pixels",
       "Smallest narcotics region reported.");
-    f("narcotics_min_solidity", d.narcotics_min_solidity, 0, 1, "",
+    f("narcotics_min_solidity", params_.narcotics_min_solidity, 0, 1, "",
       "Region area / convex hull area: compactness.");
-    f("firearm_min_a_high", d.firearm_min_a_high, 0, 12, "",
+    f("firearm_min_a_high", params_.firearm_min_a_high, 0, 12, "",
       "Smoothed a_high of metal pixels forming firearm candidates.");
-    i("firearm_min_area_px", d.firearm_min_area_px, 1, 1 << 24, "pixels", "Smallest metal blob considered.");
-    f("firearm_min_length_px", d.firearm_min_length_px, 1, 1e5, "pixels",
+    i("firearm_min_area_px", params_.firearm_min_area_px, 1, 1 << 24, "pixels",
+      "Smallest metal blob considered.");
+    f("firearm_min_length_px", params_.firearm_min_length_px, 1, 1e5, "pixels",
       "Shortest long side of the blob's rotated rectangle.");
-    f("firearm_max_length_px", d.firearm_max_length_px, 1, 1e5, "pixels",
+    f("firearm_max_length_px", params_.firearm_max_length_px, 1, 1e5, "pixels",
       "Longest long side (longer: laptop frames, trolley bars).");
-    f("firearm_min_width_px", d.firearm_min_width_px, 1, 1e5, "pixels",
+    f("firearm_min_width_px", params_.firearm_min_width_px, 1, 1e5, "pixels",
       "Narrowest short side (narrower: ribs, wires).");
-    f("firearm_min_fill", d.firearm_min_fill, 0, 1, "",
+    f("firearm_min_fill", params_.firearm_min_fill, 0, 1, "",
       "Blob area / rotated-rectangle area (hollow frames fail it).");
-    f("firearm_min_score", d.firearm_min_score, 0, 1, "",
+    f("firearm_min_score", params_.firearm_min_score, 0, 1, "",
       "Shape-and-density score needed to report a firearm.");
-    i("shielding_min_area_px", d.shielding_min_area_px, 1, 1 << 24, "pixels",
+    i("shielding_min_area_px", params_.shielding_min_area_px, 1, 1 << 24, "pixels",
       "Impenetrable area that could hide a threat.");
-    i("smoothing_radius", d.smoothing_radius, 0, 8, "pixels", "Box radius of the a_high mean and std.");
-    spec.param("model", oi::ParamType::kPath)
-        .default_value("")
+    i("smoothing_radius", params_.smoothing_radius, 0, 8, "pixels", "Box radius of the a_high mean and std.");
+    spec.param("model", model_)
         .describe(
             "Region classifier written by `oi-train-detector` (OpenCV ml, trained on simulated scans); "
             "empty: the rule scores decide alone. docs/detection.md.");
-    spec.param("backend", oi::ParamType::kEnum)
-        .allowed({"auto", "gpu", "cpu"})
-        .default_value("auto")
-        .describe(
-            "Where the per-pixel and neighbourhood maps run: `auto` uses the Vulkan device when there is "
-            "one and the CPU reference otherwise; `gpu` fails at start without a device; `cpu` never "
-            "touches Vulkan. Regions are found on the CPU either way.");
+    gpu_.declare(
+        spec,
+        "Where the per-pixel and neighbourhood maps run: `auto` uses the Vulkan device when there is "
+        "one and the CPU reference otherwise; `gpu` fails at start without a device; `cpu` never "
+        "touches Vulkan. Regions are found on the CPU either way.");
   }
 
   // The model itself is loaded (and its contents checked) at start; a file that is not there
   // is found here, so `oi validate` reports it with the node's position.
-  std::vector<std::string> validate(const oi::StageConfig& config) const override {
-    const std::filesystem::path model = model_file(config);
-    if (model.empty()) return {};
-    if (auto problem = oi::input_file_problem(model))
-      return {"`model` " + model.string() + " " + *problem +
+  std::vector<std::string> validate(const oi::StageConfig&) const override {
+    if (model_.empty()) return {};
+    if (auto problem = oi::input_file_problem(model_))
+      return {"`model` " + model_.string() + " " + *problem +
               "; train one with `oi-train-detector` (docs/detection.md, \"Training\") or `make demo`"};
     return {};
   }
 
   void start(const oi::StageConfig& config) override {
     name_ = config.name;
-    const oi::ParamSet& p = config.params;
-    auto f = [&](const char* n) { return static_cast<float>(p.get<double>(n)); };
-    auto i = [&](const char* n) { return static_cast<int>(p.get<std::int64_t>(n)); };
-    params_.narcotics_zeff_min = f("narcotics_zeff_min");
-    params_.narcotics_zeff_max = f("narcotics_zeff_max");
-    params_.narcotics_min_a_high = f("narcotics_min_a_high");
-    params_.narcotics_max_a_high = f("narcotics_max_a_high");
-    params_.narcotics_max_relative_std = f("narcotics_max_relative_std");
-    params_.narcotics_min_area_px = i("narcotics_min_area_px");
-    params_.narcotics_min_solidity = f("narcotics_min_solidity");
-    params_.firearm_min_a_high = f("firearm_min_a_high");
-    params_.firearm_min_area_px = i("firearm_min_area_px");
-    params_.firearm_min_length_px = f("firearm_min_length_px");
-    params_.firearm_max_length_px = f("firearm_max_length_px");
-    params_.firearm_min_width_px = f("firearm_min_width_px");
-    params_.firearm_min_fill = f("firearm_min_fill");
-    params_.firearm_min_score = f("firearm_min_score");
-    params_.shielding_min_area_px = i("shielding_min_area_px");
-    params_.smoothing_radius = i("smoothing_radius");
-    if (const std::filesystem::path model = model_file(config); !model.empty()) {
-      params_.classifier = xr::RegionClassifier::load(model);  // throws oi::ConfigError naming the file
+    if (!model_.empty()) {
+      params_.classifier = xr::RegionClassifier::load(model_);  // throws oi::ConfigError naming the file
     }
     xr::validate(params_);  // throws oi::ConfigError naming the inconsistent pair
-    start_backend(p.get<std::string>("backend"));
+    maps_.reset();
+    if (gpu_.start(config)) maps_ = std::make_unique<xr::DetectionMapsGpu>(gpu_, params_);
   }
 
-  void stop() override { gpu_.reset(); }
+  void stop() override {
+    maps_.reset();
+    gpu_.stop();
+  }
 
   oi::Status process(oi::StageContext& ctx) override {
     oi::FramePtr in = ctx.take(0);
     if (!in) return oi::Status::ok();
     const auto t0 = std::chrono::steady_clock::now();
     oi::FramePtr out = in->clone();  // planes shared, metadata ours
-    for (const char* name :
-         {xr::plane::kAHigh, xr::plane::kALow, xr::plane::kZeff, xr::plane::kClass, xr::plane::kDensity}) {
+    for (const char* name : {xr::plane::kAHigh, xr::plane::kALow, xr::plane::kZeff, xr::plane::kMaterialClass,
+                             xr::plane::kArealDensity}) {
       if (!out->has_plane(name)) {
-        return oi::Status::error(std::string("xray.detect '") + name_ + "': scan " +
-                                 std::to_string(out->metadata().scan_id) + " has no plane '" + name +
-                                 "'; put xray.correct and xray.materials before xray.detect");
+        return oi::Status::error("scan " + std::to_string(out->metadata().scan_id) + " has no plane '" +
+                                 name + "'; put xray.correct and xray.materials before xray.detect");
       }
     }
     const oi::Frame& f = *out;
     xr::ClassifiedScan scan{oi::as_mat(f.plane(xr::plane::kAHigh)), oi::as_mat(f.plane(xr::plane::kALow)),
-                            oi::as_mat(f.plane(xr::plane::kZeff)), oi::as_mat(f.plane(xr::plane::kClass)),
-                            oi::as_mat(f.plane(xr::plane::kDensity))};
+                            oi::as_mat(f.plane(xr::plane::kZeff)),
+                            oi::as_mat(f.plane(xr::plane::kMaterialClass)),
+                            oi::as_mat(f.plane(xr::plane::kArealDensity))};
     std::vector<xr::Detection> found;
     const auto failed = [&](const std::string& why) {
-      return oi::Status::error(std::string("xray.detect '") + name_ + "', scan " +
-                               std::to_string(out->metadata().scan_id) + ": " + why);
+      return oi::Status::error("scan " + std::to_string(out->metadata().scan_id) + ": " + why);
     };
     try {
-      if (gpu_ &&
+      if (maps_ &&
           !scan.a_high.empty()) {  // an empty scan has no maps to compute: detect_threats() answers it
         xr::require_planes(scan);
         xr::DetectionMapPlanes maps;
-        if (oi::Status s = gpu_->compute(f.plane(xr::plane::kAHigh), f.plane(xr::plane::kZeff),
-                                         f.plane(xr::plane::kClass), maps);
+        if (oi::Status s = maps_->compute(f.plane(xr::plane::kAHigh), f.plane(xr::plane::kZeff),
+                                          f.plane(xr::plane::kMaterialClass), maps);
             !s.is_ok()) {
           return failed(s.message());
         }
@@ -205,44 +184,29 @@ class Detect final : public oi::Stage {
 
   nlohmann::json summary() const override {
     std::lock_guard lock(mutex_);
-    return {{"scans", scans_},
-            {"backend", backend_},
-            {"device", device_.empty() ? nlohmann::json(nullptr) : nlohmann::json(device_)},
-            {"reason", backend_reason_},
-            {"decisions", decisions_},
-            {"tip",
-             {{"inserted", tip_inserted_},
-              {"detected", tip_detected_},
-              {"detection_rate", tip_inserted_ ? static_cast<double>(tip_detected_) / tip_inserted_ : 0.0}}}};
+    nlohmann::json out = gpu_.summary();
+    out.update(
+        {{"scans", scans_},
+         {"decisions", decisions_},
+         {"tip",
+          {{"inserted", tip_inserted_},
+           {"detected", tip_detected_},
+           {"detection_rate", tip_inserted_ ? static_cast<double>(tip_detected_) / tip_inserted_ : 0.0}}}});
+    return out;
   }
 
  private:
-  void start_backend(const std::string& choice) {
-    gpu_.reset();
-    device_.clear();
-    backend_ = "cpu";
-    oi::gpu::BackendChoice where = oi::gpu::choose_backend(choice, name_, "xray.detect");
-    backend_reason_ = std::move(where.reason);
-    if (!where.device) return;
-    gpu_ = std::make_unique<xr::DetectionMapsGpu>(std::move(where.device), params_);
-    backend_ = "gpu";
-    device_ = gpu_->device().info().name;
-  }
-
-  static std::filesystem::path model_file(const oi::StageConfig& config) {
-    std::filesystem::path model = config.params.get<std::string>("model");
-    if (!model.empty() && model.is_relative() && !config.pipeline_dir.empty())
-      model = config.pipeline_dir / model;
-    return model;
-  }
+  // Parameters; the thresholds are the fields of params_ of the same names.
+  xr::DetectorParams params_;
+  std::filesystem::path model_;  // model (empty: none)
 
   std::string name_;
-  std::unique_ptr<xr::DetectionMapsGpu> gpu_;  // null on the CPU backend
-  std::string backend_, device_, backend_reason_;
-  xr::DetectorParams params_;
+  oi::gpu::StageBackend gpu_;                   // parameter `backend`, device, kernels
+  std::unique_ptr<xr::DetectionMapsGpu> maps_;  // null on the CPU backend
   mutable std::mutex mutex_;
   std::int64_t scans_ = 0, tip_inserted_ = 0, tip_detected_ = 0;
-  std::map<std::string, std::int64_t> decisions_{{"clear", 0}, {"alarm", 0}, {"cannot_clear", 0}};
+  std::map<std::string, std::int64_t> decisions_{
+      {xr::decision::kClear, 0}, {xr::decision::kAlarm, 0}, {xr::decision::kCannotClear, 0}};
 };
 
 }  // namespace

@@ -8,7 +8,7 @@
 
 #include "materials_cpu.hpp"
 #include "oi/error.hpp"
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::xray::training {
 namespace {
@@ -23,9 +23,9 @@ ClassifiedScan classify_materials(const cv::Mat& a_high, const cv::Mat& a_low, c
   s.a_high = a_high;
   s.a_low = a_low;
   s.zeff.create(a_high.size(), CV_32F);
-  s.mclass.create(a_high.size(), CV_8U);
+  s.material_class.create(a_high.size(), CV_8U);
   s.areal_density.create(a_high.size(), CV_32F);
-  materials_reference(a_high, a_low, table, ClassThresholds{}, kStageRadius, s.zeff, s.mclass,
+  materials_reference(a_high, a_low, table, ClassThresholds{}, kStageRadius, s.zeff, s.material_class,
                       s.areal_density);
   return s;
 }

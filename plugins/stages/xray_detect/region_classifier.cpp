@@ -13,8 +13,8 @@
 
 #include "oi/error.hpp"
 #include "oi/files.hpp"
+#include "oi/xray/contract.hpp"
 #include "threat_detector.hpp"
-#include "xray_inspection.hpp"
 
 namespace oi::xray {
 namespace {
@@ -173,7 +173,7 @@ std::array<float, kRegionFeatures> region_features(const ClassifiedScan& scan, c
   cv::dilate(own, grown, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * kRingPx + 1, 2 * kRingPx + 1}));
   ring = grown & ~own;
   const cv::Mat mean = maps.mean(pad), zeff = maps.zeff_mean(pad), rel = maps.rel_std(pad);
-  const cv::Mat cls = scan.mclass(pad), density = scan.areal_density(pad);
+  const cv::Mat cls = scan.material_class(pad), density = scan.areal_density(pad);
   cv::Scalar m, s;
   cv::meanStdDev(mean, m, s, own);
   f[14] = static_cast<float>(m[0]);
@@ -267,7 +267,7 @@ RegionClassifier::RegionClassifier() = default;
 RegionClassifier::~RegionClassifier() = default;
 
 std::shared_ptr<const RegionClassifier> RegionClassifier::load(const std::filesystem::path& file) {
-  const std::string where = "xray.detect: model '" + file.string() + "'";
+  const std::string where = "model '" + file.string() + "'";
   const std::string retrain =
       "; train one with `oi-train-detector` (docs/detection.md, \"Training\") or `make demo`";
   if (auto problem = input_file_problem(file)) throw ConfigError(where + ": it " + *problem + retrain);
@@ -342,8 +342,8 @@ std::unique_ptr<RegionClassifier> RegionClassifier::train(
       positives += rows[i].positive;
     }
     if (positives == 0 || positives == static_cast<int>(rows.size()))
-      throw Error("oi-train-detector: class '" + cls + "' has " + std::to_string(positives) +
-                  " positive of " + std::to_string(rows.size()) +
+      throw Error("class '" + cls + "' has " + std::to_string(positives) + " positive of " +
+                  std::to_string(rows.size()) +
                   " candidate regions; both kinds are needed: train on more scans");
     Forest forest;
     forest.model = cv::ml::RTrees::create();
@@ -363,7 +363,7 @@ std::unique_ptr<RegionClassifier> RegionClassifier::train(
 void RegionClassifier::save(const std::filesystem::path& file, const nlohmann::json& provenance) const {
   try {
     cv::FileStorage fs(file.string(), cv::FileStorage::WRITE);
-    if (!fs.isOpened()) throw Error("oi-train-detector: cannot write the model to '" + file.string() + "'");
+    if (!fs.isOpened()) throw Error("cannot write the model to '" + file.string() + "'");
     fs << "format" << kRegionModelFormat << "version" << kRegionModelVersion << "features" << kRegionFeatures;
     fs << "feature_names"
        << "[";
@@ -386,7 +386,7 @@ void RegionClassifier::save(const std::filesystem::path& file, const nlohmann::j
          << "}";
     }
   } catch (const cv::Exception& e) {
-    throw Error("oi-train-detector: cannot write the model to '" + file.string() + "': " + e.what());
+    throw Error("cannot write the model to '" + file.string() + "': " + e.what());
   }
 }
 
@@ -416,12 +416,12 @@ void RegionClassifier::check_compatible(const DetectorParams& params) const {
   for (const auto& [key, value] : now.items()) {
     if (!candidates_.contains(key))
       throw ConfigError(
-          "xray.detect: model '" + file_.string() + "' does not say which " + key +
+          "model '" + file_.string() + "' does not say which " + key +
           " it was trained with (it shapes the candidate regions); retrain it with oi-train-detector");
     const double trained = candidates_[key].get<double>(), set = value.get<double>();
     if (std::abs(trained - set) > 1e-6 * std::max(1.0, std::abs(trained))) {
-      throw ConfigError("xray.detect: parameter " + key + " = " + value.dump() + ", but model '" +
-                        file_.string() + "' was trained with " + key + " = " + candidates_[key].dump() +
+      throw ConfigError("parameter " + key + " = " + value.dump() + ", but model '" + file_.string() +
+                        "' was trained with " + key + " = " + candidates_[key].dump() +
                         " (it shapes the candidate regions); set it back or retrain with oi-train-detector");
     }
   }

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "oi/error.hpp"
+#include "oi/xray/contract.hpp"
 #include "region_classifier.hpp"
-#include "xray_inspection.hpp"
 
 namespace oi::xray {
 namespace {
@@ -22,14 +22,14 @@ float clamp01(float v) { return std::clamp(v, 0.0f, 1.0f); }
 
 void require(const cv::Mat& m, const char* name, int type, const cv::Size& size) {
   if (m.empty())
-    throw Error(std::string("xray.detect: plane '") + name +
+    throw Error(std::string("plane '") + name +
                 "' is missing; put xray.correct and xray.materials before xray.detect");
   if (m.type() != type) {
-    throw Error(std::string("xray.detect: plane '") + name + "' has OpenCV type " + std::to_string(m.type()) +
-                ", expected " + std::to_string(type) + " (see plugins/common/xray/xray_inspection.hpp)");
+    throw Error(std::string("plane '") + name + "' has OpenCV type " + std::to_string(m.type()) +
+                ", expected " + std::to_string(type) + " (see oi/xray/contract.hpp)");
   }
   if (m.size() != size) {
-    throw Error(std::string("xray.detect: plane '") + name + "' is " + std::to_string(m.cols) + "x" +
+    throw Error(std::string("plane '") + name + "' is " + std::to_string(m.cols) + "x" +
                 std::to_string(m.rows) + ", a_high is " + std::to_string(size.width) + "x" +
                 std::to_string(size.height));
   }
@@ -140,7 +140,7 @@ void box_statistics(const ClassifiedScan& scan, const DetectorParams& p, Detecti
           vsz[x] += szy[x];
         }
       }
-      const std::uint8_t* cls = scan.mclass.ptr<std::uint8_t>(y);
+      const std::uint8_t* cls = scan.material_class.ptr<std::uint8_t>(y);
       float* mean = maps.mean.ptr<float>(y);
       float* zeff_mean = maps.zeff_mean.ptr<float>(y);
       float* rel_std = maps.rel_std.ptr<float>(y);
@@ -176,7 +176,7 @@ nlohmann::json Detection::to_json() const {
 }
 
 void validate(const DetectorParams& p) {
-  auto fail = [](const std::string& what) { throw ConfigError("xray.detect: " + what); };
+  auto fail = [](const std::string& what) { throw ConfigError(what); };
   if (p.narcotics_zeff_min >= p.narcotics_zeff_max)
     fail(
         "narcotics_zeff_min must be below narcotics_zeff_max (the band would be empty); lower "
@@ -198,8 +198,8 @@ void require_planes(const ClassifiedScan& scan) {
   require(scan.a_high, plane::kAHigh, CV_32F, size);
   require(scan.a_low, plane::kALow, CV_32F, size);
   require(scan.zeff, plane::kZeff, CV_32F, size);
-  require(scan.mclass, plane::kClass, CV_8U, size);
-  require(scan.areal_density, plane::kDensity, CV_32F, size);
+  require(scan.material_class, plane::kMaterialClass, CV_8U, size);
+  require(scan.areal_density, plane::kArealDensity, CV_32F, size);
 }
 
 DetectionMaps compute_maps(const ClassifiedScan& scan, const DetectorParams& p) {
@@ -228,7 +228,7 @@ std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const Detecti
   std::vector<Candidate> out;
   if (scan.a_high.empty()) return out;
   const cv::Mat& mean = maps.mean;
-  const cv::Mat impenetrable = scan.mclass == static_cast<std::uint8_t>(MaterialClass::kImpenetrable);
+  const cv::Mat impenetrable = scan.material_class == static_cast<std::uint8_t>(MaterialClass::kImpenetrable);
   const auto add = [&](const char* cls, const Components& c, int i, const cv::Mat& own, float rule_score,
                        bool rules) {
     Candidate k{cls, box_of(c, i), c.stats.at<int>(i, cv::CC_STAT_AREA), rule_score, rules, {}};

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "oi/xray/contract.hpp"
 #include "region_classifier.hpp"
-#include "xray_inspection.hpp"
 
 namespace oi::xray {
 
@@ -63,9 +63,9 @@ struct Detection {
 void validate(const DetectorParams& params);
 
 /// Inputs of detect(): all planes of one scan, same size. `zeff`, `a_high`, `a_low` and
-/// `areal_density` are CV_32F, `mclass` CV_8U with oi::xray::MaterialClass codes.
+/// `areal_density` are CV_32F, `material_class` CV_8U with oi::xray::MaterialClass codes.
 struct ClassifiedScan {
-  cv::Mat a_high, a_low, zeff, mclass, areal_density;
+  cv::Mat a_high, a_low, zeff, material_class, areal_density;
 };
 
 /// The per-pixel and neighbourhood half of detection: what a GPU kernel can compute pixel by

@@ -10,7 +10,7 @@ namespace oi::xray {
 
 /// Attribute added by xray.detect on scans that carry `tip`: the decision the scan would get
 /// from its real (non-TIP) detections alone. Sinks show this one to the operator. (Additive to
-/// the contract in xray_inspection.hpp.)
+/// the contract in oi/xray/contract.hpp.)
 inline constexpr const char* kDecisionExcludingTip = "decision_excluding_tip";
 
 /// Result of mark_tip_detections().

@@ -5,7 +5,7 @@
 
 #include "oi/error.hpp"
 #include "oi/files.hpp"
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::xray {
 namespace {
@@ -68,8 +68,8 @@ TipLibrary TipLibrary::load(const fs::path& dir) {
       threat.threat_class = t.at("class").get<std::string>();
       const int w = t.at("width").get<int>(), h = t.at("height").get<int>();
       if (w <= 0 || h <= 0) fail(index, "threat " + threat.id + " has a non-positive size");
-      threat.high = read_patch(dir / t.at("high").get<std::string>(), w, h);
-      threat.low = read_patch(dir / t.at("low").get<std::string>(), w, h);
+      threat.high = read_patch(dir / t.at(plane::kHigh).get<std::string>(), w, h);
+      threat.low = read_patch(dir / t.at(plane::kLow).get<std::string>(), w, h);
       threat.source = t.value("source", nlohmann::json());
       lib.threats.push_back(std::move(threat));
     } catch (const nlohmann::json::exception& e) {
@@ -83,15 +83,15 @@ void TipLibrary::save(const fs::path& dir) const {
   fs::create_directories(dir);
   nlohmann::json list = nlohmann::json::array();
   for (const TipThreat& t : threats) {
-    const std::string high = t.id + "_high.f32", low = t.id + "_low.f32";
+    const std::string high = t.id + "_" + plane::kHigh + ".f32", low = t.id + "_" + plane::kLow + ".f32";
     write_patch(dir / high, t.high);
     write_patch(dir / low, t.low);
     list.push_back({{"id", t.id},
                     {"class", t.threat_class},
                     {"width", t.high.cols},
                     {"height", t.high.rows},
-                    {"high", high},
-                    {"low", low},
+                    {plane::kHigh, high},
+                    {plane::kLow, low},
                     {"source", t.source}});
   }
   std::ofstream(dir / "library.json", std::ios::trunc)

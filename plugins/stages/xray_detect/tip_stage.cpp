@@ -9,8 +9,8 @@
 #include "oi/files.hpp"
 #include "oi/frame_cv.hpp"
 #include "oi/plugin.hpp"
+#include "oi/xray/contract.hpp"
 #include "tip_library.hpp"
-#include "xray_inspection.hpp"
 
 namespace {
 
@@ -24,31 +24,30 @@ class Tip final : public oi::Stage {
         "`library` folder to a_high and a_low (log domain: attenuations add) at a random position inside the "
         "object, and appends {class, box, tip_id} to the attribute `tip`. Put it between xray.correct and "
         "xray.materials. Sinks must never show TIP detections as real threats (docs/detection.md).");
-    spec.input("in", oi::PortType::of(oi::frame_kind::kScan), "corrected whole scans (a_high, a_low)");
-    spec.output("out", oi::PortType::of(oi::frame_kind::kScan),
+    spec.input("in", oi::PortType::of(oi::xray::frame_kind::kScan), "corrected whole scans (a_high, a_low)");
+    spec.output("out", oi::PortType::of(oi::xray::frame_kind::kScan),
                 "the same scans, some with a projected threat");
-    spec.param("library", oi::ParamType::kPath)
+    spec.param("library", library_dir_)
+        .without_default()
         .describe("TIP library folder holding library.json (record one with xray_tip_record).");
-    spec.param("rate", oi::ParamType::kFloat)
-        .default_value(0.05)
+    spec.param("rate", rate_)
         .range(0.0, 1.0)
         .describe(
             "Probability that a scan receives a projected threat (checkpoints typically use a few percent).");
-    spec.param("seed", oi::ParamType::kInt)
-        .default_value(std::int64_t{1})
+    spec.param("seed", seed_)
         .range(0, std::int64_t{1} << 62)
         .describe(
             "Seed of the draws (which scan, which threat, where): the same seed and scans give the same "
             "insertions.");
-    spec.param("object_attenuation", oi::ParamType::kFloat)
-        .default_value(0.1)
+    spec.param("object_attenuation", object_attenuation_)
+        .default_value(0.1)  // documented as 0.1, not as the float member's 0.10000000149
         .range(0.0, 12.0)
         .describe("a_high a position's centre and quarter points need to count as inside the object.");
   }
 
   // A library that is not there is found by `oi validate`; its contents are read at start.
-  std::vector<std::string> validate(const oi::StageConfig& config) const override {
-    const std::filesystem::path index = library_dir(config) / "library.json";
+  std::vector<std::string> validate(const oi::StageConfig&) const override {
+    const std::filesystem::path index = library_dir_ / "library.json";
     if (auto problem = oi::input_file_problem(index))
       return {"`library` has no readable library.json: " + index.string() + " " + *problem +
               "; record a library with xray_tip_record (docs/detection.md)"};
@@ -57,23 +56,15 @@ class Tip final : public oi::Stage {
 
   void start(const oi::StageConfig& config) override {
     name_ = config.name;
-    library_ = xr::TipLibrary::load(library_dir(config));  // oi::ConfigError names the file and the problem
-    rate_ = config.params.get<double>("rate");
-    object_attenuation_ = static_cast<float>(config.params.get<double>("object_attenuation"));
-    rng_.seed(static_cast<std::uint64_t>(config.params.get<std::int64_t>("seed")));
-  }
-
-  static std::filesystem::path library_dir(const oi::StageConfig& config) {
-    std::filesystem::path dir = config.params.get<std::string>("library");
-    if (dir.is_relative() && !config.pipeline_dir.empty()) dir = config.pipeline_dir / dir;
-    return dir;
+    library_ = xr::TipLibrary::load(library_dir_);  // oi::ConfigError names the file and the problem
+    rng_.seed(static_cast<std::uint64_t>(seed_));
   }
 
   oi::Status process(oi::StageContext& ctx) override {
     oi::FramePtr in = ctx.take(0);
     if (!in) return oi::Status::ok();
     if (!in->has_plane(xr::plane::kAHigh) || !in->has_plane(xr::plane::kALow)) {
-      return oi::Status::error("xray.tip '" + name_ + "': scan " + std::to_string(in->metadata().scan_id) +
+      return oi::Status::error("scan " + std::to_string(in->metadata().scan_id) +
                                " has no a_high/a_low; put xray.correct before xray.tip");
     }
     oi::FramePtr out = in->clone();
@@ -119,10 +110,14 @@ class Tip final : public oi::Stage {
   }
 
  private:
+  // Parameters.
+  std::filesystem::path library_dir_;  // library
+  double rate_ = 0.05;                 // rate
+  std::int64_t seed_ = 1;              // seed
+  float object_attenuation_ = 0.1f;    // object_attenuation
+
   std::string name_;
   xr::TipLibrary library_;
-  double rate_ = 0.0;
-  float object_attenuation_ = 0.1f;
   mutable std::mutex mutex_;
   std::mt19937_64 rng_;
   std::int64_t scans_ = 0, inserted_ = 0, no_room_ = 0;

@@ -12,15 +12,16 @@ ColorView parse_color_view(const std::string& name) {
   if (name == "organic_only") return ColorView::kOrganicOnly;
   if (name == "inorganic_only") return ColorView::kInorganicOnly;
   if (name == "high_penetration") return ColorView::kHighPenetration;
-  throw ConfigError("xray.colorize: view '" + name +
+  throw ConfigError("view '" + name +
                     "' is not one of standard, organic_only, inorganic_only, high_penetration");
 }
 
-void colorize_reference(const Plane& a_high, const Plane& mclass, const ColorizeParams& params, Plane& rgb) {
+void colorize_reference(const Plane& a_high, const Plane& material_class, const ColorizeParams& params,
+                        Plane& rgb) {
   cv::parallel_for_(cv::Range(0, a_high.height), [&](const cv::Range& rows) {
     for (int y = rows.start; y < rows.end; ++y) {
       const float* a = a_high.row<float>(y);
-      const std::uint8_t* c = mclass.row<std::uint8_t>(y);
+      const std::uint8_t* c = material_class.row<std::uint8_t>(y);
       std::uint8_t* out = rgb.row<std::uint8_t>(y);
       for (int x = 0; x < a_high.width; ++x) {
         const auto px = colorize_pixel(a[x], c[x], params);

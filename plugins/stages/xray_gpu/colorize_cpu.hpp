@@ -51,20 +51,21 @@ inline std::uint8_t to_u8(float v) {
 
 /// The colour of one pixel (see docs/inspection-stages.md): class colour mixed from white by
 /// s = a_high / saturation_attenuation, times brightness v = 1 - a_high / black_attenuation.
-inline std::array<std::uint8_t, 3> colorize_pixel(float a_high, std::uint8_t mclass,
+inline std::array<std::uint8_t, 3> colorize_pixel(float a_high, std::uint8_t material_class,
                                                   const ColorizeParams& p) {
-  if (mclass == 4) return {0, 0, 0};  // impenetrable: black in every view
+  if (material_class == 4) return {0, 0, 0};  // impenetrable: black in every view
   if (p.view == static_cast<std::uint32_t>(ColorView::kHighPenetration)) {
     const float t =
         std::clamp((a_high - p.penetration_min) / (p.penetration_max - p.penetration_min), 0.0f, 1.0f);
     const std::uint8_t g = to_u8(1.0f - t);
     return {g, g, g};
   }
-  if (mclass == 0) return {255, 255, 255};  // empty: white
-  std::array<float, 3> c = mclass < kClassColors.size() ? kClassColors[mclass] : kUnknownClassColor;
-  const bool grey =
-      (p.view == static_cast<std::uint32_t>(ColorView::kOrganicOnly) && (mclass == 2 || mclass == 3)) ||
-      (p.view == static_cast<std::uint32_t>(ColorView::kInorganicOnly) && mclass == 1);
+  if (material_class == 0) return {255, 255, 255};  // empty: white
+  std::array<float, 3> c =
+      material_class < kClassColors.size() ? kClassColors[material_class] : kUnknownClassColor;
+  const bool grey = (p.view == static_cast<std::uint32_t>(ColorView::kOrganicOnly) &&
+                     (material_class == 2 || material_class == 3)) ||
+                    (p.view == static_cast<std::uint32_t>(ColorView::kInorganicOnly) && material_class == 1);
   if (grey) c = {0.6f, 0.6f, 0.6f};
   const float s = std::clamp(a_high / p.saturation_attenuation, 0.0f, 1.0f);
   const float v = std::clamp(1.0f - a_high / p.black_attenuation, 0.0f, 1.0f);
@@ -72,7 +73,8 @@ inline std::array<std::uint8_t, 3> colorize_pixel(float a_high, std::uint8_t mcl
           to_u8(v * (1.0f + s * (c[2] - 1.0f)))};
 }
 
-/// The reference over planes: f32 `a_high` and u8 `mclass` into rgb8 `rgb` (same size).
-void colorize_reference(const Plane& a_high, const Plane& mclass, const ColorizeParams& params, Plane& rgb);
+/// The reference over planes: f32 `a_high` and u8 `material_class` into rgb8 `rgb` (same size).
+void colorize_reference(const Plane& a_high, const Plane& material_class, const ColorizeParams& params,
+                        Plane& rgb);
 
 }  // namespace oi::xray

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "oi/error.hpp"
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::xray {
 namespace {
@@ -28,18 +28,18 @@ float median(std::vector<float> values) {
 
 }  // namespace
 
-std::optional<std::string> average_reference(const Frame& frame, ReferenceLine& into) {
+Status average_reference(const Frame& frame, ReferenceLine& into) {
   for (const char* name : {plane::kHigh, plane::kLow}) {
     if (!frame.has_plane(name) || frame.plane(name).format != PixelFormat::kU16)
-      return describe_frame(frame) + " has no u16 plane '" + name +
-             "'; a scanner's reference must carry both raw channels as a scan does";
+      return Status::error(describe_frame(frame) + " has no u16 plane '" + name +
+                           "'; a scanner's reference must carry both raw channels as a scan does");
   }
   const Plane& high = frame.plane(plane::kHigh);
   const Plane& low = frame.plane(plane::kLow);
   if (high.width != low.width || high.height != low.height || high.height < 1 || high.width < 1)
-    return describe_frame(frame) + ": planes 'high' (" + std::to_string(high.width) + "x" +
-           std::to_string(high.height) + ") and 'low' (" + std::to_string(low.width) + "x" +
-           std::to_string(low.height) + ") must have one non-empty size";
+    return Status::error(describe_frame(frame) + ": planes 'high' (" + std::to_string(high.width) + "x" +
+                         std::to_string(high.height) + ") and 'low' (" + std::to_string(low.width) + "x" +
+                         std::to_string(low.height) + ") must have one non-empty size");
   ReferenceLine line;
   line.high.resize(static_cast<std::size_t>(high.width));
   line.low.resize(static_cast<std::size_t>(high.width));
@@ -60,14 +60,14 @@ std::optional<std::string> average_reference(const Frame& frame, ReferenceLine& 
   line.frames = into.frames + 1;
   line.lines = static_cast<std::uint64_t>(high.height);
   into = std::move(line);
-  return std::nullopt;
+  return Status::ok();
 }
 
 CorrectionTable build_correction_table(const ReferenceLine& dark, const ReferenceLine& air, double tolerance,
                                        const std::vector<std::int64_t>& flagged_dead) {
   const std::size_t width = dark.high.size();
   if (width == 0 || air.high.size() != width || dark.low.size() != width || air.low.size() != width)
-    throw ConfigError("xray.correct: the dark reference has " + std::to_string(width) +
+    throw ConfigError("the dark reference has " + std::to_string(width) +
                       " pixels a line and the air reference " + std::to_string(air.high.size()) +
                       "; both must come from the same detector");
   CorrectionTable table;
@@ -86,7 +86,7 @@ CorrectionTable build_correction_table(const ReferenceLine& dark, const Referenc
   std::vector<bool> dead(width, false);
   for (std::int64_t x : flagged_dead) {
     if (x < 0 || static_cast<std::size_t>(x) >= width)
-      throw ConfigError("xray.correct: dead_pixels lists pixel " + std::to_string(x) + " but a line has " +
+      throw ConfigError("dead_pixels lists pixel " + std::to_string(x) + " but a line has " +
                         std::to_string(width) + " pixels (0.." + std::to_string(width - 1) + ")");
     dead[static_cast<std::size_t>(x)] = true;
   }
@@ -99,7 +99,7 @@ CorrectionTable build_correction_table(const ReferenceLine& dark, const Referenc
     if (dead[x]) table.dead.push_back(static_cast<int>(x));
   if (table.dead.size() == width)
     throw ConfigError(
-        "xray.correct: every one of the " + std::to_string(width) +
+        "every one of the " + std::to_string(width) +
         " detector pixels is dead (gain air - dark far from the median or below one count); "
         "check the references (was the beam on for the air reference?) or raise dead_pixel_tolerance");
   // Nearest good column on each side, for the linear interpolation across the line.

@@ -3,13 +3,12 @@
 // table (offset, gain, dead-pixel neighbours) both implementations use, and the plain C++
 // reference of the correction (the CPU fallback and the oracle of the GPU kernel,
 // shaders/xray/correct.comp). The formula is oi::xray::log_attenuation() of the contract
-// (plugins/common/xray/xray_inspection.hpp).
+// (oi/xray/contract.hpp).
 
 #include <cstdint>
-#include <optional>
-#include <string>
 #include <vector>
 
+#include "oi/error.hpp"
 #include "oi/frame.hpp"
 
 namespace oi::xray {
@@ -25,8 +24,9 @@ struct ReferenceLine {
 
 /// Averages the lines of reference frames of one kind per column. A new reference of the
 /// same kind replaces the previous one (the scanner re-references: the new one is current).
-/// @return an error message (what, which frame, what to do) or nullopt when `frame` was used.
-std::optional<std::string> average_reference(const Frame& frame, ReferenceLine& into);
+/// @return ok when `frame` was used; else an error (what, which frame, what to do) and `into`
+/// is unchanged.
+Status average_reference(const Frame& frame, ReferenceLine& into);
 
 /// The per-column table the correction uses; also the GPU kernel's table plane (8 floats per
 /// column, see Column).
@@ -43,6 +43,10 @@ struct CorrectionTable {
   int width() const { return static_cast<int>(columns.size()); }
 };
 static_assert(sizeof(CorrectionTable::Column) == 8 * sizeof(float), "two vec4 per column in the shader");
+
+/// The default of xray.correct's `dead_pixel_tolerance`: the one dead-pixel rule every reader
+/// of raw scans uses (the stage, data-set readers, `oi calibrate-materials`).
+inline constexpr double kDefaultDeadTolerance = 0.5;
 
 /// Builds the table from dark and air lines of `width` columns. A column is dead when it is
 /// listed in `flagged_dead` or when, in either channel, its gain air - dark differs from the

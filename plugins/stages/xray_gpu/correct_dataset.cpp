@@ -8,7 +8,7 @@
 #include "oi/files.hpp"
 #include "oi/frame.hpp"
 #include "oi/frame_cv.hpp"
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::xray {
 namespace {
@@ -30,7 +30,7 @@ nlohmann::json read_json_file(const fs::path& file) {
 
 // A frame with the u16 planes `high` and `low` of a data set entry (scan or reference).
 FramePtr raw_frame(const fs::path& dir, const nlohmann::json& entry) {
-  FramePtr frame = Frame::create(std::string(frame_kind::kScan));
+  FramePtr frame = Frame::create(std::string(oi::xray::frame_kind::kScan));
   for (const char* channel : {plane::kHigh, plane::kLow}) {
     const fs::path file = dir / entry.at("files").at(channel).get<std::string>();
     const cv::Mat m = cv::imread(file.string(), cv::IMREAD_UNCHANGED);
@@ -67,7 +67,7 @@ CorrectedDataset::Scan CorrectedDataset::scan(std::size_t index) const {
   std::size_t dark = kNone, air = kNone;
   for (std::size_t r = 0; r < references.size(); ++r) {
     if (references[r].value("before_scan_index", std::size_t{0}) > index) continue;
-    (references[r].value("calibration", "") == "dark" ? dark : air) = r;
+    (references[r].value(attr::kCalibration, "") == calibration::kDark ? dark : air) = r;
   }
   if (dark == kNone || air == kNone)
     throw Error("data set " + dir_.string() + " has no dark and air reference before scan " +
@@ -76,13 +76,18 @@ CorrectedDataset::Scan CorrectedDataset::scan(std::size_t index) const {
   auto table = tables_.find({dark, air});
   if (table == tables_.end()) {
     ReferenceLine dark_line, air_line;
-    if (auto e = average_reference(*raw_frame(dir_, references[dark]), dark_line)) throw Error(*e);
-    if (auto e = average_reference(*raw_frame(dir_, references[air]), air_line)) throw Error(*e);
+    if (Status s = average_reference(*raw_frame(dir_, references[dark]), dark_line); s.is_error())
+      throw Error(s.message());
+    if (Status s = average_reference(*raw_frame(dir_, references[air]), air_line); s.is_error())
+      throw Error(s.message());
     if (dark_line.high.size() != air_line.high.size())
       throw Error("data set " + dir_.string() + ": the dark reference is " +
                   std::to_string(dark_line.high.size()) + " pixels wide, the air reference " +
                   std::to_string(air_line.high.size()) + "; both must come from the same detector");
-    table = tables_.emplace(std::pair{dark, air}, build_correction_table(dark_line, air_line, 0.5, {})).first;
+    table = tables_
+                .emplace(std::pair{dark, air},
+                         build_correction_table(dark_line, air_line, kDefaultDeadTolerance, {}))
+                .first;
   }
 
   const nlohmann::json& entry = index_["scans"].at(index);
@@ -104,6 +109,7 @@ CorrectedDataset::Scan CorrectedDataset::scan(std::size_t index) const {
   correct_reference(high, low, table->second, a_high, a_low);
   out.a_high = as_mat(a_high).clone();
   out.a_low = as_mat(a_low).clone();
+  out.dead_columns = table->second.dead;
   return out;
 }
 

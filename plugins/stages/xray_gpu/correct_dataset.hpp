@@ -3,8 +3,9 @@
 /// A data set written by sink.dataset (docs/sim-scenes.md), read scan by scan and corrected
 /// exactly as xray.correct corrects a live scan, with its CPU reference (correct_cpu.hpp):
 /// the dark and air references written last before the scan, the stage's default dead-pixel
-/// tolerance. Used by oi-train-detector, the accuracy benchmark and the inspection tests, so
-/// that all of them see the a_high / a_low a pipeline would. Not part of the plugin library.
+/// tolerance (kDefaultDeadTolerance). Used by oi-train-detector, `oi calibrate-materials`,
+/// the accuracy benchmark and the inspection tests, so that all of them see the a_high /
+/// a_low a pipeline would.
 
 #include <cstddef>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
 #include <utility>
+#include <vector>
 
 #include "correct_cpu.hpp"
 
@@ -27,8 +29,9 @@ class CorrectedDataset {
 
   /// One corrected scan.
   struct Scan {
-    cv::Mat a_high, a_low;  ///< CV_32F log attenuation
-    nlohmann::json json;    ///< the scan's JSON: ground_truth, scene, tube, ...
+    cv::Mat a_high, a_low;          ///< CV_32F log attenuation
+    nlohmann::json json;            ///< the scan's JSON: ground_truth, scene, tube, ...
+    std::vector<int> dead_columns;  ///< columns the correction found dead and interpolated
   };
   /// Scan `index`. The correction table of each dark/air pair is built once and reused.
   /// @throws oi::Error naming the file when a PNG or JSON file cannot be read, or the data

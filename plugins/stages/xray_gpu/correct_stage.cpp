@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <span>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,8 +18,9 @@
 #include "oi/files.hpp"
 #include "oi/gpu/gpu.hpp"
 #include "oi/plugin.hpp"
+#include "oi/result.hpp"
+#include "oi/xray/contract.hpp"
 #include "oi_stages_xray_gpu_shaders.hpp"
-#include "xray_inspection.hpp"
 
 namespace {
 
@@ -39,113 +41,83 @@ class Correct final : public oi::Stage {
         "from frames with attribute `calibration` = dark / air on the same input (the scanner's "
         "`references: start`; their lines are averaged per pixel; the frames are consumed), from the "
         "parameters, or from a JSON file. A scan arriving before the references is an error.");
-    spec.input("in", oi::PortType::of(oi::frame_kind::kScan),
+    spec.input("in", oi::PortType::of(oi::xray::frame_kind::kScan),
                "Whole scans and reference frames (scan.assemble).");
-    spec.output("out", oi::PortType::of(oi::frame_kind::kScan), "Scans with a_high and a_low added.");
-    spec.param("references", oi::ParamType::kEnum)
-        .allowed({"frames", "params", "file"})
-        .default_value("frames")
+    spec.output("out", oi::PortType::of(oi::xray::frame_kind::kScan), "Scans with a_high and a_low added.");
+    spec.param("references", mode_)
+        .one_of({"frames", "params", "file"})
         .describe(
             "Where dark and air come from: `frames` (reference frames on the input; set `references: start` "
             "on the scanner node), `params` (dark_*/air_* below, the same for every pixel), `file` "
             "(reference_file).");
-    for (const char* channel : {"high", "low"}) {
-      spec.param(std::string("dark_") + channel, oi::ParamType::kFloat)
-          .default_value(0.0)
+    for (const char* channel : {oi::xray::plane::kHigh, oi::xray::plane::kLow}) {
+      const bool high = std::string_view(channel) == oi::xray::plane::kHigh;
+      spec.param(std::string("dark_") + channel, high ? dark_high_ : dark_low_)
           .range(0.0, 65534.0)
           .unit("counts")
           .describe(std::string("references: params: ") + channel + "-energy counts with the beam off.");
-      spec.param(std::string("air_") + channel, oi::ParamType::kFloat)
-          .default_value(65535.0)
+      spec.param(std::string("air_") + channel, high ? air_high_ : air_low_)
           .range(1.0, 65535.0)
           .unit("counts")
           .describe(std::string("references: params: ") + channel +
                     "-energy counts with nothing in the beam.");
     }
-    spec.param("reference_file", oi::ParamType::kString)
-        .default_value("")
+    spec.param("reference_file", reference_file_)
         .describe(
             "references: file: JSON {\"dark_high\": [...], \"air_high\": [...], \"dark_low\": [...], "
             "\"air_low\": [...]}, one mean count per detector pixel (relative to the pipeline file).");
-    spec.param("dead_pixel_tolerance", oi::ParamType::kFloat)
-        .default_value(0.5)
+    spec.param("dead_pixel_tolerance", tolerance_)
         .range(0.01, 100.0)
         .describe(
             "A pixel is dead when its gain air - dark differs from the median gain of its channel by more "
             "than this fraction of the median; dead pixels are interpolated from their good neighbours.");
-    spec.param("dead_pixels", oi::ParamType::kList)
-        .element_type(oi::ParamType::kInt)
-        .default_value(nlohmann::json::array())
-        .describe("Pixels (0-based, across the line) known to be dead.");
-    spec.param("backend", oi::ParamType::kEnum)
-        .allowed({"auto", "gpu", "cpu"})
-        .default_value("auto")
-        .describe("auto: the Vulkan kernel when a device is usable, else the CPU implementation.");
+    spec.param("dead_pixels", flagged_).describe("Pixels (0-based, across the line) known to be dead.");
+    gpu_.declare(spec);
   }
 
-  std::vector<std::string> validate(const oi::StageConfig& config) const override {
+  std::vector<std::string> validate(const oi::StageConfig&) const override {
     std::vector<std::string> problems;
-    const auto mode = config.params.get<std::string>("references");
-    if (mode == "file" && config.params.get<std::string>("reference_file").empty()) {
+    if (mode_ == "file" && reference_file_.empty()) {
       problems.push_back(
           "references: file needs reference_file: PATH (a JSON file of per-pixel dark and air levels)");
-    } else if (mode == "file") {
-      const std::filesystem::path path = reference_file(config);
-      if (auto problem = oi::input_file_problem(path))
-        problems.push_back("reference_file " + path.string() + " " + *problem);
+    } else if (mode_ == "file") {
+      if (auto problem = oi::input_file_problem(reference_file_))
+        problems.push_back("reference_file " + reference_file_.string() + " " + *problem);
     }
     return problems;
   }
 
-  static std::filesystem::path reference_file(const oi::StageConfig& config) {
-    std::filesystem::path path = config.params.get<std::string>("reference_file");
-    if (path.is_relative() && !config.pipeline_dir.empty()) path = config.pipeline_dir / path;
-    return path;
-  }
-
   void start(const oi::StageConfig& config) override {
     name_ = config.name;
-    mode_ = config.params.get<std::string>("references");
-    tolerance_ = config.params.get<double>("dead_pixel_tolerance");
-    flagged_ = config.params.get<std::vector<std::int64_t>>("dead_pixels");
-    if (auto problems = validate(config); !problems.empty())
-      throw oi::ConfigError("xray.correct: " + problems[0]);
+    if (auto problems = validate(config); !problems.empty()) throw oi::ConfigError(problems[0]);
     if (mode_ == "params") {
-      for (const char* ch : {"high", "low"}) {
-        const double dark = config.params.get<double>(std::string("dark_") + ch);
-        const double air = config.params.get<double>(std::string("air_") + ch);
+      for (const char* ch : {oi::xray::plane::kHigh, oi::xray::plane::kLow}) {
+        const bool high = std::string_view(ch) == oi::xray::plane::kHigh;
+        const double dark = high ? dark_high_ : dark_low_;
+        const double air = high ? air_high_ : air_low_;
         if (air < dark + 1.0)
-          throw oi::ConfigError("xray.correct: air_" + std::string(ch) + " (" + std::to_string(air) +
+          throw oi::ConfigError("air_" + std::string(ch) + " (" + std::to_string(air) +
                                 ") must be at least dark_" + ch + " + 1 (" + std::to_string(dark + 1.0) +
                                 ")");
       }
-      params_levels_ = {static_cast<float>(config.params.get<double>("dark_high")),
-                        static_cast<float>(config.params.get<double>("air_high")),
-                        static_cast<float>(config.params.get<double>("dark_low")),
-                        static_cast<float>(config.params.get<double>("air_low"))};
+      params_levels_ = {static_cast<float>(dark_high_), static_cast<float>(air_high_),
+                        static_cast<float>(dark_low_), static_cast<float>(air_low_)};
     } else if (mode_ == "file") {
-      load_file(config);
+      load_file();
     }
-    oi::gpu::BackendChoice where =
-        oi::gpu::choose_backend(config.params.get<std::string>("backend"), name_, "xray.correct");
-    reason_ = std::move(where.reason);
-    gpu_ = where.device != nullptr;
-    if (!gpu_) return;
-    device_ = std::move(where.device);
-    device_name_ = device_->info().name;
+    if (!gpu_.start(config)) return;
     oi::gpu::KernelDesc desc;
     desc.name = "xray.correct";
     desc.spirv = oi_stages_xray_gpu_shaders::words("xray/correct.comp");
-    desc.bindings = {{"high", oi::gpu::Access::kRead},
-                     {"low", oi::gpu::Access::kRead},
+    desc.bindings = {{oi::xray::plane::kHigh, oi::gpu::Access::kRead},
+                     {oi::xray::plane::kLow, oi::gpu::Access::kRead},
                      {"correction_table", oi::gpu::Access::kRead},
-                     {"a_high", oi::gpu::Access::kWrite},
-                     {"a_low", oi::gpu::Access::kWrite}};
-    desc.push_constant_bytes = 2 * sizeof(std::uint32_t);
+                     {oi::xray::plane::kAHigh, oi::gpu::Access::kWrite},
+                     {oi::xray::plane::kALow, oi::gpu::Access::kWrite}};
+    desc.push_constant_bytes = 2 * sizeof(std::uint32_t);  // uvec2 size
     desc.spec_constants = {oi::gpu::SpecConstant::u32(0, kKernelLines)};
     desc.workgroup = {64, 1, 1};  // consecutive strips of the same lines: neighbouring memory
-    kernel_ = device_->create_kernel(desc);
-    recorder_ = device_->create_recorder();
+    kernel_ = gpu_.kernel(desc);
   }
 
   oi::Status process(oi::StageContext& ctx) override {
@@ -158,34 +130,26 @@ class Correct final : public oi::Stage {
     const oi::Plane& high = std::as_const(*frame).plane(oi::xray::plane::kHigh);
     const oi::Plane& low = std::as_const(*frame).plane(oi::xray::plane::kLow);
     oi::FramePtr out = frame->clone();
-    if (gpu_) {
-      try {
-        oi::Plane gh = oi::gpu::to_gpu_plane(device_, high), gl = oi::gpu::to_gpu_plane(device_, low);
-        oi::Plane ah =
-            oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, high.width, high.height,
-                                    oi::gpu::Residency::kAuto, oi::gpu::InitialContents::kUndefined);
-        oi::Plane al =
-            oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, high.width, high.height,
-                                    oi::gpu::Residency::kAuto, oi::gpu::InitialContents::kUndefined);
-        const std::array<std::uint32_t, 2> push{static_cast<std::uint32_t>(high.width),
-                                                static_cast<std::uint32_t>(high.height)};
-        const std::array<oi::gpu::BufferRef, 5> bindings{gh, gl, table_plane_, ah, al};
-        // One invocation per strip of 4 columns and kKernelLines lines (see the shader).
-        const std::uint32_t strips = (push[0] + 3) / 4, bands = (push[1] + kKernelLines - 1) / kKernelLines;
-        if (oi::Status s =
-                recorder_->dispatch_grid(*kernel_, bindings, std::as_bytes(std::span(push)), strips, bands);
-            !s.is_ok())
-          return oi::Status::error("stage '" + name_ + "' (xray.correct): " + s.message());
-        if (oi::Status s = recorder_->submit_and_wait(); !s.is_ok())
-          return oi::Status::error("stage '" + name_ + "' (xray.correct): " + s.message());
-        // The converted raw planes replace the frame's so a following GPU stage finds them resident.
-        out->set_plane(oi::xray::plane::kHigh, gh);
-        out->set_plane(oi::xray::plane::kLow, gl);
-        out->set_plane(oi::xray::plane::kAHigh, ah);
-        out->set_plane(oi::xray::plane::kALow, al);
-      } catch (const std::exception& e) {
-        return oi::Status::error("stage '" + name_ + "' (xray.correct): " + e.what());
-      }
+    if (gpu_.on_gpu()) {
+      oi::Result<oi::Plane> gh = gpu_.input(*out, oi::xray::plane::kHigh);
+      if (!gh.ok()) return gh.status();
+      oi::Result<oi::Plane> gl = gpu_.input(*out, oi::xray::plane::kLow);
+      if (!gl.ok()) return gl.status();
+      // The kernel writes every pixel: the output planes are recycled.
+      oi::Plane ah = gpu_.output(0, oi::PixelFormat::kF32, high.width, high.height);
+      oi::Plane al = gpu_.output(1, oi::PixelFormat::kF32, high.width, high.height);
+      const std::array<std::uint32_t, 2> push{static_cast<std::uint32_t>(high.width),
+                                              static_cast<std::uint32_t>(high.height)};
+      const std::array<oi::gpu::BufferRef, 5> bindings{gh.value(), gl.value(), table_plane_, ah, al};
+      // One invocation per strip of 4 columns and kKernelLines lines (see the shader).
+      const std::uint32_t strips = (push[0] + 3) / 4, bands = (push[1] + kKernelLines - 1) / kKernelLines;
+      if (oi::Status s = gpu_.recorder().dispatch_grid(*kernel_, bindings, std::as_bytes(std::span(push)),
+                                                       strips, bands);
+          !s.is_ok())
+        return s;
+      if (oi::Status s = gpu_.submit(); !s.is_ok()) return s;
+      out->set_plane(oi::xray::plane::kAHigh, ah);
+      out->set_plane(oi::xray::plane::kALow, al);
     } else {
       oi::Plane ah = oi::Plane::allocate(oi::PixelFormat::kF32, high.width, high.height);
       oi::Plane al = oi::Plane::allocate(oi::PixelFormat::kF32, high.width, high.height);
@@ -204,25 +168,26 @@ class Correct final : public oi::Stage {
   }
 
   void stop() override {
-    recorder_.reset();
     kernel_.reset();
     table_plane_ = {};
-    device_.reset();
+    gpu_.stop();
   }
 
   nlohmann::json summary() const override {
     nlohmann::json dead = nlohmann::json::array();
     for (int x : table_.dead) dead.push_back(x);
-    return {{"backend", gpu_ ? "gpu" : "cpu"},
-            {"device", gpu_ ? nlohmann::json(device_name_) : nlohmann::json(nullptr)},
-            {"reason", reason_},
-            {"references", mode_},
-            {"scans", scans_},
-            {"reference_frames",
-             {{"dark", dark_.frames}, {"air", air_.frames}, {"ignored", ignored_references_}}},
-            {"reference_lines", {{"dark", dark_.lines}, {"air", air_.lines}}},
-            {"dead_pixels", dead},
-            {"repaired_pixels", repaired_pixels_}};
+    nlohmann::json out = gpu_.summary();
+    out.update({{"references", mode_},
+                {"scans", scans_},
+                {"reference_frames",
+                 {{oi::xray::calibration::kDark, dark_.frames},
+                  {oi::xray::calibration::kAir, air_.frames},
+                  {"ignored", ignored_references_}}},
+                {"reference_lines",
+                 {{oi::xray::calibration::kDark, dark_.lines}, {oi::xray::calibration::kAir, air_.lines}}},
+                {"dead_pixels", dead},
+                {"repaired_pixels", repaired_pixels_}});
+    return out;
   }
 
  private:
@@ -231,10 +196,9 @@ class Correct final : public oi::Stage {
   oi::Status take_reference(const oi::Frame& frame) {
     const auto& value = frame.metadata().attributes[oi::xray::attr::kCalibration];
     const std::string kind = value.is_string() ? value.get<std::string>() : value.dump();
-    if (kind != "dark" && kind != "air")
-      return oi::Status::error("stage '" + name_ + "' (xray.correct): reference frame from device '" +
-                               frame.metadata().source_device + "' has calibration '" + kind +
-                               "'; expected 'dark' or 'air'");
+    if (kind != oi::xray::calibration::kDark && kind != oi::xray::calibration::kAir)
+      return oi::Status::error("reference frame from device '" + frame.metadata().source_device +
+                               "' has calibration '" + kind + "'; expected 'dark' or 'air'");
     if (mode_ != "frames") {
       // Consumed but not used: the parameters or the file are what this node was told to use.
       if (ignored_references_++ == 0)
@@ -244,8 +208,10 @@ class Correct final : public oi::Stage {
             name_, mode_);
       return oi::Status::ok();
     }
-    if (auto problem = oi::xray::average_reference(frame, kind == "dark" ? dark_ : air_))
-      return oi::Status::error("stage '" + name_ + "' (xray.correct): " + *problem);
+    if (oi::Status s =
+            oi::xray::average_reference(frame, kind == oi::xray::calibration::kDark ? dark_ : air_);
+        s.is_error())
+      return s;
     table_.columns.clear();  // rebuilt from the new reference at the next scan
     return oi::Status::ok();
   }
@@ -254,15 +220,13 @@ class Correct final : public oi::Stage {
   oi::Status ensure_table(const oi::Frame& frame) {
     for (const char* name : {oi::xray::plane::kHigh, oi::xray::plane::kLow}) {
       if (!frame.has_plane(name) || frame.plane(name).format != oi::PixelFormat::kU16)
-        return oi::Status::error("stage '" + name_ + "' (xray.correct): scan " +
-                                 std::to_string(frame.metadata().scan_id) + " has no u16 plane '" + name +
-                                 "'");
+        return oi::Status::error("scan " + std::to_string(frame.metadata().scan_id) + " has no u16 plane '" +
+                                 name + "'");
     }
     const oi::Plane& high = frame.plane(oi::xray::plane::kHigh);
     const oi::Plane& low = frame.plane(oi::xray::plane::kLow);
     if (high.width != low.width || high.height != low.height)
-      return oi::Status::error("stage '" + name_ + "' (xray.correct): scan " +
-                               std::to_string(frame.metadata().scan_id) +
+      return oi::Status::error("scan " + std::to_string(frame.metadata().scan_id) +
                                ": planes 'high' and 'low' differ in size");
     if (mode_ == "params" && (dark_.high.size() != static_cast<std::size_t>(high.width))) {
       dark_ = uniform(params_levels_[0], params_levels_[2], high.width);
@@ -274,17 +238,16 @@ class Correct final : public oi::Stage {
                                   : dark_.empty()               ? "dark reference"
                                                                 : "air reference";
       return oi::Status::error(
-          "stage '" + name_ + "' (xray.correct): scan " + std::to_string(frame.metadata().scan_id) +
-          " from device '" + frame.metadata().source_device + "' arrived before the " + missing +
+          "scan " + std::to_string(frame.metadata().scan_id) + " from device '" +
+          frame.metadata().source_device + "' arrived before the " + missing +
           ": set `references: start` on the scanner node so it emits them first, or give them "
           "to this stage (references: params or file); uncorrected scans are never passed on");
     }
     if (dark_.high.size() != static_cast<std::size_t>(high.width) || air_.high.size() != dark_.high.size())
       return oi::Status::error(
-          "stage '" + name_ + "' (xray.correct): scan " + std::to_string(frame.metadata().scan_id) + " has " +
-          std::to_string(high.width) + " pixels a line but the references have " +
-          std::to_string(dark_.high.size()) + " (dark) and " + std::to_string(air_.high.size()) +
-          " (air); references and scans must come from the same detector");
+          "scan " + std::to_string(frame.metadata().scan_id) + " has " + std::to_string(high.width) +
+          " pixels a line but the references have " + std::to_string(dark_.high.size()) + " (dark) and " +
+          std::to_string(air_.high.size()) + " (air); references and scans must come from the same detector");
     if (!table_.columns.empty()) return oi::Status::ok();
     try {
       table_ = oi::xray::build_correction_table(dark_, air_, tolerance_, flagged_);
@@ -292,14 +255,14 @@ class Correct final : public oi::Stage {
         spdlog::info(
             "stage '{}' (xray.correct): {} dead pixel(s) of {} are interpolated from their neighbours", name_,
             table_.dead.size(), table_.width());
-      if (gpu_) {
+      if (gpu_.on_gpu()) {
         const std::vector<float> gpu_table = kernel_table(table_);
-        table_plane_ = oi::gpu::make_gpu_plane(device_, oi::PixelFormat::kF32, 4,
+        table_plane_ = oi::gpu::make_gpu_plane(gpu_.device(), oi::PixelFormat::kF32, 4,
                                                static_cast<int>(gpu_table.size() / 4));
         std::memcpy(table_plane_.row<float>(0), gpu_table.data(), gpu_table.size() * sizeof(float));
       }
     } catch (const std::exception& e) {
-      return oi::Status::error("stage '" + name_ + "': " + e.what());
+      return oi::Status::error(e.what());
     }
     return oi::Status::ok();
   }
@@ -330,22 +293,21 @@ class Correct final : public oi::Stage {
     return line;
   }
 
-  void load_file(const oi::StageConfig& config) {
-    const std::filesystem::path path = reference_file(config);
+  void load_file() {
+    const std::filesystem::path& path = reference_file_;
     if (auto problem = oi::input_file_problem(path))
-      throw oi::ConfigError("xray.correct: reference_file '" + path.string() + "' " + *problem);
+      throw oi::ConfigError("reference_file '" + path.string() + "' " + *problem);
     std::ifstream in(path);
-    if (!in) throw oi::ConfigError("xray.correct: cannot open reference_file '" + path.string() + "'");
+    if (!in) throw oi::ConfigError("cannot open reference_file '" + path.string() + "'");
     nlohmann::json j;
     try {
       in >> j;
     } catch (const std::exception& e) {
-      throw oi::ConfigError("xray.correct: reference_file '" + path.string() +
-                            "' is not valid JSON: " + e.what());
+      throw oi::ConfigError("reference_file '" + path.string() + "' is not valid JSON: " + e.what());
     }
     auto read = [&](const char* key) {
       if (!j.contains(key) || !j[key].is_array() || j[key].empty())
-        throw oi::ConfigError("xray.correct: reference_file '" + path.string() + "' needs \"" + key +
+        throw oi::ConfigError("reference_file '" + path.string() + "' needs \"" + key +
                               "\": a non-empty array of mean counts, one per detector pixel");
       return j[key].get<std::vector<float>>();
     };
@@ -355,23 +317,27 @@ class Correct final : public oi::Stage {
     air_.low = read("air_low");
     const std::size_t w = dark_.high.size();
     if (dark_.low.size() != w || air_.high.size() != w || air_.low.size() != w)
-      throw oi::ConfigError("xray.correct: reference_file '" + path.string() +
+      throw oi::ConfigError("reference_file '" + path.string() +
                             "': dark_high, dark_low, air_high and air_low must have the same length");
     table_ = oi::xray::build_correction_table(dark_, air_, tolerance_,
                                               flagged_);  // fail at start, not at the first scan
     table_.columns.clear();
   }
 
-  std::string name_, mode_, reason_, device_name_;
-  double tolerance_ = 0.5;
-  std::vector<std::int64_t> flagged_;
+  // Parameters.
+  std::string mode_ = "frames";                         // references
+  double dark_high_ = 0.0, air_high_ = 65535.0;         // dark_high, air_high
+  double dark_low_ = 0.0, air_low_ = 65535.0;           // dark_low, air_low
+  std::filesystem::path reference_file_;                // reference_file
+  double tolerance_ = oi::xray::kDefaultDeadTolerance;  // dead_pixel_tolerance
+  std::vector<std::int64_t> flagged_;                   // dead_pixels
+
+  std::string name_;
   std::array<float, 4> params_levels_{};  // dark_high, air_high, dark_low, air_low
   ReferenceLine dark_, air_;
   CorrectionTable table_;
-  bool gpu_ = false;
-  std::shared_ptr<oi::gpu::Device> device_;
+  oi::gpu::StageBackend gpu_;
   std::shared_ptr<oi::gpu::Kernel> kernel_;
-  std::unique_ptr<oi::gpu::CommandRecorder> recorder_;
   oi::Plane table_plane_;
   std::uint64_t scans_ = 0, repaired_pixels_ = 0, ignored_references_ = 0;
 };

@@ -4,42 +4,41 @@
 #include <cmath>
 #include <opencv2/core.hpp>
 #include <string>
+#include <string_view>
 
 #include "oi/error.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::xray {
 
-DualEnergyLevels DualEnergyLevels::from_params(const ParamSet& params) {
-  DualEnergyLevels levels;
-  levels.dark_high = static_cast<float>(params.get<double>("dark_high"));
-  levels.air_high = static_cast<float>(params.get<double>("air_high"));
-  levels.dark_low = static_cast<float>(params.get<double>("dark_low"));
-  levels.air_low = static_cast<float>(params.get<double>("air_low"));
-  levels.epsilon = static_cast<float>(params.get<double>("epsilon"));
-  for (const char* channel : {"high", "low"}) {
-    const bool high = channel[0] == 'h';
-    const float dark = high ? levels.dark_high : levels.dark_low;
-    const float air = high ? levels.air_high : levels.air_low;
+void DualEnergyLevels::check() const {
+  for (const char* channel : {plane::kHigh, plane::kLow}) {
+    const bool high = std::string_view(channel) == plane::kHigh;
+    const float dark = high ? dark_high : dark_low;
+    const float air = high ? air_high : air_low;
     if (air < dark + 1.0f) {
       throw ConfigError(std::string("air_") + channel + " = " + std::to_string(air) +
                         " must be at least dark_" + channel + " + 1 = " + std::to_string(dark + 1.0f) +
                         "; take both from a calibration (beam off, then nothing in the beam)");
     }
   }
-  return levels;
 }
 
 void log_attenuation_reference(const cv::Mat& counts, float dark, float air, cv::Mat& attenuation) {
   CV_Assert(counts.type() == CV_16UC1);
   const double range = static_cast<double>(air) - dark;
   counts.convertTo(attenuation, CV_32F, 1.0, -static_cast<double>(dark));  // I - dark
-  cv::max(attenuation, 1.0, attenuation);                                  // at least one count
-  cv::min(attenuation, range, attenuation);                                // at most the air level
+  // The contract's clamp (oi::xray::log_attenuation()): at least range * e^-12, at most the
+  // air level, so A lies in [0, kMaxAttenuation].
+  const float floor = static_cast<float>(range) * std::exp(-kMaxAttenuation);
+  cv::max(attenuation, floor, attenuation);
+  cv::min(attenuation, range, attenuation);
   // -ln(signal / range) = ln(range) - ln(signal): one pass less than dividing first, and the
   // same arithmetic as the shader.
   cv::log(attenuation, attenuation);
   attenuation.convertTo(attenuation, CV_32F, -1.0, static_cast<float>(std::log(range)));
-  cv::max(attenuation, 0.0, attenuation);  // the two logs' rounding may leave a tiny negative value
+  cv::max(attenuation, 0.0, attenuation);              // the two logs' rounding may leave a value a hair
+  cv::min(attenuation, kMaxAttenuation, attenuation);  // outside [0, 12]
 }
 
 void dual_energy_reference(const cv::Mat& high, const cv::Mat& low, const DualEnergyLevels& levels,

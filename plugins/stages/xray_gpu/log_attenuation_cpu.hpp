@@ -18,13 +18,15 @@ struct DualEnergyLevels {
   float air_low = 65535.0f;   ///< low-energy counts with nothing in the beam
   float epsilon = 0.01f;      ///< ratio is 0 where A_high < epsilon
 
-  /// Reads the stage parameters of the same names.
+  /// Checks the levels (xray.log_attenuation binds its parameters of the same names to
+  /// these fields).
   /// @throws oi::ConfigError when a channel's air level is not at least dark + 1.
-  static DualEnergyLevels from_params(const ParamSet& params);
+  void check() const;
 };
 
-/// A = -ln(clamp(I - dark, 1, air - dark) / (air - dark)) of a CV_16UC1 image into a
-/// CV_32FC1 one (allocated when `attenuation` is empty or of another size).
+/// A = -ln(clamp(I - dark, r e^-12, r) / r), r = air - dark, of a CV_16UC1 image into a
+/// CV_32FC1 one (allocated when `attenuation` is empty or of another size): the contract's
+/// oi::xray::log_attenuation(), so A lies in [0, 12] as xray.correct's does.
 void log_attenuation_reference(const cv::Mat& counts, float dark, float air, cv::Mat& attenuation);
 
 /// Both channels' attenuation and the ratio R = A_low / A_high (0 where A_high < epsilon).

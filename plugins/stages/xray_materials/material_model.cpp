@@ -9,7 +9,7 @@
 
 #include "oi/error.hpp"
 #include "oi/files.hpp"
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::xray {
 namespace {
@@ -76,7 +76,7 @@ MaterialCalibration MaterialCalibration::from_json(const nlohmann::json& doc,
     fail(file, "'version' must be " + std::to_string(kCalibrationVersion) + " (this SDK reads no other)");
   MaterialCalibration cal;
   cal.file = file;
-  cal.tube = doc.value("tube", nlohmann::json());
+  cal.tube = doc.value(attr::kTube, nlohmann::json());
   const nlohmann::json floor = doc.value("noise_floor", nlohmann::json());
   cal.a_high_max = number(floor, "a_high_max", "noise_floor", file);
   cal.a_low_max = number(floor, "a_low_max", "noise_floor", file);

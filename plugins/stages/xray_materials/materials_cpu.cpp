@@ -6,17 +6,17 @@
 namespace oi::xray {
 
 void materials_reference(const cv::Mat& a_high, const cv::Mat& a_low, const MaterialTable& table,
-                         const ClassThresholds& thresholds, int radius, cv::Mat& zeff, cv::Mat& mclass,
-                         cv::Mat& areal_density) {
+                         const ClassThresholds& thresholds, int radius, cv::Mat& zeff,
+                         cv::Mat& material_class, cv::Mat& areal_density) {
   CV_Assert(a_high.type() == CV_32FC1 && a_low.type() == CV_32FC1 && a_high.size() == a_low.size());
-  CV_Assert(zeff.size() == a_high.size() && mclass.size() == a_high.size() &&
+  CV_Assert(zeff.size() == a_high.size() && material_class.size() == a_high.size() &&
             areal_density.size() == a_high.size());
   const int w = a_high.cols, h = a_high.rows;
   const float n = static_cast<float>((2 * radius + 1) * (2 * radius + 1));
   cv::parallel_for_(cv::Range(0, h), [&](const cv::Range& rows) {
     for (int y = rows.start; y < rows.end; ++y) {
       float* z = zeff.ptr<float>(y);
-      std::uint8_t* c = mclass.ptr<std::uint8_t>(y);
+      std::uint8_t* c = material_class.ptr<std::uint8_t>(y);
       float* d = areal_density.ptr<float>(y);
       for (int x = 0; x < w; ++x) {
         // The kernel's summation order, so that both round alike: each window line left to

@@ -11,9 +11,9 @@ namespace oi::xray {
 /// Box mean of radius `radius` (borders clamped; summed in the kernel's order: each window
 /// line left to right, then the line sums top to bottom) of the CV_32F
 /// planes `a_high` and `a_low`, then classify_pixel() per pixel into `zeff` (CV_32F),
-/// `mclass` (CV_8U) and `areal_density` (CV_32F), which must be allocated with the input size.
+/// `material_class` (CV_8U) and `areal_density` (CV_32F), which must be allocated with the input size.
 void materials_reference(const cv::Mat& a_high, const cv::Mat& a_low, const MaterialTable& table,
-                         const ClassThresholds& thresholds, int radius, cv::Mat& zeff, cv::Mat& mclass,
-                         cv::Mat& areal_density);
+                         const ClassThresholds& thresholds, int radius, cv::Mat& zeff,
+                         cv::Mat& material_class, cv::Mat& areal_density);
 
 }  // namespace oi::xray

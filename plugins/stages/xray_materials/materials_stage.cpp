@@ -13,7 +13,7 @@
 #include "oi/gpu/pixel_stage.hpp"
 #include "oi/gpu/shader_compiler.hpp"
 #include "oi/plugin.hpp"
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace {
 
@@ -29,59 +29,47 @@ std::string glsl_array(const float* values, int count) {
   return s + ")";
 }
 
-std::filesystem::path calibration_file(const oi::StageConfig& config) {
-  std::filesystem::path file = config.params.get<std::string>("calibration");
-  if (file.is_relative() && !config.pipeline_dir.empty()) file = config.pipeline_dir / file;
-  return file;
-}
-
 class Materials final : public oi::gpu::PixelStage {
-  void declare(oi::StageSpec& spec) override {
+  void on_setup(oi::StageSpec& spec) override {
     spec.describe(
         "Per-pixel effective atomic number `zeff` (f32, 0 = empty or impenetrable), material class "
-        "`mclass` (u8, oi::xray::MaterialClass) and areal density `areal_density` (f32, g/cm²) from "
+        "`material_class` (u8, oi::xray::MaterialClass) and areal density `areal_density` (f32, g/cm²) from "
         "the f32 planes `a_high` and `a_low` (xray.correct) and a calibration file written by "
         "`oi calibrate-materials`. Both attenuations are box-smoothed before their ratio is taken. "
         "Inputs are kept. docs/materials.md.");
-    spec.param("calibration", oi::ParamType::kPath)
+    spec.param("calibration", calibration_)
+        .without_default()
         .describe("Calibration JSON written by `oi calibrate-materials` for this scanner and tube setting.");
-    spec.param("smoothing_radius", oi::ParamType::kInt)
-        .default_value(2)
+    spec.param("smoothing_radius", radius_)
         .range(0, 4)
         .unit("pixels")
         .describe(
             "Radius r of the (2r+1)x(2r+1) box mean of a_high and a_low taken before the ratio; 0 = none.");
-    spec.param("empty_attenuation", oi::ParamType::kFloat)
-        .default_value(0.05)
+    spec.param("empty_attenuation", thresholds_.empty_attenuation)
+        .default_value(0.05)  // documented as 0.05, not as the float field's 0.050000001
         .range(0.0, 2.0)
         .describe("Smoothed a_high below this is empty (class 0): about 3 mm of polyethylene.");
-    spec.param("organic_max_z", oi::ParamType::kFloat)
-        .default_value(10.0)
+    spec.param("organic_max_z", thresholds_.organic_max_z)
         .range(1.0, 100.0)
         .describe("Z_eff below this is organic.");
-    spec.param("inorganic_max_z", oi::ParamType::kFloat)
-        .default_value(17.0)
+    spec.param("inorganic_max_z", thresholds_.inorganic_max_z)
         .range(1.0, 100.0)
         .describe("Z_eff below this (and at least organic_max_z) is inorganic / mixed; above, metal.");
   }
 
   // The calibration is small: loading it here lets `oi validate` report a missing, unreadable
   // or out-of-range file before a run, with the node's position.
-  std::vector<std::string> validate(const oi::StageConfig& config) const override {
+  std::vector<std::string> validate(const oi::StageConfig&) const override {
     try {
-      (void)oi::xray::MaterialCalibration::load(calibration_file(config));
+      (void)oi::xray::MaterialCalibration::load(calibration_);
     } catch (const oi::ConfigError& e) {
       return {e.what()};
     }
     return {};
   }
 
-  oi::gpu::PixelKernelSpec configure(const oi::StageConfig& config) override {
-    table_ = oi::xray::MaterialTable::build(oi::xray::MaterialCalibration::load(calibration_file(config)));
-    radius_ = static_cast<int>(config.params.get<std::int64_t>("smoothing_radius"));
-    thresholds_.empty_attenuation = static_cast<float>(config.params.get<double>("empty_attenuation"));
-    thresholds_.organic_max_z = static_cast<float>(config.params.get<double>("organic_max_z"));
-    thresholds_.inorganic_max_z = static_cast<float>(config.params.get<double>("inorganic_max_z"));
+  oi::gpu::PixelKernelSpec on_start(const oi::StageConfig&) override {
+    table_ = oi::xray::MaterialTable::build(oi::xray::MaterialCalibration::load(calibration_));
     if (thresholds_.inorganic_max_z < thresholds_.organic_max_z) {
       throw oi::ConfigError("inorganic_max_z = " + std::to_string(thresholds_.inorganic_max_z) +
                             " is below organic_max_z = " + std::to_string(thresholds_.organic_max_z) +
@@ -99,8 +87,8 @@ class Materials final : public oi::gpu::PixelStage {
         {"OI_MATERIALS_Z", glsl_array(z.data(), xr::kMaxCurves)}};
     k.inputs = {{xr::plane::kAHigh, oi::PixelFormat::kF32}, {xr::plane::kALow, oi::PixelFormat::kF32}};
     k.outputs = {{xr::plane::kZeff, oi::PixelFormat::kF32},
-                 {xr::plane::kClass, oi::PixelFormat::kU8},
-                 {xr::plane::kDensity, oi::PixelFormat::kF32}};
+                 {xr::plane::kMaterialClass, oi::PixelFormat::kU8},
+                 {xr::plane::kArealDensity, oi::PixelFormat::kF32}};
     k.push_constants = oi::gpu::push_block(std::array<std::uint32_t, 2>{});  // uvec2 size
     k.spec_constants = {oi::gpu::SpecConstant::i32(0, table_.curves),
                         oi::gpu::SpecConstant::f32(1, table_.grid_max),
@@ -119,16 +107,18 @@ class Materials final : public oi::gpu::PixelStage {
 
   oi::Status process_cpu(oi::gpu::PixelPlanes& p) override {
     namespace xr = oi::xray;
-    cv::Mat zeff = oi::as_mat(p.output(xr::plane::kZeff)), mclass = oi::as_mat(p.output(xr::plane::kClass));
-    cv::Mat density = oi::as_mat(p.output(xr::plane::kDensity));
+    cv::Mat zeff = oi::as_mat(p.output(xr::plane::kZeff)),
+            material_class = oi::as_mat(p.output(xr::plane::kMaterialClass));
+    cv::Mat density = oi::as_mat(p.output(xr::plane::kArealDensity));
     xr::materials_reference(oi::as_mat(p.input(xr::plane::kAHigh)), oi::as_mat(p.input(xr::plane::kALow)),
-                            table_, thresholds_, radius_, zeff, mclass, density);
+                            table_, thresholds_, radius_, zeff, material_class, density);
     return oi::Status::ok();
   }
 
+  std::filesystem::path calibration_;     // parameter `calibration`
+  int radius_ = 2;                        // parameter `smoothing_radius`
+  oi::xray::ClassThresholds thresholds_;  // parameters empty_attenuation, organic_max_z, inorganic_max_z
   oi::xray::MaterialTable table_;
-  oi::xray::ClassThresholds thresholds_;
-  int radius_ = 2;
 };
 
 }  // namespace

@@ -112,12 +112,11 @@ struct FrameMetadata {
   nlohmann::json to_json() const;
 };
 
-/// Frame kinds used by the standard port types.
+/// Frame kinds the core knows. Each domain names its own in its contract
+/// (oi::xray::frame_kind in <oi/xray/contract.hpp>).
 namespace frame_kind {
-inline constexpr std::string_view kAny = "any";                    ///< matches every kind
-inline constexpr std::string_view kScanBlock = "xray.scan_block";  ///< K lines of one X-ray scan
-inline constexpr std::string_view kScan = "xray.scan";             ///< a whole assembled X-ray scan
-inline constexpr std::string_view kVideo = "video.frame";          ///< a camera frame
+inline constexpr std::string_view kAny = "any";            ///< matches every kind
+inline constexpr std::string_view kVideo = "video.frame";  ///< a camera frame
 }  // namespace frame_kind
 
 /// Named planes plus metadata. Frames are reference-counted (`FramePtr`); a stage that
@@ -129,7 +128,7 @@ class Frame {
 
   explicit Frame(std::string kind) : kind_(std::move(kind)) {}
 
-  /// Frame kind, e.g. "xray.scan_block".
+  /// Frame kind, e.g. oi::xray::frame_kind::kScanBlock.
   const std::string& kind() const { return kind_; }
   /// Changes the frame kind.
   void set_kind(std::string kind) { kind_ = std::move(kind); }

@@ -1,7 +1,8 @@
 #pragma once
 /// @file
-/// What a plugin author writes: one `OI_PLUGIN(...)` line per plugin and one
-/// `OI_REGISTER_STAGE(...)` or `OI_REGISTER_DRIVER(...)` line per type.
+/// What a plugin author writes: one `OI_PLUGIN(...)` line per plugin and one registration
+/// line per type: `OI_REGISTER_STAGE(...)` for a stage (this header), and
+/// `OI_REGISTER_DEVICE_DRIVER(...)` for a device driver (<oi/hal/driver.hpp>).
 ///
 /// @code
 /// class Gain final : public oi::Stage { ... };
@@ -42,7 +43,7 @@ __attribute__((visibility("hidden"))) inline std::vector<oi_factory_info>& local
 template <class T>
 void* create(char* error, std::size_t capacity) noexcept {
   static_assert(std::is_base_of_v<Stage, T>,
-                "OI_REGISTER_STAGE and OI_REGISTER_DRIVER register oi::Stage classes. For a HAL device "
+                "OI_REGISTER_STAGE registers oi::Stage classes. For a HAL device "
                 "(a class derived from oi::hal::Device, XrayScanner or Camera) use "
                 "OI_REGISTER_DEVICE_DRIVER(Class, \"type.name\", \"summary\") from <oi/hal/driver.hpp>");
   try {
@@ -80,11 +81,20 @@ struct Registrar {
       TYPE_NAME, OI_FACTORY_STAGE, SUMMARY, &::oi::plugin_detail::create<CLASS>,         \
       &::oi::plugin_detail::destroy<CLASS>)
 
-/// Registers `CLASS` (an oi::Stage without inputs) as driver type `TYPE_NAME`.
-#define OI_REGISTER_DRIVER(CLASS, TYPE_NAME, SUMMARY)                                    \
+/// Internal: registers a source stage as driver type `TYPE_NAME`. Device drivers use
+/// OI_REGISTER_DEVICE_DRIVER (<oi/hal/driver.hpp>), which wraps the device in the supervisor.
+#define OI_DETAIL_REGISTER_SOURCE(CLASS, TYPE_NAME, SUMMARY)                             \
   static const ::oi::plugin_detail::Registrar OI_DETAIL_CONCAT(oi_registrar_, __LINE__)( \
       TYPE_NAME, OI_FACTORY_DRIVER, SUMMARY, &::oi::plugin_detail::create<CLASS>,        \
       &::oi::plugin_detail::destroy<CLASS>)
+
+/// Removed: it registered a bare source without supervisor, `oi devices` entry or
+/// conformance. A device driver is a class derived from oi::hal::Device (XrayScanner,
+/// Camera) registered with OI_REGISTER_DEVICE_DRIVER from <oi/hal/driver.hpp>.
+#define OI_REGISTER_DRIVER(CLASS, TYPE_NAME, SUMMARY)                                                  \
+  static_assert(sizeof(CLASS) == 0,                                                                    \
+                "OI_REGISTER_DRIVER was removed: derive the driver from oi::hal::XrayScanner, Camera " \
+                "or Device and register it with OI_REGISTER_DEVICE_DRIVER from <oi/hal/driver.hpp>")
 
 /// Defines the plugin's exported entry point. Use once per plugin library.
 #define OI_PLUGIN(NAME, VERSION, LICENSE)                                                     \

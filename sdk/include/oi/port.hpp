@@ -14,12 +14,13 @@ namespace oi {
 
 /// Frame kind plus the pixel formats of its planes. An empty format list means "any".
 struct PortType {
-  std::string kind = std::string(frame_kind::kAny);  ///< e.g. "xray.scan_block", or "any"
+  std::string kind = std::string(frame_kind::kAny);  ///< e.g. a domain's kind, or "any"
   std::vector<PixelFormat> formats;                  ///< allowed plane formats; empty = any
 
   /// Matches every frame.
   static PortType any() { return {}; }
-  /// A kind with optional formats, e.g. `PortType::of(frame_kind::kScanBlock, {PixelFormat::kU16})`.
+  /// A kind with optional formats, e.g. `PortType::of(oi::xray::frame_kind::kScanBlock, {PixelFormat::kU16})`
+  /// (<oi/xray/contract.hpp>).
   static PortType of(std::string_view kind, std::vector<PixelFormat> formats = {});
 
   /// True when frames described by `produced` may flow into a port of this type: kinds are

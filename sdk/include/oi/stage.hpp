@@ -1,11 +1,12 @@
 #pragma once
 /// @file
-/// Stages: the nodes of a pipeline. A stage declares its ports and typed parameters in
-/// `setup()`, is configured once in `start()`, and does its work in `process()`. Device
+/// Stages: the nodes of a pipeline. A stage declares its ports and its parameters (bound to
+/// members) in `setup()`, is started once in `start()`, and does its work in `process()`. Device
 /// drivers are stages without inputs (sources).
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +27,16 @@ class StageSpec {
   PortSpec& input(std::string name, PortType type = PortType::any(), std::string description = {});
   /// Declares an output port.
   PortSpec& output(std::string name, PortType type = PortType::any(), std::string description = {});
-  /// Declares a parameter; chain setters on the result.
+  /// Declares a parameter bound to `member` (see oi/params.hpp): its type follows the
+  /// member's, its default is the member's current value (`.without_default()` makes it required), and the
+  /// host writes the validated value into the member before validate() and start(). Chain
+  /// setters on the result.
+  template <param_detail::Bindable T>
+  ParamSpec& param(std::string name, T& member) {
+    return add(make_bound_param(std::move(name), member));
+  }
+  /// Declares a parameter that is not bound to a member (a stage that forwards its values as
+  /// a whole, e.g. to a device); read it from StageConfig::params. Chain setters on the result.
   ParamSpec& param(std::string name, ParamType type);
   /// Sets the stage's description (a paragraph for `oi inspect` and the reference page).
   void describe(std::string text) { description_ = std::move(text); }
@@ -42,12 +52,30 @@ class StageSpec {
   int output_index(std::string_view name) const;
   /// A parameter declaration, or nullptr.
   const ParamSpec* find_param(std::string_view name) const;
+  /// Writes the values of the bound parameters into their members (see assign_bound()).
+  void assign(const ParamSet& values, const std::filesystem::path& base) const {
+    assign_bound(params_, values, base);
+  }
+  /// Drops every binding: for declarations kept after the object that made them is gone.
+  void unbind();
+  /// Declares a parameter renamed in an earlier version: a pipeline that still sets
+  /// `old_name` gets a load-time error naming `new_name`.
+  void renamed(std::string old_name, std::string new_name) {
+    renamed_[std::move(old_name)] = std::move(new_name);
+  }
+  /// The new name of a renamed parameter, or nullptr.
+  const std::string* new_name_of(std::string_view old_name) const;
+  /// Every renamed parameter, old name -> new name.
+  const std::map<std::string, std::string, std::less<>>& renamed_params() const { return renamed_; }
+  /// Adds a whole declaration (made with make_bound_param() or copied from another spec).
+  ParamSpec& add(ParamSpec param);
 
  private:
   std::vector<PortSpec> inputs_;
   std::vector<PortSpec> outputs_;
   // A vector, not a map: declaration order is the order docs list parameters in.
   std::vector<ParamSpec> params_;
+  std::map<std::string, std::string, std::less<>> renamed_;
   std::string description_;
 };
 
@@ -111,13 +139,14 @@ class Stage {
   /// files that must exist, a shader that must compile) without opening devices or
   /// allocating resources. Called by the pipeline loader, so `oi validate` reports the
   /// problems with the node's FILE:LINE:COL; returns one message per problem, empty when
-  /// valid.
+  /// valid. Bound parameters already hold the node's values (setup() ran on this object).
   virtual std::vector<std::string> validate(const StageConfig& config) const {
     (void)config;
     return {};
   }
-  /// Receives validated parameters. Throw oi::ConfigError for problems validate() could not
-  /// foresee.
+  /// Starts the stage; bound parameters hold their validated values, `config` has the rest
+  /// (node name, URI, pipeline folder). Throw oi::ConfigError for problems validate() could
+  /// not foresee.
   virtual void start(const StageConfig& config) { (void)config; }
   /// Does one unit of work. Stages with inputs are called when every connected input holds a
   /// frame; sources are called repeatedly and return `Status::end_of_stream()` when done.

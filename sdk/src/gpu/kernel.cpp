@@ -30,6 +30,87 @@ std::array<std::uint32_t, 3> clamp_workgroup(std::array<std::uint32_t, 3> wanted
   return wanted;
 }
 
+std::string describe_block(const detail::WorkgroupReflection& r) {
+  std::string text;
+  for (const detail::PushMemberReflection& m : *r.push_block) {
+    if (!text.empty()) text += ", ";
+    text += (m.name.empty() ? "?" : m.name) + " @" + std::to_string(m.offset) + " (" +
+            std::to_string(m.bytes) + " B)";
+  }
+  return text;
+}
+
+// The push-constant block the stage writes must be the one the shader reads: a mismatch
+// would make the shader read fields at the wrong offsets, silently.
+void check_push_block(const std::string& where, const KernelDesc& desc,
+                      const detail::WorkgroupReflection& r) {
+  if (!r.push_block) {
+    if (desc.push_constant_bytes != 0)
+      throw ConfigError(where + ": push_constant_bytes = " + std::to_string(desc.push_constant_bytes) +
+                        " but the shader declares no push-constant block; set it to 0 or declare the block");
+    return;
+  }
+  if (r.push_block_bytes != desc.push_constant_bytes) {
+    throw ConfigError(where + ": the shader's push-constant block is " + std::to_string(r.push_block_bytes) +
+                      " bytes {" + describe_block(r) + "} but the stage passes " +
+                      std::to_string(desc.push_constant_bytes) +
+                      " bytes; make the C++ struct match the GLSL block member for member");
+  }
+  if (desc.push_layout.empty()) return;
+  const std::vector<detail::PushMemberReflection>& shader = *r.push_block;
+  if (desc.push_layout.size() != shader.size()) {
+    throw ConfigError(where + ": the C++ push-constant struct has " +
+                      std::to_string(desc.push_layout.size()) + " members, the shader's block " +
+                      std::to_string(shader.size()) + " {" + describe_block(r) + "}");
+  }
+  for (std::size_t m = 0; m < shader.size(); ++m) {
+    const PushMember& mine = desc.push_layout[m];
+    const detail::PushMemberReflection& theirs = shader[m];
+    const bool name_ok = theirs.name.empty() || theirs.name == mine.name;
+    if (mine.offset != theirs.offset || (theirs.bytes != 0 && mine.bytes != theirs.bytes) || !name_ok) {
+      throw ConfigError(where + ": push-constant member " + std::to_string(m) + " is '" + mine.name + "' @" +
+                        std::to_string(mine.offset) + " (" + std::to_string(mine.bytes) + " B) in C++ but '" +
+                        theirs.name + "' @" + std::to_string(theirs.offset) + " (" +
+                        std::to_string(theirs.bytes) +
+                        " B) in the shader; make the C++ struct match the GLSL block member for member");
+    }
+  }
+}
+
+void check_spec_constants(const std::string& where, const KernelDesc& desc,
+                          const detail::WorkgroupReflection& r) {
+  for (const SpecConstant& c : desc.spec_constants) {
+    auto found = std::find_if(r.spec_constants.begin(), r.spec_constants.end(),
+                              [&](const detail::SpecReflection& s) { return s.id == c.id; });
+    if (found == r.spec_constants.end()) {
+      std::string ids;
+      for (const detail::SpecReflection& s : r.spec_constants)
+        ids += (ids.empty() ? "" : ", ") + std::to_string(s.id);
+      throw ConfigError(where + ": specialization constant " + std::to_string(c.id) +
+                        " is not declared by the shader (it declares constant_id " +
+                        (ids.empty() ? "none" : ids) + "); the value would be ignored");
+    }
+    const char want = static_cast<char>(c.kind);
+    const bool fits = found->kind == want || (want == 'u' && found->kind == 'b');
+    if (found->kind != '?' && (!fits || found->bits != 32)) {
+      auto word = [](char k) {
+        return std::string(k == 'f'   ? "float"
+                           : k == 'i' ? "int"
+                           : k == 'b' ? "bool"
+                           : k == 'u' ? "uint"
+                                      : "?");
+      };
+      throw ConfigError(where + ": specialization constant " + std::to_string(c.id) + " is a " +
+                        std::to_string(found->bits) + "-bit " + word(found->kind) +
+                        " in the shader but the stage passes a " + word(want) + " (SpecConstant::" +
+                        (want == 'f'   ? "f32"
+                         : want == 'i' ? "i32"
+                                       : "u32") +
+                        "); its bits would be misread");
+    }
+  }
+}
+
 }  // namespace
 
 Kernel::Kernel(std::shared_ptr<Device> device, const KernelDesc& desc)
@@ -70,6 +151,8 @@ Kernel::Kernel(std::shared_ptr<Device> device, const KernelDesc& desc)
                         "; declare one entry per binding, in order");
     }
   }
+  check_push_block(where, desc, reflection);
+  check_spec_constants(where, desc, reflection);
   const std::array<std::uint32_t, 3> chosen = clamp_workgroup(desc.workgroup, limits);
   for (int a = 0; a < 3; ++a) {
     local_size_[a] = reflection.specializable[a] ? chosen[a] : reflection.fixed[a];

@@ -21,11 +21,6 @@ std::string plane_list(const std::vector<std::pair<std::string, Plane>>& planes)
 
 std::string size_text(const Plane& p) { return std::to_string(p.width) + "x" + std::to_string(p.height); }
 
-// Output planes a stage keeps for reuse, per output: enough for the frames a short queue
-// holds downstream; beyond that, planes are allocated (from the device's memory pool) and
-// freed as before.
-constexpr std::size_t kPooledPlanesPerOutput = 4;
-
 }  // namespace
 
 const Plane& PixelPlanes::input(std::string_view name) const {
@@ -44,30 +39,18 @@ Plane& PixelPlanes::output(std::string_view name) {
               "' is not an output of this stage; its outputs: " + plane_list(outputs_));
 }
 
-PixelStage::PixelStage(CpuImplementation cpu) : cpu_(cpu) {}
-
 PixelStage::~PixelStage() = default;
 
 void PixelStage::setup(StageSpec& spec) {
-  declare(spec);
+  on_setup(spec);
   if (spec.inputs().empty()) spec.input("in", PortType::any(), "frames holding the input planes");
   if (spec.outputs().empty()) spec.output("out", PortType::any(), "the same frames plus the output planes");
-  if (cpu_ == CpuImplementation::kYes && spec.find_param("backend") == nullptr) {
-    spec.param("backend", ParamType::kEnum)
-        .allowed({"auto", "gpu", "cpu"})
-        .default_value("auto")
-        .describe(
-            "Where to run: `auto` uses the Vulkan device when there is one and the CPU "
-            "implementation otherwise; `gpu` fails at start without a device; `cpu` never "
-            "touches Vulkan.");
-  }
+  gpu_.declare(spec);
 }
 
 void PixelStage::adapt_to_device(const DeviceInfo&, PixelKernelSpec&) {}
 
-Status PixelStage::process_cpu(PixelPlanes&) {
-  return Status::error("stage '" + name_ + "' (" + type_ + ") has no CPU implementation");
-}
+Status PixelStage::process_cpu(PixelPlanes&) { return Status::error("this stage has no CPU implementation"); }
 
 void PixelStage::check_spec() const {
   const std::string where = "kernel '" + spec_.name + "'";
@@ -102,34 +85,16 @@ void PixelStage::check_spec() const {
 }
 
 void PixelStage::start(const StageConfig& config) {
-  name_ = config.name;
-  type_ = config.type;
-  spec_ = configure(config);
-  if (spec_.name.empty()) spec_.name = type_;
+  spec_ = on_start(config);
+  if (spec_.name.empty()) spec_.name = config.type;
   check_spec();
   binding_names_ = spec_.bindings;
   if (binding_names_.empty()) {
     for (const PlaneDecl& p : spec_.inputs) binding_names_.push_back(p.name);
     for (const PlaneDecl& p : spec_.outputs) binding_names_.push_back(p.name);
   }
-
-  if (cpu_ == CpuImplementation::kNo) {
-    if (!available())
-      throw ConfigError(type_ + " runs only on a Vulkan device and none is usable: " + unavailable_reason());
-    device_ = default_device();
-    backend_reason_ = "GPU only, Vulkan device available";
-  } else {
-    BackendChoice where = choose_backend(config.params.get_or<std::string>("backend", "auto"), name_, type_);
-    backend_reason_ = std::move(where.reason);
-    if (!where.device) {
-      backend_ = Backend::kCpu;
-      return;
-    }
-    device_ = std::move(where.device);
-  }
-  backend_ = Backend::kGpu;
-  device_name_ = device_->info().name;
-  adapt_to_device(device_->info(), spec_);
+  if (!gpu_.start(config)) return;
+  adapt_to_device(gpu_.device()->info(), spec_);
   check_spec();
   KernelDesc desc;
   desc.name = spec_.name;
@@ -142,54 +107,46 @@ void PixelStage::start(const StageConfig& config) {
     desc.bindings.push_back({name, input ? Access::kRead : Access::kWrite});
   }
   desc.push_constant_bytes = static_cast<std::uint32_t>(spec_.push_constants.size());
+  desc.push_layout = spec_.push_layout;
   desc.spec_constants = spec_.spec_constants;
   desc.workgroup = spec_.workgroup;
-  kernel_ = device_->create_kernel(desc);
+  kernel_ = gpu_.kernel(desc);
   if (spec_.pixels_per_invocation > 0 && (kernel_->local_size()[1] != 1 || kernel_->local_size()[2] != 1)) {
     throw ConfigError(
         "kernel '" + spec_.name + "': pixels_per_invocation needs a 1-D workgroup (OI_WORKGROUP_1D), " +
         "but the shader's is " + std::to_string(kernel_->local_size()[0]) + "x" +
         std::to_string(kernel_->local_size()[1]) + "x" + std::to_string(kernel_->local_size()[2]));
   }
-  recorder_ = device_->create_recorder();
-  output_pool_.assign(spec_.outputs.size(), {});
 }
 
 void PixelStage::stop() {
-  output_pool_.clear();
-  recorder_.reset();
   kernel_.reset();
-  device_.reset();
+  gpu_.stop();
 }
 
-nlohmann::json PixelStage::summary() const {
-  return {{"backend", backend_ == Backend::kGpu ? "gpu" : "cpu"},
-          {"device", device_name_.empty() ? nlohmann::json(nullptr) : nlohmann::json(device_name_)},
-          {"reason", backend_reason_}};
-}
+nlohmann::json PixelStage::summary() const { return gpu_.summary(); }
 
 Status PixelStage::process(StageContext& ctx) {
   FramePtr in = ctx.take(0);
   if (!in) return Status::ok();
   FramePtr frame = in->clone();  // others may hold `in`: add planes to our own copy
-  const std::string where = "stage '" + name_ + "' (" + type_ + ")";
   const Plane* first = nullptr;
   for (const PlaneDecl& decl : spec_.inputs) {
     if (!frame->has_plane(decl.name)) {
       std::string present;
       for (const std::string& n : frame->plane_names()) present += (present.empty() ? "'" : ", '") + n + "'";
-      return Status::error(where + ": the frame has no plane '" + decl.name + "' (it has " +
+      return Status::error("the frame has no plane '" + decl.name + "' (it has " +
                            (present.empty() ? "none" : present) + "); feed it frames that carry it");
     }
     const Plane& plane = std::as_const(*frame).plane(decl.name);
     if (plane.format != decl.format) {
-      return Status::error(where + ": plane '" + decl.name + "' is " + std::string(to_string(plane.format)) +
+      return Status::error("plane '" + decl.name + "' is " + std::string(to_string(plane.format)) +
                            ", the kernel reads " + std::string(to_string(decl.format)));
     }
     if (first == nullptr) {
       first = &plane;
     } else if (plane.width != first->width || plane.height != first->height) {
-      return Status::error(where + ": plane '" + decl.name + "' is " + size_text(plane) + " but '" +
+      return Status::error("plane '" + decl.name + "' is " + size_text(plane) + " but '" +
                            spec_.inputs.front().name + "' is " + size_text(*first) +
                            "; a pixel stage needs inputs of one size");
     }
@@ -197,7 +154,7 @@ Status PixelStage::process(StageContext& ctx) {
   const int width = first->width;
   const int height = first->height;
 
-  if (backend_ == Backend::kGpu) {
+  if (gpu_.on_gpu()) {
     if (Status s = process_gpu(*frame, width, height); !s.is_ok()) return s;
   } else {
     PixelPlanes planes;
@@ -216,26 +173,21 @@ Status PixelStage::process(StageContext& ctx) {
 }
 
 Status PixelStage::process_gpu(Frame& frame, int width, int height) {
-  const std::string where = "stage '" + name_ + "' (" + type_ + ")";
-  std::vector<BufferRef> refs;
-  refs.reserve(binding_names_.size());
+  // Inputs first: a converted input replaces the frame's plane, so later GPU stages find it
+  // resident instead of copying it again.
+  for (const PlaneDecl& d : spec_.inputs) {
+    if (Result<Plane> p = gpu_.input(frame, d.name, true, spec_.residency); !p.ok()) return p.status();
+  }
   try {
-    // Inputs first: a converted input replaces the frame's plane, so later GPU stages find
-    // it resident instead of copying it again.
-    for (const PlaneDecl& d : spec_.inputs) {
-      const Plane& plane = std::as_const(frame).plane(d.name);
-      if (gpu_memory_of(plane) != nullptr && (plane.offset != 0 || plane.stride != plane.row_bytes())) {
-        return Status::error(where + ": GPU plane '" + d.name +
-                             "' has padded rows or an offset; pixel kernels need tightly packed planes");
-      }
-      frame.set_plane(d.name, to_gpu_plane(device_, plane, spec_.residency));
-    }
     for (std::size_t o = 0; o < spec_.outputs.size(); ++o) {
-      frame.set_plane(spec_.outputs[o].name, output_plane(o, width, height));
+      const PlaneDecl& d = spec_.outputs[o];
+      frame.set_plane(d.name, gpu_.output(o, d.format, width, height, spec_.clear_outputs, spec_.residency));
     }
   } catch (const std::exception& e) {
-    return Status::error(where + ": " + e.what());
+    return Status::error(e.what());
   }
+  std::vector<BufferRef> refs;
+  refs.reserve(binding_names_.size());
   for (const std::string& name : binding_names_) refs.emplace_back(std::as_const(frame).plane(name));
 
   std::vector<std::byte> push = spec_.push_constants;
@@ -243,6 +195,7 @@ Status PixelStage::process_gpu(Frame& frame, int width, int height) {
     const std::uint32_t size[2] = {static_cast<std::uint32_t>(width), static_cast<std::uint32_t>(height)};
     std::memcpy(push.data() + *spec_.size_offset, size, sizeof size);
   }
+  CommandRecorder& recorder = gpu_.recorder();
   Status dispatched;
   if (spec_.pixels_per_invocation > 0) {
     // Linear: fold the workgroups into rows of at most maxComputeWorkGroupCount[0]
@@ -251,40 +204,19 @@ Status PixelStage::process_gpu(Frame& frame, int width, int height) {
     const std::uint64_t invocations = div_up(
         static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height), spec_.pixels_per_invocation);
     const std::uint64_t groups = div_up(invocations, kernel_->local_size()[0]);
-    const std::uint64_t row = std::min<std::uint64_t>(groups, device_->limits().maxComputeWorkGroupCount[0]);
+    const std::uint64_t row =
+        std::min<std::uint64_t>(groups, gpu_.device()->limits().maxComputeWorkGroupCount[0]);
     const auto rows = div_up(groups, std::max<std::uint64_t>(row, 1));
     dispatched =
-        recorder_->dispatch(*kernel_, refs, push,
-                            {static_cast<std::uint32_t>(row),
-                             static_cast<std::uint32_t>(std::min<std::uint64_t>(rows, UINT32_MAX)), 1});
+        recorder.dispatch(*kernel_, refs, push,
+                          {static_cast<std::uint32_t>(row),
+                           static_cast<std::uint32_t>(std::min<std::uint64_t>(rows, UINT32_MAX)), 1});
   } else {
-    dispatched = recorder_->dispatch_grid(*kernel_, refs, push, static_cast<std::uint32_t>(width),
-                                          static_cast<std::uint32_t>(height));
+    dispatched = recorder.dispatch_grid(*kernel_, refs, push, static_cast<std::uint32_t>(width),
+                                        static_cast<std::uint32_t>(height));
   }
-  if (!dispatched.is_ok()) return Status::error(where + ": " + dispatched.message());
-  if (Status s = recorder_->submit_and_wait(); !s.is_ok()) return Status::error(where + ": " + s.message());
-  return Status::ok();
-}
-
-Plane PixelStage::output_plane(std::size_t output, int width, int height) {
-  const PixelFormat format = spec_.outputs[output].format;
-  if (spec_.clear_outputs) return make_gpu_plane(device_, format, width, height, spec_.residency);
-  std::vector<Plane>& pool = output_pool_[output];
-  // Planes of another size (the frame size changed) are dropped once free.
-  std::erase_if(pool, [&](const Plane& p) {
-    return p.memory.use_count() == 1 && (p.width != width || p.height != height);
-  });
-  for (const Plane& p : pool) {
-    if (p.memory.use_count() == 1 && p.width == width && p.height == height) {
-      // Only the pool holds it: the frame that carried it is gone. The fence pairs with the
-      // release of the last other reference, so that holder's accesses happen before ours.
-      std::atomic_thread_fence(std::memory_order_acquire);
-      return p;
-    }
-  }
-  Plane plane = make_gpu_plane(device_, format, width, height, spec_.residency, InitialContents::kUndefined);
-  if (pool.size() < kPooledPlanesPerOutput) pool.push_back(plane);
-  return plane;
+  if (!dispatched.is_ok()) return dispatched;
+  return gpu_.submit();
 }
 
 }  // namespace oi::gpu

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "oi/hal/device_registry.hpp"
+#include "oi/xray/contract.hpp"
 #include "record_replay_util.hpp"
 
 namespace oi::record_replay_test {
@@ -35,7 +36,7 @@ class RecordReplay : public ::testing::Test {
         "  scanner:\n"
         "    driver: mock.xray\n"
         "    uri: mock://lane1\n"
-        "    params: { scans: 3, blocks_per_scan: 4, lines_per_block: 16, pixels: 64, " +
+        "    params: { scans: 3, blocks_per_scan: 4, lines_per_block: 16, pixels_per_line: 64, " +
         scanner_params +
         " }\n"
         "stages:\n"
@@ -184,7 +185,7 @@ TEST_F(RecordReplay, ReplayFeedsTypedInputsOfScanAssembleAndSinkImage) {
   const auto scans = KeptFrames::instance().frames("scans");
   ASSERT_EQ(scans.size(), 3u);
   for (const auto& scan : scans) {
-    EXPECT_EQ(scan->kind(), frame_kind::kScan);
+    EXPECT_EQ(scan->kind(), oi::xray::frame_kind::kScan);
     EXPECT_EQ(scan->plane("high").height, 4 * 16);
     EXPECT_FALSE(scan->metadata().incomplete);
   }

@@ -24,7 +24,8 @@ constexpr int kBlocks = 12;
 
 std::string record_yaml(const std::string& scanner_params, const std::string& record_params) {
   return "devices:\n"
-         "  scanner: { driver: mock.xray, uri: mock://lane1, params: { pixels: 32, lines_per_block: 8, " +
+         "  scanner: { driver: mock.xray, uri: mock://lane1, params: { pixels_per_line: 32, "
+         "lines_per_block: 8, " +
          scanner_params +
          " } }\n"
          "stages:\n"
@@ -224,7 +225,7 @@ TEST_F(RecordingErrors, CorruptFrameBytesAreAFaultNamingTheFrame) {
   const std::string stop = std::string(yaml).replace(yaml.find("retry_backoff_ms: 1"), 19, "on_fault: stop");
   const RunResult stopped = run_pipeline_file(dir_ / "replay_stop.yaml", stop, registry_);
   EXPECT_FALSE(stopped.ok);
-  EXPECT_THAT(stopped.error, HasSubstr("device 'scanner' (replay)"));
+  EXPECT_THAT(stopped.error, HasSubstr("stage 'scanner' (type 'replay'"));
   EXPECT_THAT(stopped.error, HasSubstr("SHA-256"));
 }
 
@@ -328,8 +329,9 @@ TEST_F(RecordingErrors, DamagedIndexAndHeaderAreErrorsNamingFileAndLine) {
 TEST_F(RecordingErrors, BadUrisAreClearErrors) {
   auto d = device();
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"http://recording", "unsupported URI 'http://recording': replay opens 'replay:///absolute/folder'"},
-      {"replay://", "names no recording"},
+      {"http://recording",
+       "unsupported URI 'http://recording': the driver opens 'replay:///absolute/folder'"},
+      {"replay://", "unsupported URI 'replay://': the driver opens 'replay:///absolute/folder'"},
       {"replay://" + (dir_ / "nowhere").string(), "the folder does not exist"},
       {"replay://" + dir_.string(), "session.json is missing"},
   };

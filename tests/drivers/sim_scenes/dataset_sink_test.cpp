@@ -12,6 +12,7 @@
 #include "oi/pipeline.hpp"
 #include "oi/pipeline_spec.hpp"
 #include "oi/plugin_registry.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi {
 namespace {
@@ -25,7 +26,7 @@ std::vector<FramePtr> g_frames;  // what test.scans emits, in order
 class ScansSource final : public Stage {
  public:
   void setup(StageSpec& spec) override {
-    spec.output("out", PortType::of(frame_kind::kScan), "the test's frames");
+    spec.output("out", PortType::of(oi::xray::frame_kind::kScan), "the test's frames");
   }
   Status process(StageContext& ctx) override {
     std::lock_guard lock(g_mutex);
@@ -40,7 +41,7 @@ class ScansSource final : public Stage {
 
 // A 2-channel scan whose pixels encode (channel, x, y) so that any mix-up shows.
 FramePtr make_scan(std::uint64_t scan_id, int width, int height, nlohmann::json attributes) {
-  auto f = Frame::create(std::string(frame_kind::kScan));
+  auto f = Frame::create(std::string(oi::xray::frame_kind::kScan));
   for (int c = 0; c < 2; ++c) {
     Plane& p = f->add_plane(c == 0 ? "high" : "low", PixelFormat::kU16, width, height);
     for (int y = 0; y < height; ++y) {
@@ -216,7 +217,7 @@ TEST_F(DatasetSink, DirIsRequired) {
 }
 
 TEST_F(DatasetSink, AFrameWithoutChannelsIsAnErrorNamingItsPlanes) {
-  auto f = Frame::create(std::string(frame_kind::kScan));
+  auto f = Frame::create(std::string(oi::xray::frame_kind::kScan));
   f->add_plane("rgb", PixelFormat::kU16, 4, 4);
   f->metadata().scan_id = 5;
   feed({f});

@@ -1,5 +1,5 @@
 // The sim.xray driver as a HAL device: scans with ground truth and tube settings in their
-// metadata (surviving ScanAssembler), object length, determinism by seed, dark/air
+// metadata (surviving oi::xray::ScanAssembler), object length, determinism by seed, dark/air
 // references and live tube changes. The generic checks are the conformance suite's
 // (ctest -R conformance.sim_xray).
 #include <gmock/gmock.h>
@@ -15,7 +15,7 @@
 #include "oi/hal/device_registry.hpp"
 #include "oi/hal/xray_scanner.hpp"
 #include "oi/plugin_registry.hpp"
-#include "oi/scan_assembler.hpp"
+#include "oi/xray/scan_assembler.hpp"
 
 namespace {
 
@@ -64,12 +64,15 @@ class SimXrayDriver : public ::testing::Test {
 };
 
 TEST_F(SimXrayDriver, ScansCarryGroundTruthAndTubeSettingsThroughAssembly) {
-  auto scanner =
-      open({{"scans", 2}, {"pixels", 128}, {"threat_rate", 1.0}, {"lines_per_block", 50}, {"kv", 140.0}});
+  auto scanner = open({{"scans", 2},
+                       {"pixels_per_line", 128},
+                       {"threat_rate", 1.0},
+                       {"lines_per_block", 50},
+                       {"source_kv", 140.0}});
   ASSERT_NE(scanner, nullptr);
   const std::vector<FramePtr> blocks = read_all(*scanner);
   ASSERT_FALSE(blocks.empty());
-  oi::ScanAssembler assembler;
+  oi::xray::ScanAssembler assembler;
   std::vector<FramePtr> scans;
   for (const FramePtr& b : blocks) {
     const auto& a = b->metadata().attributes;
@@ -105,7 +108,7 @@ TEST_F(SimXrayDriver, ScansCarryGroundTruthAndTubeSettingsThroughAssembly) {
 
 TEST_F(SimXrayDriver, TheSameSeedGivesTheSameScans) {
   const std::map<std::string, ParamValue> params = {
-      {"scans", 1}, {"pixels", 64}, {"seed", 42}, {"scene", "bags"}};
+      {"scans", 1}, {"pixels_per_line", 64}, {"seed", 42}, {"scene", "bags"}};
   auto a = open(params, "sim://one");
   auto b = open(params, "sim://one");
   auto params_c = params;
@@ -145,7 +148,7 @@ double mean(const oi::Plane& p) {
 }
 
 TEST_F(SimXrayDriver, DarkAndAirReferencesLookLikeTheRealThing) {
-  auto scanner = open({{"pixels", 256}});
+  auto scanner = open({{"pixels_per_line", 256}});
   auto dark = scanner->acquire_reference(oi::hal::CalibrationKind::kDark, 16);
   auto air = scanner->acquire_reference(oi::hal::CalibrationKind::kAir, 16);
   ASSERT_TRUE(dark.ok() && air.ok());
@@ -168,17 +171,17 @@ TEST_F(SimXrayDriver, DarkAndAirReferencesLookLikeTheRealThing) {
 }
 
 TEST_F(SimXrayDriver, TubeSettingsChangeWhileScanning) {
-  auto scanner = open({{"pixels", 64}, {"scene", "wedges"}});
+  auto scanner = open({{"pixels_per_line", 64}, {"scene", "wedges"}});
   ASSERT_TRUE(scanner->start().is_ok());
   FramePtr block;
   ASSERT_TRUE(scanner->read(block, 10s).is_ok());
-  const oi::Status s = scanner->set("kv", 100.0);
+  const oi::Status s = scanner->set("source_kv", 100.0);
   EXPECT_TRUE(s.is_ok()) << s.message();
   EXPECT_EQ(scanner->source().kv, 100.0);
   ASSERT_TRUE(scanner->read(block, 10s).is_ok());
   ASSERT_NE(block, nullptr);
   EXPECT_EQ(block->metadata().attributes["tube"]["kv"], 100.0);
-  EXPECT_TRUE(scanner->set("pixels", 128).is_error()) << "the detector cannot change while scanning";
+  EXPECT_TRUE(scanner->set("pixels_per_line", 128).is_error()) << "the detector cannot change while scanning";
 }
 
 TEST_F(SimXrayDriver, ABadUriSaysWhatItOpens) {

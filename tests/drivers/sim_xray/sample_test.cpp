@@ -29,10 +29,11 @@ std::string read_bytes(const fs::path& file) {
 }
 
 oi::test::ProcessResult write_dataset(const fs::path& dir, int seed) {
-  return oi::test::run_process(
-      {OI_EXE, "run", std::string(OI_SOURCE_DIR) + "/samples/sim_dataset/pipeline.yaml", "--set",
-       "scanner.seed=" + std::to_string(seed), "--set", "scanner.scans=3", "--set", "scanner.pixels=256",
-       "--set", "scanner.threat_rate=1", "--set", "dataset.dir=" + dir.string(), "--quiet"});
+  return oi::test::run_process({OI_EXE, "run",
+                                std::string(OI_SOURCE_DIR) + "/samples/sim_dataset/pipeline.yaml", "--set",
+                                "scanner.seed=" + std::to_string(seed), "--set", "scanner.scans=3", "--set",
+                                "scanner.pixels_per_line=256", "--set", "scanner.threat_rate=1", "--set",
+                                "dataset.dir=" + dir.string(), "--quiet"});
 }
 
 TEST(SimDatasetSample, WritesALabelledDataSetReproducibleBySeed) {

@@ -12,8 +12,8 @@
 #include "detect_test_support.hpp"
 #include "detector_training.hpp"
 #include "oi/error.hpp"
+#include "oi/xray/contract.hpp"
 #include "region_classifier.hpp"
-#include "xray_inspection.hpp"
 
 namespace oi::xray::testing {
 namespace {
@@ -104,7 +104,7 @@ TEST_F(TrainedClassifier, SavedModelLoadsAndDetectsOnTheRealChain) {
   const MaterialTable table = training::load_material_table(calibration());
   const fs::path dir = fresh_dir("evaluate") / "data";
   std::string error;
-  ASSERT_TRUE(make_dataset(dir, 4242, 40, 0.7, {"scanner.pixels=" + std::to_string(kPixels)}, error))
+  ASSERT_TRUE(make_dataset(dir, 4242, 40, 0.7, {"scanner.pixels_per_line=" + std::to_string(kPixels)}, error))
       << error;
   Evaluation with_model, rules_only;
   const CorrectedDataset data(dir);
@@ -164,8 +164,8 @@ TEST_F(TrainedClassifier, TrainerRefusesAClassItCannotValidate) {
   ASSERT_TRUE(model_file_);
   const fs::path root = fresh_dir("no-threats");
   std::string error;
-  ASSERT_TRUE(
-      make_dataset(root / "validate", 1502, 8, 0.0, {"scanner.pixels=" + std::to_string(kPixels)}, error))
+  ASSERT_TRUE(make_dataset(root / "validate", 1502, 8, 0.0,
+                           {"scanner.pixels_per_line=" + std::to_string(kPixels)}, error))
       << error;
   training::TrainingOptions o;
   o.calibration = calibration();
@@ -283,10 +283,10 @@ const TrainedModel& trained_model(std::string& error) {
     training::TrainingOptions o;
     o.calibration = calibration();
     const fs::path root = fresh_dir("training");
-    if (!make_dataset(root / "train", 1500, 160, 0.6, {"scanner.pixels=" + std::to_string(kPixels)},
+    if (!make_dataset(root / "train", 1500, 160, 0.6, {"scanner.pixels_per_line=" + std::to_string(kPixels)},
                       problem) ||
-        !make_dataset(root / "validate", 1501, 60, 0.6, {"scanner.pixels=" + std::to_string(kPixels)},
-                      problem))
+        !make_dataset(root / "validate", 1501, 60, 0.6,
+                      {"scanner.pixels_per_line=" + std::to_string(kPixels)}, problem))
       return {};
     o.training = {root / "train"};
     o.validation = {root / "validate"};

@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
       const int n = std::min(batch, scans - done);
       std::string error;
       const auto dir = work / ("batch" + std::to_string(b));
-      if (!make_dataset(dir, seed + b, n, rate, {"scanner.pixels=" + std::to_string(pixels)}, error)) {
+      if (!make_dataset(dir, seed + b, n, rate, {"scanner.pixels_per_line=" + std::to_string(pixels)},
+                        error)) {
         std::fprintf(stderr, "%s\n", error.c_str());
         return 1;
       }

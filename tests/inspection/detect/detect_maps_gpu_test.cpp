@@ -35,9 +35,9 @@
 #include "oi/error.hpp"
 #include "oi/frame_cv.hpp"
 #include "oi/plugin_registry.hpp"
+#include "oi/xray/contract.hpp"
 #include "oi_stages_xray_detect_shaders.hpp"
 #include "stage_under_test.hpp"
-#include "xray_inspection.hpp"
 
 namespace oi::xray::testing {
 namespace {
@@ -61,21 +61,21 @@ Plane host_plane(const cv::Mat& m, PixelFormat format) {
 ClassifiedScan random_scan(int width, int height, std::uint32_t seed) {
   std::mt19937 rng(seed);
   ClassifiedScan s;
-  s.mclass = cv::Mat(height, width, CV_8U, cv::Scalar(kEmpty));
+  s.material_class = cv::Mat(height, width, CV_8U, cv::Scalar(kEmpty));
   std::uniform_int_distribution<int> cls(0, 4), px(0, std::max(0, width - 1)), py(0, std::max(0, height - 1)),
       size(1, 12);
   const int blobs = std::max(1, width * height / 40);
   for (int b = 0; b < blobs; ++b) {
     const cv::Rect r =
         cv::Rect(px(rng) - 3, py(rng) - 3, size(rng), size(rng)) & cv::Rect(0, 0, width, height);
-    s.mclass(r).setTo(cls(rng));
+    s.material_class(r).setTo(cls(rng));
   }
   s.a_high.create(height, width, CV_32F);
   s.zeff.create(height, width, CV_32F);
   std::uniform_real_distribution<float> noise(0.8f, 1.2f);
   for (int y = 0; y < height; ++y)
     for (int x = 0; x < width; ++x) {
-      const std::uint8_t c = s.mclass.at<std::uint8_t>(y, x);
+      const std::uint8_t c = s.material_class.at<std::uint8_t>(y, x);
       // Organic near the narcotics density band, metal near the firearm threshold.
       const float base = c == kOrganic ? 0.9f : c == kMetal ? 1.7f : c == kImpenetrable ? 8.0f : 0.1f * c;
       s.a_high.at<float>(y, x) = base * noise(rng);
@@ -90,7 +90,7 @@ ClassifiedScan random_scan(int width, int height, std::uint32_t seed) {
 
 ClassifiedScan uniform_scan(int width, int height, std::uint8_t cls, float a_high, float zeff) {
   ClassifiedScan s;
-  s.mclass = cv::Mat(height, width, CV_8U, cv::Scalar(cls));
+  s.material_class = cv::Mat(height, width, CV_8U, cv::Scalar(cls));
   s.a_high = cv::Mat(height, width, CV_32F, cv::Scalar(a_high));
   s.a_low = cv::Mat(height, width, CV_32F, cv::Scalar(a_high * 1.3f));
   s.zeff = cv::Mat(height, width, CV_32F, cv::Scalar(zeff));
@@ -100,20 +100,31 @@ ClassifiedScan uniform_scan(int width, int height, std::uint8_t cls, float a_hig
 
 class DetectMapsGpuTest : public GpuTest {
  protected:
+  // The stage's GPU side, as xray.detect starts it (`backend: auto` picks the device the
+  // fixture checked).
+  void SetUp() override {
+    GpuTest::SetUp();
+    ASSERT_TRUE(backend_.start(StageConfig{"detect", "xray.detect", "", {}, {}, {}}));
+  }
+  void TearDown() override {
+    backend_.stop();
+    GpuTest::TearDown();
+  }
+
   // The GPU maps of `scan`, copied to host matrices.
   DetectionMaps gpu_maps(const ClassifiedScan& scan, const DetectorParams& params,
                          gpu::Residency residency = gpu::Residency::kAuto) {
-    DetectionMapsGpu kernels(device_, params);
+    DetectionMapsGpu kernels(backend_, params);
     Plane a_high = host_plane(scan.a_high, PixelFormat::kF32),
           zeff = host_plane(scan.zeff, PixelFormat::kF32);
-    Plane mclass = host_plane(scan.mclass, PixelFormat::kU8);
+    Plane material_class = host_plane(scan.material_class, PixelFormat::kU8);
     if (residency == gpu::Residency::kStaged) {  // inputs already on the GPU, as behind xray.materials
       a_high = gpu::to_gpu_plane(device_, a_high, residency);
       zeff = gpu::to_gpu_plane(device_, zeff, residency);
-      mclass = gpu::to_gpu_plane(device_, mclass, residency);
+      material_class = gpu::to_gpu_plane(device_, material_class, residency);
     }
     DetectionMapPlanes planes;
-    const Status s = kernels.compute(a_high, zeff, mclass, planes);
+    const Status s = kernels.compute(a_high, zeff, material_class, planes);
     EXPECT_TRUE(s.is_ok()) << s.message();
     if (!s.is_ok()) return {};
     const DetectionMaps v = planes.maps();
@@ -158,6 +169,8 @@ class DetectMapsGpuTest : public GpuTest {
       EXPECT_EQ(cv::countNonZero(*gm != *cm), 0) << name << " masks differ";
     }
   }
+
+  gpu::StageBackend backend_;
 };
 
 // Fixed-seed simulated scans (threats, clutter), corrected and classified as the detector
@@ -179,7 +192,7 @@ TEST(EmbeddedShaders, UnknownNameIsAnErrorNamingTheEmbeddedOnes) {
 TEST_F(DetectMapsGpuTest, MatchesCpuReferenceOnSimulatedScans) {
   const fs::path dir = fresh_dir("detect_maps_sim") / "data";
   std::string error;
-  ASSERT_TRUE(make_dataset(dir, 5151, 4, 0.9, {"scanner.pixels=384"}, error)) << error;
+  ASSERT_TRUE(make_dataset(dir, 5151, 4, 0.9, {"scanner.pixels_per_line=384"}, error)) << error;
   const std::size_t scans = dataset_scans(dir);
   ASSERT_GT(scans, 0u);
   for (std::size_t i = 0; i < scans; ++i) {
@@ -255,18 +268,18 @@ TEST_F(DetectMapsGpuTest, ValuesOnTheThresholds) {
 }
 
 TEST_F(DetectMapsGpuTest, PlaneErrorsNameThePlane) {
-  DetectionMapsGpu kernels(device_, {});
+  DetectionMapsGpu kernels(backend_, {});
   const ClassifiedScan s = uniform_scan(8, 8, kOrganic, 1.0f, 7.0f);
   DetectionMapPlanes planes;
   const Status wrong_type =
       kernels.compute(host_plane(s.a_high, PixelFormat::kF32), host_plane(s.zeff, PixelFormat::kF32),
                       host_plane(s.zeff, PixelFormat::kF32), planes);
   ASSERT_FALSE(wrong_type.is_ok());
-  EXPECT_NE(wrong_type.message().find("'mclass'"), std::string::npos) << wrong_type.message();
+  EXPECT_NE(wrong_type.message().find("'material_class'"), std::string::npos) << wrong_type.message();
   const Status wrong_size =
       kernels.compute(host_plane(s.a_high, PixelFormat::kF32),
                       host_plane(s.zeff(cv::Rect(0, 0, 4, 8)).clone(), PixelFormat::kF32),
-                      host_plane(s.mclass, PixelFormat::kU8), planes);
+                      host_plane(s.material_class, PixelFormat::kU8), planes);
   ASSERT_FALSE(wrong_size.is_ok());
   EXPECT_NE(wrong_size.message().find("'zeff'"), std::string::npos) << wrong_size.message();
 }
@@ -276,13 +289,13 @@ TEST_F(DetectMapsGpuTest, PlaneErrorsNameThePlane) {
 const PluginRegistry& detect_plugin() { return oi::test::plugin_registry(OI_DETECT_PLUGIN); }
 
 FramePtr classified_frame(const ClassifiedScan& c, std::uint64_t scan_id) {
-  FramePtr f = Frame::create(std::string(frame_kind::kScan));
+  FramePtr f = Frame::create(std::string(oi::xray::frame_kind::kScan));
   f->metadata().scan_id = scan_id;
   f->set_plane(plane::kAHigh, host_plane(c.a_high, PixelFormat::kF32));
   f->set_plane(plane::kALow, host_plane(c.a_low, PixelFormat::kF32));
   f->set_plane(plane::kZeff, host_plane(c.zeff, PixelFormat::kF32));
-  f->set_plane(plane::kClass, host_plane(c.mclass, PixelFormat::kU8));
-  f->set_plane(plane::kDensity, host_plane(c.areal_density, PixelFormat::kF32));
+  f->set_plane(plane::kMaterialClass, host_plane(c.material_class, PixelFormat::kU8));
+  f->set_plane(plane::kArealDensity, host_plane(c.areal_density, PixelFormat::kF32));
   return f;
 }
 
@@ -297,7 +310,7 @@ nlohmann::json stage_attributes(oi::test::StageUnderTest& stage, const Classifie
 TEST_F(DetectMapsGpuTest, StageGivesTheSameDetectionsOnBothBackends) {
   const fs::path dir = fresh_dir("detect_stage_sim") / "data";
   std::string error;
-  ASSERT_TRUE(make_dataset(dir, 5252, 4, 1.0, {"scanner.pixels=384"}, error)) << error;
+  ASSERT_TRUE(make_dataset(dir, 5252, 4, 1.0, {"scanner.pixels_per_line=384"}, error)) << error;
   oi::test::StageUnderTest gpu(detect_plugin(), "xray.detect", {{"backend", "gpu"}}, "detect_gpu");
   oi::test::StageUnderTest cpu(detect_plugin(), "xray.detect", {{"backend", "cpu"}}, "detect_cpu");
   int with_detections = 0;
@@ -326,7 +339,7 @@ TEST_F(DetectMapsGpuTest, StageWithAModelGivesTheSameDetectionsOnBothBackends) {
   ASSERT_FALSE(trained.model.empty()) << error;
   const MaterialTable table = training::load_material_table(trained.calibration);
   const fs::path dir = fresh_dir("detect_model_sim") / "data";
-  ASSERT_TRUE(make_dataset(dir, 5252, 6, 1.0, {"scanner.pixels=512"}, error)) << error;
+  ASSERT_TRUE(make_dataset(dir, 5252, 6, 1.0, {"scanner.pixels_per_line=512"}, error)) << error;
   const nlohmann::json model = trained.model.string();
   oi::test::StageUnderTest gpu(detect_plugin(), "xray.detect", {{"backend", "gpu"}, {"model", model}},
                                "detect_gpu");
@@ -360,10 +373,10 @@ TEST_F(DetectMapsGpuTest, EmptyScanIsTheSameErrorOnBothBackends) {
   oi::test::StageUnderTest cpu(detect_plugin(), "xray.detect", {{"backend", "cpu"}}, "detect");
   std::vector<std::string> messages;
   for (oi::test::StageUnderTest* stage : {&gpu, &cpu}) {
-    FramePtr empty = Frame::create(std::string(frame_kind::kScan));  // planes of 0 x 8 pixels
-    for (const char* name : {plane::kAHigh, plane::kALow, plane::kZeff, plane::kDensity})
+    FramePtr empty = Frame::create(std::string(oi::xray::frame_kind::kScan));  // planes of 0 x 8 pixels
+    for (const char* name : {plane::kAHigh, plane::kALow, plane::kZeff, plane::kArealDensity})
       empty->add_plane(name, PixelFormat::kF32, 0, 8);
-    empty->add_plane(plane::kClass, PixelFormat::kU8, 0, 8);
+    empty->add_plane(plane::kMaterialClass, PixelFormat::kU8, 0, 8);
     FramePtr out;
     const Status s = stage->run(empty, out);
     ASSERT_FALSE(s.is_ok());
@@ -377,11 +390,11 @@ TEST_F(DetectMapsGpuTest, StageReportsPlaneErrorsOnTheGpuBackend) {
   oi::test::StageUnderTest gpu(detect_plugin(), "xray.detect", {{"backend", "gpu"}}, "detect_gpu");
   ClassifiedScan scan = uniform_scan(16, 16, kOrganic, 1.0f, 7.0f);
   FramePtr in = classified_frame(scan, 7);
-  in->set_plane(plane::kClass, host_plane(scan.zeff, PixelFormat::kF32));  // f32 instead of u8
+  in->set_plane(plane::kMaterialClass, host_plane(scan.zeff, PixelFormat::kF32));  // f32 instead of u8
   FramePtr out;
   const Status s = gpu.run(in, out);
   ASSERT_FALSE(s.is_ok());
-  EXPECT_NE(s.message().find("mclass"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find(oi::xray::plane::kMaterialClass), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("detect_gpu"), std::string::npos) << s.message();
 }
 
@@ -405,7 +418,7 @@ TEST(DetectStageWithoutDriver, AutoFallsBackToTheCpuAndGpuIsAConfigError) {
             problem = "summary: " + summary.dump();
           }
           ClassifiedScan scan = uniform_scan(64, 64, kOrganic, 0.3f, 7.0f);
-          scan.mclass(cv::Rect(10, 10, 45, 45)).setTo(kImpenetrable);
+          scan.material_class(cv::Rect(10, 10, 45, 45)).setTo(kImpenetrable);
           const nlohmann::json attributes = stage_attributes(automatic, scan, 1);
           if (attributes.value(attr::kDecision, "") != decision::kCannotClear)
             problem += " attributes: " + attributes.dump();

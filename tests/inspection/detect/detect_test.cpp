@@ -9,8 +9,8 @@
 
 #include "detect_test_support.hpp"
 #include "oi/error.hpp"
+#include "oi/xray/contract.hpp"
 #include "tip_attributes.hpp"
-#include "xray_inspection.hpp"
 
 namespace oi::xray::testing {
 namespace {
@@ -107,7 +107,7 @@ TEST(Detector, MissingOrMismatchedPlaneIsAnError) {
   c.zeff = cv::Mat();
   EXPECT_THROW(detect_threats(c, {}), Error);
   c = classify_stand_in(s.high, s.low);
-  c.mclass = cv::Mat(10, 10, CV_8U, cv::Scalar(0));
+  c.material_class = cv::Mat(10, 10, CV_8U, cv::Scalar(0));
   EXPECT_THROW(detect_threats(c, {}), Error);
 }
 
@@ -145,7 +145,7 @@ constexpr int kMaxAlarmedClearScans =
 TEST(DetectorOnSimulator, ThreatSetRecallAndFalseAlarms) {
   const fs::path dir = fresh_dir("threats") / "data";
   std::string error;
-  ASSERT_TRUE(make_dataset(dir, 4242, 24, 0.7, {"scanner.pixels=" + std::to_string(kPixels)}, error))
+  ASSERT_TRUE(make_dataset(dir, 4242, 24, 0.7, {"scanner.pixels_per_line=" + std::to_string(kPixels)}, error))
       << error;
   Evaluation e;
   for (std::size_t i = 0; i < dataset_scans(dir); ++i) {
@@ -162,7 +162,7 @@ TEST(DetectorOnSimulator, ThreatSetRecallAndFalseAlarms) {
 TEST(DetectorOnSimulator, ClearScansStayClear) {
   const fs::path dir = fresh_dir("clear") / "data";
   std::string error;
-  ASSERT_TRUE(make_dataset(dir, 4343, 12, 0.0, {"scanner.pixels=" + std::to_string(kPixels)}, error))
+  ASSERT_TRUE(make_dataset(dir, 4343, 12, 0.0, {"scanner.pixels_per_line=" + std::to_string(kPixels)}, error))
       << error;
   int clear = 0;
   const std::size_t n = dataset_scans(dir);

@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "oi/error.hpp"
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::xray::testing {
 namespace {
@@ -79,7 +79,7 @@ ClassifiedScan classify_stand_in(const cv::Mat& a_high, const cv::Mat& a_low) {
   cv::blur(a_high, h, {5, 5}, {-1, -1}, cv::BORDER_REPLICATE);  // noise: smooth before the ratio
   cv::blur(a_low, l, {5, 5}, {-1, -1}, cv::BORDER_REPLICATE);
   s.zeff.create(a_high.size(), CV_32F);
-  s.mclass.create(a_high.size(), CV_8U);
+  s.material_class.create(a_high.size(), CV_8U);
   s.areal_density.create(a_high.size(), CV_32F);
   const auto& c = curves();
   for (int y = 0; y < h.rows; ++y) {
@@ -104,7 +104,7 @@ ClassifiedScan classify_stand_in(const cv::Mat& a_high, const cv::Mat& a_low) {
                           : MaterialClass::kMetal;
       }
       s.zeff.at<float>(y, x) = z;
-      s.mclass.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(cls);
+      s.material_class.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(cls);
       s.areal_density.at<float>(y, x) = ah / 0.18f;  // organic-like mass attenuation: a rough figure
     }
   }

@@ -29,7 +29,7 @@ bool make_dataset(const std::filesystem::path& dir, int seed, int scans, double 
 // Data sets are read and corrected by ../support/corrected_dataset.hpp (xray.correct's CPU
 // reference).
 
-/// The stand-in for xray.materials (see the file comment): zeff, mclass, areal_density.
+/// The stand-in for xray.materials (see the file comment): zeff, material_class, areal_density.
 ClassifiedScan classify_stand_in(const cv::Mat& a_high, const cv::Mat& a_low);
 
 /// Per-class counts of one evaluation run.

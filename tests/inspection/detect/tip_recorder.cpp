@@ -63,8 +63,8 @@ TipLibrary record_tip_library_from_sim(const std::filesystem::path& work, const 
                                        int seed, int scans, int pixels, int max_per_class) {
   std::string error;
   const std::filesystem::path data = work / "tip_source";
-  if (!make_dataset(data, seed, scans, 1.0, {"scanner.clutter=0", "scanner.pixels=" + std::to_string(pixels)},
-                    error))
+  if (!make_dataset(data, seed, scans, 1.0,
+                    {"scanner.clutter=0", "scanner.pixels_per_line=" + std::to_string(pixels)}, error))
     throw Error("simulating the TIP source scans failed: " + error);
   TipLibrary lib = record_tip_library(data, max_per_class);
   if (lib.threats.empty()) throw Error("no isolated threat in " + data.string() + ": record more scans");

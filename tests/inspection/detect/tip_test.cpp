@@ -14,10 +14,10 @@
 #include "oi/frame_cv.hpp"
 #include "oi/plugin_registry.hpp"
 #include "oi/stage.hpp"
+#include "oi/xray/contract.hpp"
 #include "stage_under_test.hpp"
 #include "tip_attributes.hpp"
 #include "tip_recorder.hpp"
-#include "xray_inspection.hpp"
 
 namespace oi::xray::testing {
 namespace {
@@ -41,7 +41,7 @@ class StageUnderTest : public oi::test::StageUnderTest {
 };
 
 FramePtr scan_frame(const ClassifiedScan& c) {
-  FramePtr f = Frame::create(std::string(frame_kind::kScan));
+  FramePtr f = Frame::create(std::string(oi::xray::frame_kind::kScan));
   auto put = [&](const char* name, const cv::Mat& m, PixelFormat fmt) {
     m.copyTo(as_mat(f->add_plane(name, fmt, m.cols, m.rows)));
   };
@@ -49,8 +49,8 @@ FramePtr scan_frame(const ClassifiedScan& c) {
   put(plane::kALow, c.a_low, PixelFormat::kF32);
   if (!c.zeff.empty()) {
     put(plane::kZeff, c.zeff, PixelFormat::kF32);
-    put(plane::kClass, c.mclass, PixelFormat::kU8);
-    put(plane::kDensity, c.areal_density, PixelFormat::kF32);
+    put(plane::kMaterialClass, c.material_class, PixelFormat::kU8);
+    put(plane::kArealDensity, c.areal_density, PixelFormat::kF32);
   }
   return f;
 }
@@ -205,7 +205,7 @@ TEST(DetectStage, IncompleteScanIsCannotClearWithTheReason) {
 TEST(DetectStage, BadParametersAndMissingPlanesAreErrors) {
   EXPECT_THROW(StageUnderTest("xray.detect", {{"narcotics_zeff_min", 9.0}, {"narcotics_zeff_max", 6.0}}),
                ConfigError);
-  FramePtr f = scan_frame(parcel());  // no zeff / mclass / areal_density
+  FramePtr f = scan_frame(parcel());  // no zeff / material_class / areal_density
   oi::test::StageUnderTest stage(registry(), "xray.detect", nlohmann::json::object(), "detect");
   FramePtr out;
   const Status s = stage.run(f, out);

@@ -9,7 +9,7 @@
 
 #include "materials_test_support.hpp"
 #include "oi/gpu/gpu.hpp"
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace {
 

@@ -21,7 +21,7 @@
 #include "gpu_test_fixture.hpp"
 #include "materials_test_support.hpp"
 #include "oi/frame_cv.hpp"
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::xray::testing {
 namespace {
@@ -43,10 +43,11 @@ const fs::path& work_dir() {
 fs::path wedge_dataset(int seed, int scans) {
   const fs::path dir = work_dir() / ("wedges_seed" + std::to_string(seed));
   if (fs::exists(dir / "dataset.json")) return dir;
-  const std::string cmd =
-      std::string("'") + OI_EXE + "' run -q '" + OI_SIM_PIPELINE + "' --set scanner.scene=wedges" +
-      " --set scanner.seed=" + std::to_string(seed) + " --set scanner.scans=" + std::to_string(scans) +
-      " --set scanner.pixels=" + std::to_string(kPixels) + " --set dataset.dir='" + dir.string() + "'";
+  const std::string cmd = std::string("'") + OI_EXE + "' run -q '" + OI_SIM_PIPELINE +
+                          "' --set scanner.scene=wedges" + " --set scanner.seed=" + std::to_string(seed) +
+                          " --set scanner.scans=" + std::to_string(scans) +
+                          " --set scanner.pixels_per_line=" + std::to_string(kPixels) +
+                          " --set dataset.dir='" + dir.string() + "'";
   const int rc = run_command(cmd, work_dir() / ("sim_" + std::to_string(seed) + ".log"));
   EXPECT_EQ(rc, 0) << cmd;
   return dir;
@@ -90,7 +91,7 @@ TEST(MaterialsAccuracy, WedgeClassAccuracyOnUnseenSeeds) {
     const CorrectedScan scan = load_corrected_scan(b, s);
     FramePtr out = stage.run(make_attenuation_frame(scan.a_high, scan.a_low));
     ASSERT_TRUE(out);
-    const cv::Mat mclass = as_mat(std::as_const(*out).plane(plane::kClass));
+    const cv::Mat material_class = as_mat(std::as_const(*out).plane(plane::kMaterialClass));
     for (const auto& t : scan.scan_json["ground_truth"]) {
       if (t["class"] != "wedge_step") continue;
       const int bx = t["box"][0], by = t["box"][1], bw = t["box"][2], bh = t["box"][3];
@@ -99,7 +100,7 @@ TEST(MaterialsAccuracy, WedgeClassAccuracyOnUnseenSeeds) {
       ASSERT_GT(interior.area(), 0);
       const double mean_high = cv::mean(scan.a_high(interior))[0],
                    mean_low = cv::mean(scan.a_low(interior))[0];
-      const cv::Mat classes = mclass(interior);
+      const cv::Mat classes = material_class(interior);
       if (mean_high <= a_high_max - kFloorMargin && mean_low <= a_low_max - kFloorMargin) {
         Count& c = per_material[t["material"].get<std::string>()];
         c.correct += cv::countNonZero(classes == static_cast<int>(expected_class(t["material"])));

@@ -21,7 +21,7 @@
 #include "materials_test_support.hpp"
 #include "oi/error.hpp"
 #include "oi/frame_cv.hpp"
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::xray::testing {
 namespace {
@@ -34,7 +34,7 @@ std::filesystem::path synthetic_file() {
 }
 
 struct Outputs {
-  cv::Mat zeff, mclass, density;
+  cv::Mat zeff, material_class, density;
 };
 
 Outputs run(const std::filesystem::path& cal, const char* backend, int radius, const cv::Mat& ah,
@@ -47,8 +47,8 @@ Outputs run(const std::filesystem::path& cal, const char* backend, int radius, c
   const Frame& f = *out;
   EXPECT_TRUE(f.has_plane(plane::kAHigh) && f.has_plane(plane::kALow)) << "inputs must be kept";
   o.zeff = as_mat(f.plane(plane::kZeff)).clone();
-  o.mclass = as_mat(f.plane(plane::kClass)).clone();
-  o.density = as_mat(f.plane(plane::kDensity)).clone();
+  o.material_class = as_mat(f.plane(plane::kMaterialClass)).clone();
+  o.density = as_mat(f.plane(plane::kArealDensity)).clone();
   return o;
 }
 
@@ -60,15 +60,16 @@ class MaterialsGpuTest : public GpuTest {
     const Outputs g = run(cal, "gpu", radius, ah, al), c = run(cal, "cpu", radius, ah, al);
     ASSERT_FALSE(g.zeff.empty());
     ASSERT_FALSE(c.zeff.empty());
-    ASSERT_EQ(g.mclass.type(), CV_8UC1);
+    ASSERT_EQ(g.material_class.type(), CV_8UC1);
     int differing = 0;
     for (int y = 0; y < height; ++y) {
       for (int x = 0; x < width; ++x) {
         const float gz = g.zeff.at<float>(y, x), cz = c.zeff.at<float>(y, x);
         const float gd = g.density.at<float>(y, x), cd = c.density.at<float>(y, x);
-        const bool same = g.mclass.at<std::uint8_t>(y, x) == c.mclass.at<std::uint8_t>(y, x) &&
-                          std::fabs(gz - cz) <= 1e-4f * std::max(1.0f, cz) &&
-                          std::fabs(gd - cd) <= 1e-4f * std::max(1.0f, cd);
+        const bool same =
+            g.material_class.at<std::uint8_t>(y, x) == c.material_class.at<std::uint8_t>(y, x) &&
+            std::fabs(gz - cz) <= 1e-4f * std::max(1.0f, cz) &&
+            std::fabs(gd - cd) <= 1e-4f * std::max(1.0f, cd);
         differing += !same;
       }
     }
@@ -119,8 +120,8 @@ TEST_F(MaterialsGpuTest, EmptyAndImpenetrableEdges) {
   for (const cv::Mat* m : {&zeros, &full}) {
     const Outputs g = run(synthetic_file(), "gpu", 2, *m, *m);
     const auto expected = m == &zeros ? MaterialClass::kEmpty : MaterialClass::kImpenetrable;
-    ASSERT_FALSE(g.mclass.empty());
-    EXPECT_EQ(cv::countNonZero(g.mclass != static_cast<int>(expected)), 0);
+    ASSERT_FALSE(g.material_class.empty());
+    EXPECT_EQ(cv::countNonZero(g.material_class != static_cast<int>(expected)), 0);
     EXPECT_EQ(cv::countNonZero(g.zeff != 0.0f), 0);
   }
 }

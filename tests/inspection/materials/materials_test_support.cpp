@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "oi/plugin_registry.hpp"
-#include "xray_inspection.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::xray::testing {
 
@@ -52,7 +52,7 @@ std::filesystem::path write_text(const std::filesystem::path& file, const std::s
 }
 
 FramePtr make_attenuation_frame(const cv::Mat& a_high, const cv::Mat& a_low) {
-  FramePtr frame = Frame::create(std::string(frame_kind::kScanBlock));
+  FramePtr frame = Frame::create(std::string(oi::xray::frame_kind::kScanBlock));
   Plane& h = frame->add_plane(plane::kAHigh, PixelFormat::kF32, a_high.cols, a_high.rows);
   Plane& l = frame->add_plane(plane::kALow, PixelFormat::kF32, a_high.cols, a_high.rows);
   for (int y = 0; y < a_high.rows; ++y) {

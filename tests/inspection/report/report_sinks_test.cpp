@@ -15,6 +15,7 @@
 #include "oi/pipeline.hpp"
 #include "oi/pipeline_spec.hpp"
 #include "oi/plugin_registry.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi {
 namespace {
@@ -29,7 +30,7 @@ std::vector<FramePtr> g_frames;
 class ScansSource final : public Stage {
  public:
   void setup(StageSpec& spec) override {
-    spec.output("out", PortType::of(frame_kind::kScan), "the test's frames");
+    spec.output("out", PortType::of(oi::xray::frame_kind::kScan), "the test's frames");
   }
   Status process(StageContext& ctx) override {
     std::lock_guard lock(g_mutex);
@@ -48,7 +49,7 @@ const cv::Vec3b kBackground(40, 90, 200);  // BGR of the uniform rgb plane (R 20
 // A scan with u16 channels whose pixels encode (channel, x, y) and, unless `rgb` is false, a
 // uniform rgb8 plane, so that any drawn pixel shows.
 FramePtr make_scan(std::uint64_t id, json attributes, bool rgb = true) {
-  auto f = Frame::create(std::string(frame_kind::kScan));
+  auto f = Frame::create(std::string(oi::xray::frame_kind::kScan));
   for (int c = 0; c < 2; ++c) {
     Plane& p = f->add_plane(c == 0 ? "high" : "low", PixelFormat::kU16, kW, kH);
     for (int y = 0; y < kH; ++y) {

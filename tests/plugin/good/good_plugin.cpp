@@ -6,6 +6,7 @@
 #include <string>
 
 #include "oi/plugin.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace {
 
@@ -69,7 +70,7 @@ class Faulty final : public oi::Stage {
 class Counter final : public oi::Stage {
  public:
   void setup(oi::StageSpec& spec) override {
-    spec.output("out", oi::PortType::of(oi::frame_kind::kScanBlock));
+    spec.output("out", oi::PortType::of(oi::xray::frame_kind::kScanBlock));
     spec.param("count", oi::ParamType::kInt).default_value(3).min(0);
   }
   void start(const oi::StageConfig& config) override {
@@ -77,7 +78,7 @@ class Counter final : public oi::Stage {
   }
   oi::Status process(oi::StageContext& ctx) override {
     if (next_ >= count_) return oi::Status::end_of_stream();
-    auto frame = oi::Frame::create(std::string(oi::frame_kind::kScanBlock));
+    auto frame = oi::Frame::create(std::string(oi::xray::frame_kind::kScanBlock));
     frame->metadata().sequence = static_cast<std::uint64_t>(next_++);
     ctx.emit(0, std::move(frame));
     return oi::Status::ok();
@@ -92,5 +93,5 @@ class Counter final : public oi::Stage {
 
 OI_REGISTER_STAGE(Gain, "test_good.gain", "Marks frames with a gain factor.");
 OI_REGISTER_STAGE(Faulty, "test_good.faulty", "Throws from the call named by fail_in.");
-OI_REGISTER_DRIVER(Counter, "test_good.counter", "Emits numbered scan blocks.");
+OI_DETAIL_REGISTER_SOURCE(Counter, "test_good.counter", "Emits numbered scan blocks.");
 OI_PLUGIN("oi-test-good", "1.2.3", "Apache-2.0");

@@ -4,7 +4,7 @@
 /// with oi::ParamSpec, like GenICam features: enumerate, get, set with validation and
 /// units), a capability descriptor and a lifecycle owned by this base class.
 ///
-/// A vendor writes one class with a handful of hooks (`declare`, `on_configure`,
+/// A vendor writes one class with a handful of hooks (`on_setup`, `on_configure`,
 /// `on_start`, `on_read`, `on_stop`, optionally `on_recover`, `on_close`,
 /// `on_set_param`). The base class checks every transition, so a hook is only ever called
 /// in the state it expects, an exception from a hook becomes an error status naming the
@@ -88,10 +88,39 @@ struct DeviceCapabilities {
 /// What a driver declares about its device: parameters, capabilities, a description.
 class DeviceSpec {
  public:
-  /// Declares a parameter that may be set while Unconfigured or Ready.
+  /// What a live parameter's change does to the device (push the new value to the hardware);
+  /// called with the member already holding the new value. An error refuses the value and
+  /// the member gets its old value back.
+  using Apply = std::function<Status()>;
+
+  /// Declares a parameter bound to `member` (see oi/params.hpp): typed like the member, its
+  /// initial value the default; the base class writes the value into it before
+  /// on_configure() and on every set() while Ready. May be set while Unconfigured or Ready;
+  /// `apply` (optional) pushes a value set while Ready to the device at once, so the device
+  /// can refuse it then rather than at the next start().
+  template <param_detail::Bindable T>
+  ParamSpec& param(std::string name, T& member, Apply apply = {}) {
+    return add(make_bound_param(std::move(name), member), false, std::move(apply));
+  }
+  /// Declares a bound parameter that may also change while Streaming (exposure, kV, ...);
+  /// `apply` (optional) pushes a new value to the device.
+  template <param_detail::Bindable T>
+  ParamSpec& live_param(std::string name, T& member, Apply apply = {}) {
+    return add(make_bound_param(std::move(name), member), true, std::move(apply));
+  }
+  /// Declares a parameter not bound to a member (a driver that forwards a list of features
+  /// as a whole); read it from on_configure()'s ParamSet.
   ParamSpec& param(std::string name, ParamType type);
-  /// Declares a parameter that may also be changed while Streaming (exposure, kV, ...).
+  /// Declares an unbound parameter that may also be changed while Streaming; on_set_param()
+  /// receives its changes.
   ParamSpec& live_param(std::string name, ParamType type);
+  /// Declares a parameter renamed in an earlier version: a pipeline that still sets
+  /// `old_name` gets a load-time error naming `new_name`.
+  void renamed(std::string old_name, std::string new_name) {
+    renamed_[std::move(old_name)] = std::move(new_name);
+  }
+  /// Every renamed parameter, old name -> new name.
+  const std::map<std::string, std::string, std::less<>>& renamed_params() const { return renamed_; }
   /// A paragraph for `oi inspect` and the reference page.
   void describe(std::string text) { description_ = std::move(text); }
   /// Sets the capability descriptor.
@@ -103,15 +132,19 @@ class DeviceSpec {
   const ParamSpec* find_param(std::string_view name) const;
   /// True when `name` was declared with live_param().
   bool is_live(std::string_view name) const;
+  /// The `apply` given to live_param(), or nullptr.
+  const Apply* apply_of(std::string_view name) const;
   /// The description.
   const std::string& description() const { return description_; }
   /// The capability descriptor.
   const DeviceCapabilities& capabilities() const { return capabilities_; }
 
  private:
-  ParamSpec& add(std::string name, ParamType type, bool live);
+  ParamSpec& add(ParamSpec param, bool live, Apply apply);
   std::vector<ParamSpec> params_;
   std::vector<std::string> live_;
+  std::map<std::string, Apply, std::less<>> apply_;
+  std::map<std::string, std::string, std::less<>> renamed_;
   std::string description_;
   DeviceCapabilities capabilities_;
 };
@@ -203,8 +236,9 @@ class Device {
   std::uint64_t lost_frames() const { return lost_frames_.load(); }
 
  protected:
-  /// Declares parameters, capabilities and description. Must not depend on values.
-  virtual void declare(DeviceSpec& spec) const = 0;
+  /// Declares parameters (bound to members), capabilities and description; called once.
+  /// Must not depend on values.
+  virtual void on_setup(DeviceSpec& spec) = 0;
   /// Opens the device at `uri` with validated `params`; fills in the identity. Return an
   /// error that says what is wrong with the URI or the device and what to do.
   virtual Status on_configure(const std::string& uri, const ParamSet& params) = 0;
@@ -217,8 +251,10 @@ class Device {
   /// Brings a faulted device back to Ready. The default closes and configures again with
   /// the same URI and values, which is what a reconnect needs.
   virtual Status on_recover();
-  /// Applies a validated value (Ready: before the next start; Streaming: live parameters).
-  /// Return an error to refuse it; the old value is kept.
+  /// Applies a validated value of a parameter declared without a member (Ready: before the
+  /// next start; Streaming: live parameters). Bound parameters never come here: their
+  /// member is written and their `apply` called. Return an error to refuse the value; the
+  /// old value is kept.
   virtual Status on_set_param(const std::string& name, const ParamValue& value);
   /// Whether declared parameter `name` applies to the open device (see is_available());
   /// called in Ready and Streaming. Default: every declared parameter applies.

@@ -25,7 +25,7 @@ namespace oi::hal {
 ///
 /// Scan blocks are held back by one block so that, when a fault cuts a scan short, the last
 /// block that did arrive can still be delivered with `incomplete` and `end_of_scan` set:
-/// nothing is dropped silently and a ScanAssembler downstream closes the scan at once.
+/// nothing is dropped silently and an oi::xray::ScanAssembler downstream closes the scan at once.
 class DeviceStage : public Stage {
  public:
   /// `factory` makes the device; called once for setup() and once per start().

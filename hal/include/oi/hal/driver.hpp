@@ -30,6 +30,6 @@ class DeviceDriver final : public DeviceStage {
 
 /// Registers device class `CLASS` as driver type `TYPE_NAME`.
 #define OI_REGISTER_DEVICE_DRIVER(CLASS, TYPE_NAME, SUMMARY)                                       \
-  OI_REGISTER_DRIVER(::oi::hal::DeviceDriver<CLASS>, TYPE_NAME, SUMMARY);                          \
+  OI_DETAIL_REGISTER_SOURCE(::oi::hal::DeviceDriver<CLASS>, TYPE_NAME, SUMMARY);                   \
   static const ::oi::hal::DeviceFactoryRegistrar OI_DETAIL_CONCAT(oi_device_registrar_, __LINE__)( \
       TYPE_NAME, [] { return std::unique_ptr<::oi::hal::Device>(new CLASS()); })

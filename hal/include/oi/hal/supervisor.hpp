@@ -42,13 +42,28 @@ struct SupervisorPolicy {
   /// Upper bound of one wait, so a long outage is retried at least this often.
   static constexpr std::chrono::milliseconds kMaxBackoff{30000};
 
+  /// The parameters as the pipeline YAML gives them; declare() binds them, apply() turns
+  /// them into the fields above. The initial values are the defaults.
+  struct Params {
+    std::int64_t frame_timeout_ms = 2000;
+    std::string on_fault = "restart";
+    std::int64_t max_retries = 3;
+    std::int64_t retry_backoff_ms = 100;
+    std::string references = "none";
+    std::int64_t reference_lines = 64;
+  };
+  Params params;
+
   /// Names of the supervisor parameters; a driver must not declare these itself.
   static bool is_policy_param(std::string_view name);
   /// Declares the four parameters on a device node's StageSpec, plus `references` and
-  /// `reference_lines` when the device is an X-ray scanner.
-  static void declare(StageSpec& spec, bool scanner);
-  /// Reads the parameters (validated by the loader; defaults filled in).
-  static SupervisorPolicy from_params(const ParamSet& params);
+  /// `reference_lines` when the device is an X-ray scanner, bound to `params`: the host
+  /// writes their values into this policy, which must outlive the declarations' use.
+  void declare(StageSpec& spec, bool scanner);
+  /// Sets the fields above from `params` (after the host wrote the bound values).
+  void apply();
+  /// A policy from parameter values (validated; a parameter without a value keeps its default).
+  static SupervisorPolicy from_params(const ParamSet& values);
   /// Wait before recovery attempt `attempt` (1-based): retry_backoff * 2^(attempt-1), capped.
   std::chrono::milliseconds backoff(int attempt) const;
 };

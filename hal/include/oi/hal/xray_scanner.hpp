@@ -1,25 +1,21 @@
 #pragma once
 /// @file
 /// `oi::hal::XrayScanner`: a line-scan X-ray detector with its source. Output is scan
-/// blocks (frame kind `xray.scan_block`): K lines x pixels, one u16 plane per energy channel
-/// (`high`, plus `low` for dual energy), tagged with scan id, block index and end-of-scan,
-/// because an object's scan streams while the belt moves.
+/// blocks (oi::xray::frame_kind::kScanBlock): K lines x pixels, one u16 plane per energy
+/// channel (oi::xray::plane::kHigh, plus kLow for dual energy; <oi/xray/contract.hpp>), tagged with scan id,
+/// block index and end-of-scan, because an object's scan streams while the belt moves.
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "oi/hal/device.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::hal {
-
-/// Plane names of scan blocks, one per energy channel.
-namespace scan_plane {
-inline constexpr const char* kHigh = "high";  ///< high-energy channel (the only one for single energy)
-inline constexpr const char* kLow = "low";    ///< low-energy channel (dual energy)
-}  // namespace scan_plane
 
 /// Detector and belt geometry.
 struct ScanGeometry {
@@ -31,7 +27,7 @@ struct ScanGeometry {
   double line_rate_hz = 0.0;    ///< lines per second
   double belt_speed_m_s = 0.0;  ///< conveyor speed in metres per second
 
-  /// Plane names in channel order: {"high"} or {"high", "low"}.
+  /// Plane names in channel order (oi::xray::plane::scanner_planes()).
   std::vector<std::string> plane_names() const;
   /// Machine-readable form.
   nlohmann::json to_json() const;
@@ -60,6 +56,75 @@ struct InterlockEvent {
   bool engaged = false;                                ///< true: tripped (X-rays must be off)
   std::int64_t time_ns = 0;                            ///< when, ns since the Unix epoch
 };
+
+/// Standard parameter names of X-ray scanners: the fields of ScanGeometry and XraySource,
+/// units in the name like the camera controls (`exposure_us`). A pipeline written for one
+/// scanner sets the same names on another; oi-conformance fails a scanner driver that
+/// declares one of the old names (kRenamed) instead.
+namespace scanner_param {
+inline constexpr const char* kChannels = "channels";              ///< int, 1 or 2 energy channels
+inline constexpr const char* kViews = "views";                    ///< int, detector views
+inline constexpr const char* kPixelsPerLine = "pixels_per_line";  ///< int, detector pixels per line
+inline constexpr const char* kLinesPerBlock = "lines_per_block";  ///< int, lines in one scan block
+inline constexpr const char* kPixelPitchMm = "pixel_pitch_mm";    ///< float, mm
+inline constexpr const char* kLineRateHz = "line_rate_hz";        ///< float, lines per second
+inline constexpr const char* kBeltSpeedMS = "belt_speed_m_s";     ///< float, m/s
+inline constexpr const char* kSourceKv = "source_kv";             ///< float, tube voltage in kV
+inline constexpr const char* kSourceMa = "source_ma";             ///< float, tube current in mA
+
+/// Names drivers used before the standard ones, old -> standard. A pipeline that sets one
+/// gets a load-time error naming the standard name.
+inline const std::vector<std::pair<std::string, std::string>> kRenamed = {{"pixels", kPixelsPerLine},
+                                                                          {"width", kPixelsPerLine},
+                                                                          {"detector_pixels", kPixelsPerLine},
+                                                                          {"lines", kLinesPerBlock},
+                                                                          {"block_lines", kLinesPerBlock},
+                                                                          {"kv", kSourceKv},
+                                                                          {"tube_kv", kSourceKv},
+                                                                          {"ma", kSourceMa},
+                                                                          {"tube_ma", kSourceMa},
+                                                                          {"pitch_mm", kPixelPitchMm},
+                                                                          {"line_rate", kLineRateHz},
+                                                                          {"belt_speed", kBeltSpeedMS}};
+}  // namespace scanner_param
+
+/// Declares the standard scanner parameters a driver lets users set, each bound to a member
+/// (usually of the driver's ScanGeometry and XraySource), with the standard name, type, unit
+/// and description; the driver chains its own range and default:
+/// @code
+/// void on_setup(DeviceSpec& spec) override {
+///   ScannerParams standard(spec);
+///   standard.pixels_per_line(geometry_.pixels_per_line).range(64, 4096);
+///   standard.source_kv(source_.kv, [this] { return link_.set_kv(source_.kv); }).range(80, 160);
+/// }
+/// @endcode
+/// It also declares the old names as renamed (scanner_param::kRenamed).
+class ScannerParams {
+ public:
+  explicit ScannerParams(DeviceSpec& spec);
+
+  ParamSpec& channels(int& member);
+  ParamSpec& views(int& member);
+  ParamSpec& pixels_per_line(int& member);
+  ParamSpec& lines_per_block(int& member);
+  ParamSpec& pixel_pitch_mm(double& member);
+  /// `live`: the line rate may change while streaming (`apply` pushes it to the device).
+  ParamSpec& line_rate_hz(double& member, bool live = false, DeviceSpec::Apply apply = {});
+  ParamSpec& belt_speed_m_s(double& member);
+  /// Live: kV may change while streaming; `apply` pushes it to the source.
+  ParamSpec& source_kv(double& member, DeviceSpec::Apply apply = {});
+  /// Live: mA may change while streaming; `apply` pushes it to the source.
+  ParamSpec& source_ma(double& member, DeviceSpec::Apply apply = {});
+
+ private:
+  DeviceSpec& spec_;
+};
+
+/// Problems of a scanner's declarations against the standard names: one message per old name
+/// it declares ("declares 'pixels'; X-ray scanners call it 'pixels_per_line' ...") and per
+/// standard name declared with another type. Empty when it follows the standard. Used by
+/// oi-conformance.
+std::vector<std::string> check_standard_scanner_params(const DeviceSpec& spec);
 
 /// Which calibration reference to acquire.
 enum class CalibrationKind {

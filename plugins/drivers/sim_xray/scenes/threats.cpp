@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "assembly.hpp"
+#include "oi/xray/contract.hpp"
 
 namespace oi::sim {
 
@@ -125,7 +126,7 @@ Assembly make_firearm(Rng& rng) {
   }
   for (auto& np : parts) a.parts.push_back(in_slot(np.part, 0));
   a.tilt = firearm_tilt(rng, a.pose);
-  a.truths.push_back(truth("firearm", "steel", extra));
+  a.truths.push_back(truth(xray::threat::kFirearm, "steel", extra));
   return a;
 }
 
@@ -139,7 +140,7 @@ Assembly make_firearm_part(Rng& rng) {
     if (keep) a.parts.push_back(in_slot(np.part, 0));
   }
   a.tilt = firearm_tilt(rng, a.pose);
-  a.truths.push_back(truth("firearm", "steel", {{"shape", "part"}, {"part", which}}));
+  a.truths.push_back(truth(xray::threat::kFirearm, "steel", {{"shape", "part"}, {"part", which}}));
   return a;
 }
 
@@ -170,8 +171,9 @@ Assembly make_narcotics(Rng& rng) {
   }
   extra["concealment"] = concealment;
   a.tilt = Rotation::from_angles(0, deg(rng.normal(0, 6)), deg(rng.normal(0, 6)));
-  a.truths.push_back(
-      truth("narcotics", a.parts[0].item.material == material_index("heroin") ? "heroin" : "cocaine", extra));
+  a.truths.push_back(truth(xray::threat::kNarcotics,
+                           a.parts[0].item.material == material_index("heroin") ? "heroin" : "cocaine",
+                           extra));
   return a;
 }
 
@@ -212,7 +214,7 @@ Assembly make_shielding(Rng& rng) {
     inner["shape"] = "packed";
     const std::string material = pack.item.material == material_index("heroin") ? "heroin" : "cocaine";
     a.parts.push_back(pack);
-    a.truths.push_back(truth("narcotics", material, inner));
+    a.truths.push_back(truth(xray::threat::kNarcotics, material, inner));
     contents = "narcotics";
   } else if (r < 0.75) {
     contents = "organic";
@@ -225,7 +227,7 @@ Assembly make_shielding(Rng& rng) {
   }
   extra["contents"] = contents;
   a.tilt = Rotation::from_angles(0, deg(rng.normal(0, 5)), deg(rng.normal(0, 5)));
-  a.truths.insert(a.truths.begin(), truth("shielding", lead ? "lead" : "steel", extra));
+  a.truths.insert(a.truths.begin(), truth(xray::threat::kShielding, lead ? "lead" : "steel", extra));
   return a;
 }
 
@@ -247,7 +249,7 @@ Assembly make_knife(Rng& rng) {
   double roll = rng.chance(0.85) ? rng.normal(0, 10) : rng.uniform(-90, 90);
   a.pose["tilt_deg"] = roll;
   a.tilt = Rotation::from_angles(0, 0, deg(roll));
-  a.truths.push_back(truth("knife", "steel", extra));
+  a.truths.push_back(truth(xray::threat::kKnife, "steel", extra));
   return a;
 }
 

@@ -2,7 +2,8 @@
 /// @file
 /// The whole Vulkan compute runtime in one include: runtime (instance, default device,
 /// listing, validation), Device, Buffer, GpuPlaneMemory, shader compilation, Kernel and
-/// CommandRecorder, and PixelStage (the base class of per-pixel GPU stages). Link
+/// CommandRecorder, StageBackend (the GPU side of a stage) and PixelStage (the base class of
+/// per-pixel GPU stages). Link
 /// OpenInspect::gpu. See docs/gpu-runtime.md and docs/writing-a-gpu-stage.md.
 
 #include "oi/gpu/backend.hpp"           // IWYU pragma: export
@@ -16,3 +17,4 @@
 #include "oi/gpu/plane_memory.hpp"      // IWYU pragma: export
 #include "oi/gpu/runtime.hpp"           // IWYU pragma: export
 #include "oi/gpu/shader_compiler.hpp"   // IWYU pragma: export
+#include "oi/gpu/stage_backend.hpp"     // IWYU pragma: export

@@ -26,12 +26,21 @@
 
 #include <array>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "oi/gpu/shader_compiler.hpp"
+
+/// A oi::gpu::PushMember for field `FIELD` of struct `STRUCT`.
+#define OI_PUSH_MEMBER(STRUCT, FIELD)                                        \
+  ::oi::gpu::PushMember {                                                    \
+#FIELD, static_cast < std::uint32_t>(offsetof(STRUCT, FIELD)),           \
+        static_cast < std::uint32_t>(sizeof(std::declval <STRUCT&>().FIELD)) \
+  }
 
 namespace oi::gpu {
 
@@ -54,29 +63,48 @@ struct BindingDecl {
   Access access = Access::kRead;  ///< what the shader does with it
 };
 
-/// A specialization constant: id and 32-bit value (bool, int, uint or float bits).
+/// A specialization constant: id and 32-bit value (bool, int, uint or float bits). The
+/// kernel checks at creation that the shader declares `constant_id = id` with a type of
+/// this kind.
 struct SpecConstant {
-  std::uint32_t id = 0;    ///< `layout(constant_id = ID)`
-  std::uint32_t bits = 0;  ///< the value's 32 bits
-
+  /// The GLSL type the value is meant for.
+  enum class Kind : char { kUint = 'u', kInt = 'i', kFloat = 'f' };
+  std::uint32_t id = 0;     ///< `layout(constant_id = ID)`
+  std::uint32_t bits = 0;   ///< the value's 32 bits
+  Kind kind = Kind::kUint;  ///< uint (also accepted for a bool constant), int or float
   /// An unsigned (or bool) constant.
-  static SpecConstant u32(std::uint32_t id, std::uint32_t value) { return {id, value}; }
+  static SpecConstant u32(std::uint32_t id, std::uint32_t value) { return {id, value, Kind::kUint}; }
   /// A signed constant.
   static SpecConstant i32(std::uint32_t id, std::int32_t value) {
-    return {id, static_cast<std::uint32_t>(value)};
+    return {id, static_cast<std::uint32_t>(value), Kind::kInt};
   }
   /// A float constant.
-  static SpecConstant f32(std::uint32_t id, float value) { return {id, std::bit_cast<std::uint32_t>(value)}; }
+  static SpecConstant f32(std::uint32_t id, float value) {
+    return {id, std::bit_cast<std::uint32_t>(value), Kind::kFloat};
+  }
+};
+
+/// One member of a C++ push-constant struct, for the layout check against the shader's
+/// block: build the list with OI_PUSH_MEMBER(Struct, field).
+struct PushMember {
+  std::string name;          ///< the C++ field name (compared with the GLSL member name when it has one)
+  std::uint32_t offset = 0;  ///< offsetof(Struct, field)
+  std::uint32_t bytes = 0;   ///< sizeof the field
 };
 
 /// Everything needed to build a kernel.
 struct KernelDesc {
-  std::string name;                       ///< shown in errors and stats, e.g. "dual_energy.ratio"
-  ShaderSource source;                    ///< GLSL, compiled at run time (cached); unused when `spirv` is set
-  CompileOptions options;                 ///< defines and include folders for `source`
-  std::vector<std::uint32_t> spirv;       ///< precompiled SPIR-V (build-time embedded shaders)
-  std::vector<BindingDecl> bindings;      ///< storage buffers 0..N-1
-  std::uint32_t push_constant_bytes = 0;  ///< size of the push-constant block (multiple of 4)
+  std::string name;                   ///< shown in errors and stats, e.g. "dual_energy.ratio"
+  ShaderSource source;                ///< GLSL, compiled at run time (cached); unused when `spirv` is set
+  CompileOptions options;             ///< defines and include folders for `source`
+  std::vector<std::uint32_t> spirv;   ///< precompiled SPIR-V (build-time embedded shaders)
+  std::vector<BindingDecl> bindings;  ///< storage buffers 0..N-1
+  /// Size of the push-constant block (multiple of 4). Checked at creation against the
+  /// shader's block: a different size is an error naming both layouts.
+  std::uint32_t push_constant_bytes = 0;
+  /// Optional: the C++ struct's members (OI_PUSH_MEMBER), each checked against the shader's
+  /// member at the same position: offset, size and (when the module has names) name.
+  std::vector<PushMember> push_layout;
   std::vector<SpecConstant> spec_constants;  ///< user constants (not ids 233..235)
   /// Preferred workgroup size for shaders that use the local-size ids; clamped to
   /// maxComputeWorkGroupSize and maxComputeWorkGroupInvocations.

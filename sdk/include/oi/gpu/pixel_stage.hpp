@@ -14,14 +14,14 @@
 /// - the push-constant block holds `uvec2 size` (the plane size, written by the base class
 ///   every frame) at PixelKernelSpec::size_offset, by default its first member;
 /// - the stage reads frames on input port 0 and emits on output port 0 (declared as `in` and
-///   `out` when declare() declares no ports), adding the output planes to a shallow copy of
+///   `out` when on_setup() declares no ports), adding the output planes to a shallow copy of
 ///   the frame; input planes that were converted to GPU planes replace the frame's, so the
 ///   next GPU stage finds them resident.
 ///
 /// @code
 /// class Invert final : public oi::gpu::PixelStage {
-///   void declare(oi::StageSpec& spec) override { spec.describe("65535 - value."); }
-///   oi::gpu::PixelKernelSpec configure(const oi::StageConfig&) override {
+///   void on_setup(oi::StageSpec& spec) override { spec.describe("65535 - value."); }
+///   oi::gpu::PixelKernelSpec on_start(const oi::StageConfig&) override {
 ///     oi::gpu::PixelKernelSpec k;
 ///     k.name = "image.invert";
 ///     k.source = oi::gpu::ShaderSource::from_file(oi::gpu::shader_directory() / "invert.comp");
@@ -49,6 +49,7 @@
 #include "oi/gpu/device_info.hpp"
 #include "oi/gpu/kernel.hpp"
 #include "oi/gpu/plane_memory.hpp"
+#include "oi/gpu/stage_backend.hpp"
 #include "oi/stage.hpp"
 
 namespace oi::gpu {
@@ -62,7 +63,7 @@ struct PlaneDecl {
   PixelFormat format = PixelFormat::kF32;  ///< inputs: required format; outputs: format allocated
 };
 
-/// What a PixelStage runs; returned by PixelStage::configure() once, at start.
+/// What a PixelStage runs; returned by PixelStage::on_start() once, at start.
 struct PixelKernelSpec {
   std::string name;                  ///< kernel name for messages, e.g. "xray.log_attenuation"
   std::vector<std::uint32_t> spirv;  ///< SPIR-V embedded at build time (oi_add_shaders), or empty
@@ -75,6 +76,9 @@ struct PixelKernelSpec {
   /// The push-constant block (see push_block()); the base class writes the plane size into
   /// it every frame at `size_offset`.
   std::vector<std::byte> push_constants;
+  /// Optional: the C++ struct's members (OI_PUSH_MEMBER), checked against the shader's block
+  /// at start (KernelDesc::push_layout). Its size is always checked.
+  std::vector<PushMember> push_layout;
   /// Byte offset of `uvec2 size` in the push-constant block; nullopt when the shader has none.
   std::optional<std::uint32_t> size_offset = 0;
   std::vector<SpecConstant> spec_constants;              ///< specialization constants
@@ -124,26 +128,14 @@ class PixelPlanes {
   std::vector<std::pair<std::string, Plane>> outputs_;
 };
 
-/// Where a PixelStage runs.
-enum class Backend {
-  kGpu,  ///< the Vulkan kernel
-  kCpu,  ///< the stage's CPU implementation
-};
-
-/// Whether a PixelStage has a CPU implementation (process_cpu()).
-enum class CpuImplementation {
-  kYes,  ///< declares the `backend` parameter {auto, gpu, cpu}; falls back without a GPU
-  kNo,   ///< GPU only (e.g. gpu.shader): start() fails with the reason when there is no GPU
-};
-
 /// Base class of per-pixel GPU stages; see the file comment.
 class PixelStage : public Stage {
  public:
   ~PixelStage() override;
 
-  /// Calls declare(), then declares the default ports and the `backend` parameter.
+  /// Calls on_setup(), then declares the default ports and the `backend` parameter.
   void setup(StageSpec& spec) final;
-  /// Calls configure(), picks the backend and, for the GPU, builds the kernel.
+  /// Calls on_start(), picks the backend and, for the GPU, builds the kernel.
   /// @throws oi::ConfigError (bad spec, shader errors, `backend: gpu` without a GPU).
   void start(const StageConfig& config) final;
   /// Runs one frame on the chosen backend.
@@ -154,22 +146,22 @@ class PixelStage : public Stage {
   nlohmann::json summary() const override;
 
   /// The backend chosen at start.
-  Backend backend() const { return backend_; }
+  Backend backend() const { return gpu_.backend(); }
   /// Why that backend, e.g. "backend: auto, Vulkan device available".
-  const std::string& backend_reason() const { return backend_reason_; }
+  const std::string& backend_reason() const { return gpu_.reason(); }
   /// The kernel (nullptr on the CPU backend or before start).
   const Kernel* kernel() const { return kernel_.get(); }
 
  protected:
   /// `cpu`: whether process_cpu() is implemented.
-  explicit PixelStage(CpuImplementation cpu = CpuImplementation::kYes);
+  explicit PixelStage(CpuImplementation cpu = CpuImplementation::kYes) : gpu_(cpu) {}
 
   /// Declares the description and parameters (and ports, when not the default `in`/`out`).
-  virtual void declare(StageSpec& spec) = 0;
-  /// Reads the validated parameters and says what to run. Called once by start() on either
-  /// backend. @throws oi::ConfigError for bad parameter combinations.
-  virtual PixelKernelSpec configure(const StageConfig& config) = 0;
-  /// Called once on the GPU backend, after configure(), with the chosen device: lets a stage
+  virtual void on_setup(StageSpec& spec) = 0;
+  /// Says what to run (bound parameters already hold their values). Called once by start()
+  /// on either backend. @throws oi::ConfigError for bad parameter combinations.
+  virtual PixelKernelSpec on_start(const StageConfig& config) = 0;
+  /// Called once on the GPU backend, after on_start(), with the chosen device: lets a stage
   /// switch to a faster shader variant for what the device supports (e.g.
   /// DeviceInfo::shader_int64): change the shader, pixels_per_invocation, workgroup or
   /// constants, not the planes. The default keeps `spec`.
@@ -181,22 +173,11 @@ class PixelStage : public Stage {
  private:
   void check_spec() const;
   Status process_gpu(Frame& frame, int width, int height);
-  Plane output_plane(std::size_t output, int width, int height);
 
-  CpuImplementation cpu_;
-  std::string name_;
-  std::string type_;
+  StageBackend gpu_;
   PixelKernelSpec spec_;
-  Backend backend_ = Backend::kGpu;
-  std::string backend_reason_;
-  std::string device_name_;  // kept after stop() for summary()
-  std::shared_ptr<Device> device_;
   std::shared_ptr<Kernel> kernel_;
-  std::unique_ptr<CommandRecorder> recorder_;
   std::vector<std::string> binding_names_;
-  // Per output (spec_.outputs order): planes this stage handed out and may reuse once the
-  // pool holds the only reference (PixelKernelSpec::clear_outputs == false).
-  std::vector<std::vector<Plane>> output_pool_;
 };
 
 }  // namespace oi::gpu

@@ -1,0 +1,164 @@
+// oi: runs, validates and inspects OpenInspect pipelines and plugins.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "oi/version.hpp"
+#include "suggest.hpp"
+
+namespace {
+
+// The largest values the numeric options take: beyond them a value is a typo, not a wish.
+constexpr std::uint64_t kMaxFramesLimit = std::uint64_t{1} << 53;
+constexpr std::uint64_t kMaxThreads = 1024;
+
+// A whole number in [low, high], written in plain digits: CLI11's own conversion would wrap
+// "-5" around to 2^64 - 5 for an unsigned option and take overflowing text.
+CLI::Validator count_in(std::uint64_t low, std::uint64_t high) {
+  return CLI::Validator(
+      [low, high](std::string& text) -> std::string {
+        std::uint64_t value = 0;
+        const char* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+        if (text.empty() || ptr != end || ec != std::errc())
+          return "'" + text + "' is not a whole number from " + std::to_string(low) + " to " +
+                 std::to_string(high);
+        if (value < low || value > high)
+          return text + " is out of range: use " + std::to_string(low) + " to " + std::to_string(high);
+        return {};
+      },
+      "INT in [" + std::to_string(low) + " - " + std::to_string(high) + "]");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace oi::cli;
+  CLI::App app{"OpenInspect: run and inspect inspection pipelines.", "oi"};
+  app.require_subcommand(1);
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  RunArgs run;
+  auto* run_cmd =
+      app.add_subcommand("run", "Run a pipeline until its sources end (Ctrl-C drains and stops).");
+  run_cmd->add_option("pipeline", run.pipeline, "Pipeline YAML file")->required();
+  run_cmd->add_option("--set", run.sets, "Override a parameter: NODE.PARAM=VALUE (repeatable)");
+  run_cmd->add_option("--max-frames", run.max_frames, "Stop each source once it has emitted N frames")
+      ->check(count_in(0, kMaxFramesLimit));
+  run_cmd->add_option("--stats", run.stats_file, "Write per-stage and per-connection metrics as JSON");
+  run_cmd->add_option("--threads", run.threads, "Worker threads (default: one per core)")
+      ->check(count_in(0, kMaxThreads));
+  run_cmd->add_flag("--quiet,-q", run.quiet, "Print errors only");
+
+  std::string validate_file;
+  std::vector<std::string> validate_sets;
+  auto* validate_cmd = app.add_subcommand("validate", "Check a pipeline file without running it.");
+  validate_cmd->add_option("pipeline", validate_file, "Pipeline YAML file")->required();
+  validate_cmd->add_option("--set", validate_sets, "Override a parameter: NODE.PARAM=VALUE (repeatable)");
+
+  bool plugins_json = false;
+  auto* plugins_cmd = app.add_subcommand("plugins", "List plugins found, loaded or not, with their types.");
+  plugins_cmd->add_flag("--json", plugins_json, "Machine-readable output");
+
+  std::string inspect_name;
+  bool inspect_json = false;
+  auto* inspect_cmd = app.add_subcommand("inspect", "Show a stage or driver type: ports and parameters.");
+  inspect_cmd->add_option("type", inspect_name, "Type name, e.g. sink.image")->required();
+  inspect_cmd->add_flag("--json", inspect_json, "Machine-readable output");
+
+  std::string reference_file;
+  auto* reference_cmd = app.add_subcommand("reference", "Write the Markdown reference of every loaded type.");
+  reference_cmd->add_option("output", reference_file, "Markdown file to write ('-' for stdout)")->required();
+
+  bool gpu_json = false;
+  auto* gpu_cmd = app.add_subcommand("gpu", "List Vulkan devices, and which one GPU stages use and why.");
+  gpu_cmd->add_flag("--json", gpu_json, "Machine-readable output");
+
+  bool devices_json = false;
+  auto* devices_cmd = app.add_subcommand(
+      "devices", "List the devices every driver plugin can see, with the URI that opens each.");
+  devices_cmd->add_flag("--json", devices_json,
+                        "Machine-readable output: [{driver, uri, vendor, model, serial}]");
+
+  std::string calibrate_dataset, calibrate_output;
+  double calibrate_sigma_max = 0.2;
+  auto* calibrate_cmd = app.add_subcommand("calibrate-materials",
+                                           "Fit R = A_low/A_high against A_high per material on step-wedge "
+                                           "scans; write the calibration xray.materials loads.");
+  calibrate_cmd
+      ->add_option("dataset", calibrate_dataset,
+                   "Data set folder written by sink.dataset (wedge scans with ground truth)")
+      ->required();
+  calibrate_cmd->add_option("--output,-o", calibrate_output,
+                            "Calibration JSON to write (default DATASET/material_calibration.json)");
+  calibrate_cmd->add_option("--sigma-max", calibrate_sigma_max,
+                            "Noise floor: largest per-pixel sigma of A a channel may have (default 0.2)");
+
+  auto* version_cmd = app.add_subcommand("version", "Print the SDK and plugin ABI versions.");
+
+  // CLI11 answers an unknown command with "A subcommand is required", which does not say what
+  // was wrong: name it, suggest the nearest, list the commands.
+  // The command is the first argument that is neither an option nor --log-level's value.
+  int command = 1;
+  while (command < argc && argv[command][0] == '-')
+    command += std::string(argv[command]) == "--log-level" ? 2 : 1;
+  if (command < argc) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), argv[command]) == names.end()) {
+      std::string list;
+      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+      std::fprintf(stderr, "oi: unknown command '%s'%s; the commands are %s (`oi --help` explains each)\n",
+                   argv[command], oi::did_you_mean(argv[command], names).c_str(), list.c_str());
+      return kExitInvalid;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    std::fprintf(stderr, "run `oi --help` or `oi <command> --help` for usage\n");
+    return kExitInvalid;
+  }
+  // stdout carries results (tables, JSON for scripts); every log line goes to stderr.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("oi"));
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  auto dispatch = [&]() -> int {
+    if (*run_cmd) return run_pipeline(run);
+    if (*validate_cmd) return validate_pipeline(validate_file, validate_sets);
+    if (*plugins_cmd) return list_plugins(plugins_json);
+    if (*inspect_cmd) return inspect_type(inspect_name, inspect_json);
+    if (*reference_cmd) return write_reference(reference_file);
+    if (*gpu_cmd) return list_gpus(gpu_json);
+    if (*devices_cmd) return list_devices(devices_json);
+    if (*calibrate_cmd) return calibrate_materials(calibrate_dataset, calibrate_output, calibrate_sigma_max);
+    if (*version_cmd) {
+      std::printf("oi %s (plugin ABI %u)\n", oi::kSdkVersion, oi::kPluginAbiVersion);
+      return kExitOk;
+    }
+    return kExitInvalid;
+  };
+  // Commands report their own errors; this is the last line of defence against a crash with
+  // no message (e.g. a plugin returning data the tool did not expect).
+  try {
+    return dispatch();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kExitRuntime;
+  }
+}
