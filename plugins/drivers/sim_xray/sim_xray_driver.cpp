@@ -52,7 +52,8 @@ class SimXray final : public oi::hal::XrayScanner {
         "(source_kv, source_ma, filtration) passes procedurally generated parcels, bags or step wedges "
         "onto a dual-layer CsI/Cu/CsI detector with Poisson and electronic noise. Blocks of "
         "`lines_per_block` lines, planes `high` and `low` (u16); each object is one scan of 1-3 s of belt "
-        "travel. Every block carries the scan's ground truth (`truth`), the tube settings (`tube`) and the "
+        "travel. Every block carries the scan's ground truth (`ground_truth`), the tube settings (`tube`) "
+        "and the "
         "scene summary (`scene`) in its attributes. Model and parameters: docs/xray-physics.md.");
     spec.set_capabilities(scanner_capabilities(/*finite=*/true));  // finite with `scans` > 0
     settings_.declare(spec, [this] { return tube_changed(); });

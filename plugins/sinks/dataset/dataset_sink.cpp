@@ -44,7 +44,7 @@ class DatasetSink final : public oi::Stage {
         "Writes assembled X-ray scans as a labelled data set. Per scan: `<prefix>_<scan id>_high.png` "
         "and `_low.png` (16-bit grey, the raw detector counts) and `<prefix>_<scan id>.json` with the "
         "scan id, size, tube settings, scene description and the ground-truth list from the frame's "
-        "`ground_truth` attribute (or `truth`). Frames with attribute `calibration` (`dark` or `air`) are "
+        "`ground_truth` attribute. Frames with attribute `calibration` (`dark` or `air`) are "
         "written as "
         "`dark_high.png`, `air_low.png`, ... Ends the run with `dataset.json`, the index of everything "
         "written. See docs/sim-scenes.md.");

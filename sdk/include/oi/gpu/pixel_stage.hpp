@@ -19,20 +19,25 @@
 ///   next GPU stage finds them resident.
 ///
 /// @code
+/// // invert.comp sits next to this file; CMake: oi_add_shaders(my_plugin SHADERS invert.comp)
+/// // embeds it in the plugin and generates my_plugin_shaders.hpp.
+/// #include "my_plugin_shaders.hpp"
+/// struct InvertPush { std::uint32_t size[2]; };  // the shader's `uvec2 size`
 /// class Invert final : public oi::gpu::PixelStage {
 ///   void on_setup(oi::StageSpec& spec) override { spec.describe("65535 - value."); }
 ///   oi::gpu::PixelKernelSpec on_start(const oi::StageConfig&) override {
 ///     oi::gpu::PixelKernelSpec k;
-///     k.name = "image.invert";
-///     k.source = oi::gpu::ShaderSource::from_file(oi::gpu::shader_directory() / "invert.comp");
-///     k.inputs = {{"high", oi::PixelFormat::kU16}};
+///     k.spirv = my_plugin_shaders::words("invert.comp");
+///     k.inputs = {{oi::xray::plane::kHigh, oi::PixelFormat::kU16}};
 ///     k.outputs = {{"inverted", oi::PixelFormat::kU16}};
-///     k.push_constants = oi::gpu::push_block(std::array<std::uint32_t, 2>{});  // uvec2 size
+///     k.push_constants = oi::gpu::push_block(InvertPush{});
+///     k.push_layout = {OI_PUSH_MEMBER(InvertPush, size)};  // checked against the shader at start
 ///     return k;
 ///   }
 ///   oi::Status process_cpu(oi::gpu::PixelPlanes& p) override { ...; return oi::Status::ok(); }
 /// };
 /// @endcode
+/// A complete out-of-tree example: samples/gpu_stage_skeleton (docs/writing-a-gpu-stage.md).
 
 #include <array>
 #include <cstddef>
