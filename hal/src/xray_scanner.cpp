@@ -7,13 +7,14 @@ namespace oi::hal {
 std::vector<std::string> ScanGeometry::plane_names() const { return xray::plane::scanner_planes(channels); }
 
 nlohmann::json ScanGeometry::to_json() const {
-  return {{"channels", channels},
-          {"views", views},
-          {"pixels_per_line", pixels_per_line},
-          {"lines_per_block", lines_per_block},
-          {"pixel_pitch_mm", pixel_pitch_mm},
-          {"line_rate_hz", line_rate_hz},
-          {"belt_speed_m_s", belt_speed_m_s}};
+  // The standard parameter names, so a geometry reads like the parameters that set it.
+  return {{scanner_param::kChannels, channels},
+          {scanner_param::kViews, views},
+          {scanner_param::kPixelsPerLine, pixels_per_line},
+          {scanner_param::kLinesPerBlock, lines_per_block},
+          {scanner_param::kPixelPitchMm, pixel_pitch_mm},
+          {scanner_param::kLineRateHz, line_rate_hz},
+          {scanner_param::kBeltSpeedMS, belt_speed_m_s}};
 }
 
 std::string_view to_string(SourceState state) {
@@ -40,7 +41,9 @@ std::string_view to_string(InterlockKind kind) {
   return "?";
 }
 
-std::string_view to_string(CalibrationKind kind) { return kind == CalibrationKind::kDark ? "dark" : "air"; }
+std::string_view to_string(CalibrationKind kind) {
+  return kind == CalibrationKind::kDark ? xray::calibration::kDark : xray::calibration::kAir;
+}
 
 ScannerParams::ScannerParams(DeviceSpec& spec) : spec_(spec) {
   for (const auto& [old_name, new_name] : scanner_param::kRenamed) spec_.renamed(old_name, new_name);

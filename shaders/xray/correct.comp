@@ -2,7 +2,7 @@
 #extension GL_GOOGLE_include_directive : require
 // xray.correct: offset (dark) and gain (air) correction per detector pixel, dead-pixel repair
 // across the line and log attenuation, for both channels of a whole scan. Mirrors
-// oi::xray::log_attenuation() of plugins/common/xray/xray_inspection.hpp:
+// oi::xray::log_attenuation() of the X-ray contract (oi/xray/contract.hpp):
 //   i0 = max(air - dark, 1);  i = max(raw - dark, i0 * e^-12);  A = clamp(-ln(i / i0), 0, 12)
 // A dead column x takes (1 - w) * A(left) + w * A(right) of its nearest good columns on the
 // same line. CPU reference: plugins/stages/xray_gpu/correct_cpu.cpp.

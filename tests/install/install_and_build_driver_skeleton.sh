@@ -43,6 +43,11 @@ test -f "$plugin" || fail "no $plugin"
 # A driver links the HAL, and the one of the install, not of the tree the SDK was built in.
 ldd "$plugin" | grep "libopeninspect_hal\.so" | grep -qF "$prefix/" ||
   { ldd "$plugin"; fail "$plugin does not link libopeninspect_hal.so from $prefix"; }
+# COMPONENTS hal: the HAL, the X-ray contract and the core SDK; neither Vulkan nor OpenCV.
+if readelf -d "$plugin" | grep NEEDED | grep -Eq 'libvulkan|libopencv|libopeninspect_gpu'; then
+  readelf -d "$plugin" | grep NEEDED
+  fail "the driver links Vulkan, OpenCV or the GPU runtime, which it does not use"
+fi
 
 export OI_PLUGIN_PATH="$scratch/driver/plugins"
 
