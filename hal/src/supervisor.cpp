@@ -17,8 +17,15 @@ std::string_view to_string(FaultAction action) {
 }
 
 bool SupervisorPolicy::is_policy_param(std::string_view name) {
-  return name == "frame_timeout_ms" || name == "on_fault" || name == "max_retries" ||
-         name == "retry_backoff_ms" || name == "references" || name == "reference_lines";
+  // The declarations below are the one list of the supervisor's names.
+  static const StageSpec declared = [] {
+    SupervisorPolicy policy;
+    StageSpec spec;
+    policy.declare(spec, /*scanner=*/true);
+    spec.unbind();  // `policy` is gone after this
+    return spec;
+  }();
+  return declared.find_param(name) != nullptr;
 }
 
 void SupervisorPolicy::declare(StageSpec& spec, bool scanner) {

@@ -12,6 +12,7 @@
 /// supervisor, see DeviceStage) and as a device factory for oi-conformance.
 
 #include <memory>
+#include <type_traits>
 
 #include "oi/hal/device_registry.hpp"
 #include "oi/hal/device_stage.hpp"
@@ -22,6 +23,10 @@ namespace oi::hal {
 /// The source stage for device class `DeviceT` (default-constructible).
 template <class DeviceT>
 class DeviceDriver final : public DeviceStage {
+  static_assert(std::is_base_of_v<Device, DeviceT>,
+                "OI_REGISTER_DEVICE_DRIVER registers oi::hal::Device classes (XrayScanner, Camera, Device). "
+                "For a stage (a class derived from oi::Stage) use OI_REGISTER_STAGE from <oi/plugin.hpp>");
+
  public:
   DeviceDriver() : DeviceStage([] { return std::unique_ptr<Device>(new DeviceT()); }) {}
 };
