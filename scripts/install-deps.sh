@@ -24,6 +24,9 @@ packages=(
   gstreamer1.0-plugins-bad
   # simulated X-ray scanner: NIST-grade cross sections
   libxrl-dev
+  # CCTV: vtest.avi (real pedestrian footage, opencv-doc), ffprobe for the annotated videos,
+  # and python3-onnx + numpy to generate the small ONNX person detector the tests load
+  opencv-doc ffmpeg python3-onnx python3-numpy
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -84,9 +84,24 @@ NodeRunner::NodeRunner(std::string name, std::string type, std::unique_ptr<Stage
 
 NodeRunner::~NodeRunner() = default;
 
+bool NodeRunner::Input::empty() const {
+  for (const Feed& feed : feeds) {
+    if (!feed.queue->empty()) return false;
+  }
+  return true;
+}
+
+bool NodeRunner::Input::at_end() const {
+  for (const Feed& feed : feeds) {
+    if (!feed.queue->at_end()) return false;
+  }
+  return true;
+}
+
 void NodeRunner::connect_input(std::size_t port, FrameQueue& queue, NodeRunner& producer) {
-  inputs_.at(port) = Input{&queue, &producer};
-  connected_inputs_.push_back(port);
+  Input& input = inputs_.at(port);
+  if (input.feeds.empty()) connected_inputs_.push_back(port);
+  input.feeds.push_back(Feed{&queue, &producer});
 }
 
 void NodeRunner::connect_output(std::size_t port, FrameQueue& queue, NodeRunner& consumer) {
@@ -118,10 +133,10 @@ NodeAction NodeRunner::next_action() const {
   }
   bool every_input_has_a_frame = true;
   for (std::size_t port : connected_inputs_) {
-    const FrameQueue& queue = *inputs_[port].queue;
-    if (queue.empty()) {
+    const Input& input = inputs_[port];
+    if (input.empty()) {
       // An input that ended empty can never complete a firing again.
-      if (queue.at_end()) return NodeAction::kFinish;
+      if (input.at_end()) return NodeAction::kFinish;
       every_input_has_a_frame = false;
     }
   }
@@ -131,9 +146,18 @@ NodeAction NodeRunner::next_action() const {
 
 Status NodeRunner::fire(WakeList& wake) {
   for (std::size_t port : connected_inputs_) {
-    bool made_room = false;
-    taken_[port] = inputs_[port].queue->pop(made_room);
-    if (made_room) wake.wake(*inputs_[port].producer);
+    Input& input = inputs_[port];
+    // Round robin over the feeds that hold a frame, so that no source starves another.
+    for (std::size_t i = 0; i < input.feeds.size(); ++i) {
+      const std::size_t index = (input.next + i) % input.feeds.size();
+      Feed& feed = input.feeds[index];
+      if (feed.queue->empty()) continue;
+      bool made_room = false;
+      taken_[port] = feed.queue->pop(made_room);
+      if (made_room) wake.wake(*feed.producer);
+      input.next = (index + 1) % input.feeds.size();
+      break;
+    }
   }
   bump(frames_in_, connected_inputs_.size());
 
@@ -184,8 +208,10 @@ Status NodeRunner::finish(WakeList& wake) {
   // Nothing will take these frames any more; closing also releases a producer blocked on a
   // full queue, which then finishes too if it has no other consumer.
   for (std::size_t port : connected_inputs_) {
-    inputs_[port].queue->close();
-    wake.wake(*inputs_[port].producer);
+    for (Feed& feed : inputs_[port].feeds) {
+      feed.queue->close();
+      wake.wake(*feed.producer);
+    }
   }
   for (const Output& out : all_outputs_) {
     out.queue->end_stream();
@@ -198,7 +224,7 @@ Status NodeRunner::finish(WakeList& wake) {
 std::string NodeRunner::waiting_reason() const {
   if ((state_.load(std::memory_order_acquire) & kFinishedBit) != 0) return {};
   for (std::size_t port : connected_inputs_) {
-    if (inputs_[port].queue->empty()) {
+    if (inputs_[port].empty()) {
       return "'" + name_ + "' waits for a frame on input '" + spec_.inputs()[port].name + "'";
     }
   }
@@ -220,7 +246,9 @@ StageMetrics NodeRunner::metrics() const {
   m.frames_in = frames_in_.load(std::memory_order_relaxed);
   m.frames_out = frames_out_.load(std::memory_order_relaxed);
   m.dropped = emitted_to_no_one_.load(std::memory_order_relaxed);
-  for (std::size_t port : connected_inputs_) m.dropped += inputs_[port].queue->dropped();
+  for (std::size_t port : connected_inputs_) {
+    for (const Feed& feed : inputs_[port].feeds) m.dropped += feed.queue->dropped();
+  }
   m.latency_p50_ms = latency_.quantile_ms(0.50);
   m.latency_p99_ms = latency_.quantile_ms(0.99);
   return m;

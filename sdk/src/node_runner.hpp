@@ -66,7 +66,8 @@ class NodeRunner {
   NodeRunner(const NodeRunner&) = delete;
   NodeRunner& operator=(const NodeRunner&) = delete;
 
-  /// Wires input `port` to `queue`, fed by `producer`. Before the run only.
+  /// Wires input `port` to `queue`, fed by `producer` (again for each producer of a
+  /// multi-source input). Before the run only.
   void connect_input(std::size_t port, FrameQueue& queue, NodeRunner& producer);
   /// Adds `queue`, read by `consumer`, to output `port` (several make a fan-out).
   void connect_output(std::size_t port, FrameQueue& queue, NodeRunner& consumer);
@@ -110,9 +111,16 @@ class NodeRunner {
 
  private:
   class Context;
+  struct Feed {
+    FrameQueue* queue;
+    NodeRunner* producer;
+  };
+  // One feed per producer: several only on a PortSpec::multi_source input.
   struct Input {
-    FrameQueue* queue = nullptr;  // nullptr: unconnected
-    NodeRunner* producer = nullptr;
+    std::vector<Feed> feeds;  // empty: unconnected
+    std::size_t next = 0;     // feed to look at first in the next firing (round robin)
+    bool empty() const;       // no feed holds a frame
+    bool at_end() const;      // every feed ended and is empty
   };
   struct Output {
     FrameQueue* queue;

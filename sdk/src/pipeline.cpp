@@ -72,7 +72,9 @@ void Pipeline::Impl::build(const PipelineSpec& spec, const PluginRegistry& regis
     if (out_port < 0) throw_connection_error(c, "'" + c.from_node + "' has no output '" + c.from_port + "'");
     if (in_port < 0) throw_connection_error(c, "'" + c.to_node + "' has no input '" + c.to_port + "'");
     auto [fed, inserted] = fed_inputs.try_emplace({to->second, in_port}, c.from());
-    if (!inserted) {
+    const bool multi_source =
+        to->second->stage_spec().inputs()[static_cast<std::size_t>(in_port)].multi_source;
+    if (!inserted && !multi_source) {
       throw_connection_error(
           c, "input " + c.to() + " is already fed by " + fed->second + "; an input takes one connection");
     }

@@ -101,11 +101,20 @@ void PipelineLoader::read_connection(const YAML::Node& item) {
   if (endpoints_ok && connection.to_port) {
     for (const DeclaredConnection& earlier : connections_) {
       if (earlier.to == connection.to && earlier.spec.to_port == connection.spec.to_port) {
-        diagnostics_.add(connection.to_mark,
-                         "input " + connection.spec.to() + " is already fed by " + earlier.spec.from() +
-                             " (" + describe_position(earlier.mark) +
-                             "); an input has exactly one producer, so merge streams in a "
-                             "stage with several inputs");
+        if (connection.to_port->multi_source) {
+          if (earlier.spec.from() != connection.spec.from()) continue;
+          diagnostics_.add(connection.to_mark,
+                           "input " + connection.spec.to() + " is already fed by " + earlier.spec.from() +
+                               " (" + describe_position(earlier.mark) + "); connect each source once");
+          endpoints_ok = false;
+          break;
+        }
+        diagnostics_.add(
+            connection.to_mark,
+            "input " + connection.spec.to() + " is already fed by " + earlier.spec.from() + " (" +
+                describe_position(earlier.mark) +
+                "); this input takes one producer (inputs that take several, one per "
+                "source, say so in `oi inspect`), so merge streams in a stage with several inputs");
         endpoints_ok = false;
         break;
       }

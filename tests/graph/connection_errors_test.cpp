@@ -81,8 +81,39 @@ TEST_F(GraphTest, InputFedTwice) {
       single_error(chain_with("  - { from: scanner.out, to: pass.in }\n"
                               "  - { from: scanner.out, to: pass.in }\n" +
                               std::string(kPassToSink)));
-  expect_at(d, 11, 30,
-            {"input pass.in is already fed by scanner.out (line 10, column 5)", "exactly one producer"});
+  expect_at(
+      d, 11, 30,
+      {"input pass.in is already fed by scanner.out (line 10, column 5)", "this input takes one producer"});
+}
+
+TEST_F(GraphTest, MultiSourceInputTakesOneConnectionPerSource) {
+  const PipelineSpec spec = load(yaml(R"(
+devices:
+  cam1: { driver: test.source }
+  cam2: { driver: test.source }
+  cam3: { driver: test.source }
+stages:
+  mux: { type: test.mux }
+connections:
+  - { from: cam1.out, to: mux.in }
+  - { from: cam2.out, to: mux.in }
+  - { from: cam3.out, to: mux.in }
+)"));
+  EXPECT_EQ(spec.connections.size(), 3u);
+}
+
+TEST_F(GraphTest, MultiSourceInputRefusesTheSameSourceTwice) {
+  const Diagnostic d = single_error(yaml(R"(
+devices:
+  cam1: { driver: test.source }
+stages:
+  mux: { type: test.mux }
+connections:
+  - { from: cam1.out, to: mux.in }
+  - { from: cam1.out, to: mux.in }
+)"));
+  expect_at(d, 7, 27,
+            {"input mux.in is already fed by cam1.out (line 6, column 5)", "connect each source once"});
 }
 
 TEST_F(GraphTest, OneOutputMayFeedSeveralInputs) {

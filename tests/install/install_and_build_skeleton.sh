@@ -5,6 +5,7 @@
 # the package components it asks for:
 #   samples/stage_skeleton      COMPONENTS xray      a CPU stage: links neither Vulkan nor OpenCV
 #   samples/gpu_stage_skeleton  COMPONENTS gpu xray  a PixelStage with an embedded shader
+# and a tiny program written here that reads tracks with the camera contract (COMPONENTS cctv),
 # and runs their pipelines with the installed `oi`; the GPU stage runs on both backends and
 # its masks must agree.
 set -euo pipefail
@@ -19,6 +20,37 @@ cmake --install "$build_dir" --prefix "$prefix" > "$scratch/install.log"
 test -x "$prefix/bin/oi"
 ls "$prefix"/lib*/openinspect/plugins/*.so > /dev/null
 test -f "$prefix/include/oi/xray/contract.hpp" || fail "the X-ray contract header is not installed"
+test -f "$prefix/include/oi/cctv/contract.hpp" || fail "the camera contract header is not installed"
+
+echo "== a program using only the camera contract (COMPONENTS cctv)"
+mkdir -p "$scratch/cctv_reader"
+cat > "$scratch/cctv_reader/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.22)
+project(cctv_reader CXX)
+find_package(OpenInspect REQUIRED COMPONENTS cctv)
+add_executable(cctv_reader main.cpp)
+target_link_libraries(cctv_reader PRIVATE OpenInspect::cctv)
+CMAKE
+cat > "$scratch/cctv_reader/main.cpp" <<'CPP'
+#include <oi/cctv/contract.hpp>
+#include <cstdio>
+int main() {
+  oi::FrameMetadata m;
+  oi::cctv::Track t;
+  t.id = 3;
+  t.box = {10, 20, 30, 90};
+  m.attributes[oi::cctv::attr::kTracks] = oi::cctv::to_json_list(std::vector<oi::cctv::Track>{t});
+  const auto tracks = oi::cctv::tracks_of(m);
+  std::printf("contract %d: %zu track(s), id %lld\n", oi::cctv::kContractVersion, tracks.size(),
+              static_cast<long long>(tracks.at(0).id));
+  return tracks.at(0).id == 3 ? 0 : 1;
+}
+CPP
+cmake -S "$scratch/cctv_reader" -B "$scratch/cctv_reader/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
+  > "$scratch/cctv_reader-configure.log" 2>&1 || { cat "$scratch/cctv_reader-configure.log"; fail "configure the cctv reader"; }
+cmake --build "$scratch/cctv_reader/build" > "$scratch/cctv_reader-build.log" 2>&1 ||
+  { cat "$scratch/cctv_reader-build.log"; fail "build the cctv reader"; }
+"$scratch/cctv_reader/build/cctv_reader" || fail "the cctv reader did not read its track back"
 
 build_sample() {  # NAME: configure and build samples/NAME into $scratch/NAME
   cmake -S "$source_dir/samples/$1" -B "$scratch/$1" -G Ninja \

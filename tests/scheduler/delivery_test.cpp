@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <numeric>
 
 #include "scheduler_test_stages.hpp"
@@ -98,6 +99,45 @@ TEST_P(SchedulerDelivery, FanInPairsFramesAndFinishesWithTheShorterInput) {
   const RunMetrics& m = result.metrics;
   EXPECT_EQ(stage(m, "left").frames_out, 15u + connection(m, "join.a").dropped);
   EXPECT_EQ(stage(m, "join").dropped, connection(m, "join.a").dropped);
+}
+
+TEST_P(SchedulerDelivery, MultiSourceInputTakesEverySourceInOrderUntilTheLastEnds) {
+  // Three cameras of different lengths into one multi-source input (test.mux): every frame
+  // of every source arrives, each source in its own order, and the input ends only when the
+  // longest source has ended.
+  const std::map<std::string, int> counts = {{"cam_a", 60}, {"cam_b", 25}, {"cam_c", 1}};
+  node("mux", "test.mux");
+  for (const auto& [name, count] : counts) {
+    node(name, "test.source", {{"count", count}});
+    connect(name + ".out", "mux.in", 2);
+  }
+
+  const RunResult result = run(options());
+
+  ASSERT_TRUE(result.ok) << result.error;
+  for (const auto& [name, count] : counts) {
+    EXPECT_EQ(TestSinkLog::instance().sequences("mux/" + name), iota(static_cast<std::uint64_t>(count)))
+        << name;
+  }
+  EXPECT_EQ(TestSinkLog::instance().sequences("mux").size(), 86u);
+  EXPECT_TRUE(TestSinkLog::instance().finished("mux"));
+  EXPECT_EQ(stage(result.metrics, "mux").frames_in, 86u);
+  EXPECT_EQ(stage(result.metrics, "mux").dropped, 0u);
+}
+
+TEST_P(SchedulerDelivery, MultiSourceInputAlternatesBetweenSourcesThatHaveFrames) {
+  // Two endless cameras under max_frames: neither starves the other.
+  node("cam_a", "test.source", {{"count", 0}});
+  node("cam_b", "test.source", {{"count", 0}});
+  node("mux", "test.mux");
+  connect("cam_a.out", "mux.in", 2);
+  connect("cam_b.out", "mux.in", 2);
+
+  const RunResult result = run(options(40));
+
+  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(TestSinkLog::instance().sequences("mux/cam_a"), iota(40));
+  EXPECT_EQ(TestSinkLog::instance().sequences("mux/cam_b"), iota(40));
 }
 
 TEST_P(SchedulerDelivery, OptionalInputLeftUnconnectedIsNotWaitedFor) {

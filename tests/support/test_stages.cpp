@@ -128,6 +128,25 @@ class TestSink final : public Stage {
   std::int64_t sleep_ = 0;
 };
 
+class TestMux final : public Stage {
+ public:
+  void setup(StageSpec& spec) override { spec.input("in").multi_source = true; }
+  void start(const StageConfig& config) override { name_ = config.name; }
+  Status process(StageContext& ctx) override {
+    FramePtr frame = ctx.take(0);
+    TestSinkLog::instance().record(name_ + "/" + frame->metadata().source_device, frame->metadata().sequence);
+    TestSinkLog::instance().record(name_, frame->metadata().sequence);
+    return Status::ok();
+  }
+  Status finish(StageContext&) override {
+    TestSinkLog::instance().mark_finished(name_);
+    return Status::ok();
+  }
+
+ private:
+  std::string name_;
+};
+
 class TestParams final : public Stage {
  public:
   void setup(StageSpec& spec) override {
@@ -174,6 +193,8 @@ void register_test_stages(PluginRegistry& registry) {
                          factory<TestPass>());
   registry.register_type("test.join", FactoryKind::kStage, "joins two inputs", factory<TestJoin>());
   registry.register_type("test.sink", FactoryKind::kStage, "records sequence numbers", factory<TestSink>());
+  registry.register_type("test.mux", FactoryKind::kStage, "records sequence numbers per source",
+                         factory<TestMux>());
   registry.register_type("test.params", FactoryKind::kStage, "declares every parameter type",
                          factory<TestParams>());
 }

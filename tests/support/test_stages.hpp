@@ -10,6 +10,8 @@
 //   test.join     stage, inputs "a" and "b" (b optional) -> out.
 //   test.sink     stage, input "in" (xray.scan_block<u16>): counts frames into the global
 //                 TestSinkLog under its node name; `sleep_us` per frame.
+//   test.mux      stage, input "in" (any type, multi_source: one connection per source): records
+//                 every frame's sequence under "<node>/<source_device>" in TestSinkLog.
 //   test.params   stage, in -> out; declares one parameter of every type, for validation tests.
 
 #include <cstdint>

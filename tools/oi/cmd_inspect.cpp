@@ -17,6 +17,7 @@ nlohmann::json type_to_json(const TypeInfo& info) {
       out.push_back({{"name", p.name},
                      {"type", p.type.str()},
                      {"required", p.required},
+                     {"multi_source", p.multi_source},
                      {"description", p.description}});
     }
     return out;
@@ -40,8 +41,9 @@ void print_ports(const char* title, const std::vector<PortSpec>& ports) {
   fmt::print("{}:\n", title);
   if (ports.empty()) fmt::print("  (none)\n");
   for (const PortSpec& p : ports) {
-    fmt::print("  {:<12} {:<28} {}{}\n", p.name, p.type.str(), p.description,
-               p.required ? "" : " (optional)");
+    fmt::print("  {:<12} {:<28} {}{}{}\n", p.name, p.type.str(), p.description,
+               p.required ? "" : " (optional)",
+               p.multi_source ? " (several sources: one connection each)" : "");
   }
 }
 

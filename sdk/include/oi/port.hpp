@@ -36,6 +36,12 @@ struct PortSpec {
   PortType type;            ///< what flows through it
   bool required = true;     ///< inputs only: the graph fails to load when it is unconnected
   std::string description;  ///< one line for docs
+  /// Inputs only: the input accepts several producers, one per source (cameras feeding one
+  /// chain, in the spirit of DeepStream's stream multiplexer). Frames are taken in the order
+  /// they arrive, alternating between producers that have one queued; the input ends when
+  /// every producer has ended. A stage that sets it keeps its state per source
+  /// (FrameMetadata::source_device). Other inputs have exactly one producer.
+  bool multi_source = false;
 };
 
 }  // namespace oi
