@@ -18,29 +18,6 @@ std::string number(const nlohmann::json& v, const char* format = "%.3f") {
 
 }  // namespace
 
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string pd_pfa_svg(const nlohmann::json& curve, const nlohmann::json& operating_point) {
   // Plot area 300 x 300 px with margins for the axis labels; Pfa on x, Pd on y (ROC style).
   constexpr double kLeft = 50, kTop = 15, kSize = 300;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "html_escape.hpp"
+
 namespace oi::xray::report {
 
 /// A thumbnail of an alarmed (or cannot-clear) scan, boxes already drawn.
@@ -26,7 +28,7 @@ std::string summary_html(const nlohmann::json& summary, const std::vector<Thumbn
 /// The Pd–Pfa curve (summary["evaluation"]["pd_pfa_curve"]) as an inline <svg> element.
 std::string pd_pfa_svg(const nlohmann::json& curve, const nlohmann::json& operating_point);
 
-/// Escapes text for HTML.
-std::string html_escape(const std::string& text);
+/// HTML escaping (plugins/common/html).
+inline std::string html_escape(const std::string& text) { return oi::html::escape(text); }
 
 }  // namespace oi::xray::report

@@ -1,0 +1,33 @@
+#pragma once
+// summary.html of sink.cctv_summary, in the shape and look of sink.summary's page: the
+// per-camera table, HOTA/DetA/AssA over alpha as inline SVG per camera, thumbnails (JPEG
+// files beside the page) with truth and track boxes, links to the MOTChallenge files.
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "html_escape.hpp"
+
+namespace oi::cctv::summary {
+
+/// A thumbnail as the page shows it.
+struct PageThumbnail {
+  std::string file;     ///< relative to the page, e.g. thumbs/cam0/frame_000012.jpg
+  std::string caption;  ///< "frame 12: 3 persons, 3 tracks"
+};
+
+/// The page for `summary` (the contents of summary.json) with `thumbnails` per camera (keyed
+/// like summary["cameras"]).
+std::string summary_page(const nlohmann::json& summary,
+                         const std::map<std::string, std::vector<PageThumbnail>>& thumbnails);
+
+/// HOTA, DetA and AssA over alpha (summary["cameras"][name]["tracking"]["hota"]) as an
+/// inline <svg> element titled `title`.
+std::string hota_svg(const nlohmann::json& hota, const std::string& title);
+
+/// HTML escaping (plugins/common/html).
+inline std::string html_escape(const std::string& text) { return oi::html::escape(text); }
+
+}  // namespace oi::cctv::summary
