@@ -1,0 +1,285 @@
+// One camera's annotated video and JSON lines (camera_output.hpp).
+#include "camera_output.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <opencv2/imgproc.hpp>
+
+#include "oi/cctv/contract.hpp"
+#include "oi/frame_cv.hpp"
+
+namespace fs = std::filesystem;
+
+namespace oi::cctv::video {
+namespace {
+
+std::string size_text(const cv::Size& s) { return std::to_string(s.width) + "x" + std::to_string(s.height); }
+
+// The JSON form of a record list without appearance embeddings: the operator's file stays
+// readable (and small) when the tracker attaches a descriptor of hundreds of floats.
+template <class T>
+nlohmann::json without_embeddings(const std::vector<T>& items) {
+  nlohmann::json list = to_json_list(items);
+  for (nlohmann::json& item : list) item.erase("embedding");
+  return list;
+}
+
+}  // namespace
+
+std::string container_extension(const std::string& codec) { return codec == "mjpg" ? ".avi" : ".mp4"; }
+
+std::string file_stem(const std::string& camera) {
+  std::string stem;
+  for (const char c : camera) {
+    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.';
+    stem += safe ? c : '_';
+  }
+  if (stem.empty() || stem.front() == '.') stem = "camera" + stem;
+  return stem;
+}
+
+CameraOutput::CameraOutput(const OutputSettings& settings, std::string camera, std::string source,
+                           std::string stem)
+    : settings_(settings),
+      camera_(std::move(camera)),
+      source_(std::move(source)),
+      stem_(std::move(stem)),
+      trails_(settings.trail) {}
+
+fs::path CameraOutput::video_file() const {
+  return settings_.dir / (stem_ + container_extension(settings_.codec));
+}
+fs::path CameraOutput::json_file() const { return settings_.dir / (stem_ + ".frames.jsonl"); }
+
+Status CameraOutput::open_json() {
+  std::error_code ec;
+  for (const fs::path& file : {video_file(), json_file()}) {
+    if (!settings_.overwrite && fs::exists(file, ec)) {
+      return Status::error(file.string() + " already exists (camera '" + camera_ +
+                           "'); choose another `dir` or set `overwrite: true`");
+    }
+  }
+  json_.open(json_file(), std::ios::out | std::ios::trunc);
+  if (!json_) {
+    return Status::error("cannot write " + json_file().string() + ": " + std::strerror(errno) +
+                         "; set `dir` to a writable folder");
+  }
+  return Status::ok();
+}
+
+double CameraOutput::measured_fps() const {
+  std::vector<double> intervals;
+  for (std::size_t i = 1; i < capture_ns_.size(); ++i) {
+    const double dt = static_cast<double>(capture_ns_[i] - capture_ns_[i - 1]);
+    if (dt > 0) intervals.push_back(dt);
+  }
+  if (intervals.empty()) return 0.0;
+  std::nth_element(intervals.begin(), intervals.begin() + intervals.size() / 2, intervals.end());
+  return 1e9 / intervals[intervals.size() / 2];
+}
+
+Status CameraOutput::open_video() {
+  if (settings_.fps > 0) {
+    fps_ = settings_.fps;
+    fps_from_ = "parameter";
+  } else {
+    const double measured = measured_fps();
+    if (measured >= 0.5 && measured <= 240.0) {
+      fps_ = std::round(measured * 1000.0) / 1000.0;
+      fps_from_ = "capture times";
+    } else {
+      fps_ = kFallbackFps;
+      fps_from_ = "fallback";
+      spdlog::warn(
+          "video of camera '{}': the capture times of its first {} frames give no plausible frame rate "
+          "({:.3g} frames/s); writing at {} frames/s; set `fps` to the camera's rate",
+          camera_, capture_ns_.size(), measured, kFallbackFps);
+    }
+  }
+  const std::string& c = settings_.codec;
+  const int fourcc = c == "mjpg"   ? cv::VideoWriter::fourcc('M', 'J', 'P', 'G')
+                     : c == "mp4v" ? cv::VideoWriter::fourcc('m', 'p', '4', 'v')
+                                   : cv::VideoWriter::fourcc('a', 'v', 'c', '1');
+  // Every codec goes through FFmpeg: OpenCV 4.6's own MJPEG writer (CAP_OPENCV_MJPEG) writes
+  // frames that decoders reject ("error dc") when saturated colours meet dark areas, which is
+  // what boxes and labels on a camera picture are.
+  const int api = cv::CAP_FFMPEG;
+  bool opened = false;
+  try {
+    opened = writer_.open(video_file().string(), api, fourcc, fps_, output_size_, true);
+  } catch (const cv::Exception& e) {
+    return Status::error("cannot open " + video_file().string() + " for writing (" + c + "): " + e.what());
+  }
+  if (!opened) {
+    return Status::error("cannot open " + video_file().string() + " for writing (codec " + c + ", " +
+                         size_text(output_size_) + " at " + std::to_string(fps_) +
+                         " frames/s): OpenCV's FFmpeg writer refused; check that `dir` is writable and that "
+                         "OpenCV was built with FFmpeg (Debian's is), or try `codec: mjpg`");
+  }
+  writer_open_ = true;
+  spdlog::info("video of camera '{}' (source '{}'): {} ({}, {} at {} frames/s from {})", camera_, source_,
+               video_file().string(), c, size_text(output_size_), fps_, fps_from_);
+  return Status::ok();
+}
+
+Status CameraOutput::append(const cv::Mat& bgr) {
+  try {
+    writer_.write(bgr);
+  } catch (const cv::Exception& e) {
+    return Status::error("cannot write frame " + std::to_string(video_frames_) + " to " +
+                         video_file().string() + ": " + e.what());
+  }
+  ++video_frames_;
+  return Status::ok();
+}
+
+Status CameraOutput::write(const Frame& frame) {
+  if (closed_) return Status::error("frame for camera '" + camera_ + "' after its video was closed");
+  const FrameMetadata& m = frame.metadata();
+  const Plane& plane = frame.plane(plane::kImage);
+  if (plane.format != PixelFormat::kRGB8 && plane.format != PixelFormat::kU8) {
+    return Status::error("frame " + std::to_string(m.sequence) + " of camera '" + camera_ + "': plane '" +
+                         plane::kImage + "' is " + std::string(to_string(plane.format)) +
+                         ", not rgb8 or u8; convert it before this sink");
+  }
+  std::vector<Detection> detections;
+  std::vector<Track> tracks;
+  std::vector<GroundTruthPerson> truth;
+  try {
+    detections = detections_of(m);
+    tracks = tracks_of(m);
+    truth = ground_truth_of(m);
+  } catch (const std::exception& e) {
+    return Status::error("frame " + std::to_string(m.sequence) + " of camera '" + camera_ + "': " + e.what() +
+                         "; fix the stage that wrote it");
+  }
+  const auto index_attr = m.attributes.find(attr::kFrameIndex);
+  const std::int64_t frame_index = index_attr != m.attributes.end() && index_attr->is_number_integer()
+                                       ? index_attr->get<std::int64_t>()
+                                       : static_cast<std::int64_t>(frames_);
+
+  const cv::Size size(plane.width, plane.height);
+  if (size.width <= 0 || size.height <= 0) {
+    return Status::error("frame " + std::to_string(m.sequence) + " of camera '" + camera_ +
+                         "' has an empty '" + plane::kImage + "' plane (" + size_text(size) + ")");
+  }
+  if (frames_ == 0) {
+    source_size_ = last_size_ = size;
+    const bool even = settings_.codec == "h264";  // 4:2:0 video needs even sizes
+    auto side = [&](int n) {
+      int s = std::max(2, static_cast<int>(std::lround(n * settings_.scale)));
+      return even ? s & ~1 : s;
+    };
+    output_size_ = {side(size.width), side(size.height)};
+    if (Status s = open_json(); !s.is_ok()) return s;
+  }
+  const bool resized = size != source_size_;
+  if (resized) ++resized_;
+  if (size != last_size_) {
+    spdlog::warn(
+        "camera '{}' changed its frame size from {} to {} at frame {}; its video stays {} and frames of "
+        "another size are resized into it (counted as resized_frames)",
+        camera_, size_text(last_size_), size_text(size), frame_index, size_text(output_size_));
+    last_size_ = size;
+  }
+
+  cv::Mat bgr;
+  const cv::Mat view = as_mat(plane);
+  cv::cvtColor(view, bgr, plane.format == PixelFormat::kRGB8 ? cv::COLOR_RGB2BGR : cv::COLOR_GRAY2BGR);
+  if (size != output_size_) {
+    const bool shrinking = output_size_.area() < size.area();
+    cv::Mat out;
+    cv::resize(bgr, out, output_size_, 0, 0, shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
+    bgr = out;
+  }
+  const double sx = static_cast<double>(output_size_.width) / size.width;
+  const double sy = static_cast<double>(output_size_.height) / size.height;
+  trails_.update(static_cast<std::int64_t>(frames_), tracks, sx, sy);
+  Overlay overlay;
+  overlay.header = header_text(camera_, frame_index, m.capture_time_ns, tracks.size());
+  overlay.detections = detections;
+  overlay.tracks = tracks;
+  overlay.truth = truth;
+  overlay.draw_detections = settings_.draw_detections;
+  overlay.draw_truth = settings_.draw_truth;
+  draw_overlay(bgr, overlay, trails_, sx, sy);
+
+  nlohmann::json line = {{"camera", camera_},
+                         {"source", source_},
+                         {"frame_index", frame_index},
+                         {"video_frame", frames_},
+                         {"sequence", m.sequence},
+                         {"capture_time_ns", m.capture_time_ns},
+                         {"width", size.width},
+                         {"height", size.height},
+                         {"detections", without_embeddings(detections)},
+                         {"tracks", without_embeddings(tracks)}};
+  if (m.attributes.contains(attr::kGroundTruth)) line["ground_truth"] = to_json_list(truth);
+  if (resized) line["resized"] = true;
+  json_ << line.dump() << '\n';
+  if (!json_) {
+    return Status::error("cannot write " + json_file().string() + ": " + std::strerror(errno) +
+                         " (is the disk full?)");
+  }
+  ++frames_;
+
+  if (writer_open_) return append(bgr);
+  if (settings_.fps > 0) {
+    if (Status s = open_video(); !s.is_ok()) return s;
+    return append(bgr);
+  }
+  held_.push_back(std::move(bgr));
+  capture_ns_.push_back(m.capture_time_ns);
+  if (held_.size() < kFramesToMeasureRate) return Status::ok();
+  if (Status s = open_video(); !s.is_ok()) return s;
+  for (const cv::Mat& held : held_) {
+    if (Status s = append(held); !s.is_ok()) return s;
+  }
+  held_.clear();
+  return Status::ok();
+}
+
+Status CameraOutput::close() {
+  if (closed_) return Status::ok();
+  closed_ = true;
+  Status status = Status::ok();
+  if (!writer_open_ && !held_.empty()) status = open_video();
+  if (status.is_ok()) {
+    for (const cv::Mat& held : held_) {
+      status = append(held);
+      if (!status.is_ok()) break;
+    }
+  }
+  held_.clear();
+  if (writer_open_) writer_.release();  // writes the index: the file is complete after this
+  if (json_.is_open()) {
+    json_.flush();
+    const bool ok = static_cast<bool>(json_);
+    json_.close();
+    if (!ok && status.is_ok())
+      status = Status::error("cannot finish " + json_file().string() + ": " + std::strerror(errno));
+  }
+  return status;
+}
+
+nlohmann::json CameraOutput::summary() const {
+  return {
+      {"camera", camera_},
+      {"source", source_},
+      {"video", writer_open_ ? nlohmann::json(fs::absolute(video_file()).string()) : nlohmann::json(nullptr)},
+      {"frames_json", fs::absolute(json_file()).string()},
+      {"frames", frames_},
+      {"video_frames", video_frames_},
+      {"width", output_size_.width},
+      {"height", output_size_.height},
+      {"fps", fps_},
+      {"fps_from", fps_from_.empty() ? nlohmann::json(nullptr) : nlohmann::json(fps_from_)},
+      {"resized_frames", resized_}};
+}
+
+}  // namespace oi::cctv::video
