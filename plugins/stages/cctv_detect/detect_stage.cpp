@@ -61,13 +61,13 @@ class Detect final : public oi::Stage {
     spec.describe(
         "Finds persons in camera frames (video.frame, plane `image` rgb8) without downloaded weights: a "
         "per-pixel Gaussian-mixture background model with shadow suppression and the clean-up of its "
-        "foreground on Vulkan (or its CPU reference), then connected regions filtered by a perspective size "
-        "model learnt per camera, fragments merged, groups split and doubtful boxes confirmed by OpenCV's "
-        "HOG "
-        "people detector. Adds `detections` ([{box [x,y,w,h], score, class}], image pixels) and its time to "
-        "`timings_ms`. Several cameras may feed the one input; every camera keeps its own model. The first "
-        "`warmup_frames` frames of a camera build its model and carry no detections. With `model`, an ONNX "
-        "person detector run by OpenCV's DNN module replaces the background model. docs/cctv.md.");
+        "foreground on Vulkan (or its CPU reference), then connected regions grouped and explained by "
+        "persons of the size a perspective model learnt per camera expects, groups split and doubtful "
+        "boxes confirmed by OpenCV's HOG people detector. Adds `detections` ([{box [x,y,w,h], score, "
+        "class}], image pixels) and its time to `timings_ms`. Several cameras may feed the one input; "
+        "every camera keeps its own model. The first `warmup_frames` frames of a camera build its model "
+        "and carry no detections. With `model`, an ONNX person detector run by OpenCV's DNN module "
+        "replaces the background model. docs/cctv.md.");
     spec.input("in", oi::PortType::of(cc::kFrameKind, {oi::PixelFormat::kRGB8}),
                "camera frames, one or several cameras")
         .multi_source = true;
@@ -82,33 +82,32 @@ class Detect final : public oi::Stage {
         .range(0.05, 1.0)
         .describe(
             "Processing resolution as a fraction of the image: 1/n (1, 0.5, 0.333, 0.25...), each model "
-            "pixel "
-            "the mean of an n x n block. Boxes are reported in image pixels.");
+            "pixel the mean of an n x n block. Boxes are reported in image pixels.");
     spec.param("mixtures", foreground_.mixtures)
         .range(1, cc::kMaxMixtures)
         .describe("Gaussians per pixel of the background model.");
-    spec.param("learning_rate", foreground_.learning_rate)
+    spec.param("learning_rate", learning_rate_)
         .range(1e-5, 1.0)
-        .describe("How fast the background follows the scene once warmed up (about 1 / history in frames).");
-    spec.param("person_learning_factor", foreground_.person_learning_factor)
+        .describe(
+            "How fast the background follows the scene: about 1 / history in frames (a young model learns "
+            "faster, at 1 / frames seen, as MOG2's).");
+    spec.param("person_learning_factor", person_learning_factor_)
         .range(0.0, 1.0)
         .describe(
             "Learning rate multiplier of foreground pixels inside the last frame's person boxes: a person "
-            "who "
-            "stops stays foreground about 0.1 / (learning_rate x this) frames (other foreground, e.g. the "
-            "ghost "
-            "of a person who stood there during the warm-up, fades at the normal rate).");
+            "who stops stays foreground about 0.1 / (learning_rate x this) frames (other foreground, e.g. "
+            "the ghost of a person who stood there during the warm-up, fades at the normal rate).");
     spec.param("warmup_frames", foreground_.warmup_frames)
         .range(1, 100000)
         .unit("frames")
         .describe("Frames of a camera that build its model before it reports detections (counted).");
-    spec.param("variance_threshold", foreground_.variance_threshold)
+    spec.param("variance_threshold", variance_threshold_)
         .range(1.0, 400.0)
         .describe(
             "Squared distance to a background Gaussian, in variances, within which a pixel is background.");
     spec.param("shadow", foreground_.shadow)
         .describe("Suppress shadows: darker background of the same colour.");
-    spec.param("shadow_threshold", foreground_.shadow_threshold)
+    spec.param("shadow_threshold", shadow_threshold_)
         .range(0.0, 1.0)
         .describe("Darkest shadow as a fraction of the background's brightness (MOG2's tau).");
     spec.param("median", foreground_.median).describe("3x3 median of the foreground mask.");
@@ -140,8 +139,7 @@ class Detect final : public oi::Stage {
     spec.param("model", model_)
         .describe(
             "An ONNX person detector (YOLO-style output) run by OpenCV's DNN module instead of the "
-            "background "
-            "model; empty: none. No weights ship with OpenInspect.");
+            "background model; empty: none. No weights ship with OpenInspect.");
     spec.param("model_input_size", model_input_size_)
         .range(32, 4096)
         .unit("pixels")
@@ -180,6 +178,10 @@ class Detect final : public oi::Stage {
     if (const std::vector<std::string> problems = validate(config); !problems.empty())
       throw oi::ConfigError(problems.front());
     foreground_.factor = factor_of(scale_);
+    foreground_.learning_rate = static_cast<float>(learning_rate_);
+    foreground_.person_learning_factor = static_cast<float>(person_learning_factor_);
+    foreground_.variance_threshold = static_cast<float>(variance_threshold_);
+    foreground_.shadow_threshold = static_cast<float>(shadow_threshold_);
     detector_ = std::make_unique<cc::PersonBlobDetector>(blobs_);
     gpu_kernels_.reset();
     sources_.clear();
@@ -257,8 +259,7 @@ class Detect final : public oi::Stage {
           ++state->size_changes;
           spdlog::warn(
               "stage '{}' (cctv.detect): camera '{}' changed its frame size from {}x{} to {}x{} at frame {}; "
-              "its "
-              "background and size models start again (counted in the summary as size_changes)",
+              "its background and size models start again (counted in the summary as size_changes)",
               name_, source, state->image_size.width, state->image_size.height, image.width, image.height,
               out->metadata().sequence);
         }
@@ -304,9 +305,10 @@ class Detect final : public oi::Stage {
           std::lock_guard lock(mutex_);
           ++state->warmup_frames;
         } else {
+          // Under the lock: the size model it updates is what summary() reports.
+          std::lock_guard lock(mutex_);
           cc::BlobStats stats;
           found = detector_->detect(cleaned, foreground_.factor, rgb, state->sizes, stats, state->scratch);
-          std::lock_guard lock(mutex_);
           state->blobs.add(stats);
           if (state->size_model_fitted_at < 0 && state->sizes.fitted())
             state->size_model_fitted_at = state->model_frames;
@@ -386,9 +388,14 @@ class Detect final : public oi::Stage {
                factor, cv::INTER_NEAREST);
   }
 
-  // Parameters.
+  // Parameters (the background model's as doubles here: the declarations show their defaults as
+  // written; start() copies them into foreground_).
   double scale_ = 0.5;
   cc::ForegroundParams foreground_;
+  double learning_rate_ = 0.005;  // ForegroundParams' defaults
+  double person_learning_factor_ = 0.1;
+  double variance_threshold_ = 16.0;
+  double shadow_threshold_ = 0.5;
   cc::BlobParams blobs_;
   bool keep_foreground_ = false;
   std::filesystem::path model_;

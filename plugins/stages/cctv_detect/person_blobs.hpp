@@ -1,16 +1,17 @@
 #pragma once
 /// @file
 /// From a camera's cleaned foreground mask to person detections (the CPU half of
-/// `cctv.detect`, the same for both backends): connected regions; fragments of one person
-/// merged (a torso and legs cut apart by an occluder, two halves either side of a pole);
-/// blobs too small for their position in the image dropped; blobs wider than one person
-/// split (at the centres OpenCV's HOG people detector finds in the region, or else at the
-/// minima of the blob's column profile, one person's expected width apart) or, once the camera's
-/// size model is fitted, explained by model-sized persons (person_placement.hpp: groups side by
-/// side and one behind the other); each box scored
-/// by its fit to the perspective size model (size_model.hpp), its shape and its fill, and
-/// doubtful boxes confirmed or demoted by HOG. HOG runs only on the regions that need it,
-/// at most `hog_max_regions` a frame: on whole frames it would cost far more than the rest.
+/// `cctv.detect`, the same for both backends): connected regions; ghosts dropped (no contrast
+/// along their edge); regions grouped (fragments of one person, persons walking together);
+/// groups too small for their position in the image dropped; each group explained by persons
+/// of the size the camera's perspective size model expects (size_model.hpp,
+/// person_placement.hpp: persons side by side and one behind the other) or, before the model
+/// is fitted, a region wider than one person split (persons as tall as the region placed in
+/// it, else cut at the centres OpenCV's HOG people detector finds, else at the minima of the
+/// column profile); each box scored by its fit to the size model, its shape and its fill,
+/// doubtful boxes confirmed or demoted by HOG; overlapping boxes suppressed. HOG runs only on
+/// the regions that need it, at most `hog_max_regions` a frame: on whole frames it would cost
+/// far more than the rest. The size model learns from isolated whole persons.
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -31,7 +32,7 @@ struct BlobParams {
   bool hog = true;                 ///< split groups and confirm doubtful boxes with HOG
   int hog_max_regions = 4;         ///< HOG runs per frame at most
   double hog_hit_threshold = 0.0;  ///< SVM margin of a HOG hit (cv::HOGDescriptor hitThreshold)
-  double split_width_ratio = 1.6;  ///< blobs wider than this many persons' widths are split
+  double split_width_ratio = 1.6;  ///< before the size model: regions wider than this many persons are split
   double too_small_ratio = 0.5;    ///< blobs shorter than this fraction of the expected height are dropped
   double doubt_margin = 0.15;      ///< scores within this of the threshold ask HOG
   double nms_iou = 0.5;            ///< of two boxes overlapping more, the lower scoring is dropped

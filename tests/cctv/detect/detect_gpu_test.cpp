@@ -14,10 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <opencv2/core.hpp>
 
 #include "background_model.hpp"
@@ -203,105 +200,4 @@ TEST_F(CctvDetect, StageGivesTheSameDetectionsOnBothBackends) {
 }
 
 }  // namespace
-}  // namespace oi::cctv::testing
-
-namespace oi::cctv::testing {
-TEST_F(CctvDetect, DISABLED_GpuTiming) {
-  REQUIRE_GPU();
-  gpu::StageBackend backend;
-  ASSERT_TRUE(backend.start(StageConfig{"detect", "cctv.detect", "", {}, {}, {}}));
-  const SyntheticScene scene({768, 576}, 41);
-  std::vector<cv::Mat> frames;
-  for (int i = 0; i < 10; ++i) frames.push_back(frame_of(scene, i));
-  for (int variant = 0; variant < 6; ++variant) {
-    ForegroundParams p;
-    if (variant >= 1) p.close_size = 0;
-    if (variant >= 2) p.median = false;
-    if (variant == 3) p.mixtures = 1;
-    if (variant == 4) p.close_size = 3;
-    if (variant == 5) p.close_size = 9;
-    ForegroundGpu gpu(backend, p);
-    GpuSourceModel model;
-    gpu.allocate(model, scene.size());
-    cv::Mat clean;
-    const auto cpu_now = [] {
-      timespec t;
-      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-      return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-    };
-    const double c0 = cpu_now();
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < 40; ++i) {
-      cv::Mat rgba;
-      prepare_image(frames[i % 10], p.factor, rgba);
-      ASSERT_TRUE(gpu.segment(rgba, learning_step(p, i), {}, model, clean).is_ok());
-    }
-    std::printf("variant %d: %.2f ms a frame, cpu %.2f ms\n", variant,
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / 40,
-                (cpu_now() - c0) / 40);
-    // The CPU reference, for comparison.
-    BackgroundModel cpu_model(p, processing_size(scene.size(), p.factor));
-    const double c1 = cpu_now();
-    cv::Mat raw, cleaned;
-    for (int i = 0; i < 40; ++i) {
-      cv::Mat rgba;
-      prepare_image(frames[i % 10], p.factor, rgba);
-      cpu_model.apply(rgba, learning_step(p, i), {}, raw);
-      clean_foreground(raw, p, cleaned);
-    }
-    std::printf("          cpu reference: cpu %.2f ms a frame\n", (cpu_now() - c1) / 40);
-  }
-  backend.stop();
-}
-}  // namespace oi::cctv::testing
-
-namespace oi::cctv::testing {
-TEST_F(CctvDetect, DISABLED_GpuModelKernelTiming) {
-  REQUIRE_GPU();
-  gpu::StageBackend backend;
-  ASSERT_TRUE(backend.start(StageConfig{"detect", "cctv.detect", "", {}, {}, {}}));
-  const char* path = std::getenv("OI_SHADER");
-  gpu::KernelDesc model;
-  model.name = "timing";
-  model.source =
-      gpu::ShaderSource::from_file(path ? path : OI_SOURCE_DIR "/shaders/cctv/background_model.comp");
-  model.options.include_dirs = {OI_SOURCE_DIR "/shaders", OI_SOURCE_DIR "/shaders/cctv"};
-  model.bindings = {{"image", gpu::Access::kRead},
-                    {"model", gpu::Access::kReadWrite},
-                    {"persons", gpu::Access::kRead},
-                    {"mask", gpu::Access::kWrite}};
-  model.push_constant_bytes = 48;
-  const int mixtures = std::getenv("OI_K") ? std::atoi(std::getenv("OI_K")) : 3;
-  model.spec_constants = {gpu::SpecConstant::i32(0, mixtures)};
-  model.workgroup = {16, 8, 1};
-  auto kernel = backend.kernel(model);
-  const int w = 384, h = 288;
-  const SyntheticScene scene({768, 576}, 41);
-  Plane image = gpu::make_gpu_plane(backend.device(), PixelFormat::kU8, 4 * w, h);
-  cv::Mat rgba;
-  prepare_image(frame_of(scene, 3), 2, rgba);
-  cv::Mat target = as_mat(image).reshape(4, h);
-  rgba.copyTo(target);
-  Plane state = gpu::make_gpu_plane(backend.device(), PixelFormat::kU8, 16 * mixtures * w, h);
-  Plane persons = gpu::make_gpu_plane(backend.device(), PixelFormat::kU8, w, h);
-  Plane mask = gpu::make_gpu_plane(backend.device(), PixelFormat::kU8, w, h);
-  struct Push {
-    std::uint32_t size[2], reset, pad;
-    float b[4], p[4];
-  } push{{384, 288}, 0, 0, {0.005f, 0.995f, 0.00025f, 0}, {0.0005f, 0.9995f, 0.000025f, 0}};
-  const auto cpu_now = [] {
-    timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-  };
-  for (int i = 0; i < 45; ++i) {
-    static double c0;
-    if (i == 5) c0 = cpu_now();
-    push.reset = i == 0;
-    ASSERT_TRUE(backend.recorder().dispatch_grid(*kernel, {image, state, persons, mask}, push, w, h).is_ok());
-    ASSERT_TRUE(backend.recorder().submit_and_wait().is_ok());
-    if (i == 44) std::printf("model kernel: cpu %.2f ms a frame\n", (cpu_now() - c0) / 40);
-  }
-  backend.stop();
-}
 }  // namespace oi::cctv::testing
