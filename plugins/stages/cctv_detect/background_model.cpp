@@ -206,8 +206,10 @@ LearningStep learning_step(const ForegroundParams& params, std::int64_t frames_s
   // (on the simulated site, holding the running mean only through the warm-up cost precision).
   const float running_mean = 1.0f / static_cast<float>(frames_seen + 1);
   step.alpha_background = std::max(params.learning_rate, running_mean);
+  // Persons learn at the settled rate times the factor even while the running mean is still
+  // faster: a person who stops early in a camera's life stays foreground as long as later.
   step.alpha_person = frames_seen >= params.warmup_frames
-                          ? step.alpha_background * params.person_learning_factor
+                          ? params.learning_rate * params.person_learning_factor
                           : step.alpha_background;
   return step;
 }

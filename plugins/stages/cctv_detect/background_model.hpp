@@ -55,7 +55,7 @@ struct ForegroundParams {
   float shadow_threshold = 0.5f;        ///< tau: darkest shadow, as a fraction of the background
   bool median = true;                   ///< 3x3 median of the foreground (shadows count as background)
   int open_size = 0;                    ///< opening element, pixels at processing size (0, 1: off; odd)
-  int close_size = 5;                   ///< closing element, pixels at processing size (0, 1: off; odd)
+  int close_size = 3;                   ///< closing element, pixels at processing size (0, 1: off; odd)
 };
 
 /// What one frame of a source learns with, by how many frames the source has seen.
@@ -67,7 +67,7 @@ struct LearningStep {
 
 /// The schedule: frame n (0-based) learns at max(learning_rate, 1 / (n + 1)) (a running mean
 /// until it falls to the learning rate, as MOG2's 1 / min(2 n, history)); foreground pixels in
-/// person boxes at that times person_learning_factor once n >= warmup_frames.
+/// person boxes at learning_rate times person_learning_factor once n >= warmup_frames.
 LearningStep learning_step(const ForegroundParams& params, std::int64_t frames_seen);
 
 /// The processing size of an image: its size divided by `factor`, rounded down (the last

@@ -4,12 +4,17 @@
 // shadow suppression and the clean-up of its mask on Vulkan (foreground_gpu.hpp) or on the
 // CPU reference (background_model.hpp); then, on the CPU for both, connected regions filtered,
 // merged and split with the camera's learnt perspective size model and OpenCV's HOG people
-// detector (person_blobs.hpp). With `model`, a user's ONNX person detector replaces all that.
+// detector (person_blobs.hpp); every few frames an appearance detector (HOG and a linear model
+// trained on the simulated site, appearance_detector.hpp) adds the persons who stand where the
+// background model sees no foreground. With `model`, a user's ONNX person detector replaces
+// all that.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "appearance_detector.hpp"
 #include "background_model.hpp"
 #include "foreground_gpu.hpp"
 #include "oi/cctv/contract.hpp"
@@ -50,6 +56,8 @@ struct SourceState {
   cc::BlobStats blobs;
   std::int64_t size_model_fitted_at = -1;  // frame of the model the size model was first fitted
   std::vector<cv::Rect2d> persons;         // the last frame's detections: they learn slowly
+  std::vector<cc::AppearanceHit> still;    // the last scan's persons the background model misses
+  std::int64_t appearance_scans = 0, still_detections = 0;
   // Working memory kept between frames (a steady stream allocates nothing).
   cv::Mat rgba, person_mask, raw, cleaned;
   cc::BlobScratch scratch;
@@ -63,8 +71,10 @@ class Detect final : public oi::Stage {
         "per-pixel Gaussian-mixture background model with shadow suppression and the clean-up of its "
         "foreground on Vulkan (or its CPU reference), then connected regions grouped and explained by "
         "persons of the size a perspective model learnt per camera expects, groups split and doubtful "
-        "boxes confirmed by OpenCV's HOG people detector. Adds `detections` ([{box [x,y,w,h], score, "
-        "class}], image pixels) and its time to `timings_ms`. Several cameras may feed the one input; "
+        "boxes confirmed by OpenCV's HOG people detector; every `appearance_every` frames an appearance "
+        "detector adds the persons who stand still where the background model sees nothing. Adds "
+        "`detections` ([{box [x,y,w,h], score, class}], image pixels) and its time to `timings_ms`. "
+        "Several cameras may feed the one input; "
         "every camera keeps its own model. The first `warmup_frames` frames of a camera build its model "
         "and carry no detections. With `model`, an ONNX person detector run by OpenCV's DNN module "
         "replaces the background model. docs/cctv.md.");
@@ -134,6 +144,21 @@ class Detect final : public oi::Stage {
     spec.param("hog_max_regions", blobs_.hog_max_regions)
         .range(0, 64)
         .describe("HOG runs per frame at most (each costs about a millisecond).");
+    spec.param("appearance", appearance_)
+        .describe(
+            "Also look for persons by their appearance (HOG and a linear model trained on the simulated "
+            "site, tools/cctv_detector) every `appearance_every` frames, at the heights the size model "
+            "expects: persons found where the background model sees no foreground (who stood still "
+            "while the model warmed up) are reported until the next look while they stay out of the "
+            "foreground.");
+    spec.param("appearance_every", appearance_every_)
+        .range(1, 1000)
+        .unit("frames")
+        .describe("Frames between two looks of the appearance detector (each costs tens of milliseconds).");
+    spec.param("appearance_threshold", appearance_threshold_)
+        .range(-2.0, 4.0)
+        .describe(
+            "Score of the appearance detector's linear model a person needs (0: its decision boundary).");
     spec.param("keep_foreground", keep_foreground_)
         .describe("Attach the cleaned foreground mask as plane `foreground` (u8 0/255, image size).");
     spec.param("model", model_)
@@ -183,6 +208,7 @@ class Detect final : public oi::Stage {
     foreground_.variance_threshold = static_cast<float>(variance_threshold_);
     foreground_.shadow_threshold = static_cast<float>(shadow_threshold_);
     detector_ = std::make_unique<cc::PersonBlobDetector>(blobs_);
+    appearance_detector_ = std::make_unique<cc::AppearanceDetector>();
     gpu_kernels_.reset();
     sources_.clear();
 #if OI_CCTV_HAVE_ONNX
@@ -270,6 +296,7 @@ class Detect final : public oi::Stage {
         state->sizes = cc::PerspectiveSizeModel(blobs_.size_model, image.height);
         state->size_model_fitted_at = -1;
         state->persons.clear();
+        state->still.clear();
       }
     }
 
@@ -304,6 +331,7 @@ class Detect final : public oi::Stage {
         if (warming_up) {
           std::lock_guard lock(mutex_);
           ++state->warmup_frames;
+          state->still.clear();
         } else {
           // Under the lock: the size model it updates is what summary() reports.
           std::lock_guard lock(mutex_);
@@ -313,6 +341,7 @@ class Detect final : public oi::Stage {
           if (state->size_model_fitted_at < 0 && state->sizes.fitted())
             state->size_model_fitted_at = state->model_frames;
         }
+        if (!warming_up && appearance_) add_still_persons(*state, rgb, cleaned, found);
         state->persons.clear();
         for (const cc::Detection& d : found) state->persons.emplace_back(d.box.x, d.box.y, d.box.w, d.box.h);
         if (keep_foreground_) attach_foreground(*out, cleaned, image_size);
@@ -355,6 +384,8 @@ class Detect final : public oi::Stage {
                        {"warmup_frames", s.warmup_frames},
                        {"detections", s.detections},
                        {"size_changes", s.size_changes},
+                       {"appearance_scans", s.appearance_scans},
+                       {"still_detections", s.still_detections},
                        {"size_model", s.sizes.to_json()}};
       if (s.size_model_fitted_at >= 0)
         cameras[name]["size_model"]["fitted_at_frame"] = s.size_model_fitted_at;
@@ -369,6 +400,82 @@ class Detect final : public oi::Stage {
   }
 
  private:
+  // The fraction of `box` (image pixels) that is foreground in `cleaned` (at 1 / factor).
+  double foreground_fill(const cv::Mat& cleaned, const cv::Rect2d& box) const {
+    const double f = foreground_.factor;
+    const cv::Rect r =
+        cv::Rect(static_cast<int>(box.x / f), static_cast<int>(box.y / f),
+                 static_cast<int>(std::ceil(box.width / f)), static_cast<int>(std::ceil(box.height / f))) &
+        cv::Rect(0, 0, cleaned.cols, cleaned.rows);
+    return r.empty() ? 0.0 : cv::countNonZero(cleaned(r)) / static_cast<double>(r.area());
+  }
+
+  // True when `box` overlaps one of `found` by more than `limit` IoU.
+  static bool overlaps(const std::vector<cc::Detection>& found, const cv::Rect2d& box, double limit) {
+    for (const cc::Detection& d : found) {
+      const cv::Rect2d r(d.box.x, d.box.y, d.box.w, d.box.h);
+      const double inter = (r & box).area();
+      if (inter > limit * (r.area() + box.area() - inter)) return true;
+    }
+    return false;
+  }
+
+  // The appearance detector's persons that the background model does not see: every
+  // `appearance_every` frames a look at the heights the size model expects (before it is
+  // fitted, at every height from min_height_px to a third of the picture, which costs several
+  // times as much, five times as rarely); the persons found outside the foreground and away
+  // from the frame's detections are kept, and reported in this and the following frames while
+  // they stay so.
+  void add_still_persons(SourceState& state, const cv::Mat& rgb, const cv::Mat& cleaned,
+                         std::vector<cc::Detection>& found) {
+    constexpr double kMaxFill = 0.3;     // more foreground than this: the background model sees the person
+    constexpr double kMaxOverlap = 0.2;  // IoU with a detection above which the person is that detection
+    constexpr int kUnfittedSlowdown = 5;
+    const std::int64_t since_warmup = state.model_frames - foreground_.warmup_frames - 1;
+    const bool fitted = [&] {
+      std::lock_guard lock(mutex_);
+      return state.sizes.fitted();
+    }();
+    if (since_warmup % (fitted ? appearance_every_ : kUnfittedSlowdown * appearance_every_) == 0) {
+      cc::PerspectiveSizeModel sizes = [&] {
+        std::lock_guard lock(mutex_);
+        ++state.appearance_scans;
+        return state.sizes;
+      }();
+      double low = std::max(36.0, blobs_.min_height_px), high = rgb.rows / 3.0;
+      std::function<std::pair<double, double>(double)> feet_rows;
+      if (sizes.fitted() && sizes.slope() > 1e-3) {
+        low = std::max(low, sizes.expected_height(0.0));
+        high = std::min(rgb.rows / 2.0, sizes.expected_height(rgb.rows));
+        feet_rows = [&sizes](double height) {
+          const double bottom = (height - sizes.intercept()) / sizes.slope();
+          const double tolerance = 0.12 * height / sizes.slope();
+          return std::pair{bottom - tolerance, bottom + tolerance};
+        };
+      } else if (sizes.fitted()) {
+        low = std::max(low, sizes.intercept() / 1.15);
+        high = std::max(low, sizes.intercept() * 1.15);
+      }
+      state.still.clear();
+      for (const cc::AppearanceHit& hit :
+           appearance_detector_->detect(rgb, low, high, appearance_threshold_, sizes.aspect(), feet_rows)) {
+        if (foreground_fill(cleaned, hit.box) < kMaxFill && !overlaps(found, hit.box, kMaxOverlap))
+          state.still.push_back(hit);
+      }
+    }
+    std::int64_t added = 0;
+    for (const cc::AppearanceHit& hit : state.still) {
+      if (foreground_fill(cleaned, hit.box) >= kMaxFill || overlaps(found, hit.box, kMaxOverlap)) continue;
+      cc::Detection d;
+      d.box = {hit.box.x, hit.box.y, hit.box.width, hit.box.height};
+      d.score = std::clamp(0.6 + 0.3 * hit.score, 0.0, 0.95);
+      found.push_back(std::move(d));
+      ++added;
+    }
+    std::lock_guard lock(mutex_);
+    state.still_detections += added;
+  }
+
   // n when scale is 1/n (within rounding), else 0.
   static int factor_of(double scale) {
     if (!(scale > 0.0)) return 0;
@@ -398,6 +505,9 @@ class Detect final : public oi::Stage {
   double shadow_threshold_ = 0.5;
   cc::BlobParams blobs_;
   bool keep_foreground_ = false;
+  bool appearance_ = true;
+  int appearance_every_ = 10;
+  double appearance_threshold_ = 0.2;
   std::filesystem::path model_;
   int model_input_size_ = 640;
 
@@ -405,6 +515,7 @@ class Detect final : public oi::Stage {
   oi::gpu::StageBackend gpu_;                       // parameter `backend`, device, kernels
   std::unique_ptr<cc::ForegroundGpu> gpu_kernels_;  // null on the CPU backend
   std::unique_ptr<cc::PersonBlobDetector> detector_;
+  std::unique_ptr<cc::AppearanceDetector> appearance_detector_;
 #if OI_CCTV_HAVE_ONNX
   std::unique_ptr<cc::OnnxPersonDetector> onnx_;
 #endif

@@ -54,8 +54,13 @@ void PerspectiveSizeModel::add(double bottom, double height, double width) {
 
 // Height = slope * bottom + intercept by RANSAC (pairs of samples drawn by a fixed-seed
 // generator, so that a camera's model is reproducible): the line that most samples lie within
-// 20 % of, refined by least squares on those. Fragments of persons (legs, a torso) and groups
-// standing one behind the other are the outliers it leaves out. A camera looking across the
+// 20 % of, less twice the samples it leaves well above it, refined by least squares on its
+// inliers. Fragments of persons (legs, a torso above a counter that hides the legs, a near
+// person whose legs match the floor) are the outliers it leaves out below; they can be the
+// majority in a camera where most persons are cut, and a line through them would place half-
+// height persons in every whole one, so a line that passes under many samples is worth less
+// than one that passes over fragments: a blob is seldom much taller than its person (groups
+// one behind the other are). A camera looking across the
 // scene has no perspective worth fitting: when the feet hardly spread over the image, or the
 // best line says that farther persons look taller, the model is the median height.
 void PerspectiveSizeModel::fit() {
@@ -71,10 +76,13 @@ void PerspectiveSizeModel::fit() {
   // A candidate's quality: its inliers, and among as many inliers the smaller sum of relative
   // residuals (a loose tolerance would otherwise let a constant tie with the true line).
   struct Quality {
-    std::size_t inliers = 0;
+    std::size_t inliers = 0, above = 0;
     double residual = 0.0;
+    std::ptrdiff_t score() const {
+      return static_cast<std::ptrdiff_t>(inliers) - 2 * static_cast<std::ptrdiff_t>(above);
+    }
     bool better_than(const Quality& o) const {
-      return inliers != o.inliers ? inliers > o.inliers : residual < o.residual;
+      return score() != o.score() ? score() > o.score() : residual < o.residual;
     }
   };
   const auto inliers_of = [&](double slope, double intercept, std::vector<std::size_t>* which) {
@@ -86,6 +94,8 @@ void PerspectiveSizeModel::fit() {
         ++q.inliers;
         q.residual += relative;
         if (which) which->push_back(i);
+      } else if (heights_[i] > predicted) {
+        ++q.above;
       }
     }
     return q;

@@ -138,6 +138,33 @@ TEST_F(CctvDetect, PersonWhoStopsStaysDetectedForSeconds) {
   EXPECT_GE(detected_after_stop, 100);
 }
 
+// A person who stops as soon as the warm-up ends, while the young model still learns fast
+// (a running mean): foreground pixels in person boxes learn at the settled rate times
+// person_learning_factor from the first detection on, so the person stays detected as long as
+// one who stops later (learning at the running mean's rate, they faded within about 60 frames).
+TEST_F(CctvDetect, PersonWhoStopsRightAfterWarmUpStaysDetected) {
+  const cv::Size size(320, 240);
+  const SyntheticScene scene(size, 17);
+  DetectStage stage(kCpu);
+  Figure f;
+  f.bottom = 200;
+  f.height = 110;
+  const int stop = 30;
+  int detected_after_stop = 0, frames_after_stop = 0;
+  for (int i = 0; i < stop + 150; ++i) {
+    // Out of view while the model warms up (else it is learnt), then walks in and stops 5
+    // frames after the warm-up.
+    f.centre_x = i < 24 ? -100.0 : 10.0 + 12.0 * (std::min(i, stop) - 24);
+    const std::vector<Detection> found = stage.detect(make_frame(scene.render(i, {f}), "cam", i));
+    if (i <= stop) continue;
+    ++frames_after_stop;
+    detected_after_stop += match({f.box()}, found).found;
+  }
+  EXPECT_GE(detected_after_stop, frames_after_stop - 5)
+      << "a person who stopped at frame " << stop << " was found in " << detected_after_stop << " of the "
+      << frames_after_stop << " frames after";
+}
+
 TEST_F(CctvDetect, TwoPersonsSideBySideAreTwoDetections) {
   const cv::Size size(384, 288);
   const SyntheticScene scene(size, 14);
