@@ -11,6 +11,7 @@
 
 #include "oi/cctv/contract.hpp"
 #include "oi/frame_cv.hpp"
+#include "privacy_blur.hpp"
 
 namespace fs = std::filesystem;
 
@@ -199,6 +200,16 @@ Status CameraOutput::write(const Frame& frame) {
   }
   const double sx = static_cast<double>(output_size_.width) / size.width;
   const double sy = static_cast<double>(output_size_.height) / size.height;
+  if (settings_.privacy_blur) {
+    try {
+      const std::vector<Box> hidden = privacy::unmatched_person_boxes(m);
+      privacy::blur_boxes(bgr, hidden, sx, sy);
+      blurred_ += hidden.size();
+    } catch (const std::exception& e) {
+      return Status::error("frame " + std::to_string(m.sequence) + " of camera '" + camera_ + "': " +
+                           e.what() + "; the frame was not written (its persons could not be blurred)");
+    }
+  }
   trails_.update(static_cast<std::int64_t>(frames_), tracks, sx, sy);
   Overlay overlay;
   overlay.header = header_text(camera_, frame_index, m.capture_time_ns, tracks.size());
@@ -279,7 +290,8 @@ nlohmann::json CameraOutput::summary() const {
       {"height", output_size_.height},
       {"fps", fps_},
       {"fps_from", fps_from_.empty() ? nlohmann::json(nullptr) : nlohmann::json(fps_from_)},
-      {"resized_frames", resized_}};
+      {"resized_frames", resized_},
+      {"persons_blurred", blurred_}};
 }
 
 }  // namespace oi::cctv::video

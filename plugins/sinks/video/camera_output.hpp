@@ -29,6 +29,7 @@ struct OutputSettings {
   bool draw_truth = false;
   double scale = 1.0;          ///< output size = first frame's size x scale
   std::string codec = "mjpg";  ///< mjpg (.avi), mp4v (.mp4), h264 (.mp4)
+  bool privacy_blur = true;    ///< blur persons who matched no watchlist entry
 };
 
 /// Frames a camera buffers, at most, to measure its frame rate from capture times.
@@ -66,7 +67,7 @@ class CameraOutput {
   std::uint64_t frames() const { return frames_; }
   std::uint64_t resized_frames() const { return resized_; }
   /// {"camera", "source", "video", "frames_json", "frames", "width", "height", "fps",
-  /// "fps_from", "resized_frames"}.
+  /// "fps_from", "resized_frames", "persons_blurred"}.
   nlohmann::json summary() const;
 
  private:
@@ -92,6 +93,7 @@ class CameraOutput {
   std::uint64_t frames_ = 0;
   std::uint64_t video_frames_ = 0;
   std::uint64_t resized_ = 0;
+  std::uint64_t blurred_ = 0;  // person boxes blurred (privacy_blur)
 };
 
 }  // namespace oi::cctv::video

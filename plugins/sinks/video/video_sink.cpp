@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "camera_output.hpp"
+#include "oi/audit/audit_log.hpp"
 #include "oi/cctv/contract.hpp"
 #include "oi/plugin.hpp"
 
@@ -19,6 +20,10 @@ namespace fs = std::filesystem;
 
 namespace oi::cctv::video {
 namespace {
+
+constexpr const char* kBlurOffNeedsAuditLog =
+    "`privacy_blur: false` shows unmatched persons unblurred, which must be recorded: set `audit_log` to the "
+    "site's audit log (or keep privacy_blur on)";
 
 class VideoSink final : public Stage {
  public:
@@ -64,12 +69,22 @@ class VideoSink final : public Stage {
             "mjpg: Motion JPEG in AVI (every frame a JPEG: robust, large files); mp4v: MPEG-4 part 2 in MP4; "
             "h264: H.264 in MP4 (small files that browsers play; even sizes). All through OpenCV's FFmpeg "
             "backend.");
+    spec.param("privacy_blur", privacy_blur_)
+        .describe(
+            "Blur every person (track or detection) that matched no watchlist entry before the frame is "
+            "written (privacy by default, docs/reid.md). Turning it off is recorded in `audit_log`, which "
+            "must then be set.");
+    spec.param("audit_log", audit_log_)
+        .describe(
+            "Audit log (JSON lines, oi/audit/audit_log.hpp) that records turning `privacy_blur` off; "
+            "required then.");
   }
 
   std::vector<std::string> validate(const StageConfig&) const override {
     std::vector<std::string> problems;
     std::error_code ec;
     if (dir_.empty()) problems.push_back("`dir` is empty; name the folder the videos go to");
+    if (!privacy_blur_ && audit_log_.empty()) problems.push_back(kBlurOffNeedsAuditLog);
     if (!dir_.empty() && fs::exists(dir_, ec) && !fs::is_directory(dir_, ec)) {
       problems.push_back("`dir` " + dir_.string() +
                          " exists and is not a folder; choose another output folder");
@@ -77,8 +92,26 @@ class VideoSink final : public Stage {
     return problems;
   }
 
-  void start(const StageConfig&) override {
+  void start(const StageConfig& config) override {
     std::error_code ec;
+    if (!privacy_blur_) {
+      if (audit_log_.empty()) throw ConfigError(kBlurOffNeedsAuditLog);
+      try {
+        audit::AuditLog::shared(audit_log_)
+            ->append(audit::event::kSetting,
+                     {{"setting", "privacy_blur"},
+                      {"value", false},
+                      {"node", config.name},
+                      {"pipeline", config.pipeline_file.string()},
+                      {"output", dir_.string()},
+                      {"effect", "persons who matched no watchlist entry are saved unblurred"}});
+      } catch (const Error& e) {
+        throw ConfigError(std::string("privacy_blur is off but it could not be recorded: ") + e.what());
+      }
+      spdlog::warn(
+          "{}: privacy_blur is off: persons who matched nothing are saved unblurred (recorded in {})",
+          config.name, audit_log_.string());
+    }
     if (!overwrite_ && fs::is_directory(dir_, ec)) {
       for (const auto& entry : fs::directory_iterator(dir_, ec)) {
         const std::string name = entry.path().filename().string();
@@ -93,8 +126,9 @@ class VideoSink final : public Stage {
       throw ConfigError("cannot create output folder '" + dir_.string() + "': " + ec.message() +
                         "; set `dir` to a writable folder");
     }
-    settings_ = OutputSettings{dir_,        overwrite_, fps_,  static_cast<int>(trail_), draw_detections_,
-                               draw_truth_, scale_,     codec_};
+    settings_ = OutputSettings{
+        dir_,   overwrite_, fps_,         static_cast<int>(trail_), draw_detections_, draw_truth_,
+        scale_, codec_,     privacy_blur_};
   }
 
   Status process(StageContext& ctx) override {
@@ -127,9 +161,10 @@ class VideoSink final : public Stage {
     nlohmann::json jsons = nlohmann::json::array();
     nlohmann::json cameras = nlohmann::json::array();
     nlohmann::json table = nlohmann::json::array();
-    std::uint64_t resized = 0;
+    std::uint64_t resized = 0, blurred = 0;
     for (const auto& [source, output] : outputs_) {
       const nlohmann::json s = output->summary();
+      blurred += s["persons_blurred"].get<std::uint64_t>();
       if (!s["video"].is_null()) videos.push_back(s["video"]);
       jsons.push_back(s["frames_json"]);
       cameras.push_back(s);
@@ -149,6 +184,8 @@ class VideoSink final : public Stage {
             {"frames_json", jsons},
             {"frames", frames_},
             {"resized_frames", resized},
+            {"privacy_blur", privacy_blur_},
+            {"persons_blurred", blurred},
             {"cameras", cameras},
             {"table", table}};
   }
@@ -203,6 +240,8 @@ class VideoSink final : public Stage {
   bool draw_truth_ = false;      // draw_truth
   double scale_ = 1.0;           // scale
   std::string codec_ = "mjpg";   // codec
+  bool privacy_blur_ = true;     // privacy_blur
+  fs::path audit_log_;           // audit_log
 
   OutputSettings settings_;
   std::map<std::string, std::unique_ptr<CameraOutput>> outputs_;  // by source

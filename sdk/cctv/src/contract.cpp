@@ -86,11 +86,17 @@ nlohmann::json to_json(const Track& t) {
   nlohmann::json j = {
       {"id", t.id}, {"box", to_json(t.box)}, {"score", t.score}, {"state", t.state}, {"age", t.age}};
   if (!t.embedding.empty()) j["embedding"] = t.embedding;
+  if (t.global_identity >= 0) j["global_identity"] = t.global_identity;
   return j;
 }
 
 nlohmann::json to_json(const GroundTruthPerson& p) {
   return {{"identity", p.identity}, {"box", to_json(p.box)}, {"visible", p.visible}};
+}
+
+nlohmann::json to_json(const WatchlistHit& h) {
+  return {
+      {"track", h.track}, {"entry", h.entry}, {"score", h.score}, {"alert", h.alert}, {"status", h.status}};
 }
 
 Box box_from_json(const nlohmann::json& j) {
@@ -135,6 +141,9 @@ std::vector<Track> tracks_of(const FrameMetadata& metadata) {
       t.state = it->get<std::string>();
     }
     t.embedding = embedding_of(item, where);
+    const double global = number(item, "global_identity", where, -1, false);
+    if (global != std::floor(global)) bad(where, "'global_identity' is not an integer");
+    t.global_identity = static_cast<std::int64_t>(global);
     return t;
   });
 }
@@ -150,6 +159,25 @@ std::vector<GroundTruthPerson> ground_truth_of(const FrameMetadata& metadata) {
                                       p.visible = number(item, "visible", where, 1.0, false);
                                       return p;
                                     });
+}
+
+std::vector<WatchlistHit> watchlist_hits_of(const FrameMetadata& metadata) {
+  return list_of<WatchlistHit>(
+      metadata, attr::kWatchlistHits, [](const nlohmann::json& item, const std::string& where) {
+        WatchlistHit h;
+        const double track = number(item, "track", where, 0, true);
+        if (track != std::floor(track)) bad(where, "'track' is not an integer");
+        h.track = static_cast<std::int64_t>(track);
+        h.score = number(item, "score", where, 0, false);
+        for (auto [key, field] : {std::pair{"entry", &h.entry}, {"alert", &h.alert}, {"status", &h.status}}) {
+          const auto it = item.find(key);
+          if (it == item.end()) continue;
+          if (!it->is_string()) bad(where, std::string("'") + key + "' is not a string");
+          *field = it->get<std::string>();
+        }
+        if (h.entry.empty()) bad(where, "has no 'entry'");
+        return h;
+      });
 }
 
 }  // namespace oi::cctv

@@ -58,6 +58,41 @@ TEST(CctvContract, RecordsRoundTripThroughFrameAttributes) {
   EXPECT_DOUBLE_EQ(ps[0].visible, 0.4);
 }
 
+// The re-identification members: a track's global identity (written only once assigned) and
+// the watchlist hits that keep a person unblurred.
+TEST(CctvContract, GlobalIdentitiesAndWatchlistHitsRoundTrip) {
+  FrameMetadata m;
+  Track assigned, young;
+  assigned.id = 3;
+  assigned.global_identity = 41;
+  young.id = 4;
+  m.attributes[attr::kTracks] = to_json_list(std::vector<Track>{assigned, young});
+  EXPECT_EQ(m.attributes[attr::kTracks][0]["global_identity"], 41);
+  EXPECT_FALSE(m.attributes[attr::kTracks][1].contains("global_identity"));
+  const std::vector<Track> ts = tracks_of(m);
+  EXPECT_EQ(ts[0].global_identity, 41);
+  EXPECT_EQ(ts[1].global_identity, -1);
+
+  WatchlistHit h;
+  h.track = 3;
+  h.entry = "W-000002";
+  h.score = 0.87;
+  h.alert = "A-1";
+  h.status = "unconfirmed";
+  m.attributes[attr::kWatchlistHits] = to_json_list(std::vector<WatchlistHit>{h});
+  const std::vector<WatchlistHit> hs = watchlist_hits_of(m);
+  ASSERT_EQ(hs.size(), 1u);
+  EXPECT_EQ(hs[0].track, 3);
+  EXPECT_EQ(hs[0].entry, "W-000002");
+  EXPECT_EQ(hs[0].alert, "A-1");
+  EXPECT_DOUBLE_EQ(hs[0].score, 0.87);
+
+  m.attributes[attr::kWatchlistHits] = nlohmann::json::array({{{"track", 3}}});
+  EXPECT_THROW(watchlist_hits_of(m), Error);  // no entry
+  m.attributes[attr::kTracks][0]["global_identity"] = 1.5;
+  EXPECT_THROW(tracks_of(m), Error);
+}
+
 TEST(CctvContract, AbsentAttributesReadAsEmptyLists) {
   const FrameMetadata m;
   EXPECT_TRUE(detections_of(m).empty());

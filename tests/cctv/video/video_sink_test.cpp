@@ -387,3 +387,82 @@ TEST(CctvVideo, TrailsJoinTheFootPointsOfATrack) {
 
 }  // namespace
 }  // namespace oi::cctv::video::testing
+
+namespace oi::cctv::video::testing {
+namespace {
+
+// A frame whose person box [40, 20, 40, 80] holds a fine black-and-white checkerboard: sharp
+// when shown, nearly uniform when blurred.
+FramePtr checkered_person(bool hit) {
+  FramePtr f = camera_frame("cam_a", 0, 160, 120);
+  cv::Mat image = as_mat(f->plane(plane::kImage));
+  for (int y = 20; y < 100; ++y)
+    for (int x = 40; x < 80; ++x)
+      image.at<cv::Vec3b>(y, x) = ((x / 2 + y / 2) % 2) ? cv::Vec3b(255, 255, 255) : cv::Vec3b(0, 0, 0);
+  FrameMetadata& m = f->metadata();
+  Track t;
+  t.id = 3;
+  t.box = {40, 20, 40, 80};
+  m.attributes[attr::kTracks] = to_json_list(std::vector<Track>{t});
+  m.attributes[attr::kDetections] = nlohmann::json::array();
+  if (hit) {
+    WatchlistHit h;
+    h.track = 3;
+    h.entry = "W-000001";
+    h.score = 0.9;
+    h.alert = "A-1";
+    h.status = "unconfirmed";
+    m.attributes[attr::kWatchlistHits] = to_json_list(std::vector<WatchlistHit>{h});
+  }
+  return f;
+}
+
+// Standard deviation of the grey values inside the person, away from the drawn box edges.
+double person_detail(const fs::path& video) {
+  cv::VideoCapture capture(video.string());
+  cv::Mat written;
+  if (!capture.read(written)) return -1;
+  cv::Mat grey;
+  cv::cvtColor(written(cv::Rect(46, 30, 28, 60)), grey, cv::COLOR_BGR2GRAY);
+  cv::Scalar mean, deviation;
+  cv::meanStdDev(grey, mean, deviation);
+  return deviation[0];
+}
+
+TEST(CctvVideo, PersonsWithoutAWatchlistHitAreBlurredByDefault) {
+  const fs::path blurred = scratch("privacy-default"), shown = scratch("privacy-hit");
+  {
+    VideoSinkUnderTest sink(blurred, {{"fps", 10.0}});
+    sink.feed_ok(checkered_person(false));
+    ASSERT_TRUE(sink.finish().is_ok());
+    EXPECT_EQ(sink.summary()["persons_blurred"], 1);
+  }
+  {
+    VideoSinkUnderTest sink(shown, {{"fps", 10.0}});
+    sink.feed_ok(checkered_person(true));
+    ASSERT_TRUE(sink.finish().is_ok());
+  }
+  const double hidden_detail = person_detail(blurred / "cam_a.avi");
+  const double shown_detail = person_detail(shown / "cam_a.avi");
+  EXPECT_GT(shown_detail, 80.0) << "the matched person is shown";
+  EXPECT_LT(hidden_detail, 25.0) << "the unmatched person is blurred";
+}
+
+TEST(CctvVideo, TurningTheBlurOffNeedsAnAuditLogAndIsRecorded) {
+  const fs::path dir = scratch("privacy-off");
+  EXPECT_THROW(VideoSinkUnderTest(dir, {{"privacy_blur", false}}), ConfigError);
+  const fs::path log = dir / "audit" / "audit.jsonl";
+  {
+    VideoSinkUnderTest sink(dir / "videos",
+                            {{"fps", 10.0}, {"privacy_blur", false}, {"audit_log", log.string()}});
+    sink.feed_ok(checkered_person(false));
+    ASSERT_TRUE(sink.finish().is_ok());
+  }
+  EXPECT_GT(person_detail(dir / "videos" / "cam_a.avi"), 80.0) << "shown unblurred, as set";
+  const std::string text = oi::test::read_text(log);
+  EXPECT_NE(text.find("\"setting\""), std::string::npos) << text;
+  EXPECT_NE(text.find("privacy_blur"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace oi::cctv::video::testing

@@ -52,6 +52,8 @@ inline constexpr const char* kGroundTruth = "ground_truth";
 inline constexpr const char* kDetections = "detections";
 /// cctv.track: list of Track records (confirmed tracks updated or predicted in this frame)
 inline constexpr const char* kTracks = "tracks";
+/// reid.watchlist: list of WatchlistHit records (tracks that matched a watchlist entry)
+inline constexpr const char* kWatchlistHits = "watchlist_hits";
 /// each stage adds {"<node>": ms}
 inline constexpr const char* kTimings = "timings_ms";
 }  // namespace attr
@@ -101,6 +103,9 @@ struct Track {
   std::string state = track_state::kConfirmed;
   std::int64_t age = 0;          ///< frames since the track was created
   std::vector<float> embedding;  ///< appearance descriptor, empty when none
+  /// reid.associate: the site-wide identity the track belongs to (the same person in every
+  /// camera and on re-entry); -1 until it is assigned
+  std::int64_t global_identity = -1;
 };
 
 /// One person of the simulator's ground truth (attr::kGroundTruth).
@@ -110,15 +115,26 @@ struct GroundTruthPerson {
   double visible = 1.0;       ///< fraction of the body's pixels that are visible, [0, 1]
 };
 
+/// A track that matched a watchlist entry (attr::kWatchlistHits). Persons without a hit are
+/// blurred in every saved image and video (privacy by default; docs/reid.md).
+struct WatchlistHit {
+  std::int64_t track = 0;  ///< Track::id in this frame's camera
+  std::string entry;       ///< the watchlist entry's id
+  double score = 0;        ///< similarity, [-1, 1]
+  std::string alert;       ///< the alert it raised
+  std::string status;      ///< "unconfirmed", "confirmed" or "rejected" when the frame was made
+};
+
 /// The source (camera) a frame belongs to: its metadata's source_device.
 inline const std::string& source_of(const FrameMetadata& metadata) { return metadata.source_device; }
 
 /// JSON forms: Box as [x, y, w, h]; the records as objects with the member names ("class"
-/// for object_class; "embedding" only when not empty).
+/// for object_class; "embedding" only when not empty; "global_identity" only when assigned).
 nlohmann::json to_json(const Box& box);
 nlohmann::json to_json(const Detection& d);
 nlohmann::json to_json(const Track& t);
 nlohmann::json to_json(const GroundTruthPerson& p);
+nlohmann::json to_json(const WatchlistHit& h);
 /// The JSON array of a list of records.
 template <class T>
 nlohmann::json to_json_list(const std::vector<T>& items) {
@@ -133,5 +149,6 @@ Box box_from_json(const nlohmann::json& j);
 std::vector<Detection> detections_of(const FrameMetadata& metadata);
 std::vector<Track> tracks_of(const FrameMetadata& metadata);
 std::vector<GroundTruthPerson> ground_truth_of(const FrameMetadata& metadata);
+std::vector<WatchlistHit> watchlist_hits_of(const FrameMetadata& metadata);
 
 }  // namespace oi::cctv
