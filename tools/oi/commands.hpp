@@ -30,5 +30,20 @@ int list_gpus(bool json);
 int list_devices(bool json);
 /// `oi calibrate-materials`: material calibration from step-wedge scans (docs/materials.md).
 int calibrate_materials(const std::string& dataset, const std::string& output, double sigma_max);
+/// `oi audit verify`: checks an audit log's chain and head (docs/reid.md, "Audit log"); exit 0
+/// when it verifies, 1 when it does not, 2 when the file is missing.
+int verify_audit(const std::string& log, bool json);
+
+/// `oi watchlist list|alerts|confirm|reject|purge` (docs/reid.md, "Watchlist").
+struct WatchlistArgs {
+  std::string action;     ///< list, alerts, confirm, reject, purge
+  std::string file;       ///< the watchlist (list, purge) or the alerts file (alerts, confirm, reject)
+  std::string alert;      ///< confirm, reject: the alert id
+  std::string officer;    ///< confirm, reject: who gives the verdict
+  std::string note;       ///< confirm, reject: why
+  std::string audit_log;  ///< confirm, reject, purge: the audit log that records it
+  bool json = false;      ///< list, alerts: machine-readable output
+};
+int watchlist_command(const WatchlistArgs& args);
 
 }  // namespace oi::cli

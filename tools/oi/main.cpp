@@ -104,6 +104,43 @@ int main(int argc, char** argv) {
   calibrate_cmd->add_option("--sigma-max", calibrate_sigma_max,
                             "Noise floor: largest per-pixel sigma of A a channel may have (default 0.2)");
 
+  std::string audit_file;
+  bool audit_json = false;
+  auto* audit_cmd =
+      app.add_subcommand("audit", "Check an audit log (re-identification searches, matches, ...).");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify_cmd = audit_cmd->add_subcommand(
+      "verify",
+      "Verify an audit log's hash chain and head: any edited, deleted or reordered record fails it.");
+  audit_verify_cmd->add_option("log", audit_file, "Audit log file (JSON lines)")->required();
+  audit_verify_cmd->add_flag("--json", audit_json, "Machine-readable output: {ok, records, line, problem}");
+
+  WatchlistArgs watchlist;
+  auto* watchlist_cmd = app.add_subcommand(
+      "watchlist",
+      "The watchlist's entries and alerts: list them, confirm or reject an alert, purge expired entries.");
+  watchlist_cmd->require_subcommand(1);
+  auto* wl_list = watchlist_cmd->add_subcommand("list", "List a watchlist's entries, expired ones marked.");
+  wl_list->add_option("watchlist", watchlist.file, "Watchlist file (JSON)")->required();
+  wl_list->add_flag("--json", watchlist.json, "Machine-readable output");
+  auto* wl_alerts = watchlist_cmd->add_subcommand("alerts", "List a run's alerts with their status.");
+  wl_alerts->add_option("alerts", watchlist.file, "Alerts file of a run (alerts.jsonl)")->required();
+  wl_alerts->add_flag("--json", watchlist.json, "Machine-readable output");
+  auto* wl_confirm = watchlist_cmd->add_subcommand(
+      "confirm", "Confirm an alert as an officer; two distinct officers make it confirmed.");
+  auto* wl_reject =
+      watchlist_cmd->add_subcommand("reject", "Reject an alert as an officer (not the person).");
+  for (CLI::App* verdict : {wl_confirm, wl_reject}) {
+    verdict->add_option("alerts", watchlist.file, "Alerts file of a run (alerts.jsonl)")->required();
+    verdict->add_option("alert", watchlist.alert, "Alert id, e.g. A-3")->required();
+    verdict->add_option("--officer", watchlist.officer, "The officer giving the verdict")->required();
+    verdict->add_option("--note", watchlist.note, "Why (recorded)");
+    verdict->add_option("--audit", watchlist.audit_log, "Audit log that records the verdict")->required();
+  }
+  auto* wl_purge = watchlist_cmd->add_subcommand("purge", "Remove expired entries (each purge is audited).");
+  wl_purge->add_option("watchlist", watchlist.file, "Watchlist file (JSON)")->required();
+  wl_purge->add_option("--audit", watchlist.audit_log, "Audit log that records the purge")->required();
+
   auto* version_cmd = app.add_subcommand("version", "Print the SDK and plugin ABI versions.");
 
   // CLI11 answers an unknown command with "A subcommand is required", which does not say what
@@ -147,6 +184,12 @@ int main(int argc, char** argv) {
     if (*gpu_cmd) return list_gpus(gpu_json);
     if (*devices_cmd) return list_devices(devices_json);
     if (*calibrate_cmd) return calibrate_materials(calibrate_dataset, calibrate_output, calibrate_sigma_max);
+    if (*audit_verify_cmd) return verify_audit(audit_file, audit_json);
+    if (*watchlist_cmd) {
+      for (CLI::App* action : watchlist_cmd->get_subcommands())
+        if (*action) watchlist.action = action->get_name();
+      return watchlist_command(watchlist);
+    }
     if (*version_cmd) {
       std::printf("oi %s (plugin ABI %u)\n", oi::kSdkVersion, oi::kPluginAbiVersion);
       return kExitOk;

@@ -1,0 +1,364 @@
+#include "watchlist.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "oi/audit/audit_log.hpp"
+#include "oi/error.hpp"
+#include "oi/files.hpp"
+
+namespace oi::reid {
+namespace {
+
+std::string read_all(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string entry_id(std::uint64_t n) {
+  char text[32];
+  std::snprintf(text, sizeof text, "W-%06llu", static_cast<unsigned long long>(n));
+  return text;
+}
+
+nlohmann::json entry_json(const WatchlistEntry& e) {
+  return {{"id", e.id},
+          {"label", e.label},
+          {"legal_basis", e.legal_basis},
+          {"authorised_by", e.authorised_by},
+          {"enrolled_at", e.enrolled_at},
+          {"expires_at", e.expires_at},
+          {"source", e.source},
+          {"embedding", e.embedding}};
+}
+
+// The fields every audit record of an entry carries.
+nlohmann::json entry_audit(const WatchlistEntry& e) {
+  return {{"entry", e.id},
+          {"label", e.label},
+          {"legal_basis", e.legal_basis},
+          {"authorised_by", e.authorised_by},
+          {"expires_at", e.expires_at},
+          {"source", e.source}};
+}
+
+}  // namespace
+
+std::string format_utc(Clock::time_point time) {
+  const std::time_t seconds = Clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+std::optional<Clock::time_point> parse_utc(std::string_view text) {
+  std::tm utc{};
+  int consumed = 0;
+  const std::string s(text);
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%n", &utc.tm_year, &utc.tm_mon, &utc.tm_mday, &consumed) != 3 ||
+      consumed != 10)
+    return std::nullopt;
+  std::size_t at = 10;
+  double fraction = 0;
+  if (at < s.size()) {
+    if (s[at] != 'T' && s[at] != ' ') return std::nullopt;
+    int n = 0;
+    if (std::sscanf(s.c_str() + at + 1, "%2d:%2d:%2d%n", &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &n) != 3 ||
+        n != 8)
+      return std::nullopt;
+    at += 9;
+    if (at < s.size() && s[at] == '.') {
+      std::size_t end = at + 1;
+      while (end < s.size() && std::isdigit(static_cast<unsigned char>(s[end]))) ++end;
+      fraction = std::stod("0" + s.substr(at, end - at));
+      at = end;
+    }
+    const std::string zone = s.substr(at);
+    if (zone != "Z" && zone != "+00:00" && !zone.empty()) return std::nullopt;
+  }
+  if (utc.tm_mon < 1 || utc.tm_mon > 12 || utc.tm_mday < 1 || utc.tm_mday > 31 || utc.tm_hour > 23 ||
+      utc.tm_min > 59 || utc.tm_sec > 60)
+    return std::nullopt;
+  utc.tm_year -= 1900;
+  utc.tm_mon -= 1;
+  const std::time_t seconds = timegm(&utc);
+  return Clock::from_time_t(seconds) +
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(fraction));
+}
+
+bool WatchlistEntry::expired(Clock::time_point now) const {
+  const std::optional<Clock::time_point> expiry = parse_utc(expires_at);
+  return !expiry || now >= *expiry;  // an unreadable expiry is treated as expired
+}
+
+Watchlist::Watchlist(std::filesystem::path file, std::shared_ptr<audit::AuditLog> audit)
+    : file_(std::move(file)), audit_(std::move(audit)) {
+  std::error_code error;
+  if (!std::filesystem::exists(file_, error)) return;
+  if (auto problem = input_file_problem(file_))
+    throw ConfigError("watchlist " + file_.string() + " " + *problem);
+  const nlohmann::json j = nlohmann::json::parse(read_all(file_), nullptr, false);
+  auto bad = [&](const std::string& what) {
+    return ConfigError("watchlist " + file_.string() + ": " + what +
+                       "; restore it from its backup, or enrol the persons again into a new file");
+  };
+  if (j.is_discarded() || !j.is_object()) throw bad("not JSON (truncated or not a watchlist)");
+  if (j.value("format_version", 0) != kFormatVersion)
+    throw bad("format version " + j.value("format_version", nlohmann::json(nullptr)).dump() +
+              ", this build reads " + std::to_string(kFormatVersion));
+  try {
+    embedding_model_ = j.at("embedding_model").get<std::string>();
+    version_ = j.at("version").get<std::uint64_t>();
+    next_id_ = j.at("next_id").get<std::uint64_t>();
+    std::size_t size = 0;
+    for (const nlohmann::json& e : j.at("entries")) {
+      WatchlistEntry entry;
+      entry.id = e.at("id").get<std::string>();
+      entry.label = e.at("label").get<std::string>();
+      entry.legal_basis = e.at("legal_basis").get<std::string>();
+      entry.authorised_by = e.at("authorised_by").get<std::string>();
+      entry.enrolled_at = e.at("enrolled_at").get<std::string>();
+      entry.expires_at = e.at("expires_at").get<std::string>();
+      entry.source = e.value("source", nlohmann::json::object());
+      entry.embedding = e.at("embedding").get<std::vector<float>>();
+      if (entry.embedding.empty() || (size != 0 && entry.embedding.size() != size))
+        throw bad("entry " + entry.id + " has an embedding of " + std::to_string(entry.embedding.size()) +
+                  " values where the others have " + std::to_string(size));
+      size = entry.embedding.size();
+      entries_.push_back(std::move(entry));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw bad(std::string("a member is missing or of the wrong type (") + e.what() + ")");
+  }
+}
+
+std::string Watchlist::reference() const {
+  return file_.filename().string() + " v" + std::to_string(version_);
+}
+
+const WatchlistEntry& Watchlist::enrol(WatchlistEntry entry, const std::string& embedding_model,
+                                       Clock::time_point now) {
+  auto refuse = [&](const std::string& why) {
+    return ConfigError("cannot enrol '" + entry.label + "' into watchlist " + file_.string() + ": " + why);
+  };
+  if (entry.legal_basis.empty())
+    throw refuse("no legal basis is given; name the law or warrant the search rests on");
+  if (entry.authorised_by.empty()) throw refuse("no authorising officer is given");
+  const std::optional<Clock::time_point> expiry = parse_utc(entry.expires_at);
+  if (!expiry)
+    throw refuse("expiry '" + entry.expires_at + "' is not a UTC time such as 2027-01-31T00:00:00Z");
+  if (*expiry <= now) throw refuse("expiry " + entry.expires_at + " is not in the future");
+  if (entry.embedding.empty()) throw refuse("the embedding is empty");
+  double norm = 0;
+  for (float v : entry.embedding) norm += static_cast<double>(v) * v;
+  if (!std::isfinite(norm) || std::abs(std::sqrt(norm) - 1.0) > 1e-3)
+    throw refuse("the embedding is not L2-normalised (norm " + std::to_string(std::sqrt(norm)) + ")");
+  if (!entries_.empty() && entries_.front().embedding.size() != entry.embedding.size())
+    throw refuse("the embedding has " + std::to_string(entry.embedding.size()) + " values, the watchlist's " +
+                 std::to_string(entries_.front().embedding.size()));
+  if (!embedding_model_.empty() && !entries_.empty() && embedding_model != embedding_model_)
+    throw refuse("the embedding was made with model '" + embedding_model +
+                 "', the watchlist's entries with '" + embedding_model_ + "'");
+  embedding_model_ = embedding_model;
+  entry.id = entry_id(next_id_++);
+  entry.enrolled_at = format_utc(now);
+  entry.expires_at = format_utc(*expiry);
+  entries_.push_back(std::move(entry));
+  ++version_;
+  save();
+  if (audit_) {
+    nlohmann::json fields = entry_audit(entries_.back());
+    fields["reference_database"] = reference();
+    audit_->append(audit::event::kEnrolment, fields);
+  }
+  return entries_.back();
+}
+
+std::size_t Watchlist::purge_expired(Clock::time_point now) {
+  std::vector<WatchlistEntry> kept, purged;
+  for (WatchlistEntry& e : entries_) (e.expired(now) ? purged : kept).push_back(std::move(e));
+  entries_ = std::move(kept);
+  if (purged.empty()) return 0;
+  ++version_;
+  save();
+  if (audit_)
+    for (const WatchlistEntry& e : purged) {
+      nlohmann::json fields = entry_audit(e);
+      fields["reason"] = "expired";
+      fields["data"] = "watchlist entry and its embedding";
+      fields["reference_database"] = reference();
+      audit_->append(audit::event::kPurge, fields);
+    }
+  return purged.size();
+}
+
+std::vector<const WatchlistEntry*> Watchlist::searchable(Clock::time_point now) const {
+  std::vector<const WatchlistEntry*> out;
+  for (const WatchlistEntry& e : entries_)
+    if (!e.expired(now)) out.push_back(&e);
+  return out;
+}
+
+const WatchlistEntry* Watchlist::find(std::string_view id) const {
+  for (const WatchlistEntry& e : entries_)
+    if (e.id == id) return &e;
+  return nullptr;
+}
+
+void Watchlist::save() {
+  nlohmann::json j = {{"format_version", kFormatVersion},
+                      {"embedding_model", embedding_model_},
+                      {"version", version_},
+                      {"next_id", next_id_},
+                      {"entries", nlohmann::json::array()}};
+  for (const WatchlistEntry& e : entries_) j["entries"].push_back(entry_json(e));
+  std::error_code error;
+  if (file_.has_parent_path()) std::filesystem::create_directories(file_.parent_path(), error);
+  if (Status status = write_file_atomically(file_, j.dump(1) + "\n"); status.is_error())
+    throw Error("watchlist " + file_.string() + " was not saved: " + status.message());
+}
+
+std::string Alert::status() const {
+  if (!rejected_by.empty()) return "rejected";
+  return confirmed_by.size() >= kConfirmationsNeeded ? "confirmed" : "unconfirmed";
+}
+
+nlohmann::json Alert::to_json() const {
+  return {{"id", id},
+          {"time", time},
+          {"camera", camera},
+          {"track", track},
+          {"global_identity", global_identity},
+          {"frame_index", frame_index},
+          {"score", score},
+          {"entry", entry},
+          {"reference_database", reference},
+          {"thumbnail", thumbnail},
+          {"confirmed_by", confirmed_by},
+          {"rejected_by", rejected_by},
+          {"status", status()}};
+}
+
+AlertBook::AlertBook(std::filesystem::path file, std::shared_ptr<audit::AuditLog> audit)
+    : file_(std::move(file)), audit_(std::move(audit)) {
+  std::error_code error;
+  if (file_.has_parent_path()) std::filesystem::create_directories(file_.parent_path(), error);
+  std::ifstream in(file_);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    auto bad = [&] {
+      return Error(
+          "alerts " + file_.string() + ":" + std::to_string(number) +
+          ": not an alert or verdict line; the file was damaged: restore it, or move it away to start "
+          "a new one");
+    };
+    if (j.is_discarded() || !j.is_object() || !j.contains("type")) throw bad();
+    try {
+      if (j["type"] == "alert") {
+        Alert a;
+        a.id = j.at("id");
+        a.time = j.at("time");
+        a.camera = j.at("camera");
+        a.track = j.at("track");
+        a.global_identity = j.value("global_identity", std::int64_t{-1});
+        a.frame_index = j.value("frame_index", std::int64_t{-1});
+        a.score = j.at("score");
+        a.entry = j.at("entry");
+        a.reference = j.value("reference_database", "");
+        a.thumbnail = j.value("thumbnail", "");
+        alerts_.push_back(std::move(a));
+      } else if (j["type"] == "verdict") {
+        const std::string id = j.at("alert");
+        for (Alert& a : alerts_)
+          if (a.id == id)
+            (j.at("confirm").get<bool>() ? a.confirmed_by : a.rejected_by).push_back(j.at("officer"));
+      } else {
+        throw bad();
+      }
+    } catch (const nlohmann::json::exception&) {
+      throw bad();
+    }
+  }
+}
+
+void AlertBook::append_line(const nlohmann::json& line) {
+  std::ofstream out(file_, std::ios::app);
+  out << line.dump() << '\n';
+  out.flush();
+  if (!out)
+    throw Error("cannot append to alerts " + file_.string() +
+                ": the disk may be full or the folder read-only");
+}
+
+std::string AlertBook::raise(Alert alert) {
+  std::lock_guard lock(mutex_);
+  alert.id = "A-" + std::to_string(alerts_.size() + 1);
+  alert.confirmed_by.clear();
+  alert.rejected_by.clear();
+  nlohmann::json line = alert.to_json();
+  line.erase("confirmed_by");
+  line.erase("rejected_by");
+  line.erase("status");
+  line["type"] = "alert";
+  append_line(line);
+  alerts_.push_back(alert);
+  if (audit_) {
+    nlohmann::json fields = alert.to_json();
+    fields.erase("confirmed_by");
+    fields.erase("rejected_by");
+    fields["alerts_file"] = file_.string();
+    audit_->append(audit::event::kHit, fields);
+  }
+  return alert.id;
+}
+
+std::string AlertBook::verify(std::string_view alert_id, std::string_view officer, bool confirm,
+                              std::string_view note) {
+  std::lock_guard lock(mutex_);
+  if (officer.empty()) throw ConfigError("a verdict needs the officer's name (--officer)");
+  Alert* alert = nullptr;
+  for (Alert& a : alerts_)
+    if (a.id == alert_id) alert = &a;
+  if (!alert) throw ConfigError("no alert '" + std::string(alert_id) + "' in " + file_.string());
+  for (const auto* list : {&alert->confirmed_by, &alert->rejected_by})
+    for (const std::string& who : *list)
+      if (who == officer)
+        throw ConfigError("officer '" + std::string(officer) + "' already gave a verdict on " + alert->id +
+                          "; a second officer must verify it");
+  const nlohmann::json line = {{"type", "verdict"},  {"alert", alert->id},
+                               {"officer", officer}, {"confirm", confirm},
+                               {"note", note},       {"time", format_utc(Clock::now())}};
+  append_line(line);
+  (confirm ? alert->confirmed_by : alert->rejected_by).emplace_back(officer);
+  if (audit_)
+    audit_->append(audit::event::kConfirmation, {{"alert", alert->id},
+                                                 {"entry", alert->entry},
+                                                 {"verified_by", officer},
+                                                 {"verdict", confirm ? "confirmed" : "rejected"},
+                                                 {"note", note},
+                                                 {"status", alert->status()},
+                                                 {"input",
+                                                  {{"camera", alert->camera},
+                                                   {"track", alert->track},
+                                                   {"time", alert->time},
+                                                   {"thumbnail", alert->thumbnail}}},
+                                                 {"reference_database", alert->reference}});
+  return alert->status();
+}
+
+std::vector<Alert> AlertBook::alerts() const {
+  std::lock_guard lock(mutex_);
+  return alerts_;
+}
+
+}  // namespace oi::reid

@@ -1,0 +1,148 @@
+#pragma once
+/// @file
+/// The watchlist's records (docs/reid.md, "Watchlist"): enrolled persons with the legal basis
+/// for searching them, the officer who authorised it and an expiry; alerts raised when a
+/// tracklet matches an entry, and the officers' confirmations of them. An alert stays
+/// *unconfirmed* until two distinct officers confirm it (EU AI Act Art. 14(5)). Every
+/// enrolment, purge, alert and confirmation goes to the audit log (oi/audit/audit_log.hpp).
+/// The gallery search itself is GallerySearch (gallery_search.hpp).
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oi::audit {
+class AuditLog;
+}
+
+namespace oi::reid {
+
+using Clock = std::chrono::system_clock;
+
+/// "2026-12-07T08:00:00Z" (UTC, seconds) and back; parse_utc() returns nullopt for text that is
+/// not of that form (milliseconds, "+00:00" and a date alone are accepted too).
+std::string format_utc(Clock::time_point time);
+std::optional<Clock::time_point> parse_utc(std::string_view text);
+
+/// One enrolled person.
+struct WatchlistEntry {
+  std::string id;             ///< "W-000001", given at enrolment
+  std::string label;          ///< how officers refer to the person
+  std::string legal_basis;    ///< the law or warrant the search rests on
+  std::string authorised_by;  ///< the officer who authorised the enrolment
+  std::string enrolled_at;    ///< UTC
+  std::string expires_at;     ///< UTC; from then on the entry is refused and purged
+  nlohmann::json source;  ///< where the embedding came from: {"image": file} or {"run", "camera", "track"}
+  std::vector<float> embedding;  ///< L2-normalised, the watchlist's embedding model's size
+
+  bool expired(Clock::time_point now) const;
+};
+
+/// A watchlist file (JSON). Not thread-safe: one owner (a stage or a command).
+class Watchlist {
+ public:
+  static constexpr int kFormatVersion = 1;
+
+  /// Opens the watchlist at `file`, or starts an empty one when it does not exist (written on
+  /// the first change). `audit` receives enrolments and purges (may be null in tools that
+  /// only read). @throws oi::ConfigError naming the file and what is wrong with it.
+  Watchlist(std::filesystem::path file, std::shared_ptr<audit::AuditLog> audit);
+
+  /// The reference database as the audit log names it: "<file name> v<version>".
+  std::string reference() const;
+  std::uint64_t version() const { return version_; }
+  /// Identifier of the embedding model the entries were made with ("" until the first
+  /// enrolment); searches with another model are refused.
+  const std::string& embedding_model() const { return embedding_model_; }
+  const std::vector<WatchlistEntry>& entries() const { return entries_; }
+  const std::filesystem::path& file() const { return file_; }
+
+  /// Enrols `entry` (its id is assigned; enrolled_at set to `now`) and saves the file.
+  /// @throws oi::ConfigError when the legal basis, the authorising officer or the expiry is
+  /// missing, the expiry is not after `now`, or the embedding is empty, not normalised or of
+  /// another size or model than the entries'.
+  const WatchlistEntry& enrol(WatchlistEntry entry, const std::string& embedding_model,
+                              Clock::time_point now);
+
+  /// Removes every entry expired at `now` (and saves): each purge goes to the audit log.
+  /// Returns how many were removed.
+  std::size_t purge_expired(Clock::time_point now);
+
+  /// The entries that may be searched at `now` (not expired). Expired ones are refused here
+  /// whether or not they were purged yet.
+  std::vector<const WatchlistEntry*> searchable(Clock::time_point now) const;
+
+  /// The entry with `id`, or null.
+  const WatchlistEntry* find(std::string_view id) const;
+
+ private:
+  void save();
+
+  std::filesystem::path file_;
+  std::shared_ptr<audit::AuditLog> audit_;
+  std::string embedding_model_;
+  std::uint64_t version_ = 0;
+  std::uint64_t next_id_ = 1;
+  std::vector<WatchlistEntry> entries_;
+};
+
+/// A watchlist hit waiting for human verification.
+struct Alert {
+  std::string id;    ///< "A-<n>"
+  std::string time;  ///< when the person was seen (UTC, the frame's capture time)
+  std::string camera;
+  std::int64_t track = 0;             ///< the camera's track id
+  std::int64_t global_identity = -1;  ///< reid.associate's identity, -1 when none
+  std::int64_t frame_index = -1;
+  double score = 0;                       ///< similarity to the entry, [-1, 1]
+  std::string entry;                      ///< watchlist entry id
+  std::string reference;                  ///< Watchlist::reference() at the search
+  std::string thumbnail;                  ///< file of the tracklet's crop, "" when none was saved
+  std::vector<std::string> confirmed_by;  ///< distinct officers, in order
+  std::vector<std::string> rejected_by;   ///< officers who found it is not the person
+
+  /// Officers needed to confirm an alert.
+  static constexpr std::size_t kConfirmationsNeeded = 2;
+  /// "unconfirmed" (fewer than two confirmations), "confirmed", or "rejected" (an officer
+  /// rejected it).
+  std::string status() const;
+  nlohmann::json to_json() const;
+};
+
+/// The alerts of a run and their confirmations, kept in an append-only JSON-lines file
+/// (`alerts.jsonl`: one line per alert, one per confirmation or rejection). Thread-safe.
+class AlertBook {
+ public:
+  /// Opens (or creates) the book at `file`; existing lines are read back. @throws oi::Error
+  /// naming the file and line of a line that cannot be read.
+  AlertBook(std::filesystem::path file, std::shared_ptr<audit::AuditLog> audit);
+
+  /// Records a new alert (its id is assigned) and its audit record; returns the id.
+  std::string raise(Alert alert);
+
+  /// An officer's verdict on an alert: `confirm` true confirms, false rejects. Returns the
+  /// alert's new status. @throws oi::ConfigError for an unknown alert, an empty officer name,
+  /// or an officer who already gave a verdict on this alert.
+  std::string verify(std::string_view alert_id, std::string_view officer, bool confirm,
+                     std::string_view note);
+
+  std::vector<Alert> alerts() const;
+  const std::filesystem::path& file() const { return file_; }
+
+ private:
+  void append_line(const nlohmann::json& line);
+
+  std::filesystem::path file_;
+  std::shared_ptr<audit::AuditLog> audit_;
+  mutable std::mutex mutex_;
+  std::vector<Alert> alerts_;
+};
+
+}  // namespace oi::reid
