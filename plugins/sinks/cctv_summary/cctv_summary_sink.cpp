@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "camera_record.hpp"
+#include "global_identities.hpp"
 #include "mot_files.hpp"
 #include "oi/cctv/contract.hpp"
 #include "oi/cctv/metrics.hpp"
@@ -108,6 +109,11 @@ class CctvSummarySink final : public Stage {
             "The first frames of each camera that are not evaluated (counted as skipped), e.g. cctv.detect's "
             "`warmup_frames`, during which it reports no detections.");
     spec.param("thumbnails", thumbnails_).range(0, 100).describe("Thumbnails per camera in summary.html.");
+    spec.param("identity_thumbnails", identity_thumbnails_)
+        .range(0, 1000)
+        .describe(
+            "Reunited global identities (reid.associate: seen in several cameras or tracklets) shown in "
+            "summary.html with a crop per tracklet.");
     spec.param("thumbnail_size", thumbnail_size_)
         .range(32, 2048)
         .unit("px")
@@ -218,6 +224,7 @@ class CctvSummarySink final : public Stage {
       cam.width = frame->plane(plane::kImage).width;
       cam.height = frame->plane(plane::kImage).height;
     }
+    identities_.add(*frame, cam.name, record.tracks);
     cam.frames.push_back(std::move(record));
     return Status::ok();
   }
@@ -237,6 +244,14 @@ class CctvSummarySink final : public Stage {
     for (const auto& [name, cam] : cameras.items()) table.push_back({name, table_columns(cam)});
     if (cameras.size() > 1) table.push_back({"all cameras", table_columns(summary_["overall"])});
     if (cameras.empty()) table.push_back({"cameras", "none (no frame arrived)"});
+    if (const nlohmann::json& g = summary_.value("global_identities", nlohmann::json()); g.is_object()) {
+      std::string line = std::to_string(g.value("count", 0)) + " identities, " +
+                         std::to_string(g.value("in_several_cameras", 0)) + " in several cameras, " +
+                         std::to_string(g.value("reentered", 0)) + " re-entered a camera";
+      const nlohmann::json cross = g.value("cross_camera", nlohmann::json());
+      if (cross.is_object()) line += "; cross-camera IDF1 " + fixed(cross.value("idf1", nlohmann::json()));
+      table.push_back({"global ids", line});
+    }
     const std::int64_t not_evaluated = summary_.value("frames_not_evaluated", std::int64_t{0});
     if (not_evaluated > 0) {
       table.push_back({"not evaluated", std::to_string(not_evaluated) +
@@ -412,12 +427,66 @@ class CctvSummarySink final : public Stage {
         {"definitions",
          "TrackEval (CLEAR, Identity, HOTA); IoU >= 0.5 for detection, CLEAR and Identity matching; overall: "
          "sequences combined as TrackEval's combine_sequences; docs/cctv.md"}};
+    std::vector<PageIdentity> page_identities;
+    if (identities_.any()) s["global_identities"] = global_identities(keep, page_identities);
     summary_ = s;
     keep(write_file_atomically(dir_ / "summary.json", s.dump(2) + "\n"));
-    keep(write_file_atomically(dir_ / "summary.html", summary_page(s, page_thumbnails)));
+    keep(write_file_atomically(dir_ / "summary.html", summary_page(s, page_thumbnails, page_identities)));
     wrote_files_ = status.is_ok();
     if (!status.is_ok()) write_error_ = status.message();
     return status;
+  }
+
+  // summary.json's `global_identities` (reid.associate's identities, MTMC IDF1) and the crops of
+  // the reunited ones for the page.
+  template <class Keep>
+  nlohmann::json global_identities(Keep& keep, std::vector<PageIdentity>& page) {
+    nlohmann::json list = nlohmann::json::array();
+    std::int64_t several = 0, reentered = 0;
+    for (const auto& [id, g] : identities_.identities()) {
+      std::int64_t frames = 0;
+      for (const IdentityTracklet& t : g.tracklets) frames += t.frames;
+      const bool again = g.tracklets.size() > g.cameras.size();
+      several += g.cameras.size() > 1 ? 1 : 0;
+      reentered += again ? 1 : 0;
+      list.push_back(
+          {{"id", id}, {"cameras", g.cameras}, {"tracklets", g.tracklets.size()}, {"frames", frames}});
+    }
+    nlohmann::json cross = nullptr;
+    std::vector<const CameraRecord*> records;
+    for (const auto& [source, cam] : cameras_) records.push_back(&cam);
+    try {
+      cross = cross_camera_figures(records);
+    } catch (const Error& e) {
+      keep(Status::error(std::string("cross-camera identity metric: ") + e.what()));
+    }
+    for (const GlobalIdentity* g : identities_.reunited()) {
+      if (static_cast<std::int64_t>(page.size()) >= identity_thumbnails_) break;
+      PageIdentity shown;
+      shown.id = g->id;
+      shown.cameras = g->cameras;
+      for (const IdentityTracklet& t : g->tracklets) {
+        PageThumbnail crop{"", t.camera + ", track " + std::to_string(t.track_id) + ", " +
+                                   std::to_string(t.frames) + " frames"};
+        if (!t.jpeg.empty()) {
+          const fs::path file =
+              fs::path("thumbs") / "identities" /
+              (std::to_string(g->id) + "_" + safe_name(t.camera) + "_" + std::to_string(t.track_id) + ".jpg");
+          std::error_code ec;
+          fs::create_directories(dir_ / file.parent_path(), ec);
+          keep(write_file_atomically(
+              dir_ / file, std::string_view(reinterpret_cast<const char*>(t.jpeg.data()), t.jpeg.size())));
+          crop.file = file.generic_string();
+        }
+        shown.crops.push_back(std::move(crop));
+      }
+      page.push_back(std::move(shown));
+    }
+    return {{"count", identities_.identities().size()},
+            {"in_several_cameras", several},
+            {"reentered", reentered},
+            {"cross_camera", cross},
+            {"identities", list}};
   }
 
   // Parameters (bound).
@@ -430,10 +499,12 @@ class CctvSummarySink final : public Stage {
   std::int64_t skip_frames_ = 0;             // skip_frames
   std::int64_t thumbnails_ = 4;              // thumbnails
   std::int64_t thumbnail_size_ = 320;        // thumbnail_size
+  std::int64_t identity_thumbnails_ = 12;    // identity_thumbnails
 
   DistractorRule rule_;
   std::unique_ptr<TruthSource> truth_source_;
   std::map<std::string, CameraRecord> cameras_;  // by source
+  GlobalIdentities identities_;
   std::set<std::string> used_file_names_;
   std::int64_t frames_ = 0;
   bool started_ok_ = false;

@@ -103,7 +103,8 @@ std::string hota_svg(const nlohmann::json& hota, const std::string& title) {
 }
 
 std::string summary_page(const nlohmann::json& summary,
-                         const std::map<std::string, std::vector<PageThumbnail>>& thumbnails) {
+                         const std::map<std::string, std::vector<PageThumbnail>>& thumbnails,
+                         const std::vector<PageIdentity>& identities) {
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>OpenInspect tracking "
        "summary</title>\n"
@@ -167,6 +168,31 @@ std::string summary_page(const nlohmann::json& summary,
     }
   }
   if (!notes.str().empty()) h << "<ul class=\"warn\">\n" << notes.str() << "</ul>\n";
+
+  if (const nlohmann::json& g = summary.value("global_identities", nlohmann::json()); g.is_object()) {
+    h << "<h2>Global identities</h2>\n<p>" << number(g.value("count", nlohmann::json())) << " identities, "
+      << number(g.value("in_several_cameras", nlohmann::json())) << " seen in several cameras, "
+      << number(g.value("reentered", nlohmann::json())) << " re-entered a camera (reid.associate).";
+    if (const nlohmann::json& x = g.value("cross_camera", nlohmann::json()); x.is_object()) {
+      h << " Cross-camera IDF1 <b>" << number(x.value("idf1", nlohmann::json())) << "</b> (IDP "
+        << number(x.value("idp", nlohmann::json())) << ", IDR " << number(x.value("idr", nlohmann::json()))
+        << ").</p>\n<p class=\"note\">" << html_escape(x.value("definition", std::string()));
+    }
+    h << "</p>\n";
+    if (!identities.empty()) {
+      h << "<p class=\"note\">Reunited identities: one crop per tracklet (camera, track id).</p>\n";
+    }
+    for (const PageIdentity& id : identities) {
+      h << "<h3>identity " << id.id << "</h3>\n<div class=\"thumbs\">\n";
+      for (const PageThumbnail& c : id.crops) {
+        h << "<figure>";
+        if (!c.file.empty())
+          h << "<img alt=\"" << html_escape(c.caption) << "\" src=\"" << html_escape(c.file) << "\">";
+        h << "<figcaption>" << html_escape(c.caption) << "</figcaption></figure>\n";
+      }
+      h << "</div>\n";
+    }
+  }
 
   h << "<h2>HOTA over the localisation threshold</h2>\n<p class=\"note\">HOTA, DetA and AssA at each IoU "
        "threshold alpha (0.05 to 0.95); the table shows their means.</p>\n<div class=\"curves\">\n";

@@ -18,10 +18,19 @@ struct PageThumbnail {
   std::string caption;  ///< "frame 12: 3 persons, 3 tracks"
 };
 
+/// A reunited global identity as the page shows it: a crop per tracklet (file empty: none).
+struct PageIdentity {
+  std::int64_t id = 0;
+  std::vector<std::string> cameras;
+  std::vector<PageThumbnail> crops;
+};
+
 /// The page for `summary` (the contents of summary.json) with `thumbnails` per camera (keyed
-/// like summary["cameras"]).
+/// like summary["cameras"]) and, when summary["global_identities"] is there, the reunited
+/// `identities`.
 std::string summary_page(const nlohmann::json& summary,
-                         const std::map<std::string, std::vector<PageThumbnail>>& thumbnails);
+                         const std::map<std::string, std::vector<PageThumbnail>>& thumbnails,
+                         const std::vector<PageIdentity>& identities = {});
 
 /// HOTA, DetA and AssA over alpha (summary["cameras"][name]["tracking"]["hota"]) as an
 /// inline <svg> element titled `title`.

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "oi/frame_cv.hpp"
+#include "privacy_blur.hpp"
 
 namespace oi::cctv::summary {
 namespace {
@@ -44,6 +45,12 @@ bool ThumbnailPicker::offer(const Frame& frame, std::int64_t frame_number,
       1.0, static_cast<double>(longer_side_) / static_cast<double>(std::max(plane.width, plane.height)));
   cv::Mat small;
   cv::resize(rgb, small, cv::Size(), scale, scale, cv::INTER_AREA);
+  // Privacy by default: persons who matched no watchlist entry are blurred before anything is drawn.
+  try {
+    privacy::blur_boxes(small, privacy::unmatched_person_boxes(frame.metadata()), scale, scale);
+  } catch (const std::exception&) {
+    return false;  // malformed attributes: no thumbnail rather than an unblurred one
+  }
   cv::cvtColor(small, small, cv::COLOR_RGB2BGR);
   // Tracks thick in their id's colour with the id above; truth thin on top (green, don't care
   // grey), so that a track exactly on its person still shows both.

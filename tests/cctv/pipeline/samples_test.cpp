@@ -68,6 +68,58 @@ TEST(CctvSamples, FourSimulatedCamerasRunThroughOneChainToVideosAndASummary) {
   }
 }
 
+// samples/cctv_reid: the same four cameras through embed, association and the watchlist.
+// The run ends with the re-ID line and the summary page; the enrolled persons raise alerts that
+// stay unconfirmed; unmatched persons are blurred in the videos; the audit log verifies.
+TEST(CctvSamples, ReidSampleAssociatesSearchesTheWatchlistAndBlursTheUnmatched) {
+  FFPROBE_OR_SKIP(ffprobe_exe);
+  const fs::path out = scratch("reid");
+  const std::vector<std::string> argv = {OI_EXE,
+                                         "run",
+                                         std::string(OI_SOURCE_DIR) + "/samples/cctv_reid/pipeline.yaml",
+                                         "--set",
+                                         "summary.dir=" + out.string(),
+                                         "--set",
+                                         "video.dir=" + (out / "videos").string(),
+                                         "--set",
+                                         "watch.watchlist=" + (out / "watchlist.json").string(),
+                                         "--set",
+                                         "watch.alerts_dir=" + (out / "run").string(),
+                                         "--set",
+                                         "watch.audit_log=" + (out / "audit.jsonl").string(),
+                                         "--set",
+                                         "detect.backend=cpu",
+                                         "--max-frames",
+                                         "40",
+                                         "--stats",
+                                         (out / "stats.json").string()};
+  const oi::test::ProcessResult r = oi::test::run_process(argv);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("global ids")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr((out / "summary.html").string())) << r.out;
+
+  const nlohmann::json summaries = read_json(out / "stats.json")["summaries"];
+  EXPECT_EQ(summaries["watch"]["searchable_entries"], 3);  // the three enrolled persons
+  EXPECT_GT(summaries["watch"]["searches"].get<int>(), 0);
+  EXPECT_EQ(summaries["watch"]["alerts_confirmed"], 0);
+  EXPECT_TRUE(summaries["video"]["privacy_blur"].get<bool>());
+  EXPECT_GT(summaries["video"]["persons_blurred"].get<int>(), 0);
+  EXPECT_GT(summaries["embed"]["embedded_detections"].get<int>(), 0);
+  for (const char* camera : {"gate", "corridor", "baggage", "exit"}) {
+    const oi::cctv::video::testing::Probe probe =
+        oi::cctv::video::testing::ffprobe(ffprobe_exe, out / "videos" / (std::string(camera) + ".avi"));
+    EXPECT_EQ(probe.frames, 40) << camera;
+  }
+  const oi::test::ProcessResult verify =
+      oi::test::run_process({OI_EXE, "audit", "verify", (out / "audit.jsonl").string()});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  const oi::test::ProcessResult alerts =
+      oi::test::run_process({OI_EXE, "watchlist", "alerts", (out / "run" / "alerts.jsonl").string()});
+  EXPECT_EQ(alerts.exit_code, 0) << alerts.err;
+  // Nobody confirmed anything: every alert of the run is unconfirmed.
+  EXPECT_THAT(alerts.out, ::testing::Not(::testing::ContainsRegex("A-[0-9]+ +confirmed"))) << alerts.out;
+}
+
 TEST(CctvSamples, RealFootageRunsThroughDetectAndTrackToAnAnnotatedVideo) {
   FFPROBE_OR_SKIP(ffprobe_exe);
   const fs::path vtest = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
