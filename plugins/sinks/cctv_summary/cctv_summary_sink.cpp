@@ -17,6 +17,7 @@
 #include "oi/cctv/metrics.hpp"
 #include "oi/files.hpp"
 #include "oi/plugin.hpp"
+#include "reid_examples.hpp"
 #include "summary_page.hpp"
 #include "truth_file.hpp"
 
@@ -114,6 +115,14 @@ class CctvSummarySink final : public Stage {
         .describe(
             "Reunited global identities (reid.associate: seen in several cameras or tracklets) shown in "
             "summary.html with a crop per tracklet.");
+    spec.param("reid_examples", reid_examples_)
+        .range(0, 100)
+        .describe(
+            "Sample re-identification queries shown in summary.html with their top-5 tracklets of other "
+            "cameras, right and wrong marked, when the tracks carry embeddings (reid.embed) and the frames "
+            "carry the simulator's ground truth; summary.json's `reid` holds the run's tracklet-level "
+            "rank-1, "
+            "rank-5 and mAP.");
     spec.param("thumbnail_size", thumbnail_size_)
         .range(32, 2048)
         .unit("px")
@@ -193,8 +202,9 @@ class CctvSummarySink final : public Stage {
         }
       } else if (m.attributes.contains(attr::kGroundTruth)) {
         record.evaluated = true;
-        for (const GroundTruthPerson& p : ground_truth_of(m))
-          record.truth.push_back({rule_.truth_of(p), p.visible});
+        const std::vector<GroundTruthPerson> persons = ground_truth_of(m);
+        for (const GroundTruthPerson& p : persons) record.truth.push_back({rule_.truth_of(p), p.visible});
+        reid_.add(*frame, cam.name, record.tracks, persons);
       } else {
         ++cam.not_evaluated.no_truth;
       }
@@ -386,13 +396,10 @@ class CctvSummarySink final : public Stage {
       for (const Thumbnail& t : cam.thumbnails.picked()) {
         char name[64];
         std::snprintf(name, sizeof name, "frame_%06lld.jpg", static_cast<long long>(t.frame));
-        const fs::path file = fs::path("thumbs") / cam.file_name / name;
-        std::error_code ec;
-        fs::create_directories(dir_ / file.parent_path(), ec);
-        keep(write_file_atomically(
-            dir_ / file, std::string_view(reinterpret_cast<const char*>(t.jpeg.data()), t.jpeg.size())));
-        thumbs.push_back(file.generic_string());
-        page_thumbnails[cam.name].push_back({file.generic_string(), t.caption});
+        PageThumbnail shown = write_crop(keep, fs::path("thumbs") / cam.file_name / name, t.jpeg, t.caption);
+        if (shown.file.empty()) continue;
+        thumbs.push_back(shown.file);
+        page_thumbnails[cam.name].push_back(std::move(shown));
       }
       c["thumbnails"] = thumbs;
       cameras[cam.name] = c;
@@ -429,9 +436,12 @@ class CctvSummarySink final : public Stage {
          "sequences combined as TrackEval's combine_sequences; docs/cctv.md"}};
     std::vector<PageIdentity> page_identities;
     if (identities_.any()) s["global_identities"] = global_identities(keep, page_identities);
+    std::vector<PageReidExample> page_reid;
+    if (reid_.any()) s["reid"] = reid_examples(keep, page_reid);
     summary_ = s;
     keep(write_file_atomically(dir_ / "summary.json", s.dump(2) + "\n"));
-    keep(write_file_atomically(dir_ / "summary.html", summary_page(s, page_thumbnails, page_identities)));
+    keep(write_file_atomically(dir_ / "summary.html",
+                               summary_page(s, page_thumbnails, page_identities, page_reid)));
     wrote_files_ = status.is_ok();
     if (!status.is_ok()) write_error_ = status.message();
     return status;
@@ -466,19 +476,12 @@ class CctvSummarySink final : public Stage {
       shown.id = g->id;
       shown.cameras = g->cameras;
       for (const IdentityTracklet& t : g->tracklets) {
-        PageThumbnail crop{"", t.camera + ", track " + std::to_string(t.track_id) + ", " +
-                                   std::to_string(t.frames) + " frames"};
-        if (!t.jpeg.empty()) {
-          const fs::path file =
-              fs::path("thumbs") / "identities" /
-              (std::to_string(g->id) + "_" + safe_name(t.camera) + "_" + std::to_string(t.track_id) + ".jpg");
-          std::error_code ec;
-          fs::create_directories(dir_ / file.parent_path(), ec);
-          keep(write_file_atomically(
-              dir_ / file, std::string_view(reinterpret_cast<const char*>(t.jpeg.data()), t.jpeg.size())));
-          crop.file = file.generic_string();
-        }
-        shown.crops.push_back(std::move(crop));
+        const fs::path file =
+            fs::path("thumbs") / "identities" /
+            (std::to_string(g->id) + "_" + safe_name(t.camera) + "_" + std::to_string(t.track_id) + ".jpg");
+        shown.crops.push_back(write_crop(keep, file, t.jpeg,
+                                         t.camera + ", track " + std::to_string(t.track_id) + ", " +
+                                             std::to_string(t.frames) + " frames"));
       }
       page.push_back(std::move(shown));
     }
@@ -487,6 +490,62 @@ class CctvSummarySink final : public Stage {
             {"reentered", reentered},
             {"cross_camera", cross},
             {"identities", list}};
+  }
+
+  // Writes a JPEG under `dir` and returns the page's view of it ("" file without a crop).
+  template <class Keep>
+  PageThumbnail write_crop(Keep& keep, const fs::path& file, const std::vector<unsigned char>& jpeg,
+                           std::string caption) {
+    PageThumbnail shown{"", std::move(caption)};
+    if (jpeg.empty()) return shown;
+    std::error_code ec;
+    fs::create_directories(dir_ / file.parent_path(), ec);
+    keep(write_file_atomically(dir_ / file,
+                               std::string_view(reinterpret_cast<const char*>(jpeg.data()), jpeg.size())));
+    shown.file = file.generic_string();
+    return shown;
+  }
+
+  // summary.json's `reid` (the run's tracklet-level re-identification) and the sample queries.
+  template <class Keep>
+  nlohmann::json reid_examples(Keep& keep, std::vector<PageReidExample>& page) {
+    ReidRunFigures run = reid_.evaluate(static_cast<int>(reid_examples_), 5);
+    if (!run.figures.is_object()) return nullptr;
+    const std::vector<ReidTracklet>& tracklets = reid_.tracklets();
+    auto shown = [&](std::size_t i, const std::string& extra) {
+      const ReidTracklet& t = tracklets[i];
+      const std::string name = safe_name(t.camera) + "_" + std::to_string(t.track_id);
+      return write_crop(keep, fs::path("thumbs") / "reid" / (name + ".jpg"), t.jpeg,
+                        t.camera + ", track " + std::to_string(t.track_id) + extra);
+    };
+    auto describe = [&](std::size_t i) {
+      const ReidTracklet& t = tracklets[i];
+      return nlohmann::json{{"camera", t.camera}, {"track", t.track_id}, {"person", t.identity()}};
+    };
+    nlohmann::json list = nlohmann::json::array();
+    for (const ReidExample& e : run.examples) {
+      PageReidExample p;
+      p.query = shown(e.query, ", person " + std::to_string(tracklets[e.query].identity()));
+      p.first_match_rank = e.first_match_rank;
+      nlohmann::json top = nlohmann::json::array();
+      for (const RankedTracklet& g : e.top) {
+        char distance[32];
+        std::snprintf(distance, sizeof distance, ", distance %.3f", g.distance);
+        const std::int64_t person = tracklets[g.tracklet].identity();
+        p.top.push_back({shown(g.tracklet, (person >= 0 ? ", person " + std::to_string(person) : ", nobody") +
+                                               std::string(distance)),
+                         g.right});
+        nlohmann::json item = describe(g.tracklet);
+        item["distance"] = g.distance;
+        item["right"] = g.right;
+        top.push_back(item);
+      }
+      page.push_back(std::move(p));
+      list.push_back({{"query", describe(e.query)}, {"first_match_rank", e.first_match_rank}, {"top", top}});
+    }
+    run.figures["examples"] = list;
+    run.figures["crops"] = "unblurred: simulated persons (frames with the simulator's ground truth)";
+    return run.figures;
   }
 
   // Parameters (bound).
@@ -500,11 +559,13 @@ class CctvSummarySink final : public Stage {
   std::int64_t thumbnails_ = 4;              // thumbnails
   std::int64_t thumbnail_size_ = 320;        // thumbnail_size
   std::int64_t identity_thumbnails_ = 12;    // identity_thumbnails
+  std::int64_t reid_examples_ = 5;           // reid_examples
 
   DistractorRule rule_;
   std::unique_ptr<TruthSource> truth_source_;
   std::map<std::string, CameraRecord> cameras_;  // by source
   GlobalIdentities identities_;
+  ReidExamples reid_;
   std::set<std::string> used_file_names_;
   std::int64_t frames_ = 0;
   bool started_ok_ = false;

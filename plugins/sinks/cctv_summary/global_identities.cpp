@@ -3,22 +3,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <set>
 
 #include "oi/cctv/mtmc_metrics.hpp"
-#include "oi/frame_cv.hpp"
-#include "privacy_blur.hpp"
+#include "thumbnails.hpp"
 
 namespace oi::cctv::summary {
 
 void GlobalIdentities::add(const Frame& frame, const std::string& camera, const std::vector<Track>& tracks) {
-  const Plane* image = nullptr;
-  if (frame.has_plane(plane::kImage)) {
-    const Plane& p = frame.plane(plane::kImage);
-    if (p.format == PixelFormat::kRGB8 && p.width > 0 && p.height > 0 && p.valid()) image = &p;
-  }
+  const Plane* image = rgb8_image(frame);
   std::set<std::int64_t> matched;
   try {
     for (const WatchlistHit& hit : watchlist_hits_of(frame.metadata()))
@@ -40,22 +33,10 @@ void GlobalIdentities::add(const Frame& frame, const std::string& camera, const 
     }
     ++it->frames;
     // Keep the crop of the tallest box wholly inside the picture (10 % taller to replace it).
-    if (crop_height_ <= 0 || image == nullptr || t.box.h < 8 || t.box.w < 4) continue;
-    if (t.box.h <= it->crop_height * 1.1) continue;
-    const cv::Rect r(static_cast<int>(std::lround(t.box.x)), static_cast<int>(std::lround(t.box.y)),
-                     static_cast<int>(std::lround(t.box.w)), static_cast<int>(std::lround(t.box.h)));
-    if (r.x < 0 || r.y < 0 || r.x + r.width > image->width || r.y + r.height > image->height) continue;
-    const double scale = static_cast<double>(crop_height_) / r.height;
-    cv::Mat crop;
-    cv::resize(as_mat(*image)(r), crop,
-               cv::Size(std::max(1, static_cast<int>(std::lround(r.width * scale))), crop_height_), 0, 0,
-               cv::INTER_AREA);
     // Privacy by default: a person who matched no watchlist entry is shown blurred.
-    if (!matched.count(t.id))
-      privacy::blur_boxes(crop, {Box{0, 0, static_cast<double>(crop.cols), static_cast<double>(crop.rows)}});
-    cv::cvtColor(crop, crop, cv::COLOR_RGB2BGR);
-    std::vector<unsigned char> jpeg;
-    if (!cv::imencode(".jpg", crop, jpeg, {cv::IMWRITE_JPEG_QUALITY, 85})) continue;
+    if (image == nullptr || t.box.h <= it->crop_height * 1.1) continue;
+    std::vector<unsigned char> jpeg = person_crop_jpeg(*image, t.box, crop_height_, !matched.count(t.id));
+    if (jpeg.empty()) continue;
     it->jpeg = std::move(jpeg);
     it->crop_height = t.box.h;
   }

@@ -104,7 +104,8 @@ std::string hota_svg(const nlohmann::json& hota, const std::string& title) {
 
 std::string summary_page(const nlohmann::json& summary,
                          const std::map<std::string, std::vector<PageThumbnail>>& thumbnails,
-                         const std::vector<PageIdentity>& identities) {
+                         const std::vector<PageIdentity>& identities,
+                         const std::vector<PageReidExample>& reid_examples) {
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>OpenInspect tracking "
        "summary</title>\n"
@@ -114,6 +115,7 @@ std::string summary_page(const nlohmann::json& summary,
        "td{text-align:right}tr.overall td,tr.overall th{font-weight:bold}"
        ".thumbs{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;border:1px solid #ccc;padding:6px}"
        "figcaption{font-size:12px;max-width:340px}.curves{display:flex;flex-wrap:wrap;gap:12px}"
+       ".right{border:3px solid #1a1}.wrong{border:3px solid #d22}.query{border:3px solid #36c}"
        ".note{color:#555;font-size:13px}.warn{color:#a60}</style></head><body>\n";
   h << "<h1>Tracking summary</h1>\n";
   const nlohmann::json& cameras = summary.value("cameras", nlohmann::json::object());
@@ -189,6 +191,36 @@ std::string summary_page(const nlohmann::json& summary,
         if (!c.file.empty())
           h << "<img alt=\"" << html_escape(c.caption) << "\" src=\"" << html_escape(c.file) << "\">";
         h << "<figcaption>" << html_escape(c.caption) << "</figcaption></figure>\n";
+      }
+      h << "</div>\n";
+    }
+  }
+
+  if (const nlohmann::json& r = summary.value("reid", nlohmann::json()); r.is_object()) {
+    h << "<h2>Re-identification</h2>\n<p>" << number(r.value("valid_queries", nlohmann::json()))
+      << " tracklet queries: rank-1 " << number(r.value("rank1", nlohmann::json())) << ", rank-5 "
+      << number(r.value("rank5", nlohmann::json())) << ", mAP " << number(r.value("map", nlohmann::json()))
+      << " (" << number(r.value("tracklets", nlohmann::json())) << " tracklets, "
+      << number(r.value("tracklets_without_person", nlohmann::json())) << " of them following nobody).</p>\n"
+      << "<p class=\"note\">" << html_escape(r.value("definition", std::string()))
+      << ". Sample queries (blue) with their five nearest tracklets in that ranking, nearest first: green "
+         "&#10003; the same person, red &#10007; another. The persons are simulated (the frames carry the "
+         "simulator's ground truth), so the crops are not blurred.</p>\n";
+    for (const PageReidExample& e : reid_examples) {
+      h << "<div class=\"thumbs\">\n<figure class=\"query\">";
+      if (!e.query.file.empty())
+        h << "<img alt=\"" << html_escape(e.query.caption) << "\" src=\"" << html_escape(e.query.file)
+          << "\">";
+      h << "<figcaption>query: " << html_escape(e.query.caption) << "<br>first right at rank "
+        << e.first_match_rank << "</figcaption></figure>\n";
+      for (std::size_t k = 0; k < e.top.size(); ++k) {
+        const PageRanked& g = e.top[k];
+        h << "<figure class=\"" << (g.right ? "right" : "wrong") << "\">";
+        if (!g.crop.file.empty())
+          h << "<img alt=\"" << html_escape(g.crop.caption) << "\" src=\"" << html_escape(g.crop.file)
+            << "\">";
+        h << "<figcaption>" << (k + 1) << ". " << (g.right ? "&#10003; " : "&#10007; ")
+          << html_escape(g.crop.caption) << "</figcaption></figure>\n";
       }
       h << "</div>\n";
     }

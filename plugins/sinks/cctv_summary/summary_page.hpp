@@ -25,12 +25,26 @@ struct PageIdentity {
   std::vector<PageThumbnail> crops;
 };
 
+/// A gallery tracklet in a sample query's ranking: its crop and whether it is the query's person.
+struct PageRanked {
+  PageThumbnail crop;
+  bool right = false;
+};
+
+/// A re-identification sample query as the page shows it.
+struct PageReidExample {
+  PageThumbnail query;
+  int first_match_rank = 0;  ///< rank of the first right gallery tracklet
+  std::vector<PageRanked> top;
+};
+
 /// The page for `summary` (the contents of summary.json) with `thumbnails` per camera (keyed
 /// like summary["cameras"]) and, when summary["global_identities"] is there, the reunited
-/// `identities`.
+/// `identities`, and when summary["reid"] is there, the sample queries `reid_examples`.
 std::string summary_page(const nlohmann::json& summary,
                          const std::map<std::string, std::vector<PageThumbnail>>& thumbnails,
-                         const std::vector<PageIdentity>& identities = {});
+                         const std::vector<PageIdentity>& identities = {},
+                         const std::vector<PageReidExample>& reid_examples = {});
 
 /// HOTA, DetA and AssA over alpha (summary["cameras"][name]["tracking"]["hota"]) as an
 /// inline <svg> element titled `title`.

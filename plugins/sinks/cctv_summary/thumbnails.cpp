@@ -20,6 +20,31 @@ cv::Rect scaled(const Box& b, double scale) {
 
 }  // namespace
 
+const Plane* rgb8_image(const Frame& frame) {
+  if (!frame.has_plane(plane::kImage)) return nullptr;
+  const Plane& p = frame.plane(plane::kImage);
+  if (p.format != PixelFormat::kRGB8 || p.width <= 0 || p.height <= 0 || !p.valid()) return nullptr;
+  return &p;
+}
+
+std::vector<unsigned char> person_crop_jpeg(const Plane& image, const Box& box, int height, bool blur) {
+  if (height <= 0 || box.h < 8 || box.w < 4) return {};
+  const cv::Rect r(static_cast<int>(std::lround(box.x)), static_cast<int>(std::lround(box.y)),
+                   static_cast<int>(std::lround(box.w)), static_cast<int>(std::lround(box.h)));
+  if (r.x < 0 || r.y < 0 || r.x + r.width > image.width || r.y + r.height > image.height) return {};
+  const double scale = static_cast<double>(height) / r.height;
+  cv::Mat crop;
+  cv::resize(as_mat(image)(r), crop,
+             cv::Size(std::max(1, static_cast<int>(std::lround(r.width * scale))), height), 0, 0,
+             cv::INTER_AREA);
+  if (blur)
+    privacy::blur_boxes(crop, {Box{0, 0, static_cast<double>(crop.cols), static_cast<double>(crop.rows)}});
+  cv::cvtColor(crop, crop, cv::COLOR_RGB2BGR);
+  std::vector<unsigned char> jpeg;
+  if (!cv::imencode(".jpg", crop, jpeg, {cv::IMWRITE_JPEG_QUALITY, 85})) return {};
+  return jpeg;
+}
+
 void track_colour(std::int64_t id, unsigned char bgr[3]) {
   // A fixed palette of saturated colours that stand out on grey scenes; ids cycle through it.
   static constexpr unsigned char kPalette[][3] = {
@@ -33,10 +58,9 @@ void track_colour(std::int64_t id, unsigned char bgr[3]) {
 bool ThumbnailPicker::offer(const Frame& frame, std::int64_t frame_number,
                             const std::vector<TruthObject>& truth, const std::vector<TrackedObject>& tracks) {
   if (wanted_ <= 0) return true;
-  if (!frame.has_plane(plane::kImage)) return false;
-  const Plane& plane = frame.plane(plane::kImage);
-  if (plane.format != PixelFormat::kRGB8 || plane.width <= 0 || plane.height <= 0 || !plane.valid())
-    return false;
+  const Plane* image = rgb8_image(frame);
+  if (image == nullptr) return false;
+  const Plane& plane = *image;
   const std::int64_t index = offered_++;
   if (index % stride_ != 0) return true;
 

@@ -42,6 +42,14 @@ class ThumbnailPicker {
   std::vector<Thumbnail> kept_;
 };
 
+/// The frame's `image` plane when it is a usable rgb8 picture, else null.
+const Plane* rgb8_image(const Frame& frame);
+
+/// The crop of `box` from an rgb8 `image`, scaled to `height` pixels high, blurred whole when
+/// `blur` (privacy: a person who matched no watchlist entry), JPEG-encoded. Empty when the box
+/// is smaller than 4 x 8 pixels or not wholly inside the picture.
+std::vector<unsigned char> person_crop_jpeg(const Plane& image, const Box& box, int height, bool blur);
+
 /// The colour of a track id (BGR), the same in every thumbnail.
 void track_colour(std::int64_t id, unsigned char bgr[3]);
 

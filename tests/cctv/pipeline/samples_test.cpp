@@ -144,4 +144,34 @@ TEST(CctvSamples, RealFootageRunsThroughDetectAndTrackToAnAnnotatedVideo) {
   EXPECT_EQ(probe.width, 768);
 }
 
+// samples/cctv_video/reid.yaml: vtest.avi with re-identification. People who leave the
+// square and come back (in the first 250 frames, at least one) are reunited under one global
+// identity; the summary counts the identities and shows the reunited ones.
+TEST(CctvSamples, RealFootageWithReidReunitesTrackletsUnderGlobalIdentities) {
+  const fs::path vtest = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+  if (!fs::exists(vtest))
+    GTEST_SKIP() << vtest << " is missing: install opencv-doc (scripts/install-deps.sh)";
+  const fs::path out = scratch("video_reid");
+  const oi::test::ProcessResult r = oi::test::run_process(
+      {OI_EXE, "run", std::string(OI_SOURCE_DIR) + "/samples/cctv_video/reid.yaml", "--set",
+       "summary.dir=" + out.string(), "--set", "video.dir=" + (out / "videos").string(), "--set",
+       "detect.backend=cpu", "--max-frames", "250"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("global ids")) << r.out;
+  const nlohmann::json summary = read_json(out / "summary.json");
+  const nlohmann::json& g = summary["global_identities"];
+  ASSERT_TRUE(g.is_object()) << summary.dump(2);
+  std::int64_t tracklets = 0;
+  for (const nlohmann::json& id : g["identities"]) tracklets += id["tracklets"].get<std::int64_t>();
+  EXPECT_GT(g["count"].get<std::int64_t>(), 0);
+  EXPECT_LT(g["count"].get<std::int64_t>(), tracklets) << "no tracklet was reunited";
+  EXPECT_GE(g["reentered"].get<std::int64_t>(), 1);
+  EXPECT_EQ(g["in_several_cameras"], 0);  // one camera
+  EXPECT_FALSE(summary.contains("reid")) << "real footage has no simulator truth: no tracklet ranking";
+  std::ifstream page(out / "summary.html");
+  const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(html, HasSubstr("Reunited identities"));
+  EXPECT_FALSE(fs::is_empty(out / "thumbs" / "identities"));
+}
+
 }  // namespace

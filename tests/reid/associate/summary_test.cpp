@@ -133,11 +133,83 @@ TEST(ReidAssociate, SummaryReportsGlobalIdentitiesAndCrossCameraIdf1) {
   EXPECT_TRUE(row) << table.dump(1);
 }
 
+// A frame of `camera` with truth `persons` (id, box) and `tracks` (id, box, embedding).
+struct Seen {
+  std::int64_t id;
+  Box box;
+  std::vector<float> embedding;
+};
+FramePtr frame_with(const std::string& camera, std::int64_t index, const std::vector<Seen>& persons,
+                    const std::vector<Seen>& tracks) {
+  FramePtr f = frame(camera, index, 0, 0, -2);
+  std::vector<GroundTruthPerson> truth;
+  for (const Seen& p : persons) truth.push_back({p.id, p.box, 1.0});
+  std::vector<Track> out;
+  for (const Seen& s : tracks) {
+    Track t;
+    t.id = s.id;
+    t.box = s.box;
+    t.embedding = s.embedding;
+    out.push_back(t);
+  }
+  f->metadata().attributes[attr::kGroundTruth] = to_json_list(truth);
+  f->metadata().attributes[attr::kTracks] = to_json_list(out);
+  return f;
+}
+
+TEST(ReidAssociate, SummaryRanksTrackletsAcrossCamerasAndShowsSampleQueries) {
+  const fs::path dir = oi::test::scratch_dir("reid_associate", "summary_reid");
+  const Box left{10, 20, 30, 80}, right{100, 20, 30, 80};
+  // gate: track 1 on person 1 (1, 0), track 2 on person 2 (0, 1); corridor: track 3 on person
+  // 1 (0.6, 0.8), track 4 on person 2 (0, 1); then gate track 5 on nobody (0, 1), a distractor.
+  // Embeddings are scaled: the tracklet's mean is of the normalised ones.
+  std::vector<FramePtr> frames;
+  for (int i = 0; i < 2; ++i) {
+    frames.push_back(frame_with("gate", i, {{1, left, {}}, {2, right, {}}},
+                                {{1, left, {2, 0, 0, 0}}, {2, right, {0, 3, 0, 0}}}));
+    frames.push_back(frame_with("corridor", i, {{1, left, {}}, {2, right, {}}},
+                                {{3, left, {0.6f, 0.8f, 0, 0}}, {4, right, {0, 1, 0, 0}}}));
+  }
+  frames.push_back(frame_with("gate", 2, {}, {{5, left, {0, 1, 0, 0}}}));
+  run_sink(dir, frames);
+  const json s = read_json(dir / "summary.json");
+  const json& r = s["reid"];
+  ASSERT_TRUE(r.is_object()) << s.dump(1);
+  // Cosine distances: 1-3 0.4, 1-2 / 1-4 / 1-5 1, 2-3 / 3-4 / 3-5 0.2, 2-4 / 2-5 / 4-5 0.
+  // Query 1 (person 1, gate): 3 (0.4) first: rank 1, AP 1. Query 2: 4 (0) first: AP 1.
+  // Query 3 (person 1, corridor): 2, 4, 5 (0.2, gallery order) before 1 (0.4): rank 4, AP 1/4.
+  // Query 4: 2 (0) first: AP 1. Track 5 followed nobody: a distractor, not a query.
+  EXPECT_EQ(r["tracklets"], 5);
+  EXPECT_EQ(r["tracklets_without_person"], 1);
+  EXPECT_EQ(r["valid_queries"], 4);
+  EXPECT_DOUBLE_EQ(r["rank1"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(r["rank5"].get<double>(), 1.0);
+  EXPECT_NEAR(r["map"].get<double>(), 3.25 / 4, 1e-9);
+  ASSERT_EQ(r["examples"].size(), 4u);
+  const json& third = r["examples"][2];
+  EXPECT_EQ(third["query"]["track"], 3);
+  EXPECT_EQ(third["first_match_rank"], 4);
+  ASSERT_EQ(third["top"].size(), 4u);
+  EXPECT_EQ(third["top"][0]["track"], 2);
+  EXPECT_FALSE(third["top"][0]["right"].get<bool>());
+  EXPECT_EQ(third["top"][2]["person"], -1);  // track 5
+  EXPECT_TRUE(third["top"][3]["right"].get<bool>());
+  EXPECT_NEAR(third["top"][3]["distance"].get<double>(), 0.4, 1e-6);
+  std::ifstream page(dir / "summary.html");
+  const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(html, HasSubstr("rank-1 0.750"));
+  EXPECT_THAT(html, HasSubstr("first right at rank 4"));
+  EXPECT_THAT(html, HasSubstr("class=\"wrong\""));
+  EXPECT_THAT(html, HasSubstr("src=\"thumbs/reid/corridor_3.jpg\""));
+  EXPECT_TRUE(fs::exists(dir / "thumbs" / "reid" / "gate_5.jpg"));
+}
+
 TEST(ReidAssociate, SummaryWithoutGlobalIdentitiesHasNoSection) {
   const fs::path dir = oi::test::scratch_dir("reid_associate", "summary_plain");
   const json table = run_sink(dir, {frame("gate", 0, 1, 1, -1), frame("gate", 1, 1, 1, -1)});
   const json s = read_json(dir / "summary.json");
   EXPECT_FALSE(s.contains("global_identities"));
+  EXPECT_FALSE(s.contains("reid")) << "no embeddings: no re-identification section";
   for (const json& r : table["table"]) EXPECT_NE(r[0], "global ids");
 }
 
