@@ -3,6 +3,7 @@
 // 0 success, 1 runtime failure, 2 invalid input (YAML, parameters, arguments, plugins).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,15 +35,23 @@ int calibrate_materials(const std::string& dataset, const std::string& output, d
 /// when it verifies, 1 when it does not, 2 when the file is missing.
 int verify_audit(const std::string& log, bool json);
 
-/// `oi watchlist list|alerts|confirm|reject|purge` (docs/reid.md, "Watchlist").
+/// `oi watchlist list|alerts|confirm|reject|purge|tracklets|enrol` (docs/reid.md, "Watchlist").
 struct WatchlistArgs {
-  std::string action;     ///< list, alerts, confirm, reject, purge
-  std::string file;       ///< the watchlist (list, purge) or the alerts file (alerts, confirm, reject)
+  std::string action;     ///< list, alerts, confirm, reject, purge, tracklets, enrol
+  std::string file;       ///< the watchlist (list, purge, enrol), the alerts file (alerts, confirm,
+                          ///< reject) or a run's alerts folder (tracklets)
   std::string alert;      ///< confirm, reject: the alert id
   std::string officer;    ///< confirm, reject: who gives the verdict
   std::string note;       ///< confirm, reject: why
-  std::string audit_log;  ///< confirm, reject, purge: the audit log that records it
-  bool json = false;      ///< list, alerts: machine-readable output
+  std::string audit_log;  ///< confirm, reject, purge, enrol: the audit log that records it
+  bool json = false;      ///< list, alerts, tracklets, enrol: machine-readable output
+  std::string from_run;   ///< enrol: the run's alerts folder (its tracklets/ store)
+  std::optional<std::int64_t> identity;  ///< enrol: the global identity to enrol
+  std::string tracklet;                  ///< enrol: or the tracklet, "<camera>-<track>"
+  std::string label;                     ///< enrol: how officers refer to the person
+  std::string legal_basis;               ///< enrol: the law or warrant the search rests on
+  std::string authorised_by;             ///< enrol: the authorising officer
+  std::string expires;                   ///< enrol: expiry, UTC
 };
 int watchlist_command(const WatchlistArgs& args);
 

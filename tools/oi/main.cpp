@@ -118,7 +118,8 @@ int main(int argc, char** argv) {
   WatchlistArgs watchlist;
   auto* watchlist_cmd = app.add_subcommand(
       "watchlist",
-      "The watchlist's entries and alerts: list them, confirm or reject an alert, purge expired entries.");
+      "The watchlist's entries and alerts: list them, confirm or reject an alert, purge expired entries, "
+      "enrol a person seen in a run.");
   watchlist_cmd->require_subcommand(1);
   auto* wl_list = watchlist_cmd->add_subcommand("list", "List a watchlist's entries, expired ones marked.");
   wl_list->add_option("watchlist", watchlist.file, "Watchlist file (JSON)")->required();
@@ -140,6 +141,31 @@ int main(int argc, char** argv) {
   auto* wl_purge = watchlist_cmd->add_subcommand("purge", "Remove expired entries (each purge is audited).");
   wl_purge->add_option("watchlist", watchlist.file, "Watchlist file (JSON)")->required();
   wl_purge->add_option("--audit", watchlist.audit_log, "Audit log that records the purge")->required();
+  auto* wl_tracklets = watchlist_cmd->add_subcommand(
+      "tracklets", "List a run's stored tracklets grouped by global identity, to choose whom to enrol.");
+  wl_tracklets->add_option("run", watchlist.file, "The run's alerts folder (reid.watchlist's alerts_dir)")
+      ->required();
+  wl_tracklets->add_flag("--json", watchlist.json, "Machine-readable output");
+  auto* wl_enrol = watchlist_cmd->add_subcommand(
+      "enrol", "Enrol a person seen in a run (a global identity or one tracklet) into a watchlist.");
+  wl_enrol->add_option("watchlist", watchlist.file, "Watchlist file (JSON; created when missing)")
+      ->required();
+  wl_enrol->add_option("--from-run", watchlist.from_run,
+                       "The run's alerts folder (reid.watchlist's alerts_dir)");
+  auto* wl_identity = wl_enrol->add_option_function<std::int64_t>(
+      "--identity", [&watchlist](const std::int64_t& id) { watchlist.identity = id; },
+      "Global identity to enrol: the mean of all its stored tracklets");
+  auto* wl_tracklet =
+      wl_enrol->add_option("--tracklet", watchlist.tracklet, "Or one tracklet to enrol, CAMERA-TRACK");
+  wl_identity->excludes(wl_tracklet);
+  wl_enrol->add_option("--label", watchlist.label, "How officers refer to the person");
+  wl_enrol->add_option("--legal-basis", watchlist.legal_basis,
+                       "Required: the law or warrant the search rests on");
+  wl_enrol->add_option("--authorised-by", watchlist.authorised_by,
+                       "Required: the officer who authorises the enrolment");
+  wl_enrol->add_option("--expires", watchlist.expires, "Required: expiry, UTC, e.g. 2027-01-31T00:00:00Z");
+  wl_enrol->add_option("--audit", watchlist.audit_log, "Required: audit log that records the enrolment");
+  wl_enrol->add_flag("--json", watchlist.json, "Machine-readable output: the entry without its embedding");
 
   auto* version_cmd = app.add_subcommand("version", "Print the SDK and plugin ABI versions.");
 

@@ -1,10 +1,13 @@
 #include "watchlist.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "oi/audit/audit_log.hpp"
@@ -14,7 +17,7 @@
 namespace oi::reid {
 namespace {
 
-std::string read_all(const std::filesystem::path& file) {
+std::string file_text(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
@@ -105,7 +108,7 @@ Watchlist::Watchlist(std::filesystem::path file, std::shared_ptr<audit::AuditLog
   if (!std::filesystem::exists(file_, error)) return;
   if (auto problem = input_file_problem(file_))
     throw ConfigError("watchlist " + file_.string() + " " + *problem);
-  const nlohmann::json j = nlohmann::json::parse(read_all(file_), nullptr, false);
+  const nlohmann::json j = nlohmann::json::parse(file_text(file_), nullptr, false);
   auto bad = [&](const std::string& what) {
     return ConfigError("watchlist " + file_.string() + ": " + what +
                        "; restore it from its backup, or enrol the persons again into a new file");
@@ -177,6 +180,7 @@ const WatchlistEntry& Watchlist::enrol(WatchlistEntry entry, const std::string& 
   if (audit_) {
     nlohmann::json fields = entry_audit(entries_.back());
     fields["reference_database"] = reference();
+    fields["input"] = entries_.back().source;  // Art. 12(3): the data the entry was made from
     audit_->append(audit::event::kEnrolment, fields);
   }
   return entries_.back();
@@ -224,6 +228,219 @@ void Watchlist::save() {
   if (file_.has_parent_path()) std::filesystem::create_directories(file_.parent_path(), error);
   if (Status status = write_file_atomically(file_, j.dump(1) + "\n"); status.is_error())
     throw Error("watchlist " + file_.string() + " was not saved: " + status.message());
+}
+
+namespace {
+
+// What the tracklet store's messages add so an officer can find what is there.
+std::string retention_note(const std::filesystem::path& alerts_dir) {
+  return "reid.watchlist deletes the tracklets of persons who matched no entry `retention_hours` after "
+         "they were stored (default 24); `oi watchlist tracklets " +
+         alerts_dir.string() + "` lists those still stored";
+}
+
+// A tracklet's name must name a file in the store, not a path elsewhere.
+bool plain_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
+         name.find('\0') == std::string_view::npos;
+}
+
+}  // namespace
+
+TrackletStore::TrackletStore(std::filesystem::path alerts_dir) : alerts_dir_(std::move(alerts_dir)) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(alerts_dir_, error))
+    throw ConfigError("run folder " + alerts_dir_.string() +
+                      (std::filesystem::exists(alerts_dir_, error) ? " is not a folder" : " does not exist") +
+                      "; give the `alerts_dir` of the reid.watchlist stage that searched the run");
+  if (!std::filesystem::is_directory(folder(), error))
+    throw ConfigError(
+        "run folder " + alerts_dir_.string() +
+        " has no tracklets/ folder: it is not the `alerts_dir` of a reid.watchlist stage, or the "
+        "stage has not searched anyone yet; give the folder that holds alerts.jsonl and tracklets/");
+}
+
+std::vector<std::string> TrackletStore::names() const {
+  std::vector<std::string> out;
+  std::error_code error;
+  for (const auto& item : std::filesystem::directory_iterator(folder(), error))
+    if (item.path().extension() == ".json") out.push_back(item.path().stem().string());
+  if (error)
+    throw ConfigError("cannot list " + folder().string() + ": " + error.message() +
+                      "; check the folder's permissions");
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+StoredTracklet TrackletStore::read(std::string_view name) const {
+  if (!plain_name(name))
+    throw ConfigError("'" + std::string(name) +
+                      "' is not a tracklet name; a tracklet is named <camera>-<track>, e.g. gate-12");
+  StoredTracklet t;
+  t.name = std::string(name);
+  t.file = folder() / (t.name + ".json");
+  std::error_code error;
+  if (!std::filesystem::exists(t.file, error)) {
+    const std::vector<std::string> stored = names();
+    std::string list;
+    for (std::size_t i = 0; i < stored.size() && i < 20; ++i) list += (i ? ", " : "") + stored[i];
+    if (stored.size() > 20) list += ", ... (" + std::to_string(stored.size()) + " in all)";
+    throw ConfigError(
+        "no tracklet " + t.name + " in " + folder().string() + " (" + t.file.filename().string() +
+        " is missing): the person was not searched under that name, or the tracklet was purged; " +
+        retention_note(alerts_dir_) +
+        (stored.empty() ? std::string("; none is stored now") : "; stored now: " + list));
+  }
+  if (auto problem = input_file_problem(t.file))
+    throw ConfigError("tracklet " + t.file.string() + " " + *problem);
+  const nlohmann::json j = nlohmann::json::parse(file_text(t.file), nullptr, false);
+  auto bad = [&](const std::string& what) {
+    return ConfigError(
+        "tracklet " + t.file.string() + " " + what +
+        "; the file was damaged or is not a reid.watchlist tracklet: move it out of the folder, "
+        "or choose another tracklet");
+  };
+  if (j.is_discarded() || !j.is_object()) throw bad("is not JSON (truncated or edited)");
+  try {
+    t.camera = j.at("camera").get<std::string>();
+    t.track = j.at("track").get<std::int64_t>();
+    t.global_identity = j.contains("global_identity") && !j["global_identity"].is_null()
+                            ? j["global_identity"].get<std::int64_t>()
+                            : -1;
+    t.time = j.value("time", "");
+    t.embedding = j.at("embedding").get<std::vector<float>>();
+    t.model = j.at("model").get<std::string>();
+    t.stored_at = j.value("stored_at", "");
+    const std::string crop = j.value("crop", "");
+    // The crop lies beside the JSON; the recorded path may be relative to the run's folder.
+    std::filesystem::path crop_file = std::filesystem::path(t.file).replace_extension(".png");
+    if (!std::filesystem::exists(crop_file, error)) crop_file = crop;
+    if (!crop.empty() && std::filesystem::exists(crop_file, error))
+      t.crop = std::filesystem::absolute(crop_file, error).lexically_normal().string();
+  } catch (const nlohmann::json::exception& e) {
+    throw bad(std::string("lacks a member or has one of the wrong type (") + e.what() + ")");
+  }
+  if (t.embedding.empty())
+    throw bad("has an empty embedding: the person cannot be enrolled from it; choose another tracklet");
+  for (float v : t.embedding)
+    if (!std::isfinite(v)) throw bad("has an embedding value that is not a finite number");
+  return t;
+}
+
+std::vector<StoredTracklet> TrackletStore::read_all() const {
+  std::vector<StoredTracklet> out;
+  for (const std::string& name : names()) out.push_back(read(name));
+  return out;
+}
+
+std::vector<IdentityGroup> group_by_identity(std::vector<StoredTracklet> tracklets) {
+  std::stable_sort(tracklets.begin(), tracklets.end(), [](const StoredTracklet& a, const StoredTracklet& b) {
+    return a.time != b.time ? a.time < b.time : a.name < b.name;
+  });
+  std::map<std::int64_t, IdentityGroup> identities;
+  std::vector<IdentityGroup> alone;
+  for (StoredTracklet& t : tracklets) {
+    if (t.global_identity < 0) {
+      alone.push_back({-1, {std::move(t)}});
+      continue;
+    }
+    IdentityGroup& group = identities[t.global_identity];
+    group.global_identity = t.global_identity;
+    group.tracklets.push_back(std::move(t));
+  }
+  std::vector<IdentityGroup> out;
+  for (auto& [identity, group] : identities) out.push_back(std::move(group));
+  for (IdentityGroup& group : alone) out.push_back(std::move(group));
+  return out;
+}
+
+RunEnrolment enrolment_from_run(const std::filesystem::path& alerts_dir, const RunSelection& selection) {
+  const TrackletStore store(alerts_dir);
+  RunEnrolment out;
+  std::string chosen;  // for messages: "global identity 7" or "tracklet gate-3"
+  if (selection.global_identity) {
+    const std::int64_t wanted = *selection.global_identity;
+    chosen = "global identity " + std::to_string(wanted);
+    if (wanted < 0)
+      throw ConfigError(chosen +
+                        " is not an identity: global identities are 0 or more; a tracklet "
+                        "without one is enrolled by its name (<camera>-<track>)");
+    std::set<std::int64_t> identities;
+    std::size_t without = 0;
+    for (StoredTracklet& t : store.read_all()) {
+      if (t.global_identity < 0)
+        ++without;
+      else
+        identities.insert(t.global_identity);
+      if (t.global_identity == wanted) out.tracklets.push_back(std::move(t));
+    }
+    if (out.tracklets.empty()) {
+      std::string list;
+      std::size_t listed = 0;
+      for (std::int64_t id : identities) {
+        if (listed++ == 20) {
+          list += ", ... (" + std::to_string(identities.size()) + " in all)";
+          break;
+        }
+        list += (list.empty() ? "" : ", ") + std::to_string(id);
+      }
+      throw ConfigError(
+          "no tracklet of " + chosen + " in " + store.folder().string() + "; " +
+          (identities.empty() ? std::string("no tracklet there has a global identity (the run had no "
+                                            "reid.associate stage?): choose one tracklet instead")
+                              : "the identities stored are " + list) +
+          (without > 0 ? " (and " + std::to_string(without) + " tracklets without an identity)" : "") + "; " +
+          retention_note(alerts_dir));
+    }
+  } else {
+    if (selection.tracklet.empty())
+      throw ConfigError("choose whom to enrol from run " + alerts_dir.string() +
+                        ": a global identity or a tracklet (<camera>-<track>)");
+    chosen = "tracklet " + selection.tracklet;
+    out.tracklets.push_back(store.read(selection.tracklet));
+  }
+
+  // The tracklets must come from one embedding model: their mean is meaningless otherwise.
+  const StoredTracklet& first = out.tracklets.front();
+  for (const StoredTracklet& t : out.tracklets) {
+    if (t.embedding.size() != first.embedding.size())
+      throw ConfigError("cannot enrol " + chosen + " of run " + alerts_dir.string() + ": tracklet " +
+                        t.file.string() + " has an embedding of " + std::to_string(t.embedding.size()) +
+                        " values, " + first.file.string() + " of " + std::to_string(first.embedding.size()) +
+                        "; they were made by different models: enrol one tracklet instead");
+    if (t.model != first.model)
+      throw ConfigError("cannot enrol " + chosen + " of run " + alerts_dir.string() + ": tracklet " +
+                        t.file.string() + " was embedded with model '" + t.model + "', " +
+                        first.file.string() + " with '" + first.model + "'; enrol one tracklet instead");
+  }
+  std::vector<double> sum(first.embedding.size(), 0.0);
+  for (const StoredTracklet& t : out.tracklets)
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += t.embedding[i];
+  double norm = 0;
+  for (double v : sum) norm += v * v;
+  norm = std::sqrt(norm);
+  if (!(norm > 1e-12) || !std::isfinite(norm))
+    throw ConfigError("cannot enrol " + chosen + " of run " + alerts_dir.string() +
+                      ": the mean of its tracklets' embeddings is zero; enrol one tracklet instead");
+  out.entry.embedding.resize(sum.size());
+  for (std::size_t i = 0; i < sum.size(); ++i) out.entry.embedding[i] = static_cast<float>(sum[i] / norm);
+  out.model = first.model;
+
+  nlohmann::json names = nlohmann::json::array(), crops = nlohmann::json::array();
+  for (const StoredTracklet& t : out.tracklets) {
+    names.push_back(t.name);
+    if (!t.crop.empty()) crops.push_back(t.crop);
+  }
+  std::error_code error;
+  std::filesystem::path run = std::filesystem::absolute(alerts_dir, error).lexically_normal();
+  if (run.filename().empty() && run.has_parent_path()) run = run.parent_path();  // "/runs/a/" -> "/runs/a"
+  out.entry.source = {
+      {"run", run.string()},
+      {"global_identity",
+       selection.global_identity ? nlohmann::json(*selection.global_identity) : nlohmann::json(nullptr)},
+      {"tracklets", names},
+      {"crops", crops}};
+  return out;
 }
 
 std::string Alert::status() const {

@@ -5,7 +5,10 @@
 /// tracklet matches an entry, and the officers' confirmations of them. An alert stays
 /// *unconfirmed* until two distinct officers confirm it (EU AI Act Art. 14(5)). Every
 /// enrolment, purge, alert and confirmation goes to the audit log (oi/audit/audit_log.hpp).
-/// The gallery search itself is GallerySearch (gallery_search.hpp).
+/// TrackletStore reads back the persons a run searched (reid.watchlist's tracklet store), and
+/// enrolment_from_run() makes an entry from a global identity or a tracklet chosen there
+/// (`oi watchlist tracklets|enrol`). The gallery search itself is GallerySearch
+/// (gallery_search.hpp).
 
 #include <chrono>
 #include <cstdint>
@@ -39,7 +42,11 @@ struct WatchlistEntry {
   std::string authorised_by;  ///< the officer who authorised the enrolment
   std::string enrolled_at;    ///< UTC
   std::string expires_at;     ///< UTC; from then on the entry is refused and purged
-  nlohmann::json source;  ///< where the embedding came from: {"image": file} or {"run", "camera", "track"}
+  /// Where the embedding came from: {"image": file} for an enrolment image, or, for persons
+  /// chosen in a run (enrolment_from_run()), {"run": the run's alerts folder (absolute),
+  /// "global_identity": the identity chosen or null when one tracklet was chosen, "tracklets":
+  /// ["<camera>-<track>", ...], "crops": [the tracklets' crop files still stored]}.
+  nlohmann::json source;
   std::vector<float> embedding;  ///< L2-normalised, the watchlist's embedding model's size
 
   bool expired(Clock::time_point now) const;
@@ -64,7 +71,9 @@ class Watchlist {
   const std::vector<WatchlistEntry>& entries() const { return entries_; }
   const std::filesystem::path& file() const { return file_; }
 
-  /// Enrols `entry` (its id is assigned; enrolled_at set to `now`) and saves the file.
+  /// Enrols `entry` (its id is assigned; enrolled_at set to `now`) and saves the file. The
+  /// audit record names the entry's source as the Art. 12(3) `input` (the image, or the run
+  /// and its tracklets).
   /// @throws oi::ConfigError when the legal basis, the authorising officer or the expiry is
   /// missing, the expiry is not after `now`, or the embedding is empty, not normalised or of
   /// another size or model than the entries'.
@@ -92,6 +101,80 @@ class Watchlist {
   std::uint64_t next_id_ = 1;
   std::vector<WatchlistEntry> entries_;
 };
+
+/// One searched person as reid.watchlist's tracklet store keeps it: `alerts_dir`/tracklets/
+/// `<camera>-<track>`.json (camera, track, global_identity, time, crop, embedding, model,
+/// stored_at) beside the crop `<camera>-<track>`.png. Unmatched persons' tracklets are deleted
+/// `retention_hours` after they were stored.
+struct StoredTracklet {
+  std::string name;            ///< "<camera>-<track>", the file's stem
+  std::filesystem::path file;  ///< the JSON file
+  std::string camera;
+  std::int64_t track = 0;
+  std::int64_t global_identity = -1;  ///< reid.associate's identity, -1 when none
+  std::string time;                   ///< UTC, when the person was first searched
+  std::string crop;                   ///< the crop file (absolute) when it is still stored, else ""
+  std::vector<float> embedding;
+  std::string model;      ///< identity of the model that made the embedding
+  std::string stored_at;  ///< UTC
+};
+
+/// Reads the tracklet store of a run, read-only (the stage that writes it may still run).
+class TrackletStore {
+ public:
+  /// The store of the run whose `alerts_dir` is given. @throws oi::ConfigError when the folder
+  /// or its tracklets/ folder does not exist (not a reid.watchlist alerts folder).
+  explicit TrackletStore(std::filesystem::path alerts_dir);
+
+  const std::filesystem::path& alerts_dir() const { return alerts_dir_; }
+  /// `alerts_dir`/tracklets.
+  std::filesystem::path folder() const { return alerts_dir_ / "tracklets"; }
+
+  /// The stored tracklets' names, sorted.
+  std::vector<std::string> names() const;
+  /// One tracklet. @throws oi::ConfigError when it is not stored (never searched, or purged
+  /// after the retention time: the message says so and names the folder) or when its file
+  /// cannot be read as a tracklet (the message names the file).
+  StoredTracklet read(std::string_view name) const;
+  /// Every stored tracklet, sorted by name. @throws oi::ConfigError naming the first file that
+  /// cannot be read as a tracklet: none is skipped.
+  std::vector<StoredTracklet> read_all() const;
+
+ private:
+  std::filesystem::path alerts_dir_;
+};
+
+/// The tracklets of one global identity, or one tracklet without an identity.
+struct IdentityGroup {
+  std::int64_t global_identity = -1;      ///< -1: a tracklet reid.associate gave no identity
+  std::vector<StoredTracklet> tracklets;  ///< in the order they were first seen
+};
+
+/// `tracklets` grouped by global identity, identities ascending, then the tracklets without one
+/// (a group each), so an officer can choose whom to enrol.
+std::vector<IdentityGroup> group_by_identity(std::vector<StoredTracklet> tracklets);
+
+/// Whom to enrol from a run: every tracklet of a global identity, or one tracklet.
+struct RunSelection {
+  std::optional<std::int64_t> global_identity;
+  std::string tracklet;  ///< "<camera>-<track>", when no identity is given
+};
+
+/// A watchlist entry made from a run's tracklets, ready for Watchlist::enrol().
+struct RunEnrolment {
+  /// `source` and `embedding` set; the caller sets the label, legal basis, officer and expiry.
+  WatchlistEntry entry;
+  std::string model;                      ///< the tracklets' embedding model, for Watchlist::enrol()
+  std::vector<StoredTracklet> tracklets;  ///< those averaged
+};
+
+/// The entry for the person `selection` names in the run whose alerts folder is `alerts_dir`:
+/// its embedding is the L2-normalised mean of the chosen tracklets' embeddings. @throws
+/// oi::ConfigError (what, where, what to do) when the folder or its tracklets/ folder is
+/// missing, no tracklet has the identity (the message lists the identities stored), the
+/// tracklet is not stored (purged after `retention_hours`?), a tracklet file cannot be read,
+/// an embedding is empty, or the tracklets' embeddings differ in size or model.
+RunEnrolment enrolment_from_run(const std::filesystem::path& alerts_dir, const RunSelection& selection);
 
 /// A watchlist hit waiting for human verification.
 struct Alert {

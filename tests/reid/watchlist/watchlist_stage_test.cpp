@@ -5,6 +5,7 @@
 // on the CPU reference and, when there is a Vulkan device, on the GPU (validation layer on).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -259,6 +260,46 @@ TEST_P(ReidWatchlistStage, BadEnrolmentFilesAreClearErrors) {
   EXPECT_THROW(oi::test::StageUnderTest(oi::test::plugin_registry(OI_REID_WATCHLIST_PLUGIN), "reid.watchlist",
                                         params_of(s, GetParam()), "watch"),
                oi::ConfigError);  // no legal basis
+}
+
+// A person the stage searched and stored (track 2, who matched nothing), enrolled from the
+// run's tracklet store, is found by the next run's search of the same embedding with a score of
+// about 1 (the gallery holds half precision).
+TEST_P(ReidWatchlistStage, APersonEnrolledFromARunIsFoundAgain) {
+  const Site s = make_site("from-run-" + GetParam());
+  const nlohmann::json params = params_of(s, GetParam());
+  auto run = [&] {
+    oi::test::StageUnderTest stage(oi::test::plugin_registry(OI_REID_WATCHLIST_PLUGIN), "reid.watchlist",
+                                   params, "watch");
+    for (int i = 0; i < 5; ++i) {
+      oi::FramePtr out;
+      ASSERT_TRUE(stage.run(frame_with(s, i), out).is_ok());
+    }
+  };
+  run();
+  rd::RunSelection chosen;
+  chosen.tracklet = "gate-2";
+  rd::RunEnrolment made = rd::enrolment_from_run(s.alerts, chosen);
+  made.entry.label = "green coat";
+  made.entry.legal_basis = "Customs Code Art. 46; warrant 2024/118";
+  made.entry.authorised_by = "Inspector A. Berg";
+  made.entry.expires_at = rd::format_utc(rd::Clock::now() + std::chrono::hours(24));
+  EXPECT_EQ(made.entry.source["crops"].size(), 1u);
+  {
+    rd::Watchlist list(s.watchlist, oi::audit::AuditLog::shared(s.audit));
+    EXPECT_EQ(list.enrol(made.entry, made.model, rd::Clock::now()).id, "W-000002");
+  }
+  run();
+  const std::vector<rd::Alert> alerts = rd::AlertBook(s.alerts / "alerts.jsonl", nullptr).alerts();
+  bool found = false;
+  for (const rd::Alert& a : alerts)
+    if (a.entry == "W-000002") {
+      found = true;
+      EXPECT_EQ(a.track, 2);
+      EXPECT_NEAR(a.score, 1.0, 2e-3);
+    }
+  EXPECT_TRUE(found) << "the person enrolled from the run raised no alert";
+  EXPECT_TRUE(oi::audit::verify_audit_log(s.audit).ok);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReidWatchlistStage, ::testing::Values("cpu", "auto"));
