@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <set>
 
@@ -54,9 +55,76 @@ std::string parse_truth_list(const std::string& where, const nlohmann::json& lis
     if (std::string err = parse_box(e["box"], t.box); !err.empty()) return at + " (" + cls + "): " + err;
     if (std::string err = read_tip_flag(e, t.tip); !err.empty()) return at + ": " + err;
     t.tip = t.tip || all_tip;
+    if (auto h = e.find("hidden_fraction"); h != e.end() && !h->is_null()) {
+      if (!h->is_number() || !(h->get<double>() >= 0.0 && h->get<double>() <= 1.0))
+        return at + " (" + cls + "): `hidden_fraction` is " + h->dump() + ", expected a number in [0, 1]";
+      t.hidden_fraction = h->get<double>();
+    }
     record.truth.push_back(std::move(t));
   }
   return {};
+}
+
+// Per class: the strata, and the FROC curve from every truth object's best score and every
+// false alarm's score.
+std::map<std::string, ClassEvaluation> class_evaluations(const std::vector<ScanRecord>& scans,
+                                                         int evaluated) {
+  std::map<std::string, ClassEvaluation> out;
+  std::map<std::string, std::vector<std::pair<double, bool>>> truth_scores;  // best score, visible
+  std::map<std::string, std::vector<double>> false_alarm_scores;
+  for (const std::string& cls : evaluated_classes()) out[cls];
+  for (const ScanRecord& s : scans) {
+    if (!s.has_truth) continue;
+    const ScanMatches m = match_scan(s);
+    for (std::size_t i = 0; i < s.truth.size(); ++i) {
+      const TruthObject& t = s.truth[i];
+      if (t.tip) continue;
+      ClassEvaluation& c = out[t.cls];
+      const bool found = std::isfinite(m.best_score[i]);
+      ++c.objects;
+      c.found += found;
+      if (t.visible()) {
+        ++c.visible;
+        c.visible_found += found;
+      } else {
+        ++c.shielded;
+        c.shielded_found += found;
+        bool covered = false;
+        for (const Detection& d : s.detections)
+          covered = covered || (!d.tip && d.cls == threat::kShielding && contains_centre(d.box, t.box));
+        c.shielded_covered += covered;
+      }
+      truth_scores[t.cls].push_back({m.best_score[i], t.visible()});
+    }
+    for (std::size_t k = 0; k < s.detections.size(); ++k) {
+      if (m.kind[k] != ScanMatches::kFalseAlarm) continue;
+      ++out[s.detections[k].cls].false_alarms;
+      false_alarm_scores[s.detections[k].cls].push_back(s.detections[k].score);
+    }
+  }
+  for (auto& [cls, c] : out) {
+    std::set<double, std::greater<>> levels;
+    for (const auto& [score, visible] : truth_scores[cls])
+      if (std::isfinite(score)) levels.insert(score);
+    for (double score : false_alarm_scores[cls]) levels.insert(score);
+    std::vector<double> thresholds(levels.begin(), levels.end());
+    thresholds.insert(thresholds.begin(), std::numeric_limits<double>::infinity());
+    for (double level : thresholds) {
+      FrocPoint p;
+      p.threshold = std::isinf(level) ? (thresholds.size() > 1 ? thresholds[1] + 1.0 : 1.0) : level;
+      for (const auto& [score, visible] : truth_scores[cls]) {
+        if (score < level) continue;
+        ++p.found;
+        p.found_visible += visible;
+      }
+      for (double score : false_alarm_scores[cls]) p.false_alarms += score >= level;
+      p.recall = c.objects ? static_cast<double>(p.found) / c.objects : 0.0;
+      p.recall_visible = ratio(p.found_visible, c.visible);
+      p.false_alarms_per_scan = evaluated ? static_cast<double>(p.false_alarms) / evaluated : 0.0;
+      c.froc.push_back(p);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -121,20 +189,12 @@ std::string parse_scan(std::uint64_t scan_id, const nlohmann::json& attributes, 
   return {};
 }
 
-ScanOutcome evaluate_scan(const ScanRecord& scan, double threshold) {
-  ScanOutcome out;
-  out.found.assign(scan.truth.size(), false);
-  for (const TruthObject& t : scan.truth) {
-    if (t.tip) {
-      out.carries_tip = true;
-    } else {
-      out.carries_threat = true;
-      out.carries_shielding = out.carries_shielding || t.cls == threat::kShielding;
-    }
-  }
-  for (const Detection& d : scan.detections) {
-    if (d.tip) out.carries_tip = true;
-    if (d.score < threshold) continue;
+ScanMatches match_scan(const ScanRecord& scan) {
+  ScanMatches m;
+  m.best_score.assign(scan.truth.size(), -std::numeric_limits<double>::infinity());
+  m.kind.assign(scan.detections.size(), ScanMatches::kMatched);
+  for (std::size_t k = 0; k < scan.detections.size(); ++k) {
+    const Detection& d = scan.detections[k];
     bool matched_real = false, matched_tip = false;
     for (std::size_t i = 0; i < scan.truth.size(); ++i) {
       const TruthObject& t = scan.truth[i];
@@ -143,19 +203,37 @@ ScanOutcome evaluate_scan(const ScanRecord& scan, double threshold) {
       // (or, counted apart, a TIP insertion the tip stage failed to flag).
       if (t.tip) {
         matched_tip = true;
-        if (d.tip) out.found[i] = true;
+        if (d.tip) m.best_score[i] = std::max(m.best_score[i], d.score);
       } else if (!d.tip) {
         matched_real = true;
-        out.found[i] = true;
+        m.best_score[i] = std::max(m.best_score[i], d.score);
       }
     }
-    if (!d.tip && !matched_real) {
-      if (matched_tip) {
-        ++out.tip_unflagged;
-      } else {
-        ++out.false_alarms;
-      }
+    if (d.tip)
+      m.kind[k] = ScanMatches::kTipFlagged;
+    else if (!matched_real)
+      m.kind[k] = matched_tip ? ScanMatches::kTipUnflagged : ScanMatches::kFalseAlarm;
+  }
+  return m;
+}
+
+ScanOutcome evaluate_scan(const ScanRecord& scan, double threshold) {
+  ScanOutcome out;
+  for (const TruthObject& t : scan.truth) {
+    if (t.tip) {
+      out.carries_tip = true;
+    } else {
+      out.carries_threat = true;
+      out.carries_shielding = out.carries_shielding || t.cls == threat::kShielding;
     }
+  }
+  const ScanMatches m = match_scan(scan);
+  for (double best : m.best_score) out.found.push_back(best >= threshold);
+  for (std::size_t k = 0; k < scan.detections.size(); ++k) {
+    if (scan.detections[k].tip) out.carries_tip = true;
+    if (scan.detections[k].score < threshold) continue;
+    out.false_alarms += m.kind[k] == ScanMatches::kFalseAlarm;
+    out.tip_unflagged += m.kind[k] == ScanMatches::kTipUnflagged;
   }
   return out;
 }
@@ -189,6 +267,15 @@ std::optional<double> RunEvaluation::false_alarms_per_scan() const {
 std::optional<double> RunEvaluation::scan_pd() const { return ratio(threat_scans_detected, threat_scans); }
 std::optional<double> RunEvaluation::scan_pfa() const { return ratio(clear_scans_not_cleared, clear_scans); }
 
+std::optional<std::pair<double, double>> RunEvaluation::pd_at_pfa(double pfa) const {
+  if (threat_scans == 0 || clear_scans == 0) return std::nullopt;
+  std::optional<std::pair<double, double>> best;
+  for (const CurvePoint& p : curve) {
+    if (p.pfa <= pfa + 1e-12 && (!best || p.pd > best->first)) best = std::make_pair(p.pd, p.threshold);
+  }
+  return best;
+}
+
 nlohmann::json RunEvaluation::to_json() const {
   nlohmann::json recall_j = nlohmann::json::object();
   nlohmann::json counts = nlohmann::json::object();
@@ -204,7 +291,44 @@ nlohmann::json RunEvaluation::to_json() const {
                        {"pfa", p.pfa},
                        {"false_alarms_per_scan", p.false_alarms_per_scan}});
   }
+  nlohmann::json classes_j = nlohmann::json::object();
+  for (const auto& [cls, c] : classes) {
+    nlohmann::json froc = nlohmann::json::array();
+    for (const FrocPoint& p : c.froc) {
+      froc.push_back({{"threshold", p.threshold},
+                      {"found", p.found},
+                      {"found_visible", p.found_visible},
+                      {"false_alarms", p.false_alarms},
+                      {"recall", p.recall},
+                      {"recall_visible", eval::to_json(p.recall_visible)},
+                      {"false_alarms_per_scan", p.false_alarms_per_scan}});
+    }
+    classes_j[cls] = {{"objects", c.objects},
+                      {"found", c.found},
+                      {"recall", eval::to_json(ratio(c.found, c.objects))},
+                      {"false_alarms", c.false_alarms},
+                      {"false_alarms_per_scan", eval::to_json(ratio(c.false_alarms, scans_evaluated))},
+                      {"visible",
+                       {{"objects", c.visible},
+                        {"found", c.visible_found},
+                        {"recall", eval::to_json(ratio(c.visible_found, c.visible))}}},
+                      {"shielded",
+                       {{"objects", c.shielded},
+                        {"found", c.shielded_found},
+                        {"covered_by_shielding_alarm", c.shielded_covered},
+                        {"coverage", eval::to_json(ratio(c.shielded_covered, c.shielded))}}},
+                      {"froc", froc}};
+  }
+  nlohmann::json pd_at_pfa_j = nlohmann::json::array();
+  for (double pfa : {0.01, 0.05, 0.10}) {
+    const auto p = pd_at_pfa(pfa);
+    pd_at_pfa_j.push_back({{"pfa", pfa},
+                           {"pd", p ? nlohmann::json(p->first) : nlohmann::json(nullptr)},
+                           {"threshold", p ? nlohmann::json(p->second) : nlohmann::json(nullptr)}});
+  }
   return {{"recall", recall_j},
+          {"classes", classes_j},
+          {"pd_at_pfa", pd_at_pfa_j},
           {"false_alarms_per_scan", eval::to_json(false_alarms_per_scan())},
           {"scan_pd", eval::to_json(scan_pd())},
           {"scan_pfa", eval::to_json(scan_pfa())},
@@ -310,6 +434,7 @@ RunEvaluation evaluate_run(const std::vector<ScanRecord>& scans) {
     p.false_alarms_per_scan = evaluated ? static_cast<double>(fa) / evaluated : 0.0;
     r.curve.push_back(p);
   }
+  r.classes = class_evaluations(scans, r.scans_evaluated);
   return r;
 }
 

@@ -35,11 +35,18 @@ using xray::iou;
 using xray::kMinIou;
 using xray::matches;
 
+/// A truth object at least this fraction of whose box lies behind impenetrable material (the
+/// simulator's `hidden_fraction`) is shielded: it cannot be seen, only the shielding around it.
+inline constexpr double kShieldedFraction = 0.5;
+
 /// One truth object (a real threat or a TIP insertion).
 struct TruthObject {
   std::string cls;
   Box box;
-  bool tip = false;  ///< inserted by xray.tip (attribute `tip`, or `"tip": true` in ground_truth)
+  bool tip = false;            ///< inserted by xray.tip (attribute `tip`, or `"tip": true` in ground_truth)
+  double hidden_fraction = 0;  ///< `hidden_fraction` of the truth entry; 0 when it has none
+  /// Not shielded (hidden_fraction below kShieldedFraction).
+  bool visible() const { return hidden_fraction < kShieldedFraction; }
 };
 
 /// One detection from xray.detect.
@@ -82,6 +89,42 @@ struct ScanOutcome {
 /// Matches one scan's detections with score ≥ `threshold` against its truth.
 ScanOutcome evaluate_scan(const ScanRecord& scan, double threshold = -1e300);
 
+/// How each of a scan's truth objects and detections fares at any threshold: a truth object is
+/// found at threshold t when its best score is ≥ t; a real detection that matches no real truth
+/// object of its class is a false alarm (or, when it matches a TIP insertion, an unflagged TIP).
+struct ScanMatches {
+  std::vector<double>
+      best_score;  ///< per truth object: highest score of a detection that finds it, -inf when none
+  /// per detection: 0 real and matched, 1 false alarm, 2 matches only a TIP insertion, 3 TIP-flagged
+  std::vector<int> kind;
+  static constexpr int kMatched = 0, kFalseAlarm = 1, kTipUnflagged = 2, kTipFlagged = 3;
+};
+ScanMatches match_scan(const ScanRecord& scan);
+
+/// One point of a class's FROC curve: per-object recall against false alarms per scan, with the
+/// class's detections of score ≥ `threshold`.
+struct FrocPoint {
+  double threshold = 0;
+  int found = 0;          ///< real truth objects of the class found
+  int found_visible = 0;  ///< of them, not shielded
+  int false_alarms = 0;   ///< the class's false alarms
+  double recall = 0;
+  std::optional<double> recall_visible;  ///< null when the class has no visible object
+  double false_alarms_per_scan = 0;
+};
+
+/// Per-class figures with the visible and shielded objects apart.
+struct ClassEvaluation {
+  int objects = 0, found = 0;
+  int visible = 0, visible_found = 0;
+  int shielded = 0, shielded_found = 0;
+  /// Shielded objects whose centre lies inside a real shielding detection: the scan's
+  /// `cannot_clear` (or alarm) covers them even though they cannot be seen.
+  int shielded_covered = 0;
+  int false_alarms = 0;
+  std::vector<FrocPoint> froc;  ///< thresholds descending; starts above the highest score
+};
+
 /// The scan decision implied by detections alone (used for the curve): `alarm` when a real
 /// detection of firearm, narcotics or knife has score ≥ threshold, else `cannot_clear` when a
 /// real shielding detection has, else `clear`.
@@ -113,14 +156,20 @@ struct RunEvaluation {
   int clear_scans = 0, clear_scans_not_cleared = 0;
   int scans_without_decision = 0;  ///< evaluated scans that carried no decision (count as clear)
   int tip_inserted = 0, tip_found = 0, tip_detections = 0, tip_detections_unmatched = 0;
-  std::vector<CurvePoint> curve;  ///< thresholds descending: Pd and Pfa grow along it
+  std::vector<CurvePoint> curve;                   ///< thresholds descending: Pd and Pfa grow along it
+  std::map<std::string, ClassEvaluation> classes;  ///< per evaluated class (all four, also when empty)
+
+  /// The highest scan Pd of a curve point whose Pfa is at most `pfa` (null without clear
+  /// scans or threat scans), and that point's threshold.
+  std::optional<std::pair<double, double>> pd_at_pfa(double pfa) const;
 
   std::optional<double> recall(const std::string& cls) const;
   std::optional<double> false_alarms_per_scan() const;
   std::optional<double> scan_pd() const;
   std::optional<double> scan_pfa() const;
   /// `{"recall": {...}, "false_alarms_per_scan", "scan_pd", "scan_pfa", "counts", "tip",
-  /// "pd_pfa_curve", ...}`: the required keys of summary.json plus documented extras.
+  /// "pd_pfa_curve", "classes" (per class: visible / shielded strata and the FROC curve),
+  /// "pd_at_pfa" (at 0.01, 0.05, 0.10)}`: the required keys of summary.json plus documented extras.
   nlohmann::json to_json() const;
 };
 

@@ -1,8 +1,11 @@
 // summary.html: table, Pd–Pfa curve (inline SVG), thumbnails (data URIs).
 #include "summary_html.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <sstream>
+#include <tuple>
 
 #include "oi/xray/contract.hpp"
 
@@ -18,52 +21,107 @@ std::string number(const nlohmann::json& v, const char* format = "%.3f") {
 
 }  // namespace
 
-std::string pd_pfa_svg(const nlohmann::json& curve, const nlohmann::json& operating_point) {
-  // Plot area 300 x 300 px with margins for the axis labels; Pfa on x, Pd on y (ROC style).
-  constexpr double kLeft = 50, kTop = 15, kSize = 300;
-  auto px = [&](double pfa) { return kLeft + pfa * kSize; };
-  auto py = [&](double pd) { return kTop + (1.0 - pd) * kSize; };
+namespace {
+
+// One line of a chart: its points (x, y, hover text), colour and dash pattern ("" solid).
+struct ChartLine {
+  std::vector<std::tuple<double, double, std::string>> points;
+  std::string colour = "#c00";
+  std::string dash;
+};
+
+// A 300 x 300 px chart, x in [0, x_max], y in [0, 1], grid at quarters; points beyond x_max
+// are drawn at the edge. `ring`: an extra marked point (x, y, hover text).
+std::string chart_svg(const std::vector<ChartLine>& lines, double x_max, const std::string& x_label,
+                      const std::string& y_label, const std::string& title,
+                      const std::optional<std::tuple<double, double, std::string>>& ring = std::nullopt) {
+  constexpr double kLeft = 50, kTop = 25, kSize = 300;
+  auto px = [&](double x) { return kLeft + std::min(x / x_max, 1.0) * kSize; };
+  auto py = [&](double y) { return kTop + (1.0 - y) * kSize; };
   std::ostringstream s;
-  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"380\" height=\"370\" class=\"curve\">\n";
+  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"380\" height=\"380\" class=\"curve\">\n";
+  if (!title.empty())
+    s << "<text x=\"" << kLeft + kSize / 2 << "\" y=\"14\" font-size=\"13\" text-anchor=\"middle\">"
+      << html_escape(title) << "</text>\n";
   s << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kSize << "\" height=\"" << kSize
     << "\" fill=\"white\" stroke=\"black\"/>\n";
   for (int i = 1; i < 4; ++i) {
     const double t = i / 4.0;
-    s << "<line x1=\"" << px(t) << "\" y1=\"" << kTop << "\" x2=\"" << px(t) << "\" y2=\"" << kTop + kSize
-      << "\" stroke=\"#ddd\"/>\n<line x1=\"" << kLeft << "\" y1=\"" << py(t) << "\" x2=\"" << kLeft + kSize
-      << "\" y2=\"" << py(t) << "\" stroke=\"#ddd\"/>\n";
+    s << "<line x1=\"" << px(t * x_max) << "\" y1=\"" << kTop << "\" x2=\"" << px(t * x_max) << "\" y2=\""
+      << kTop + kSize << "\" stroke=\"#ddd\"/>\n<line x1=\"" << kLeft << "\" y1=\"" << py(t) << "\" x2=\""
+      << kLeft + kSize << "\" y2=\"" << py(t) << "\" stroke=\"#ddd\"/>\n";
   }
   for (int i = 0; i <= 4; ++i) {
     const double t = i / 4.0;
-    s << "<text x=\"" << px(t) << "\" y=\"" << kTop + kSize + 15
-      << "\" font-size=\"11\" text-anchor=\"middle\">" << t << "</text>\n<text x=\"" << kLeft - 6 << "\" y=\""
-      << py(t) + 4 << "\" font-size=\"11\" text-anchor=\"end\">" << t << "</text>\n";
+    s << "<text x=\"" << px(t * x_max) << "\" y=\"" << kTop + kSize + 15
+      << "\" font-size=\"11\" text-anchor=\"middle\">" << t * x_max << "</text>\n<text x=\"" << kLeft - 6
+      << "\" y=\"" << py(t) + 4 << "\" font-size=\"11\" text-anchor=\"end\">" << t << "</text>\n";
   }
-  s << "<text x=\"" << px(0.5) << "\" y=\"" << kTop + kSize + 35
-    << "\" font-size=\"12\" text-anchor=\"middle\">"
-    << "scan Pfa</text>\n<text x=\"14\" y=\"" << py(0.5)
-    << "\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 " << py(0.5)
-    << ")\">scan Pd</text>\n";
-  if (curve.is_array() && !curve.empty()) {
-    s << "<polyline fill=\"none\" stroke=\"#c00\" stroke-width=\"2\" points=\"";
-    for (const auto& p : curve) s << px(p.value("pfa", 0.0)) << "," << py(p.value("pd", 0.0)) << " ";
+  s << "<text x=\"" << px(x_max / 2) << "\" y=\"" << kTop + kSize + 35
+    << "\" font-size=\"12\" text-anchor=\"middle\">" << html_escape(x_label) << "</text>\n<text x=\"14\" y=\""
+    << py(0.5) << "\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 " << py(0.5) << ")\">"
+    << html_escape(y_label) << "</text>\n";
+  for (const ChartLine& line : lines) {
+    if (line.points.empty()) continue;
+    s << "<polyline fill=\"none\" stroke=\"" << line.colour << "\" stroke-width=\"2\"";
+    if (!line.dash.empty()) s << " stroke-dasharray=\"" << line.dash << "\"";
+    s << " points=\"";
+    for (const auto& [x, y, text] : line.points) s << px(x) << "," << py(y) << " ";
     s << "\"/>\n";
-    for (const auto& p : curve) {
-      s << "<circle cx=\"" << px(p.value("pfa", 0.0)) << "\" cy=\"" << py(p.value("pd", 0.0))
-        << "\" r=\"2.5\" fill=\"#c00\"><title>score ≥ " << number(p["threshold"]) << ": Pd "
-        << number(p["pd"]) << ", Pfa " << number(p["pfa"]) << ", FA/scan "
-        << number(p["false_alarms_per_scan"]) << "</title></circle>\n";
+    for (const auto& [x, y, text] : line.points) {
+      s << "<circle cx=\"" << px(x) << "\" cy=\"" << py(y) << "\" r=\"2.5\" fill=\"" << line.colour
+        << "\"><title>" << html_escape(text) << "</title></circle>\n";
     }
   }
-  if (operating_point.is_object() && operating_point["pd"].is_number() &&
-      operating_point["pfa"].is_number()) {
-    s << "<circle cx=\"" << px(operating_point["pfa"].get<double>()) << "\" cy=\""
-      << py(operating_point["pd"].get<double>())
-      << "\" r=\"6\" fill=\"none\" stroke=\"#00c\" stroke-width=\"2\"><title>the run's "
-         "decisions</title></circle>\n";
+  if (ring) {
+    const auto& [x, y, text] = *ring;
+    s << "<circle cx=\"" << px(x) << "\" cy=\"" << py(y)
+      << "\" r=\"6\" fill=\"none\" stroke=\"#00c\" stroke-width=\"2\"><title>" << html_escape(text)
+      << "</title></circle>\n";
   }
   s << "</svg>\n";
   return s.str();
+}
+
+}  // namespace
+
+std::string pd_pfa_svg(const nlohmann::json& curve, const nlohmann::json& operating_point) {
+  ChartLine line;
+  if (curve.is_array()) {
+    for (const auto& p : curve) {
+      line.points.emplace_back(p.value("pfa", 0.0), p.value("pd", 0.0),
+                               "score ≥ " + number(p["threshold"]) + ": Pd " + number(p["pd"]) + ", Pfa " +
+                                   number(p["pfa"]) + ", FA/scan " + number(p["false_alarms_per_scan"]));
+    }
+  }
+  std::optional<std::tuple<double, double, std::string>> ring;
+  if (operating_point.is_object() && operating_point["pd"].is_number() && operating_point["pfa"].is_number())
+    ring.emplace(operating_point["pfa"].get<double>(), operating_point["pd"].get<double>(),
+                 "the run's decisions");
+  return chart_svg({line}, 1.0, "scan Pfa", "scan Pd", "", ring);
+}
+
+std::string froc_svg(const nlohmann::json& froc, const std::string& cls) {
+  ChartLine all, visible;
+  visible.colour = "#06a";
+  visible.dash = "5,3";
+  double x_max = 0.25;
+  if (froc.is_array()) {
+    for (const auto& p : froc) {
+      const double fa = p.value("false_alarms_per_scan", 0.0);
+      x_max = std::max(x_max, fa);
+      const std::string text = "score ≥ " + number(p["threshold"]) + ": recall " + number(p["recall"]) +
+                               " (visible " + number(p["recall_visible"]) + "), FA/scan " +
+                               number(p["false_alarms_per_scan"]);
+      all.points.emplace_back(fa, p.value("recall", 0.0), text);
+      if (p["recall_visible"].is_number())
+        visible.points.emplace_back(fa, p["recall_visible"].get<double>(), text);
+    }
+  }
+  // A round axis end: 0.25, 0.5, 1, 2, ...
+  double end = 0.25;
+  while (end < x_max) end *= 2;
+  return chart_svg({all, visible}, end, "false alarms per scan (" + cls + ")", "recall", cls);
 }
 
 std::string summary_html(const nlohmann::json& summary, const std::vector<Thumbnail>& thumbnails,
@@ -109,6 +167,38 @@ std::string summary_html(const nlohmann::json& summary, const std::vector<Thumbn
          "(hover for "
          "values); the blue ring is the run's own decisions. Definitions: docs/reports.md.</p>\n";
     h << pd_pfa_svg(e["pd_pfa_curve"], {{"pd", e["scan_pd"]}, {"pfa", e["scan_pfa"]}});
+    if (const nlohmann::json& pd = e.value("pd_at_pfa", nlohmann::json()); pd.is_array() && !pd.empty()) {
+      h << "<p>Scan Pd at a fixed Pfa:";
+      for (const auto& p : pd)
+        h << " " << number(p["pd"]) << " at Pfa &le; " << number(p["pfa"], "%.2f") << ";";
+      h << "</p>\n";
+    }
+    if (const nlohmann::json& classes = e.value("classes", nlohmann::json()); classes.is_object()) {
+      h << "<h2>Per class: visible and shielded objects, "
+           "FROC</h2>\n<table>\n<tr><th>class</th><th>recall</th>"
+           "<th>visible</th><th>shielded found</th><th>shielded inside a shielding alarm</th><th>false "
+           "alarms per scan</th></tr>\n";
+      for (const auto& [cls, c] : classes.items()) {
+        const nlohmann::json& v = c["visible"];
+        const nlohmann::json& sh = c["shielded"];
+        h << "<tr><th>" << html_escape(cls) << "</th><td>" << number(c["recall"]) << " ("
+          << c.value("found", 0) << "/" << c.value("objects", 0) << ")</td><td>" << number(v["recall"])
+          << " (" << v.value("found", 0) << "/" << v.value("objects", 0) << ")</td><td>"
+          << sh.value("found", 0) << "/" << sh.value("objects", 0) << "</td><td>"
+          << sh.value("covered_by_shielding_alarm", 0) << "/" << sh.value("objects", 0) << "</td><td>"
+          << number(c["false_alarms_per_scan"]) << "</td></tr>\n";
+      }
+      h << "</table>\n<p class=\"note\">Shielded: at least half of the object's box lies behind impenetrable "
+           "material; it cannot be seen, and the scan is covered when its centre lies inside a shielding "
+           "detection. FROC: per-object recall (solid: all objects, dashed: visible ones) against the "
+           "class's "
+           "false alarms per scan as its score threshold rises from the detector's own; hover for "
+           "values.</p>\n"
+           "<div class=\"thumbs\">\n";
+      for (const auto& [cls, c] : classes.items())
+        if (c.value("objects", 0) > 0 || c.value("false_alarms", 0) > 0) h << froc_svg(c["froc"], cls);
+      h << "</div>\n";
+    }
   } else {
     h << "<p class=\"note\">No scan carried ground truth: no evaluation.</p>\n";
   }

@@ -28,6 +28,11 @@ std::string summary_html(const nlohmann::json& summary, const std::vector<Thumbn
 /// The Pd–Pfa curve (summary["evaluation"]["pd_pfa_curve"]) as an inline <svg> element.
 std::string pd_pfa_svg(const nlohmann::json& curve, const nlohmann::json& operating_point);
 
+/// A class's FROC curve (summary["evaluation"]["classes"][cls]["froc"]): recall of all objects
+/// (and, dashed, of the visible ones) against the class's false alarms per scan, as an inline
+/// <svg> element titled `cls`.
+std::string froc_svg(const nlohmann::json& froc, const std::string& cls);
+
 /// HTML escaping (plugins/common/html).
 inline std::string html_escape(const std::string& text) { return oi::html::escape(text); }
 

@@ -114,13 +114,27 @@ class SummarySink final : public Stage {
                           (without_decision_ > 0 ? ", none " + std::to_string(without_decision_) : "")});
     if (summary_.contains("evaluation")) {
       const nlohmann::json& e = summary_["evaluation"];
-      for (const char* cls : {threat::kFirearm, threat::kNarcotics, threat::kShielding}) {
+      for (const char* cls : {threat::kFirearm, threat::kNarcotics, threat::kKnife, threat::kShielding}) {
         const nlohmann::json& c = e["counts"]["objects"][cls];
-        table.push_back({std::string("recall ") + cls, fixed(e["recall"][cls]) + " (" + c["found"].dump() +
-                                                           "/" + c["objects"].dump() + ")"});
+        if (std::string(cls) == threat::kKnife && c["objects"] == 0) continue;
+        std::string line =
+            fixed(e["recall"][cls]) + " (" + c["found"].dump() + "/" + c["objects"].dump() + ")";
+        // Objects behind shielding cannot be seen: the visible ones' recall, and whether the
+        // shielding alarm covered the others.
+        const nlohmann::json& k = e["classes"][cls];
+        if (std::string(cls) != threat::kShielding && k["shielded"]["objects"].get<int>() > 0) {
+          line += "; visible " + fixed(k["visible"]["recall"]) + " (" + k["visible"]["found"].dump() + "/" +
+                  k["visible"]["objects"].dump() + "), shielded " + k["shielded"]["objects"].dump() + ", " +
+                  k["shielded"]["covered_by_shielding_alarm"].dump() + " inside a shielding alarm";
+        }
+        table.push_back({std::string("recall ") + cls, line});
       }
       table.push_back({"false alarms per scan", fixed(e["false_alarms_per_scan"])});
       table.push_back({"scan Pd / Pfa", fixed(e["scan_pd"]) + " / " + fixed(e["scan_pfa"])});
+      std::string at;
+      for (const auto& p : e["pd_at_pfa"])
+        at += (at.empty() ? "" : ", ") + fixed(p["pd"]) + " at " + fixed(p["pfa"], "%.2f");
+      table.push_back({"scan Pd at Pfa", at});
     } else {
       table.push_back({"evaluation", "none (no ground truth)"});
     }

@@ -182,6 +182,83 @@ TEST(Evaluation, MalformedAttributesAreErrorsThatNameTheScanAndEntry) {
           r),
       HasSubstr("`tip` is \"yes\""));
   EXPECT_THAT(parse_scan(7, {{"ground_truth", "none"}}, r), HasSubstr("`ground_truth` is not a list"));
+  EXPECT_THAT(
+      parse_scan(
+          7, {{"ground_truth", {{{"class", "narcotics"}, {"box", {1, 2, 3, 4}}, {"hidden_fraction", 2}}}}},
+          r),
+      HasSubstr("`ground_truth`[0] (narcotics): `hidden_fraction` is 2, expected a number in [0, 1]"));
+}
+
+json hidden(json truth_entry, double fraction) {
+  truth_entry["hidden_fraction"] = fraction;
+  return truth_entry;
+}
+
+TEST(Evaluation, FrocPerClassWithVisibleAndShieldedObjectsApart) {
+  std::vector<ScanRecord> scans;
+  // Scan 1: narcotics A (visible) found at 0.8; narcotics B behind shielding S, not found, but
+  // its centre (105, 105) lies inside the shielding detection; a narcotics false alarm at 0.6.
+  scans.push_back(
+      scan(1, {{"ground_truth",
+                {truth("narcotics", {0, 0, 10, 10}), hidden(truth("narcotics", {100, 100, 10, 10}), 0.9),
+                 truth("shielding", {95, 95, 30, 30})}},
+               {"detections",
+                {det("narcotics", {1, 1, 10, 10}, 0.8), det("narcotics", {300, 300, 5, 5}, 0.6),
+                 det("shielding", {90, 90, 40, 40}, 0.7)}},
+               {"decision", "alarm"}}));
+  // Scan 2: narcotics C found twice (0.5 and 0.9: its best score is 0.9); a false alarm at 0.3.
+  scans.push_back(scan(2, {{"ground_truth", {truth("narcotics", {0, 0, 10, 10})}},
+                           {"detections",
+                            {det("narcotics", {0, 0, 10, 10}, 0.5), det("narcotics", {1, 1, 10, 10}, 0.9),
+                             det("narcotics", {200, 200, 5, 5}, 0.3)}},
+                           {"decision", "alarm"}}));
+  // Scan 3: nothing there; a narcotics false alarm at 0.7.
+  scans.push_back(scan(3, {{"ground_truth", json::array()},
+                           {"detections", {det("narcotics", {50, 50, 5, 5}, 0.7)}},
+                           {"decision", "alarm"}}));
+  const RunEvaluation r = evaluate_run(scans);
+  const ClassEvaluation& n = r.classes.at("narcotics");
+  EXPECT_EQ(n.objects, 3);
+  EXPECT_EQ(n.found, 2);
+  EXPECT_EQ(n.visible, 2);
+  EXPECT_EQ(n.visible_found, 2);
+  EXPECT_EQ(n.shielded, 1);
+  EXPECT_EQ(n.shielded_found, 0);
+  EXPECT_EQ(n.shielded_covered, 1);
+  EXPECT_EQ(n.false_alarms, 3);
+  // Thresholds: above everything, then 0.9, 0.8 (truth scores), 0.7, 0.6, 0.3 (false alarms).
+  ASSERT_EQ(n.froc.size(), 6u);
+  const double expected[6][4] = {// threshold, recall, recall of the visible, false alarms per scan
+                                 {1.9, 0, 0, 0},
+                                 {0.9, 1.0 / 3, 0.5, 0},
+                                 {0.8, 2.0 / 3, 1, 0},
+                                 {0.7, 2.0 / 3, 1, 1.0 / 3},
+                                 {0.6, 2.0 / 3, 1, 2.0 / 3},
+                                 {0.3, 2.0 / 3, 1, 1}};
+  for (std::size_t i = 0; i < 6; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_DOUBLE_EQ(n.froc[i].threshold, expected[i][0]);
+    EXPECT_DOUBLE_EQ(n.froc[i].recall, expected[i][1]);
+    ASSERT_TRUE(n.froc[i].recall_visible.has_value());
+    EXPECT_DOUBLE_EQ(*n.froc[i].recall_visible, expected[i][2]);
+    EXPECT_DOUBLE_EQ(n.froc[i].false_alarms_per_scan, expected[i][3]);
+  }
+  const ClassEvaluation& s = r.classes.at("shielding");
+  EXPECT_EQ(s.objects, 1);
+  EXPECT_EQ(s.found, 1);
+  EXPECT_EQ(r.classes.at("knife").objects, 0);
+  ASSERT_EQ(r.classes.at("knife").froc.size(), 1u);  // the point above everything
+  // Scan Pd at a fixed Pfa: at 0.8 both threat scans alarm and the empty one (0.7) does not.
+  const auto at = r.pd_at_pfa(0.01);
+  ASSERT_TRUE(at.has_value());
+  EXPECT_DOUBLE_EQ(at->first, 1.0);
+  EXPECT_DOUBLE_EQ(at->second, 0.8);
+  const json j = r.to_json();
+  EXPECT_EQ(j["classes"]["narcotics"]["shielded"]["covered_by_shielding_alarm"], 1);
+  EXPECT_DOUBLE_EQ(j["classes"]["narcotics"]["visible"]["recall"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["classes"]["narcotics"]["false_alarms_per_scan"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["pd_at_pfa"][1]["pfa"].get<double>(), 0.05);
+  EXPECT_DOUBLE_EQ(j["pd_at_pfa"][1]["pd"].get<double>(), 1.0);
 }
 
 }  // namespace

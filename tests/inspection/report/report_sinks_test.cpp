@@ -230,7 +230,7 @@ TEST_F(ReportSinks, SummaryJsonHasExactlyTheRequiredKeys) {
   EXPECT_TRUE(s["throughput_scans_per_s"].is_number());
   const json& e = s["evaluation"];
   EXPECT_EQ(keys(e), (std::set<std::string>{"recall", "false_alarms_per_scan", "scan_pd", "scan_pfa",
-                                            "counts", "tip", "pd_pfa_curve"}));
+                                            "counts", "tip", "pd_pfa_curve", "classes", "pd_at_pfa"}));
   EXPECT_EQ(keys(e["recall"]), (std::set<std::string>{"firearm", "narcotics", "shielding", "knife"}));
   EXPECT_EQ(e["recall"]["firearm"], 1.0);
   EXPECT_EQ(e["recall"]["shielding"], 1.0);
@@ -246,6 +246,12 @@ TEST_F(ReportSinks, SummaryHtmlIsSelfContainedWithThumbnailsAndCurve) {
   const std::string html = read_text(dir_ / "out" / "summary.html");
   EXPECT_THAT(html, HasSubstr("<svg"));
   EXPECT_THAT(html, HasSubstr("<polyline"));
+  // The per-class table and a FROC curve for each class that has objects (firearm, shielding).
+  EXPECT_THAT(html, HasSubstr("Per class: visible and shielded objects, FROC"));
+  EXPECT_THAT(html, HasSubstr("false alarms per scan (firearm)"));
+  EXPECT_THAT(html, HasSubstr("false alarms per scan (shielding)"));
+  EXPECT_THAT(html, ::testing::Not(HasSubstr("false alarms per scan (knife)")));
+  EXPECT_THAT(html, HasSubstr("Scan Pd at a fixed Pfa"));
   EXPECT_THAT(html, HasSubstr("href=\"scans/scan_000001.json\""));
   EXPECT_THAT(html, ::testing::Not(HasSubstr("<script")));
   // Two thumbnails (alarm, cannot_clear), each a PNG that decodes.
