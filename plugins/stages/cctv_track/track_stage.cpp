@@ -10,6 +10,7 @@
 #include "camera_trackers.hpp"
 #include "oi/cctv/contract.hpp"
 #include "oi/plugin.hpp"
+#include "stage_event.hpp"
 
 namespace {
 
@@ -19,16 +20,6 @@ namespace cc = oi::cctv;
 constexpr const char* kEventNewSource = "cctv.track.new_source";
 constexpr const char* kEventReset = "cctv.track.reset";
 constexpr const char* kEventBadDetections = "cctv.track.bad_detections";
-
-oi::PipelineEvent event(const char* kind, oi::EventSeverity severity, std::string message,
-                        nlohmann::json details) {
-  oi::PipelineEvent e;
-  e.kind = kind;
-  e.severity = severity;
-  e.message = std::move(message);
-  e.details = std::move(details);
-  return e;
-}
 
 class TrackStage final : public oi::Stage {
  public:
@@ -156,12 +147,13 @@ class TrackStage final : public oi::Stage {
       trackers_->count_bad_frame(source);
       ++bad_frames_;
       if (warned_bad_.insert(source).second) {
-        ctx.post_event(event(kEventBadDetections, oi::EventSeverity::kWarning,
-                             "camera '" + source + "': frame " + std::to_string(meta.sequence) +
-                                 " has unreadable detections (" + e.what() +
-                                 "); passed on without tracks, counted in the summary (bad_frames); later "
-                                 "ones are counted, not logged",
-                             {{"camera", source}, {"sequence", meta.sequence}}));
+        ctx.post_event(
+            oi::stage_event(kEventBadDetections, oi::EventSeverity::kWarning,
+                            "camera '" + source + "': frame " + std::to_string(meta.sequence) +
+                                " has unreadable detections (" + e.what() +
+                                "); passed on without tracks, counted in the summary (bad_frames); later "
+                                "ones are counted, not logged",
+                            {{"camera", source}, {"sequence", meta.sequence}}));
       }
       ctx.emit(0, std::move(out));
       return oi::Status::ok();
@@ -174,16 +166,17 @@ class TrackStage final : public oi::Stage {
 
     cc::SourceUpdate update = trackers_->update(source, cc::clock_of(meta), detections);
     if (update.new_source) {
-      ctx.post_event(event(kEventNewSource, oi::EventSeverity::kInfo,
-                           "camera '" + source + "': first frame, a new tracker (track ids from 1)",
-                           {{"camera", source}, {"sources", trackers_->sources()}}));
+      ctx.post_event(oi::stage_event(kEventNewSource, oi::EventSeverity::kInfo,
+                                     "camera '" + source + "': first frame, a new tracker (track ids from 1)",
+                                     {{"camera", source}, {"sources", trackers_->sources()}}));
     }
     if (update.reset_reason) {
-      ctx.post_event(event(kEventReset, oi::EventSeverity::kWarning,
-                           "camera '" + source + "': " + *update.reset_reason +
-                               "; its tracks were dropped and tracking starts again (ids keep counting). "
-                               "A camera restarted or a file looped; counted in the summary (resets)",
-                           {{"camera", source}, {"reason", *update.reset_reason}}));
+      ctx.post_event(
+          oi::stage_event(kEventReset, oi::EventSeverity::kWarning,
+                          "camera '" + source + "': " + *update.reset_reason +
+                              "; its tracks were dropped and tracking starts again (ids keep counting). "
+                              "A camera restarted or a file looped; counted in the summary (resets)",
+                          {{"camera", source}, {"reason", *update.reset_reason}}));
     }
     nlohmann::json& attrs = meta.attributes;
     attrs[cc::attr::kTracks] = cc::to_json_list(update.tracks);

@@ -13,6 +13,7 @@
 #include "oi/cctv/contract.hpp"
 #include "oi/plugin.hpp"
 #include "site_map.hpp"
+#include "stage_event.hpp"
 
 namespace {
 
@@ -23,16 +24,6 @@ constexpr const char* kEventUnknownCamera = "reid.associate.unknown_camera";
 constexpr const char* kEventBadTracks = "reid.associate.bad_tracks";
 constexpr const char* kEventNoEmbedding = "reid.associate.no_embedding";
 constexpr const char* kEventDropped = "reid.associate.identities_dropped";
-
-oi::PipelineEvent event(const char* kind, oi::EventSeverity severity, std::string message,
-                        nlohmann::json details) {
-  oi::PipelineEvent e;
-  e.kind = kind;
-  e.severity = severity;
-  e.message = std::move(message);
-  e.details = std::move(details);
-  return e;
-}
 
 class AssociateStage final : public oi::Stage {
  public:
@@ -145,11 +136,12 @@ class AssociateStage final : public oi::Stage {
     nlohmann::json& attrs = meta.attributes;
     if (!site_map_.empty() && !associator_->site().has_camera(camera) &&
         warned_unknown_.insert(camera).second) {
-      ctx.post_event(event(kEventUnknownCamera, oi::EventSeverity::kWarning,
-                           "camera '" + camera + "' is not in the site map " + site_map_.string() +
-                               ": its tracks are reunited only within the camera; add it to the map's "
-                               "`cameras` and `links`",
-                           {{"camera", camera}}));
+      ctx.post_event(
+          oi::stage_event(kEventUnknownCamera, oi::EventSeverity::kWarning,
+                          "camera '" + camera + "' is not in the site map " + site_map_.string() +
+                              ": its tracks are reunited only within the camera; add it to the map's "
+                              "`cameras` and `links`",
+                          {{"camera", camera}}));
     }
     if (attrs.contains(cc::attr::kTracks)) {
       std::vector<cc::Track> tracks;
@@ -158,12 +150,13 @@ class AssociateStage final : public oi::Stage {
       } catch (const std::exception& e) {
         ++bad_frames_;
         if (warned_bad_.insert(camera).second) {
-          ctx.post_event(event(kEventBadTracks, oi::EventSeverity::kWarning,
-                               "camera '" + camera + "': frame " + std::to_string(meta.sequence) +
-                                   " has unreadable tracks (" + e.what() +
-                                   "); passed on unchanged, counted in the summary (bad_frames); later ones "
-                                   "are counted, not logged",
-                               {{"camera", camera}, {"sequence", meta.sequence}}));
+          ctx.post_event(
+              oi::stage_event(kEventBadTracks, oi::EventSeverity::kWarning,
+                              "camera '" + camera + "': frame " + std::to_string(meta.sequence) +
+                                  " has unreadable tracks (" + e.what() +
+                                  "); passed on unchanged, counted in the summary (bad_frames); later ones "
+                                  "are counted, not logged",
+                              {{"camera", camera}, {"sequence", meta.sequence}}));
         }
         ctx.emit(0, std::move(out));
         return oi::Status::ok();
@@ -228,25 +221,27 @@ class AssociateStage final : public oi::Stage {
     const cr::AssociatorStats& now = associator_->stats();
     if (now.without_embedding > before.without_embedding && !warned_no_embedding_) {
       warned_no_embedding_ = true;
-      ctx.post_event(event(kEventNoEmbedding, oi::EventSeverity::kWarning,
-                           "camera '" + camera +
-                               "': a tracklet has no appearance embedding, so it starts a new identity; put "
-                               "reid.embed before cctv.track (later ones are counted, not logged)",
-                           {{"camera", camera}}));
+      ctx.post_event(
+          oi::stage_event(kEventNoEmbedding, oi::EventSeverity::kWarning,
+                          "camera '" + camera +
+                              "': a tracklet has no appearance embedding, so it starts a new identity; put "
+                              "reid.embed before cctv.track (later ones are counted, not logged)",
+                          {{"camera", camera}}));
     }
     const std::int64_t forgotten = now.forgotten - before.forgotten;
     const std::int64_t evicted = now.evicted - before.evicted;
     if (forgotten > 0 || evicted > 0) {
-      ctx.post_event(event(kEventDropped, oi::EventSeverity::kInfo,
-                           std::to_string(forgotten) + " identities unseen for " +
-                               std::to_string(params_.forget_after_s) + " s and " + std::to_string(evicted) +
-                               " beyond max_identities " + std::to_string(params_.max_identities) +
-                               " dropped; " + std::to_string(associator_->identities()) + " kept",
-                           {{"forgotten", forgotten},
-                            {"evicted", evicted},
-                            {"kept", associator_->identities()},
-                            {"forgotten_total", now.forgotten},
-                            {"evicted_total", now.evicted}}));
+      ctx.post_event(oi::stage_event(kEventDropped, oi::EventSeverity::kInfo,
+                                     std::to_string(forgotten) + " identities unseen for " +
+                                         std::to_string(params_.forget_after_s) + " s and " +
+                                         std::to_string(evicted) + " beyond max_identities " +
+                                         std::to_string(params_.max_identities) + " dropped; " +
+                                         std::to_string(associator_->identities()) + " kept",
+                                     {{"forgotten", forgotten},
+                                      {"evicted", evicted},
+                                      {"kept", associator_->identities()},
+                                      {"forgotten_total", now.forgotten},
+                                      {"evicted_total", now.evicted}}));
     }
   }
 
