@@ -47,29 +47,4 @@ MatchCount match(const std::vector<Box>& truth, const std::vector<Detection>& de
   return m;
 }
 
-void CctvDetect::SetUpTestSuite() {
-  // As GpuTest does: a per-process cache, and the validation layer unless told otherwise.
-  ::setenv("OI_CACHE_DIR", oi::gpu::testing::test_cache_dir().c_str(), 1);
-  ::setenv("OI_VK_VALIDATION", "1", 0);
-}
-
-void CctvDetect::require_gpu() {
-  if (!oi::gpu::available())
-    GTEST_SKIP() << "no Vulkan device (mesa-vulkan-drivers gives lavapipe): "
-                 << oi::gpu::unavailable_reason();
-  ASSERT_TRUE(oi::gpu::validation_enabled())
-      << "GPU tests run with the Khronos validation layer (OI_VK_VALIDATION=1): "
-      << (oi::gpu::validation_problem().empty() ? "OI_VK_VALIDATION is not 1 in this environment"
-                                                : oi::gpu::validation_problem());
-  gpu_used_ = true;
-  oi::gpu::clear_validation_messages();
-}
-
-void CctvDetect::TearDown() {
-  if (!gpu_used_) return;
-  for (const oi::gpu::ValidationMessage& m : oi::gpu::validation_messages())
-    ADD_FAILURE() << "validation " << (m.error ? "error" : "warning") << " " << m.id_name << ": " << m.text;
-  oi::gpu::clear_validation_messages();
-}
-
 }  // namespace oi::cctv::testing

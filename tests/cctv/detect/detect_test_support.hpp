@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "gpu_test_fixture.hpp"
 #include "oi/cctv/contract.hpp"
 #include "oi/plugin_registry.hpp"
 #include "stage_under_test.hpp"
@@ -39,23 +40,7 @@ struct MatchCount {
 MatchCount match(const std::vector<Box>& truth, const std::vector<Detection>& detections,
                  double min_iou = 0.5);
 
-class CctvDetect : public ::testing::Test {
- protected:
-  static void SetUpTestSuite();
-  void TearDown() override;
-  /// For GPU tests: skips the test without a Vulkan device, fails it without the validation
-  /// layer. Use through REQUIRE_GPU().
-  void require_gpu();
-
- private:
-  bool gpu_used_ = false;
-};
-
-/// Skips (no device) or stops (no validation layer) the calling test.
-#define REQUIRE_GPU()                             \
-  do {                                            \
-    require_gpu();                                \
-    if (IsSkipped() || HasFatalFailure()) return; \
-  } while (false)
+/// Tests of which some use the GPU (through REQUIRE_GPU()): gpu_test_fixture.hpp.
+class CctvDetect : public oi::gpu::testing::OptionalGpuTest {};
 
 }  // namespace oi::cctv::testing

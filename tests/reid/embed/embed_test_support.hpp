@@ -11,29 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "gpu_test_fixture.hpp"
 #include "lomo.hpp"
 #include "oi/frame.hpp"
 #include "reid_model.hpp"
 
 namespace oi::reid::testing {
 
-class ReidTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite();
-  void TearDown() override;
-  /// Skips the test without a Vulkan device; fails it without the validation layer.
-  void require_gpu();
-
- private:
-  bool gpu_used_ = false;
-};
-
-/// Skips (no device) or stops (no validation layer) the calling test.
-#define REQUIRE_GPU()                             \
-  do {                                            \
-    require_gpu();                                \
-    if (IsSkipped() || HasFatalFailure()) return; \
-  } while (false)
+/// Tests of which some use the GPU (through REQUIRE_GPU()): gpu_test_fixture.hpp.
+class ReidTest : public oi::gpu::testing::OptionalGpuTest {};
 
 /// A crop of `size` (width x height) with smooth colour regions, stripes and noise, different
 /// for every `seed`: exercises every HSV bin and SILTP code.
