@@ -23,7 +23,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 oi="$root/build/bin/oi"
 mkdir -p "$out"
 for seed in "${seeds[@]}"; do
-  "$oi" run "$root/samples/cargo_inspection/benchmark.yaml" --quiet --set scanner.seed="$seed" \
+  "$oi" run "$root/samples/cargo_inspection/benchmark.yaml" --set scanner.seed="$seed" \
     --set scanner.scans="$scans" --set summary.dir="$out/seed-$seed" "$@" > "$out/seed-$seed.log" 2>&1 ||
     { cat "$out/seed-$seed.log"; echo "xray-evaluate: seed $seed failed (log: $out/seed-$seed.log)" >&2; exit 1; }
 done

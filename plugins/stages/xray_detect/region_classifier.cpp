@@ -11,6 +11,7 @@
 #include <opencv2/ml.hpp>
 #include <vector>
 
+#include "object_material.hpp"
 #include "oi/error.hpp"
 #include "oi/files.hpp"
 #include "oi/xray/contract.hpp"
@@ -124,7 +125,13 @@ const std::array<const char*, kRegionFeatures>& region_feature_names() {
                                                                  "edge_added_a_high",
                                                                  "edge_ratio_low_high",
                                                                  "edge_median_added_a_high",
-                                                                 "edge_median_ratio_low_high"};
+                                                                 "edge_median_ratio_low_high",
+                                                                 "own_added_a_high",
+                                                                 "own_ratio_low_high",
+                                                                 "own_confidence",
+                                                                 "own_added_relative_std",
+                                                                 "own_background_ratio_low_high",
+                                                                 "own_log_mass"};
   return names;
 }
 
@@ -243,6 +250,21 @@ std::array<float, kRegionFeatures> region_features(const ClassifiedScan& scan, c
     const double median_low = masked_median(low, inside) - masked_median(low, outside);
     f[41] = static_cast<float>(median_high);
     f[42] = added_ratio(median_high, median_low);
+  }
+  // Object-own material: the background under the region in-painted from the ring (other
+  // candidates and impenetrable pixels are not background), subtracted in log space.
+  cv::Mat exclude = (maps.narcotics(pad) | maps.firearm(pad) | maps.shielding(pad) |
+                     (cls == static_cast<std::uint8_t>(MaterialClass::kImpenetrable))) &
+                    ~own;
+  const ObjectMaterial o = object_material(high, low, own, exclude);
+  if (o.valid) {
+    f[43] = static_cast<float>(o.added_high);
+    f[44] = static_cast<float>(o.ratio);
+    f[45] = static_cast<float>(o.confidence);
+    f[46] = static_cast<float>(o.added_relative_std);
+    f[47] = static_cast<float>(o.background_ratio);
+    // What the object adds, summed over its area: its mass for a given material.
+    f[48] = static_cast<float>(std::log1p(std::max(0.0, o.added_high) * a));
   }
   return f;
 }

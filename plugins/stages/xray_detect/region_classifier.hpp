@@ -29,7 +29,7 @@ inline constexpr const char* kRegionModelFormat = "openinspect-region-classifier
 inline constexpr int kRegionModelVersion = 1;
 
 /// Number of features per region; region_feature_names() names them in order.
-inline constexpr int kRegionFeatures = 43;
+inline constexpr int kRegionFeatures = 49;
 /// Names of the features, in the order of region_features().
 const std::array<const char*, kRegionFeatures>& region_feature_names();
 
