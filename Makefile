@@ -30,12 +30,13 @@ CARGO_CALIBRATION := $(CURDIR)/$(BUILD_DIR)/cargo-calibration.json
 CARGO_WEDGES := $(CURDIR)/$(BUILD_DIR)/cargo-wedges
 CARGO_DETECTOR := $(CURDIR)/$(BUILD_DIR)/cargo-detector.yml
 CARGO_TRAINING := $(CURDIR)/$(BUILD_DIR)/cargo-training
-# Training scans: the demo's kind of parcels (1024 pixels, threat_rate 0.5), tuning seeds
+# Training scans: the demo's kind of parcels (1024 pixels, threat_rate 0.5, knives), tuning seeds
 # only: seed 1000 (1800 scans, ~3.3 GB while training) trains the forests, seed 1001 (300
 # scans) picks the thresholds. A model older than oi-train-detector or than the calibration
 # is retrained: its features, or the material planes it learnt from, may have changed. A
 # failed training removes its data sets.
 CARGO_TRAIN_SIM := --quiet samples/sim_dataset/pipeline.yaml --set scanner.pixels_per_line=1024 --set scanner.threat_rate=0.5 \
+	--set scanner.knives=true \
 	--set dataset.overwrite=true
 
 # `make demo` runs both demos: the X-ray one first, then the CCTV one.

@@ -22,8 +22,10 @@ int main(int argc, char** argv) {
       "Trains xray.detect's region classifier on simulated data sets (docs/detection.md, \"Training\")."};
   xr::training::TrainingOptions options;
   std::filesystem::path output;
-  options.false_alarm_budget = {
-      {xr::threat::kFirearm, 0.03}, {xr::threat::kNarcotics, 0.06}, {xr::threat::kShielding, 0.02}};
+  options.false_alarm_budget = {{xr::threat::kFirearm, 0.03},
+                                {xr::threat::kNarcotics, 0.06},
+                                {xr::threat::kShielding, 0.02},
+                                {xr::threat::kKnife, 0.03}};
   app.add_option("--calibration", options.calibration, "material calibration (oi calibrate-materials)")
       ->required();
   app.add_option("-o,--output", output, "model file to write (OpenCV FileStorage YAML)")->required();
@@ -44,6 +46,11 @@ int main(int argc, char** argv) {
   app.add_option("--shielding-false-alarms", options.false_alarm_budget[xr::threat::kShielding],
                  "validation false alarms per scan allowed to shielding")
       ->capture_default_str();
+  app.add_option(
+         "--knife-false-alarms", options.false_alarm_budget[xr::threat::kKnife],
+         "validation false alarms per scan allowed to knives (trained only when the training scans hold "
+         "knives)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
     const auto t0 = std::chrono::steady_clock::now();
@@ -57,6 +64,7 @@ int main(int argc, char** argv) {
     for (const auto& [cls, c] : r.classes)
       std::printf("%-10s %9d %9d %9.3f %11.3f %8.3f %8.3f\n", cls.c_str(), c.positives, c.negatives,
                   c.threshold, c.candidate_recall, c.recall, c.false_alarms_per_scan);
+    for (const auto& [cls, why] : r.left_out) std::printf("%-10s left out: %s\n", cls.c_str(), why.c_str());
     std::printf("validation curve (false-alarm budget per scan: threshold, recall, false alarms per scan)\n");
     for (const auto& [cls, c] : r.classes)
       for (const auto& p : c.curve)

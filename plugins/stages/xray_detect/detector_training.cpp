@@ -129,7 +129,8 @@ nlohmann::json TrainingResult::provenance() const {
   return {{"tool", "oi-train-detector"},
           {"training_scans", training_scans},
           {"validation_scans", validation_scans},
-          {"classes", classes_json}};
+          {"classes", classes_json},
+          {"classes_left_out", left_out}};
 }
 
 TrainingResult train_region_classifier(const TrainingOptions& options) {
@@ -167,6 +168,16 @@ TrainingResult train_region_classifier(const TrainingOptions& options) {
       }
     }
     if (options.progress) options.progress(dir, data.size());
+  }
+  // Knives are optional: scans simulated without them (sim.xray `knives: false`) give knife
+  // candidates (long metal) but no knife, and the model then leaves knives out, saying so.
+  if (const auto k = samples.find(threat::kKnife); k != samples.end()) {
+    if (std::none_of(k->second.begin(), k->second.end(), [](const auto& x) { return x.positive; })) {
+      result.left_out[threat::kKnife] =
+          "no knife in the training scans (simulate them with sim.xray `knives: true`): the model does not "
+          "detect knives";
+      samples.erase(k);
+    }
   }
   for (const auto& [cls, rows] : samples) {
     ClassReport& r = result.classes[cls];

@@ -68,6 +68,8 @@ struct ClassReport {
 struct TrainingResult {
   std::unique_ptr<RegionClassifier> model;
   std::map<std::string, ClassReport> classes;
+  /// Classes the model leaves out, and why (knives, when the training scans had none).
+  std::map<std::string, std::string> left_out;
   int training_scans = 0, validation_scans = 0;
   /// Options, sets, thresholds and figures: the model file's provenance.
   nlohmann::json provenance() const;
@@ -78,7 +80,9 @@ struct TrainingResult {
 /// training sets (positive: IoU >= 0.3 with a truth of its class; regions that match only by
 /// containing a truth's centre are left out; negative: no match) and gives each class the
 /// threshold with the highest validation recall (visible truths) whose false alarms per scan
-/// stay within its budget. @throws oi::Error / oi::ConfigError naming the file.
+/// stay within its budget. Knives are optional: without a knife in the training scans the
+/// model has no knife forest (`left_out` says so). @throws oi::Error / oi::ConfigError naming
+/// the file.
 TrainingResult train_region_classifier(const TrainingOptions& options);
 
 }  // namespace oi::xray::training

@@ -69,6 +69,14 @@ cv::Mat kernel(int size) { return cv::getStructuringElement(cv::MORPH_ELLIPSE, {
 // Disc that separates a narcotics package from clutter it touches: narrower than any package
 // (flat packs are >= 140 mm wide, ~175 px at 0.8 mm), wider than the bridges.
 constexpr int kNarcoticsSplitPx = 25;
+// Knife candidates (with a classifier only): elongated metal regions of a blade's size at the
+// simulator's 0.8 mm pitch: blade and tang 60-400 px long, at most 90 px wide, at least twice
+// as long as wide, at least 250 px of metal. No opening or closing: an opening erases a blade
+// seen edge-on, a closing joins it to the zips and wires beside it (both lost knives on the
+// tuning scans).
+constexpr float kKnifeMinLengthPx = 60, kKnifeMaxLengthPx = 400, kKnifeMaxWidthPx = 90,
+                kKnifeMinAspect = 2.0f;
+constexpr int kKnifeMinAreaPx = 250;
 
 // Sums of 2r+1 values, left to right (top to bottom), starting from 0: the order of
 // shaders/xray/detect_box_rows.comp and detect_maps.comp.
@@ -311,6 +319,25 @@ std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const Detecti
                          width >= p.firearm_min_width_px && fill >= p.firearm_min_fill &&
                          score >= p.firearm_min_score;
       add(threat::kFirearm, c, i, own, score, rules);
+    }
+  }
+
+  // --- knives (with a classifier only): thin steel, so any metal, not only dense metal; long
+  // and narrow. The rules have no knife rule: without a knife forest they are not reported.
+  if (with_features) {
+    cv::Mat metal = scan.material_class == static_cast<std::uint8_t>(MaterialClass::kMetal);
+    const Components c = components(metal);
+    for (int i = 1; i < c.count; ++i) {
+      const int area = c.stats.at<int>(i, cv::CC_STAT_AREA);
+      if (area < kKnifeMinAreaPx) continue;
+      const std::vector<cv::Point> contour = outer_contour(c, i);
+      const cv::RotatedRect rr = cv::minAreaRect(contour);
+      const float length = std::max(rr.size.width, rr.size.height),
+                  width = std::min(rr.size.width, rr.size.height);
+      if (length < kKnifeMinLengthPx || length > kKnifeMaxLengthPx || width > kKnifeMaxWidthPx ||
+          length < kKnifeMinAspect * std::max(1.0f, width))
+        continue;
+      add(threat::kKnife, c, i, c.labels(box_of(c, i)) == i, 0.0f, false);
     }
   }
   return out;

@@ -128,6 +128,20 @@ TEST_F(TrainedClassifier, SavedModelLoadsAndDetectsOnTheRealChain) {
       << "the classifier exists to reject the rules' false alarms";
 }
 
+// The training scans (sim.xray's default `knives: false`) hold no knife, yet long metal gives
+// knife candidates: the model leaves knives out and says so in its provenance, rather than
+// failing or training a forest that has never seen one.
+TEST_F(TrainedClassifier, KnivesAreLeftOutWhenTheTrainingScansHaveNone) {
+  ASSERT_TRUE(model_file_);
+  const auto model = RegionClassifier::load(*model_file_);
+  EXPECT_FALSE(model->has_class(threat::kKnife));
+  EXPECT_TRUE(model->has_class(threat::kFirearm));
+  std::ifstream in(*model_file_);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("classes_left_out"), std::string::npos);
+  EXPECT_NE(text.find("no knife in the training scans"), std::string::npos);
+}
+
 TEST_F(TrainedClassifier, CandidateParameterOtherThanTrainingIsAConfigError) {
   ASSERT_TRUE(model_file_);
   DetectorParams params;
