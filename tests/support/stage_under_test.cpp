@@ -68,4 +68,9 @@ Status StageUnderTest::run(FramePtr input, FramePtr& output) {
   return status;
 }
 
+Status StageUnderTest::finish() {
+  OneFrameContext ctx(nullptr, spec_, name_);
+  return stage_->finish(ctx);
+}
+
 }  // namespace oi::test

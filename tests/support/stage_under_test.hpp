@@ -30,6 +30,8 @@ class StageUnderTest {
   /// Runs process() with `input` on port 0; returns the status and sets `output` to the frame
   /// emitted on port 0 (nullptr when none).
   Status run(FramePtr input, FramePtr& output);
+  /// Runs finish() (the end of the stream; no frame to take, what it emits is dropped).
+  Status finish();
   /// The stage's summary().
   nlohmann::json summary() const { return stage_->summary(); }
   /// The stage.

@@ -110,20 +110,6 @@ json read_json(const fs::path& file) {
 const PluginRegistry& summary_plugin() { return oi::test::plugin_registry(OI_CCTV_SUMMARY_PLUGIN); }
 
 // Feeds frames to one sink, finishes it, returns its summary().
-class NoFrameContext final : public StageContext {
- public:
-  explicit NoFrameContext(const StageSpec& spec) : spec_(spec) {}
-  FramePtr take(std::size_t) override { return nullptr; }
-  void emit(std::size_t, FramePtr) override {}
-  bool stop_requested() const override { return false; }
-  const std::string& stage_name() const override { return name_; }
-  const StageSpec& spec() const override { return spec_; }
-
- private:
-  const StageSpec& spec_;
-  std::string name_ = "summary";
-};
-
 json run_sink(const json& params, const std::vector<FramePtr>& frames) {
   oi::test::StageUnderTest sink(summary_plugin(), "sink.cctv_summary", params, "summary");
   for (const FramePtr& f : frames) {
@@ -131,9 +117,7 @@ json run_sink(const json& params, const std::vector<FramePtr>& frames) {
     const Status s = sink.run(f, out);
     if (!s.is_ok()) throw Error(s.message());
   }
-  StageSpec spec;
-  NoFrameContext ctx(spec);
-  const Status s = sink.stage().finish(ctx);
+  const Status s = sink.finish();
   if (!s.is_ok()) throw Error(s.message());
   return sink.summary();
 }

@@ -19,20 +19,6 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
-class NoFrameContext final : public StageContext {
- public:
-  explicit NoFrameContext(const StageSpec& spec) : spec_(spec) {}
-  FramePtr take(std::size_t) override { return nullptr; }
-  void emit(std::size_t, FramePtr) override {}
-  bool stop_requested() const override { return false; }
-  const std::string& stage_name() const override { return name_; }
-  const StageSpec& spec() const override { return spec_; }
-
- private:
-  const StageSpec& spec_;
-  std::string name_ = "summary";
-};
-
 // A frame of `camera` (160 x 120, grey) with person `person` at a fixed box and one track on
 // it with global identity `global` (no track when global < -1).
 FramePtr frame(const std::string& camera, std::int64_t index, std::int64_t person, std::int64_t track_id,
@@ -71,9 +57,7 @@ json run_sink(const fs::path& dir, const std::vector<FramePtr>& frames) {
     const Status s = sink.run(f, out);
     if (!s.is_ok()) throw Error(s.message());
   }
-  StageSpec spec;
-  NoFrameContext ctx(spec);
-  const Status s = sink.stage().finish(ctx);
+  const Status s = sink.finish();
   if (!s.is_ok()) throw Error(s.message());
   return sink.summary();
 }
