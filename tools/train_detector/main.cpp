@@ -12,8 +12,13 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
 
 #include "detector_training.hpp"
+#include "oi/audit/audit_log.hpp"
 #include "oi/xray/contract.hpp"
 
 int main(int argc, char** argv) {
@@ -28,7 +33,13 @@ int main(int argc, char** argv) {
                                 {xr::threat::kKnife, 0.03}};
   app.add_option("--calibration", options.calibration, "material calibration (oi calibrate-materials)")
       ->required();
-  app.add_option("-o,--output", output, "model file to write (OpenCV FileStorage YAML)")->required();
+  app.add_option("-o,--output", output,
+                 "model file to write (OpenCV FileStorage YAML; a name ending in .gz is written compressed)")
+      ->required();
+  std::vector<std::string> notes;
+  app.add_option("--provenance", notes,
+                 "KEY=VALUE recorded in the model's provenance (e.g. the source commit and the commands that "
+                 "made the data sets); repeatable");
   app.add_option("--validate", options.validation,
                  "data sets that choose the score thresholds (not trained on)")
       ->required();
@@ -52,6 +63,12 @@ int main(int argc, char** argv) {
          "knives)")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  for (const std::string& note : notes) {
+    if (note.find('=') == std::string::npos || note.front() == '=') {
+      std::fprintf(stderr, "oi-train-detector: --provenance '%s' is not KEY=VALUE\n", note.c_str());
+      return 2;
+    }
+  }
   try {
     const auto t0 = std::chrono::steady_clock::now();
     options.progress = [](const std::filesystem::path& dir, std::size_t scans) {
@@ -72,10 +89,21 @@ int main(int argc, char** argv) {
                     p[3]);
     nlohmann::json provenance = r.provenance();
     provenance["calibration"] = options.calibration.string();
+    {
+      // The calibration's digest: a site can tell whether its scanner's calibration is the one
+      // the forests learnt their material features from.
+      std::ifstream in(options.calibration, std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      provenance["calibration_sha256"] = oi::audit::sha256_hex(bytes);
+    }
     provenance["trees"] = options.forest.trees;
     provenance["max_depth"] = options.forest.max_depth;
     for (const auto& d : options.training) provenance["training_sets"].push_back(d.string());
     for (const auto& d : options.validation) provenance["validation_sets"].push_back(d.string());
+    for (const std::string& note : notes) {
+      const auto eq = note.find('=');
+      provenance[note.substr(0, eq)] = note.substr(eq + 1);
+    }
     r.model->save(output, provenance);
     std::printf("wrote %s (%.1f s)\n", output.string().c_str(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
