@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -90,16 +89,17 @@ int main(int argc, char** argv) {
     nlohmann::json provenance = r.provenance();
     provenance["calibration"] = options.calibration.string();
     {
-      // The calibration's digest: a site can tell whether its scanner's calibration is the one
-      // the forests learnt their material features from.
+      // The calibration's fingerprint, SHA-256 of its fitted content (without the time and the
+      // folder of the fit): a site can tell whether its scanner's calibration is the one the
+      // forests learnt their material features from.
       std::ifstream in(options.calibration, std::ios::binary);
-      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      provenance["calibration_sha256"] = oi::audit::sha256_hex(bytes);
+      nlohmann::json fitted = nlohmann::json::parse(in, nullptr, false);
+      if (fitted.is_object()) {
+        fitted.erase("created_unix_s");
+        fitted.erase("dataset");
+        provenance["calibration_fingerprint"] = oi::audit::sha256_hex(fitted.dump());
+      }
     }
-    provenance["trees"] = options.forest.trees;
-    provenance["max_depth"] = options.forest.max_depth;
-    for (const auto& d : options.training) provenance["training_sets"].push_back(d.string());
-    for (const auto& d : options.validation) provenance["validation_sets"].push_back(d.string());
     for (const std::string& note : notes) {
       const auto eq = note.find('=');
       provenance[note.substr(0, eq)] = note.substr(eq + 1);
