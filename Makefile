@@ -4,7 +4,7 @@ JOBS ?= 2
 OI := $(BUILD_DIR)/bin/oi
 DEMO_OUT := $(CURDIR)/$(BUILD_DIR)/demo-output
 
-.PHONY: all deps configure build demo demo-xray demo-cctv demo-reid test bench reference format format-check clean
+.PHONY: all deps configure build demo demo-xray detector-model demo-cctv demo-reid test bench reference format format-check clean
 
 all: build
 
@@ -19,25 +19,16 @@ build: configure
 
 # Runs the cargo inspection demo (samples/cargo_inspection, docs/reports.md "Demo"): the
 # material calibration is fitted once on simulated step wedges and kept in
-# $(CARGO_CALIBRATION) (delete it to refit); xray.detect's region classifier is trained once
-# on simulated parcels of the tuning seeds (docs/detection.md, "Training"; ~3 minutes) and
-# kept in $(CARGO_DETECTOR) (delete it to retrain); then ~50 parcels run through correct ->
-# materials -> detect -> colorize -> report + summary; `oi run` ends with the summary table
-# and the path of summary.html. Builds only what the demo runs; `make test` builds the rest.
+# $(CARGO_CALIBRATION) (delete it to refit; a calibration belongs to its scanner); xray.detect
+# uses the region classifier that ships with OpenInspect
+# (plugins/stages/xray_detect/models, docs/detection.md "The shipped detector"); then ~50
+# parcels run through correct -> materials -> detect -> colorize -> report + summary; `oi run`
+# ends with the summary table and the path of summary.html. Builds only what the demo runs;
+# `make test` builds the rest. `make detector-model` remakes the shipped classifier (~10 min).
 DEMO_TARGETS := oi oi_driver_sim_xray oi_stages_basic oi_stages_xray_gpu oi_stages_xray_materials \
-	oi_stages_xray_detect oi_sink_dataset oi_sink_report oi_train_detector
+	oi_stages_xray_detect oi_sink_dataset oi_sink_report
 CARGO_CALIBRATION := $(CURDIR)/$(BUILD_DIR)/cargo-calibration.json
 CARGO_WEDGES := $(CURDIR)/$(BUILD_DIR)/cargo-wedges
-CARGO_DETECTOR := $(CURDIR)/$(BUILD_DIR)/cargo-detector.yml
-CARGO_TRAINING := $(CURDIR)/$(BUILD_DIR)/cargo-training
-# Training scans: the demo's kind of parcels (1024 pixels, threat_rate 0.5, knives), tuning seeds
-# only: seed 1000 (1800 scans, ~3.3 GB while training) trains the forests, seed 1001 (300
-# scans) picks the thresholds. A model older than oi-train-detector or than the calibration
-# is retrained: its features, or the material planes it learnt from, may have changed. A
-# failed training removes its data sets.
-CARGO_TRAIN_SIM := --quiet samples/sim_dataset/pipeline.yaml --set scanner.pixels_per_line=1024 --set scanner.threat_rate=0.5 \
-	--set scanner.knives=true \
-	--set dataset.overwrite=true
 
 # `make demo` runs both demos: the X-ray one first, then the CCTV one.
 demo: demo-xray demo-cctv
@@ -51,20 +42,15 @@ demo-xray: configure
 	  $(OI) calibrate-materials $(CARGO_WEDGES) -o $(BUILD_DIR)/cargo-calibration.partial.json && \
 	  mv $(BUILD_DIR)/cargo-calibration.partial.json $(CARGO_CALIBRATION); \
 	fi
-	@if [ ! -f $(CARGO_DETECTOR) ] || [ $(BUILD_DIR)/bin/oi-train-detector -nt $(CARGO_DETECTOR) ] || \
-	    [ $(CARGO_CALIBRATION) -nt $(CARGO_DETECTOR) ]; then \
-	  echo "region classifier: training on simulated parcels, seeds 1000-1001 (~3 minutes, once; kept in $(CARGO_DETECTOR))"; \
-	  rm -rf $(CARGO_TRAINING) && \
-	  $(OI) run $(CARGO_TRAIN_SIM) --set scanner.seed=1000 --set scanner.scans=1800 --set dataset.dir=$(CARGO_TRAINING)/train && \
-	  $(OI) run $(CARGO_TRAIN_SIM) --set scanner.seed=1001 --set scanner.scans=300 --set dataset.dir=$(CARGO_TRAINING)/validate && \
-	  $(BUILD_DIR)/bin/oi-train-detector --calibration $(CARGO_CALIBRATION) -o $(BUILD_DIR)/cargo-detector.partial.yml \
-	    --validate $(CARGO_TRAINING)/validate -- $(CARGO_TRAINING)/train && \
-	  mv $(BUILD_DIR)/cargo-detector.partial.yml $(CARGO_DETECTOR) && rm -rf $(CARGO_TRAINING) || \
-	  { rm -rf $(CARGO_TRAINING); exit 1; }; \
-	fi
 	rm -rf $(DEMO_OUT)
 	$(OI) run samples/cargo_inspection/pipeline.yaml --set materials.calibration=$(CARGO_CALIBRATION) \
-	  --set detect.model=$(CARGO_DETECTOR) --set report.dir=$(DEMO_OUT)/scans --set summary.dir=$(DEMO_OUT)
+	  --set report.dir=$(DEMO_OUT)/scans --set summary.dir=$(DEMO_OUT)
+
+# Remakes xray.detect's shipped region classifier from tuning seeds 1000-1001
+# (scripts/train-shipped-detector.sh); commit the new model with the change that needed it.
+detector-model: configure
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target oi oi_driver_sim_xray oi_stages_basic oi_sink_dataset oi_train_detector
+	./scripts/train-shipped-detector.sh
 
 # Runs the CCTV demo (samples/cctv, docs/cctv.md): four simulated cameras of one site through
 # cctv.detect -> cctv.track -> annotated videos + the tracking evaluation; `oi run` ends with

@@ -7,13 +7,14 @@
 # alarm), false alarms per scan, and scan Pd at fixed Pfa, per seed and pooled over the seeds.
 # Seeds 1000-1999 are tuning seeds, 5000 and up evaluation seeds (docs/detection.md,
 # "Evaluation protocol"). SCANS (default 100) sets the parcels per seed. Needs the calibration
-# and the detector `make demo` leaves in build/ (or --set materials.calibration=... detect.model=...).
+# `make demo` leaves in build/ (or --set materials.calibration=...); xray.detect uses the shipped
+# region classifier (or --set detect.model=FILE, or detect.classifier=false for the rules alone).
 # Each run's summary.html has the FROC curves per class; OUT_DIR/froc.svg has them pooled over
 # the seeds (recall of all objects solid, of the visible ones dashed), and the table ends with
 # the pooled recall at fixed false alarms per scan.
 set -euo pipefail
 if [ $# -lt 2 ]; then
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 out=$1; shift

@@ -24,6 +24,19 @@ std::optional<std::filesystem::path> sdk_plugin_directory() {
   return (library.parent_path() / OI_PLUGIN_SUBDIR).lexically_normal();
 }
 
+std::filesystem::path shipped_model_path(std::string_view file_name) {
+  // As in sdk_plugin_directory(): the SDK library names its own file.
+  Dl_info info{};
+  std::filesystem::path folder;
+  if (::dladdr(reinterpret_cast<const void*>(&installed_plugin_subdir), &info) != 0 &&
+      info.dli_fname != nullptr) {
+    std::error_code error;
+    folder = std::filesystem::weakly_canonical(info.dli_fname, error).parent_path();
+    if (error) folder = std::filesystem::path(info.dli_fname).parent_path();
+  }
+  return folder / "openinspect" / "models" / std::filesystem::path(file_name);
+}
+
 std::vector<std::string> split_plugin_path(std::string_view value) {
   std::vector<std::string> entries;
   while (!value.empty()) {

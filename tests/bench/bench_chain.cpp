@@ -1,7 +1,9 @@
 // bench_inspection_chain: scans per second and decision latency of the X-ray inspection chain
 // xray.correct -> xray.materials -> xray.detect -> xray.colorize on 1024-pixel x 2000-line
 // dual-energy scans, run by the pipeline scheduler, on the Vulkan path and on the CPU reference
-// path side by side (docs/performance.md, "X-ray inspection chain").
+// path side by side (docs/performance.md, "X-ray inspection chain"). xray.detect runs with the
+// region classifier that ships with OpenInspect, and (the *_rules_only runs) with its rule
+// scores alone, so the classifier's cost shows in the same run.
 //
 //   bench_inspection_chain [--benchmark_repetitions=3 --benchmark_report_aggregates_only=true]
 //
@@ -245,11 +247,12 @@ std::string calibration() {
   return file;
 }
 
-std::string chain_yaml(const std::string& backend, int count) {
+std::string chain_yaml(const std::string& backend, int count, bool classifier) {
   // xray.detect has a backend parameter only where its per-pixel work has a kernel.
-  std::string detect_params;
+  std::string detect_params = classifier ? "" : "classifier: false";
   if (const oi::TypeInfo* t = registry().find("xray.detect"); t && t->spec.find_param("backend"))
-    detect_params = "params: {backend: " + backend + "}";
+    detect_params += (detect_params.empty() ? "" : ", ") + std::string("backend: ") + backend;
+  if (!detect_params.empty()) detect_params = "params: {" + detect_params + "}";
   return "devices:\n"
          "  source: {driver: bench.scans, params: {count: " +
          std::to_string(count) +
@@ -282,12 +285,12 @@ double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(
 
 // One benchmark iteration = one pipeline run over `count` scans (kernels are compiled by a
 // first, unmeasured run).
-void BM_Chain(benchmark::State& state, const char* backend, bool closed_loop) {
+void BM_Chain(benchmark::State& state, const char* backend, bool closed_loop, bool classifier = true) {
   const int count = closed_loop ? 6 : 12;
   std::string yaml;
   try {
     prepare_scans();
-    yaml = chain_yaml(backend, count);
+    yaml = chain_yaml(backend, count, classifier);
     shared().reset(count, closed_loop);
     if (const oi::RunResult r = run_yaml(yaml, closed_loop); !r.ok)
       return state.SkipWithError(("warm-up run failed: " + r.error).c_str());
@@ -324,6 +327,16 @@ BENCHMARK_CAPTURE(BM_Chain, throughput_vulkan, "gpu", false)
     ->UseManualTime()
     ->Iterations(2);
 BENCHMARK_CAPTURE(BM_Chain, throughput_cpu, "cpu", false)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+// The same chains with xray.detect's rule scores alone (`classifier: false`, no region
+// classifier): what the shipped classifier costs, side by side.
+BENCHMARK_CAPTURE(BM_Chain, throughput_vulkan_rules_only, "gpu", false, false)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, throughput_cpu_rules_only, "cpu", false, false)
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime()
     ->Iterations(2);

@@ -227,7 +227,7 @@ std::string failing_before_any_scan(const fs::path& dir, const std::string& summ
   scanner: { driver: sim.xray, params: { scene: parcels, seed: 3, scans: 2, pixels_per_line: 128 } }
 stages:
   assemble: { type: scan.assemble }
-  detect: { type: xray.detect, params: { backend: cpu, model: "" } }
+  detect: { type: xray.detect, params: { backend: cpu, classifier: false } }
   summary: { type: sink.summary, params: { dir: )" +
          (dir / "out").string() + ", " + summary_params + R"( } }
 connections:

@@ -21,6 +21,8 @@ test -x "$prefix/bin/oi"
 ls "$prefix"/lib*/openinspect/plugins/*.so > /dev/null
 test -f "$prefix/include/oi/xray/contract.hpp" || fail "the X-ray contract header is not installed"
 test -f "$prefix/include/oi/cctv/contract.hpp" || fail "the camera contract header is not installed"
+ls "$prefix"/lib*/openinspect/models/xray_detect_parcels.yml.gz > /dev/null ||
+  fail "xray.detect's shipped region classifier is not installed next to the plugins"
 
 echo "== a program using only the camera contract (COMPONENTS cctv)"
 mkdir -p "$scratch/cctv_reader"

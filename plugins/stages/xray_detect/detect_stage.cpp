@@ -14,6 +14,7 @@
 #include "oi/gpu/device.hpp"
 #include "oi/gpu/stage_backend.hpp"
 #include "oi/plugin.hpp"
+#include "oi/plugin_registry.hpp"
 #include "oi/xray/contract.hpp"
 #include "region_classifier.hpp"
 #include "threat_detector.hpp"
@@ -80,8 +81,14 @@ class Detect final : public oi::Stage {
     i("smoothing_radius", params_.smoothing_radius, 0, 8, "pixels", "Box radius of the a_high mean and std.");
     spec.param("model", model_)
         .describe(
-            "Region classifier written by `oi-train-detector` (OpenCV ml, trained on simulated scans); "
-            "empty: the rule scores decide alone. docs/detection.md.");
+            "Region classifier written by `oi-train-detector` (OpenCV ml, trained on simulated scans; a name "
+            "ending in .gz is read compressed); empty: the one that ships with OpenInspect "
+            "(models/xray_detect_parcels.yml.gz next to the plugin folder, trained on the simulated parcel "
+            "scanner at 1024 pixels per line; docs/detection.md, \"The shipped detector\").");
+    spec.param("classifier", use_classifier_)
+        .describe(
+            "false: no region classifier is loaded and the rule scores decide alone (the detector "
+            "before training; docs/detection.md).");
     gpu_.declare(
         spec,
         "Where the per-pixel and neighbourhood maps run: `auto` uses the Vulkan device when there is "
@@ -92,17 +99,19 @@ class Detect final : public oi::Stage {
   // The model itself is loaded (and its contents checked) at start; a file that is not there
   // is found here, so `oi validate` reports it with the node's position.
   std::vector<std::string> validate(const oi::StageConfig&) const override {
-    if (model_.empty()) return {};
-    if (auto problem = oi::input_file_problem(model_))
-      return {"`model` " + model_.string() + " " + *problem +
-              "; train one with `oi-train-detector` (docs/detection.md, \"Training\") or `make demo`"};
+    if (!use_classifier_) return {};
+    const std::filesystem::path path = model_path();
+    if (auto problem = oi::input_file_problem(path)) return {model_problem(path, *problem)};
     return {};
   }
 
   void start(const oi::StageConfig& config) override {
     name_ = config.name;
-    if (!model_.empty()) {
-      params_.classifier = xr::RegionClassifier::load(model_);  // throws oi::ConfigError naming the file
+    params_.classifier.reset();
+    if (use_classifier_) {
+      const std::filesystem::path path = model_path();
+      if (auto problem = oi::input_file_problem(path)) throw oi::ConfigError(model_problem(path, *problem));
+      params_.classifier = xr::RegionClassifier::load(path);  // throws oi::ConfigError naming the file
     }
     xr::validate(params_);  // throws oi::ConfigError naming the inconsistent pair
     maps_.reset();
@@ -186,7 +195,8 @@ class Detect final : public oi::Stage {
     std::lock_guard lock(mutex_);
     nlohmann::json out = gpu_.summary();
     out.update(
-        {{"scans", scans_},
+        {{"model", use_classifier_ ? model_path().string() : std::string("none (rule scores alone)")},
+         {"scans", scans_},
          {"decisions", decisions_},
          {"tip",
           {{"inserted", tip_inserted_},
@@ -198,7 +208,23 @@ class Detect final : public oi::Stage {
  private:
   // Parameters; the thresholds are the fields of params_ of the same names.
   xr::DetectorParams params_;
-  std::filesystem::path model_;  // model (empty: none)
+  std::filesystem::path model_;  // model (empty: the shipped one)
+  bool use_classifier_ = true;   // classifier
+
+  std::filesystem::path model_path() const {
+    return model_.empty() ? oi::shipped_model_path(xr::kShippedRegionModel) : model_;
+  }
+
+  std::string model_problem(const std::filesystem::path& path, const std::string& problem) const {
+    if (model_.empty())
+      return "the region classifier that ships with OpenInspect, " + path.string() + ", " + problem +
+             " (an SDK installed without it?); name a model with `model`, or set `classifier: false` for the "
+             "rule scores alone";
+    return "`model` " + path.string() + " " + problem +
+           "; train one with `oi-train-detector` (docs/detection.md, \"Training\"), leave `model` empty for "
+           "the "
+           "shipped one, or set `classifier: false`";
+  }
 
   std::string name_;
   oi::gpu::StageBackend gpu_;                   // parameter `backend`, device, kernels

@@ -312,6 +312,20 @@ std::shared_ptr<const RegionClassifier> RegionClassifier::load(const std::filesy
       throw ConfigError(where + ": " + std::to_string(features) +
                         " features per region, this build computes " + std::to_string(kRegionFeatures) +
                         retrain);
+    // The same count with a different meaning would be read without complaint: a model names
+    // its features, and they must be this build's, in this build's order.
+    if (const cv::FileNode names = fs["feature_names"]; !names.empty()) {
+      const auto& expected = region_feature_names();
+      if (names.type() != cv::FileNode::SEQ || names.size() != expected.size())
+        throw ConfigError(where + ": 'feature_names' is not a list of " + std::to_string(kRegionFeatures) +
+                          " names" + retrain);
+      for (std::size_t k = 0; k < expected.size(); ++k) {
+        const std::string name = static_cast<std::string>(names[static_cast<int>(k)]);
+        if (name != expected[k])
+          throw ConfigError(where + ": feature " + std::to_string(k) + " is '" + name +
+                            "', this build computes '" + expected[k] + "' there" + retrain);
+      }
+    }
     const cv::FileNode candidates = fs["candidates"];
     if (candidates.type() != cv::FileNode::MAP) throw ConfigError(where + ": no 'candidates' map" + retrain);
     c->candidates_ = nlohmann::json::object();

@@ -26,6 +26,9 @@ struct DetectorParams;
 
 /// Format name and version of a model file (OpenCV FileStorage YAML).
 inline constexpr const char* kRegionModelFormat = "openinspect-region-classifier";
+/// The region classifier that ships with OpenInspect (plugins/stages/xray_detect/models, made by
+/// scripts/train-shipped-detector.sh), a file name under oi::shipped_model_path().
+inline constexpr const char* kShippedRegionModel = "xray_detect_parcels.yml.gz";
 inline constexpr int kRegionModelVersion = 1;
 
 /// Number of features per region; region_feature_names() names them in order.

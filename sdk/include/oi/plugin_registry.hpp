@@ -103,4 +103,9 @@ class PluginRegistry {
 /// ("lib/openinspect/plugins").
 std::filesystem::path installed_plugin_subdir();
 
+/// A model file that ships with OpenInspect: `openinspect/models/<file_name>` beside the SDK
+/// library (libopeninspect_sdk.so; the build tree mirrors the install layout), found the same
+/// way from a plugin, a tool or a test. The file may not exist (an SDK built without it).
+std::filesystem::path shipped_model_path(std::string_view file_name);
+
 }  // namespace oi

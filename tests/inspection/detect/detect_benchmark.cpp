@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
         stderr,
         "usage: %s CALIBRATION MODEL|- [SEED=5000] [SCANS=500] [PIXELS=1024] [THREAT_RATE=0.5] [BATCH=50]\n"
         "  CALIBRATION: oi calibrate-materials output (make demo keeps build/cargo-calibration.json)\n"
-        "  MODEL: oi-train-detector output (make demo keeps build/cargo-detector.yml); '-': rules only\n",
+        "  MODEL: oi-train-detector output (the shipped one: "
+        "build/lib/openinspect/models/xray_detect_parcels.yml.gz); '-': rules only\n",
         argv[0]);
     return 2;
   }

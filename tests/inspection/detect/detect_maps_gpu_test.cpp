@@ -311,8 +311,10 @@ TEST_F(DetectMapsGpuTest, StageGivesTheSameDetectionsOnBothBackends) {
   const fs::path dir = fresh_dir("detect_stage_sim") / "data";
   std::string error;
   ASSERT_TRUE(make_dataset(dir, 5252, 4, 1.0, {"scanner.pixels_per_line=384"}, error)) << error;
-  oi::test::StageUnderTest gpu(detect_plugin(), "xray.detect", {{"backend", "gpu"}}, "detect_gpu");
-  oi::test::StageUnderTest cpu(detect_plugin(), "xray.detect", {{"backend", "cpu"}}, "detect_cpu");
+  oi::test::StageUnderTest gpu(detect_plugin(), "xray.detect", {{"backend", "gpu"}, {"classifier", false}},
+                               "detect_gpu");
+  oi::test::StageUnderTest cpu(detect_plugin(), "xray.detect", {{"backend", "cpu"}, {"classifier", false}},
+                               "detect_cpu");
   int with_detections = 0;
   for (std::size_t i = 0; i < dataset_scans(dir); ++i) {
     const CorrectedScan s = load_corrected_scan(dir, i);
@@ -410,7 +412,7 @@ TEST(DetectStageWithoutDriver, AutoFallsBackToTheCpuAndGpuIsAConfigError) {
         ::unsetenv("VK_ADD_DRIVER_FILES");
         std::string problem;
         try {
-          oi::test::StageUnderTest automatic(detect_plugin(), "xray.detect", nlohmann::json::object(),
+          oi::test::StageUnderTest automatic(detect_plugin(), "xray.detect", {{"classifier", false}},
                                              "detect_auto");
           const nlohmann::json summary = automatic.summary();
           if (summary["backend"] != "cpu" || !summary["device"].is_null() ||

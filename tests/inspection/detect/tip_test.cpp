@@ -15,6 +15,7 @@
 #include "oi/plugin_registry.hpp"
 #include "oi/stage.hpp"
 #include "oi/xray/contract.hpp"
+#include "region_classifier.hpp"
 #include "stage_under_test.hpp"
 #include "tip_attributes.hpp"
 #include "tip_recorder.hpp"
@@ -127,7 +128,9 @@ TEST(TipStage, RateZeroInsertsNothingAndKeepsPlanes) {
 TEST(TipAccounting, DetectMarksTipDetectionsAndCountsThem) {
   const TipLibrary lib = TipLibrary::load(library_dir());
   StageUnderTest tip("xray.tip", {{"library", library_dir().string()}, {"rate", 1.0}, {"seed", 11}});
-  StageUnderTest detect("xray.detect", nlohmann::json::object());
+  // Rule scores alone: the stand-in classification is not the calibration the shipped
+  // classifier learnt from.
+  StageUnderTest detect("xray.detect", {{"classifier", false}});
   int inserted = 0, detected = 0;
   for (int i = 0; i < 6; ++i) {
     FramePtr t = tip.run(scan_frame(parcel()));
@@ -211,6 +214,30 @@ TEST(DetectStage, BadParametersAndMissingPlanesAreErrors) {
   const Status s = stage.run(f, out);
   ASSERT_TRUE(s.is_error());
   EXPECT_NE(s.message().find("zeff"), std::string::npos) << s.message();
+}
+
+// With `model` left empty the stage loads the region classifier that ships with OpenInspect
+// (beside the build tree's SDK library, as beside an installed one); `classifier: false` loads
+// none; a model that is not there names itself and the ways out.
+TEST(DetectStage, UsesTheShippedClassifierUnlessToldOtherwise) {
+  StageUnderTest shipped("xray.detect", {{"backend", "cpu"}});
+  const std::string model = shipped.summary()["model"].get<std::string>();
+  EXPECT_EQ(fs::path(model).filename(), kShippedRegionModel) << model;
+  EXPECT_TRUE(fs::is_regular_file(model)) << model;
+
+  StageUnderTest rules("xray.detect", {{"backend", "cpu"}, {"classifier", false}});
+  EXPECT_EQ(rules.summary()["model"], "none (rule scores alone)");
+
+  const fs::path missing = fresh_dir("no-model") / "site.yml.gz";
+  try {
+    StageUnderTest("xray.detect", {{"model", missing.string()}});
+    FAIL() << "a model that is not there was accepted";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(missing.string()), std::string::npos) << what;
+    EXPECT_NE(what.find("classifier: false"), std::string::npos) << what;
+    EXPECT_NE(what.find("oi-train-detector"), std::string::npos) << what;
+  }
 }
 
 }  // namespace
