@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <opencv2/imgproc.hpp>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -269,6 +270,72 @@ Status DetectionMapsGpu::compute(const Plane& a_high, const Plane& zeff, const P
   } catch (const std::exception& e) {
     recorder_->reset();
     return Status::error(e.what());
+  }
+}
+
+InpaintGpu::InpaintGpu(gpu::StageBackend& backend)
+    : device_(backend.device()), recorder_(&backend.recorder()) {
+  kernel_ = build(
+      backend, "xray/detect_inpaint.comp",
+      {{"values", gpu::Access::kReadWrite}, {"unknown", gpu::Access::kRead}, {"dims", gpu::Access::kRead}},
+      sizeof(std::uint32_t),
+      {gpu::SpecConstant::i32(0, kInpaintSweeps), gpu::SpecConstant::f32(1, kInpaintOmega)});
+}
+
+InpaintGpu::~InpaintGpu() = default;
+
+Status InpaintGpu::solve(const std::vector<InpaintGrid*>& grids) {
+  if (grids.empty()) return Status::ok();
+  constexpr int kCells = kInpaintSide * kInpaintSide;  // shaders/xray/detect_inpaint.comp, kCells
+  const int n = static_cast<int>(grids.size());
+  for (int g = 0; g < n; ++g) {
+    const InpaintGrid& grid = *grids[g];
+    if (grid.high.type() != CV_32F || grid.low.type() != CV_32F || grid.unknown.type() != CV_8U ||
+        grid.high.size() != grid.unknown.size() || grid.low.size() != grid.unknown.size() ||
+        !grid.high.isContinuous() || !grid.low.isContinuous() || !grid.unknown.isContinuous() ||
+        grid.high.rows > kInpaintSide || grid.high.cols > kInpaintSide || grid.high.empty())
+      return Status::error("in-painting grid " + std::to_string(g) + " (" + std::to_string(grid.high.cols) +
+                           "x" + std::to_string(grid.high.rows) +
+                           ") is not two continuous f32 channels and a u8 mask of one size of at most " +
+                           std::to_string(kInpaintSide) + " cells a side");
+  }
+  try {
+    Plane values = gpu::make_gpu_plane(device_, PixelFormat::kF32, kCells, 2 * n, gpu::Residency::kAuto,
+                                       gpu::InitialContents::kUndefined);
+    Plane unknown = gpu::make_gpu_plane(device_, PixelFormat::kU8, kCells, n, gpu::Residency::kAuto,
+                                        gpu::InitialContents::kUndefined);
+    Plane dims = gpu::make_gpu_plane(device_, PixelFormat::kF32, 2, n, gpu::Residency::kAuto,
+                                     gpu::InitialContents::kUndefined);
+    for (int g = 0; g < n; ++g) {
+      const InpaintGrid& grid = *grids[g];
+      const std::size_t cells = grid.high.total();
+      std::memcpy(values.row<float>(2 * g), grid.high.ptr<float>(), cells * sizeof(float));
+      std::memcpy(values.row<float>(2 * g + 1), grid.low.ptr<float>(), cells * sizeof(float));
+      std::memcpy(unknown.row<std::uint8_t>(g), grid.unknown.ptr<std::uint8_t>(), cells);
+      float* d = dims.row<float>(g);
+      d[0] = static_cast<float>(grid.high.rows);
+      d[1] = static_cast<float>(grid.high.cols);
+    }
+    const std::uint32_t push = static_cast<std::uint32_t>(n);
+    const gpu::BufferRef bindings[] = {values, unknown, dims};
+    Status s = recorder_->dispatch(*kernel_, bindings, std::as_bytes(std::span(&push, 1)),
+                                   {static_cast<std::uint32_t>(2 * n), 1, 1});
+    if (!s.is_ok()) {
+      recorder_->reset();
+      return s;
+    }
+    if (s = recorder_->submit_and_wait(); !s.is_ok()) return s;
+    const Plane& result = values;
+    for (int g = 0; g < n; ++g) {
+      InpaintGrid& grid = *grids[g];
+      const std::size_t cells = grid.high.total();
+      std::memcpy(grid.high.ptr<float>(), result.row<float>(2 * g), cells * sizeof(float));
+      std::memcpy(grid.low.ptr<float>(), result.row<float>(2 * g + 1), cells * sizeof(float));
+    }
+    return Status::ok();
+  } catch (const std::exception& e) {
+    recorder_->reset();
+    return Status::error(std::string("in-painting on the GPU: ") + e.what());
   }
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "object_material.hpp"
 #include "oi/error.hpp"
 #include "oi/frame.hpp"
 #include "threat_detector.hpp"
@@ -75,6 +76,30 @@ class DetectionMapsGpu {
   gpu::CommandRecorder* recorder_;  // the backend's
   std::vector<Plane> plane_pool_;
   std::vector<std::shared_ptr<gpu::Buffer>> mask_pool_;
+};
+
+/// The in-painting sweeps of the candidates' object-own material on Vulkan
+/// (shaders/xray/detect_inpaint.comp): all the grids of a scan in one dispatch, one
+/// workgroup per grid and channel, the same result as inpaint_grids_cpu() (its CPU
+/// reference) up to float rounding. Not thread-safe: one per stage.
+class InpaintGpu {
+ public:
+  /// Builds the kernel through `backend` (started on the GPU; it owns the kernel and the
+  /// command recorder, and outlives this object). @throws oi::ConfigError, oi::gpu::GpuError.
+  explicit InpaintGpu(gpu::StageBackend& backend);
+  ~InpaintGpu();
+  InpaintGpu(const InpaintGpu&) = delete;
+  InpaintGpu& operator=(const InpaintGpu&) = delete;
+
+  /// Runs the sweeps on both channels of every grid (at most kInpaintSide cells a side, both
+  /// channels continuous CV_32F, `unknown` CV_8U 0/1) and writes the results back into them.
+  /// Returns an error naming the grid or the Vulkan failure; the grids are then unchanged.
+  Status solve(const std::vector<InpaintGrid*>& grids);
+
+ private:
+  std::shared_ptr<gpu::Device> device_;
+  std::shared_ptr<gpu::Kernel> kernel_;
+  gpu::CommandRecorder* recorder_;  // the backend's
 };
 
 }  // namespace oi::xray

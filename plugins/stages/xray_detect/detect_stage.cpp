@@ -115,10 +115,21 @@ class Detect final : public oi::Stage {
     }
     xr::validate(params_);  // throws oi::ConfigError naming the inconsistent pair
     maps_.reset();
-    if (gpu_.start(config)) maps_ = std::make_unique<xr::DetectionMapsGpu>(gpu_, params_);
+    inpaint_.reset();
+    params_.inpaint = nullptr;
+    if (gpu_.start(config)) {
+      maps_ = std::make_unique<xr::DetectionMapsGpu>(gpu_, params_);
+      // The candidates' background in-painting (object-own material) on the same device.
+      inpaint_ = std::make_unique<xr::InpaintGpu>(gpu_);
+      params_.inpaint = [this](const std::vector<xr::InpaintGrid*>& grids) {
+        if (oi::Status s = inpaint_->solve(grids); !s.is_ok()) throw oi::Error(s.message());
+      };
+    }
   }
 
   void stop() override {
+    params_.inpaint = nullptr;
+    inpaint_.reset();
     maps_.reset();
     gpu_.stop();
   }
@@ -229,6 +240,7 @@ class Detect final : public oi::Stage {
   std::string name_;
   oi::gpu::StageBackend gpu_;                   // parameter `backend`, device, kernels
   std::unique_ptr<xr::DetectionMapsGpu> maps_;  // null on the CPU backend
+  std::unique_ptr<xr::InpaintGpu> inpaint_;     // with maps_: the object-own material's sweeps
   mutable std::mutex mutex_;
   std::int64_t scans_ = 0, tip_inserted_ = 0, tip_detected_ = 0;
   std::map<std::string, std::int64_t> decisions_{

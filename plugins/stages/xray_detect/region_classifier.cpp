@@ -136,7 +136,8 @@ const std::array<const char*, kRegionFeatures>& region_feature_names() {
 }
 
 std::array<float, kRegionFeatures> region_features(const ClassifiedScan& scan, const DetectionMaps& maps,
-                                                   const cv::Rect& box, const cv::Mat& own_in_box, int area) {
+                                                   const cv::Rect& box, const cv::Mat& own_in_box, int area,
+                                                   ObjectPatch& patch) {
   std::array<float, kRegionFeatures> f{};
   const cv::Rect image(0, 0, scan.a_high.cols, scan.a_high.rows);
   const cv::Rect pad = (box + cv::Size(2 * kRingPx, 2 * kRingPx) - cv::Point(kRingPx, kRingPx)) & image;
@@ -256,17 +257,20 @@ std::array<float, kRegionFeatures> region_features(const ClassifiedScan& scan, c
   cv::Mat exclude = (maps.narcotics(pad) | maps.firearm(pad) | maps.shielding(pad) |
                      (cls == static_cast<std::uint8_t>(MaterialClass::kImpenetrable))) &
                     ~own;
-  const ObjectMaterial o = object_material(high, low, own, exclude);
-  if (o.valid) {
-    f[43] = static_cast<float>(o.added_high);
-    f[44] = static_cast<float>(o.ratio);
-    f[45] = static_cast<float>(o.confidence);
-    f[46] = static_cast<float>(o.added_relative_std);
-    f[47] = static_cast<float>(o.background_ratio);
-    // What the object adds, summed over its area: its mass for a given material.
-    f[48] = static_cast<float>(std::log1p(std::max(0.0, o.added_high) * a));
-  }
+  patch = prepare_object_patch(high, low, own, exclude);
   return f;
+}
+
+void set_object_features(std::array<float, kRegionFeatures>& f, const ObjectPatch& patch, int area) {
+  const ObjectMaterial o = finish_object_material(patch);
+  if (!o.valid) return;
+  f[43] = static_cast<float>(o.added_high);
+  f[44] = static_cast<float>(o.ratio);
+  f[45] = static_cast<float>(o.confidence);
+  f[46] = static_cast<float>(o.added_relative_std);
+  f[47] = static_cast<float>(o.background_ratio);
+  // What the object adds, summed over its area: its mass for a given material.
+  f[48] = static_cast<float>(std::log1p(std::max(0.0, o.added_high) * std::max(1, area)));
 }
 
 nlohmann::json candidate_settings(const DetectorParams& p) {

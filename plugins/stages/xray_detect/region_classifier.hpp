@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "object_material.hpp"
+
 namespace cv::ml {
 class RTrees;
 }
@@ -39,9 +41,15 @@ const std::array<const char*, kRegionFeatures>& region_feature_names();
 /// Features of one candidate region: `own` is the region's mask (CV_8U, 0 / non-zero) inside
 /// `box` (same size as the box), `area` its pixel count. Rotation-invariant: sizes come from
 /// the rotated rectangle, the shape from Hu moments and solidity, the rest are statistics of
-/// the planes inside the region and in a ring around it.
+/// the planes inside the region and in a ring around it. The object-own material features
+/// (own_*) need the region's background in-painted: they are left at 0 and `patch` is
+/// prepared for it; set_object_features() fills them in once its grid's sweeps have run.
 std::array<float, kRegionFeatures> region_features(const ClassifiedScan& scan, const DetectionMaps& maps,
-                                                   const cv::Rect& box, const cv::Mat& own, int area);
+                                                   const cv::Rect& box, const cv::Mat& own, int area,
+                                                   ObjectPatch& patch);
+
+/// The object-own material features of a region of `area` pixels from its in-painted patch.
+void set_object_features(std::array<float, kRegionFeatures>& features, const ObjectPatch& patch, int area);
 
 /// The DetectorParams fields that shape the candidate masks (compute_maps()); a model is only
 /// valid with the values it was trained with.

@@ -235,12 +235,13 @@ std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const Detecti
   require_planes(scan);
   std::vector<Candidate> out;
   if (scan.a_high.empty()) return out;
+  std::vector<ObjectPatch> patches;  // one per candidate in `out` when with_features
   const cv::Mat& mean = maps.mean;
   const cv::Mat impenetrable = scan.material_class == static_cast<std::uint8_t>(MaterialClass::kImpenetrable);
   const auto add = [&](const char* cls, const Components& c, int i, const cv::Mat& own, float rule_score,
                        bool rules) {
     Candidate k{cls, box_of(c, i), c.stats.at<int>(i, cv::CC_STAT_AREA), rule_score, rules, {}};
-    if (with_features) k.features = region_features(scan, maps, k.box, own, k.area);
+    if (with_features) k.features = region_features(scan, maps, k.box, own, k.area, patches.emplace_back());
     out.push_back(std::move(k));
   };
 
@@ -339,6 +340,21 @@ std::vector<Candidate> find_candidates(const ClassifiedScan& scan, const Detecti
         continue;
       add(threat::kKnife, c, i, c.labels(box_of(c, i)) == i, 0.0f, false);
     }
+  }
+  // The object-own material of every candidate: all the backgrounds of the scan in-painted at
+  // once (on the GPU when xray.detect runs there).
+  if (with_features) {
+    std::vector<InpaintGrid*> grids;
+    for (ObjectPatch& patch : patches)
+      if (patch.valid) grids.push_back(&patch.grid);
+    if (!grids.empty()) {
+      if (p.inpaint)
+        p.inpaint(grids);
+      else
+        inpaint_grids_cpu(grids);
+    }
+    for (std::size_t i = 0; i < out.size(); ++i)
+      set_object_features(out[i].features, patches[i], out[i].area);
   }
   return out;
 }

@@ -6,6 +6,7 @@
 /// same code.
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
@@ -47,6 +48,10 @@ struct DetectorParams {
   /// scored by the classifier and reported when its score reaches the model's threshold for
   /// its class; the rules' region limits then only bound the candidates.
   std::shared_ptr<const RegionClassifier> classifier;
+  /// Runs the in-painting sweeps of the candidates' object-own material (all the grids of
+  /// one scan at once; throws on failure). Empty: inpaint_grids_cpu(), the CPU reference;
+  /// xray.detect on the GPU sets InpaintGpu's.
+  std::function<void(const std::vector<InpaintGrid*>&)> inpaint;
 };
 
 /// One detected region.

@@ -335,6 +335,72 @@ TEST_F(DetectMapsGpuTest, StageGivesTheSameDetectionsOnBothBackends) {
 // The classifier path on Vulkan maps, on the real chain's material planes: the same regions
 // as on the CPU reference. Scores may differ in the last bits (rel_std, sqrt and division on
 // the device, feeds one feature), never enough to move a region across its threshold here.
+// The object-own material's in-painting sweeps (InpaintGpu, shaders/xray/detect_inpaint.comp)
+// against inpaint_grids_cpu(): grids of every shape up to 48 x 48 (a single cell, a single row
+// or column, odd sizes), unknown cells from none to all but one, in one dispatch. Known cells
+// stay bit-identical; the unknown ones within 1e-4 (relative above 1): each update is a sum of
+// up to four neighbours in the CPU's order and one division, which Vulkan lets a device round
+// within a few ULP, and 40 over-relaxed sweeps carry such differences along.
+TEST_F(DetectMapsGpuTest, InpaintingMatchesTheCpuReference) {
+  InpaintGpu solver(backend_);
+  std::mt19937 rng(4711);
+  const cv::Size sizes[] = {{1, 1},   {48, 48}, {1, 48}, {48, 1}, {17, 33},
+                            {33, 17}, {2, 2},   {48, 5}, {7, 40}, {31, 31}};
+  const double unknown_fractions[] = {0.0, 0.3, 0.7, 0.99};
+  std::vector<InpaintGrid> cpu, gpu_grids;
+  for (const cv::Size& size : sizes) {
+    for (double fraction : unknown_fractions) {
+      InpaintGrid g;
+      g.high.create(size, CV_32F);
+      g.low.create(size, CV_32F);
+      cv::randu(g.high, 0.0, 6.0);
+      cv::randu(g.low, 0.0, 9.0);
+      g.unknown.create(size, CV_8U);
+      std::bernoulli_distribution unknown(fraction);
+      for (int y = 0; y < size.height; ++y)
+        for (int x = 0; x < size.width; ++x) g.unknown.at<std::uint8_t>(y, x) = unknown(rng) ? 1 : 0;
+      g.unknown.at<std::uint8_t>(size.height / 2, size.width / 2) = 0;  // at least one known cell
+      ASSERT_TRUE(inpaint_start(g.high, g.unknown) && inpaint_start(g.low, g.unknown));
+      cpu.push_back({g.high.clone(), g.low.clone(), g.unknown.clone()});
+      gpu_grids.push_back(std::move(g));
+    }
+  }
+  std::vector<InpaintGrid*> on_cpu, on_gpu;
+  for (std::size_t i = 0; i < cpu.size(); ++i) {
+    on_cpu.push_back(&cpu[i]);
+    on_gpu.push_back(&gpu_grids[i]);
+  }
+  inpaint_grids_cpu(on_cpu);
+  const Status s = solver.solve(on_gpu);
+  ASSERT_TRUE(s.is_ok()) << s.message();
+  int compared = 0;
+  for (std::size_t i = 0; i < cpu.size(); ++i) {
+    for (const auto& [name, g, c] : {std::tuple{"a_high", &gpu_grids[i].high, &cpu[i].high},
+                                     std::tuple{"a_low", &gpu_grids[i].low, &cpu[i].low}}) {
+      for (int y = 0; y < c->rows; ++y)
+        for (int x = 0; x < c->cols; ++x) {
+          const float a = g->at<float>(y, x), b = c->at<float>(y, x);
+          if (cpu[i].unknown.at<std::uint8_t>(y, x) == 0)
+            ASSERT_EQ(a, b) << "grid " << i << " " << name << ": known cell (" << x << ", " << y
+                            << ") changed";
+          else
+            ASSERT_LE(std::fabs(a - b), 1e-4f * std::max(1.0f, std::fabs(b)))
+                << "grid " << i << " (" << c->cols << "x" << c->rows << ") " << name << " at (" << x << ", "
+                << y << "): gpu " << a << ", cpu " << b;
+          ++compared;
+        }
+    }
+  }
+  EXPECT_GT(compared, 20000);
+
+  // A grid the kernel cannot hold is an error naming it, and nothing is changed.
+  InpaintGrid too_wide{cv::Mat(4, 49, CV_32F, cv::Scalar(1)), cv::Mat(4, 49, CV_32F, cv::Scalar(1)),
+                       cv::Mat(4, 49, CV_8U, cv::Scalar(0))};
+  const Status e = solver.solve({&cpu[0], &too_wide});
+  ASSERT_FALSE(e.is_ok());
+  EXPECT_NE(e.message().find("grid 1 (49x4)"), std::string::npos) << e.message();
+}
+
 TEST_F(DetectMapsGpuTest, StageWithAModelGivesTheSameDetectionsOnBothBackends) {
   std::string error;
   const TrainedModel& trained = trained_model(error);
