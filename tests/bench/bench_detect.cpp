@@ -1,6 +1,7 @@
-// xray.detect (the plugin stage) on a 1024 x 2000 classified scan: maps on Vulkan vs on the
-// CPU reference, regions on the CPU in both, ms per scan, side by side. `gpu_resident` feeds
-// planes already in GPU memory (as behind xray.materials on the GPU); the others host planes.
+// xray.detect (the plugin stage) on a 1024 x 2000 classified scan: maps (and the candidates'
+// in-painting sweeps) on Vulkan vs on the CPU reference, regions on the CPU in both, ms per
+// scan, side by side; with the shipped region classifier, and with the rule scores alone. `gpu_resident`
+// feeds planes already in GPU memory (as behind xray.materials on the GPU); the others host planes.
 //   cmake --build BUILD --target bench_detect oi_stages_xray_detect && BUILD/bin/bench_detect
 // Never run by ctest.
 #include <benchmark/benchmark.h>
@@ -74,10 +75,12 @@ oi::FramePtr classified_scan(bool gpu_resident) {
   return f;
 }
 
-void BM_Detect(benchmark::State& state, const char* backend, bool gpu_resident) {
+void BM_Detect(benchmark::State& state, const char* backend, bool gpu_resident, bool classifier = true,
+               const char* inpaint = "auto") {
   if (std::string(backend) == "gpu" && !oi::gpu::available())
     return state.SkipWithError(("no Vulkan device: " + oi::gpu::unavailable_reason()).c_str());
-  oi::test::StageUnderTest stage(registry(), "xray.detect", {{"backend", backend}}, "detect");
+  oi::test::StageUnderTest stage(registry(), "xray.detect",
+                                 {{"backend", backend}, {"classifier", classifier}}, "detect");
   const oi::FramePtr scan = classified_scan(gpu_resident);
   oi::FramePtr out;
   if (oi::Status s = stage.run(scan, out); !s.is_ok())
@@ -95,6 +98,17 @@ void BM_Detect(benchmark::State& state, const char* backend, bool gpu_resident) 
 BENCHMARK_CAPTURE(BM_Detect, vulkan, "gpu", false)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Detect, vulkan_gpu_resident, "gpu", true)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Detect, cpu_reference, "cpu", false)->Unit(benchmark::kMillisecond)->UseRealTime();
+// The candidates' in-painting on the Vulkan device too (`auto` keeps it on the CPU on lavapipe).
+BENCHMARK_CAPTURE(BM_Detect, vulkan_inpaint_on_gpu, "gpu", false, true, "gpu")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+// The rule scores alone (no region classifier, so no region features and no in-painting).
+BENCHMARK_CAPTURE(BM_Detect, vulkan_rules_only, "gpu", false, false)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Detect, cpu_reference_rules_only, "cpu", false, false)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

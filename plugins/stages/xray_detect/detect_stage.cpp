@@ -89,6 +89,13 @@ class Detect final : public oi::Stage {
         .describe(
             "false: no region classifier is loaded and the rule scores decide alone (the detector "
             "before training; docs/detection.md).");
+    spec.param("inpaint", inpaint_where_)
+        .one_of({"auto", "gpu", "cpu"})
+        .describe(
+            "Where the candidates' background in-painting (object-own material, with a classifier) runs "
+            "when the maps run on Vulkan: `auto` on the Vulkan device unless it is a CPU implementation "
+            "(lavapipe), where the CPU reference is a little faster (docs/performance.md); `gpu` "
+            "always there; `cpu` never. On the CPU backend it always runs on the CPU.");
     gpu_.declare(
         spec,
         "Where the per-pixel and neighbourhood maps run: `auto` uses the Vulkan device when there is "
@@ -119,11 +126,22 @@ class Detect final : public oi::Stage {
     params_.inpaint = nullptr;
     if (gpu_.start(config)) {
       maps_ = std::make_unique<xr::DetectionMapsGpu>(gpu_, params_);
-      // The candidates' background in-painting (object-own material) on the same device.
-      inpaint_ = std::make_unique<xr::InpaintGpu>(gpu_);
-      params_.inpaint = [this](const std::vector<xr::InpaintGrid*>& grids) {
-        if (oi::Status s = inpaint_->solve(grids); !s.is_ok()) throw oi::Error(s.message());
-      };
+      // The candidates' background in-painting (object-own material) on the same device, unless
+      // that is a CPU implementation: one workgroup per grid with 80 barriers runs a little
+      // slower there than the CPU reference (bench_detect).
+      const bool cpu_device = gpu_.device() && gpu_.device()->info().type == oi::gpu::DeviceType::kCpu;
+      inpaint_reason_ = inpaint_where_ == "gpu"   ? "inpaint: gpu"
+                        : inpaint_where_ == "cpu" ? "inpaint: cpu"
+                        : cpu_device              ? "inpaint: auto, the Vulkan device is a CPU implementation"
+                                                  : "inpaint: auto, on the Vulkan device";
+      if (inpaint_where_ == "gpu" || (inpaint_where_ == "auto" && !cpu_device)) {
+        inpaint_ = std::make_unique<xr::InpaintGpu>(gpu_);
+        params_.inpaint = [this](const std::vector<xr::InpaintGrid*>& grids) {
+          if (oi::Status s = inpaint_->solve(grids); !s.is_ok()) throw oi::Error(s.message());
+        };
+      }
+    } else {
+      inpaint_reason_ = "the CPU backend";
     }
   }
 
@@ -207,6 +225,7 @@ class Detect final : public oi::Stage {
     nlohmann::json out = gpu_.summary();
     out.update(
         {{"model", use_classifier_ ? model_path().string() : std::string("none (rule scores alone)")},
+         {"inpaint", {{"backend", inpaint_ ? "gpu" : "cpu"}, {"reason", inpaint_reason_}}},
          {"scans", scans_},
          {"decisions", decisions_},
          {"tip",
@@ -240,7 +259,9 @@ class Detect final : public oi::Stage {
   std::string name_;
   oi::gpu::StageBackend gpu_;                   // parameter `backend`, device, kernels
   std::unique_ptr<xr::DetectionMapsGpu> maps_;  // null on the CPU backend
-  std::unique_ptr<xr::InpaintGpu> inpaint_;     // with maps_: the object-own material's sweeps
+  std::string inpaint_where_ = "auto";          // inpaint
+  std::string inpaint_reason_;
+  std::unique_ptr<xr::InpaintGpu> inpaint_;  // with maps_: the object-own material's sweeps
   mutable std::mutex mutex_;
   std::int64_t scans_ = 0, tip_inserted_ = 0, tip_detected_ = 0;
   std::map<std::string, std::int64_t> decisions_{

@@ -409,8 +409,11 @@ TEST_F(DetectMapsGpuTest, StageWithAModelGivesTheSameDetectionsOnBothBackends) {
   const fs::path dir = fresh_dir("detect_model_sim") / "data";
   ASSERT_TRUE(make_dataset(dir, 5252, 6, 1.0, {"scanner.pixels_per_line=512"}, error)) << error;
   const nlohmann::json model = trained.model.string();
-  oi::test::StageUnderTest gpu(detect_plugin(), "xray.detect", {{"backend", "gpu"}, {"model", model}},
-                               "detect_gpu");
+  // `inpaint: gpu`: the candidates' in-painting on the Vulkan device even where `auto` keeps it
+  // on the CPU (lavapipe).
+  oi::test::StageUnderTest gpu(detect_plugin(), "xray.detect",
+                               {{"backend", "gpu"}, {"model", model}, {"inpaint", "gpu"}}, "detect_gpu");
+  EXPECT_EQ(gpu.summary()["inpaint"]["backend"], "gpu") << gpu.summary().dump();
   oi::test::StageUnderTest cpu(detect_plugin(), "xray.detect", {{"backend", "cpu"}, {"model", model}},
                                "detect_cpu");
   const CorrectedDataset data(dir);
