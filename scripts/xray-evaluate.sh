@@ -11,10 +11,11 @@
 # region classifier (or --set detect.model=FILE, or detect.classifier=false for the rules alone).
 # Each run's summary.html has the FROC curves per class; OUT_DIR/froc.svg has them pooled over
 # the seeds (recall of all objects solid, of the visible ones dashed), and the table ends with
-# the pooled recall at fixed false alarms per scan.
+# the pooled recall per kind of object (loose firearm parts, narcotics concealments, shapes)
+# and at fixed false alarms per scan.
 set -euo pipefail
 if [ $# -lt 2 ]; then
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 out=$1; shift
@@ -67,6 +68,20 @@ for c in classes:
     print(f"{'all':>6} {c:<10} {frac(p['found'], p['objects']):>16} {frac(p['visible_found'], p['visible']):>16} "
           f"{frac(p['covered'], p['shielded']):>22} {p['fa'] / scans if scans else 0:8.3f}")
 print(f"false alarms per scan, all classes: {fa_all / scans if scans else 0:.3f}")
+# Where the misses are: pooled recall per kind of object (a loose part, a concealment, a shape).
+kinds = {}
+for seed in seeds:
+    e = json.load(open(f"{out}/seed-{seed}/summary.json"))["evaluation"]
+    for c in classes:
+        for kind, k in e["classes"][c].get("kinds", {}).items():
+            n = kinds.setdefault((c, kind), [0, 0])
+            n[0] += k["objects"]; n[1] += k["found"]
+if kinds:
+    print("pooled recall per kind of object:")
+    for c in classes:
+        row = [f"{kind} {frac(n[1], n[0])}" for (cc, kind), n in sorted(kinds.items()) if cc == c]
+        if row:
+            print(f"{'all':>6} {c:<10} " + ", ".join(row))
 # Pooled FROC: each seed's curve counts what has a score >= its point's threshold, so the count
 # at any threshold t is that of the seed's last point whose threshold is >= t.
 def count_at(froc, t, key):

@@ -60,6 +60,12 @@ std::string parse_truth_list(const std::string& where, const nlohmann::json& lis
         return at + " (" + cls + "): `hidden_fraction` is " + h->dump() + ", expected a number in [0, 1]";
       t.hidden_fraction = h->get<double>();
     }
+    for (const char* key : {"part", "concealment", "shape"}) {
+      if (auto k = e.find(key); k != e.end() && k->is_string()) {
+        t.kind = k->get<std::string>();
+        break;
+      }
+    }
     record.truth.push_back(std::move(t));
   }
   return {};
@@ -83,6 +89,10 @@ std::map<std::string, ClassEvaluation> class_evaluations(const std::vector<ScanR
       const bool found = std::isfinite(m.best_score[i]);
       ++c.objects;
       c.found += found;
+      if (!t.kind.empty()) {
+        ++c.kinds[t.kind].first;
+        c.kinds[t.kind].second += found;
+      }
       if (t.visible()) {
         ++c.visible;
         c.visible_found += found;
@@ -318,6 +328,11 @@ nlohmann::json RunEvaluation::to_json() const {
                         {"covered_by_shielding_alarm", c.shielded_covered},
                         {"coverage", eval::to_json(ratio(c.shielded_covered, c.shielded))}}},
                       {"froc", froc}};
+    nlohmann::json kinds = nlohmann::json::object();
+    for (const auto& [kind, n] : c.kinds)
+      kinds[kind] = {
+          {"objects", n.first}, {"found", n.second}, {"recall", eval::to_json(ratio(n.second, n.first))}};
+    classes_j[cls]["kinds"] = std::move(kinds);
   }
   nlohmann::json pd_at_pfa_j = nlohmann::json::array();
   for (double pfa : {0.01, 0.05, 0.10}) {

@@ -45,6 +45,10 @@ struct TruthObject {
   Box box;
   bool tip = false;            ///< inserted by xray.tip (attribute `tip`, or `"tip": true` in ground_truth)
   double hidden_fraction = 0;  ///< `hidden_fraction` of the truth entry; 0 when it has none
+  /// What kind of object it is, for the per-kind breakdown: the truth entry's `part` (a loose
+  /// firearm part), else its `concealment` (narcotics), else its `shape` (pistol, revolver,
+  /// flat_pack, ...); empty when it has none of them.
+  std::string kind;
   /// Not shielded (hidden_fraction below kShieldedFraction).
   bool visible() const { return hidden_fraction < kShieldedFraction; }
 };
@@ -123,6 +127,9 @@ struct ClassEvaluation {
   int shielded_covered = 0;
   int false_alarms = 0;
   std::vector<FrocPoint> froc;  ///< thresholds descending; starts above the highest score
+  /// Objects and found objects per TruthObject::kind (objects without a kind left out): where
+  /// a class's misses are, e.g. loose barrels against whole pistols.
+  std::map<std::string, std::pair<int, int>> kinds;
 };
 
 /// The scan decision implied by detections alone (used for the curve): `alarm` when a real
@@ -168,7 +175,8 @@ struct RunEvaluation {
   std::optional<double> scan_pd() const;
   std::optional<double> scan_pfa() const;
   /// `{"recall": {...}, "false_alarms_per_scan", "scan_pd", "scan_pfa", "counts", "tip",
-  /// "pd_pfa_curve", "classes" (per class: visible / shielded strata and the FROC curve),
+  /// "pd_pfa_curve", "classes" (per class: visible / shielded strata, the FROC curve and
+  /// "kinds": objects, found and recall per kind),
   /// "pd_at_pfa" (at 0.01, 0.05, 0.10)}`: the required keys of summary.json plus documented extras.
   nlohmann::json to_json() const;
 };

@@ -261,5 +261,40 @@ TEST(Evaluation, FrocPerClassWithVisibleAndShieldedObjectsApart) {
   EXPECT_DOUBLE_EQ(j["pd_at_pfa"][1]["pd"].get<double>(), 1.0);
 }
 
+// Where a class's misses are: recall per kind of object (a loose part before a concealment
+// before a shape), objects without a kind left out of the breakdown.
+TEST(Evaluation, RecallPerKindOfObject) {
+  auto with = [](json t, const std::string& key, const std::string& value) {
+    t[key] = value;
+    return t;
+  };
+  std::vector<ScanRecord> scans;
+  scans.push_back(
+      scan(1, {{"ground_truth",
+                {with(truth("firearm", {0, 0, 10, 10}), "shape", "pistol"),
+                 with(with(truth("firearm", {100, 0, 10, 10}), "shape", "part"), "part", "barrel"),
+                 with(with(truth("narcotics", {0, 100, 10, 10}), "shape", "brick"), "concealment", "food"),
+                 truth("knife", {100, 100, 10, 10})}},
+               {"detections", {det("firearm", {0, 0, 10, 10}, 0.9), det("knife", {100, 100, 10, 10}, 0.8)}},
+               {"decision", "alarm"}}));
+  scans.push_back(scan(2, {{"ground_truth",
+                            {with(with(truth("firearm", {0, 0, 10, 10}), "shape", "part"), "part", "barrel"),
+                             with(truth("firearm", {100, 0, 10, 10}), "shape", "pistol")}},
+                           {"detections", {det("firearm", {0, 0, 10, 10}, 0.7)}},
+                           {"decision", "alarm"}}));
+  const RunEvaluation r = evaluate_run(scans);
+  const auto& firearm = r.classes.at("firearm").kinds;
+  ASSERT_EQ(firearm.size(), 2u);
+  EXPECT_EQ(firearm.at("pistol"), std::make_pair(2, 1));
+  EXPECT_EQ(firearm.at("barrel"), std::make_pair(2, 1));
+  EXPECT_EQ(r.classes.at("narcotics").kinds.at("food"), std::make_pair(1, 0));
+  EXPECT_TRUE(r.classes.at("knife").kinds.empty());
+  const json j = r.to_json();
+  EXPECT_EQ(j["classes"]["firearm"]["kinds"]["barrel"]["objects"], 2);
+  EXPECT_EQ(j["classes"]["firearm"]["kinds"]["barrel"]["found"], 1);
+  EXPECT_DOUBLE_EQ(j["classes"]["firearm"]["kinds"]["barrel"]["recall"].get<double>(), 0.5);
+  EXPECT_TRUE(j["classes"]["knife"]["kinds"].empty());
+}
+
 }  // namespace
 }  // namespace oi::xray::eval
