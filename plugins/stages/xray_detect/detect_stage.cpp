@@ -252,8 +252,7 @@ class Detect final : public oi::Stage {
              "rule scores alone";
     return "`model` " + path.string() + " " + problem +
            "; train one with `oi-train-detector` (docs/detection.md, \"Training\"), leave `model` empty for "
-           "the "
-           "shipped one, or set `classifier: false`";
+           "the shipped one, or set `classifier: false`";
   }
 
   std::string name_;

@@ -295,7 +295,9 @@ RegionClassifier::~RegionClassifier() = default;
 std::shared_ptr<const RegionClassifier> RegionClassifier::load(const std::filesystem::path& file) {
   const std::string where = "model '" + file.string() + "'";
   const std::string retrain =
-      "; train one with `oi-train-detector` (docs/detection.md, \"Training\") or `make demo`";
+      "; train one with `oi-train-detector` (docs/detection.md, \"Training\"), or leave xray.detect's "
+      "`model` "
+      "empty for the one that ships with OpenInspect";
   if (auto problem = input_file_problem(file)) throw ConfigError(where + ": it " + *problem + retrain);
   std::shared_ptr<RegionClassifier> c(new RegionClassifier());
   c->file_ = file;

@@ -65,6 +65,23 @@ TEST(RegionClassifierFile, OtherVersionIsAConfigError) {
   EXPECT_NE(e.find(file.string()), std::string::npos) << e;
 }
 
+// A compressed model cut short (a copy interrupted) or one that is not gzip at all: a clear
+// error naming the file, never a crash.
+TEST(RegionClassifierFile, TruncatedOrCorruptCompressedModelIsAConfigError) {
+  std::ifstream in(oi::shipped_model_path(kShippedRegionModel), std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(in), {}};
+  ASSERT_GT(bytes.size(), 100000u);
+  const fs::path dir = fresh_dir("compressed");
+  const fs::path truncated = dir / "truncated.yml.gz", garbage = dir / "garbage.yml.gz";
+  std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 8);
+  std::ofstream(garbage, std::ios::binary) << "not a model\x1f\x8b";
+  for (const fs::path& file : {truncated, garbage}) {
+    const std::string e = config_error([&] { RegionClassifier::load(file); });
+    EXPECT_NE(e.find(file.string()), std::string::npos) << e;
+    EXPECT_NE(e.find("oi-train-detector"), std::string::npos) << e;
+  }
+}
+
 // The same number of features under other names (a feature replaced without retraining)
 // would be read without complaint if only the count were checked.
 TEST(RegionClassifierFile, FeaturesOtherThanThisBuildsAreAConfigError) {
