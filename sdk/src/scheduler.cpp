@@ -78,7 +78,12 @@ void Scheduler::wake_sources() {
 
 std::string Scheduler::error() const {
   std::lock_guard lock(mutex_);
-  return error_;
+  return error_.empty() ? deferred_error_ : error_;
+}
+
+void Scheduler::defer_failure(std::string message) {
+  std::lock_guard lock(mutex_);
+  if (deferred_error_.empty()) deferred_error_ = std::move(message);
 }
 
 void Scheduler::work() {
@@ -139,7 +144,10 @@ void Scheduler::drive(NodeRunner* node, WakeList& wake) {
         break;
       case NodeAction::kFinish: {
         const Status status = node->finish(wake);
-        if (status.is_error()) return fail(*node, status);
+        // A stage that ends with an error (reports it could not write, events it could not
+        // store) fails the run, but after the others have finished: what it passed on before
+        // is still processed downstream.
+        if (status.is_error()) defer_failure(status.message());
         finished();
         node = continuation(wake);
         break;

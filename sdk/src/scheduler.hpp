@@ -76,6 +76,8 @@ class Scheduler {
   std::atomic<bool> done_{false};
   bool running_ = false;
   std::string error_;
+  std::string deferred_error_;  // the first finish() error: the run fails once every node ended
+  void defer_failure(std::string message);
 };
 
 }  // namespace oi

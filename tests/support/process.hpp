@@ -25,6 +25,8 @@ class Process {
   pid_t pid() const { return pid_; }
   /// The file the child's stderr goes to, for watching its progress while it runs.
   const std::string& err_file() const { return err_file_; }
+  /// The file the child's stdout goes to.
+  const std::string& out_file() const { return out_file_; }
   ProcessResult wait();
 
  private:

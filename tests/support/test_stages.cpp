@@ -1,6 +1,7 @@
 #include "test_stages.hpp"
 
 #include <chrono>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -15,6 +16,26 @@ void sleep_us(std::int64_t us) {
 }
 
 const PortType kBlockU16 = PortType::of(oi::xray::frame_kind::kScanBlock, {PixelFormat::kU16});
+
+std::mutex g_scans_mutex;
+std::vector<FramePtr> g_scans;  // what test.scans emits, in order
+
+class TestScans final : public Stage {
+ public:
+  void setup(StageSpec& spec) override {
+    spec.describe("Emits the whole scans the test queued with set_test_scans().");
+    spec.output("out", PortType::of(oi::xray::frame_kind::kScan), "the test's frames");
+  }
+  Status process(StageContext& ctx) override {
+    std::lock_guard lock(g_scans_mutex);
+    if (next_ >= g_scans.size()) return Status::end_of_stream();
+    ctx.emit(0, g_scans[next_++]);
+    return Status::ok();
+  }
+
+ private:
+  std::size_t next_ = 0;
+};
 
 class TestSource final : public Stage {
  public:
@@ -184,6 +205,15 @@ StageFactory factory() {
 }
 
 }  // namespace
+
+void register_test_scans(PluginRegistry& registry) {
+  registry.register_type("test.scans", FactoryKind::kDriver, "frames from the test", factory<TestScans>());
+}
+
+void set_test_scans(std::vector<FramePtr> frames) {
+  std::lock_guard lock(g_scans_mutex);
+  g_scans = std::move(frames);
+}
 
 void register_test_stages(PluginRegistry& registry) {
   registry.register_type("test.source", FactoryKind::kDriver, "numbered u16 scan blocks",

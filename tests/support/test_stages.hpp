@@ -13,6 +13,8 @@
 //   test.mux      stage, input "in" (any type, multi_source: one connection per source): records
 //                 every frame's sequence under "<node>/<source_device>" in TestSinkLog.
 //   test.params   stage, in -> out; declares one parameter of every type, for validation tests.
+//   test.scans    driver, output "out" (xray.scan): emits the frames set_test_scans() queued, in
+//                 order (each instance from the first); registered by register_test_scans().
 
 #include <cstdint>
 #include <map>
@@ -20,12 +22,18 @@
 #include <string>
 #include <vector>
 
+#include "oi/frame.hpp"
 #include "oi/plugin_registry.hpp"
 
 namespace oi::test {
 
-/// Registers every type above into `registry`.
+/// Registers every type above but test.scans into `registry`.
 void register_test_stages(PluginRegistry& registry);
+
+/// Registers test.scans alone (tests of sinks that load the sink's plugin into their own registry).
+void register_test_scans(PluginRegistry& registry);
+/// The frames test.scans emits from now on. Thread-safe.
+void set_test_scans(std::vector<FramePtr> frames);
 
 /// What test.sink nodes received, by node name. Thread-safe.
 class TestSinkLog {

@@ -1,5 +1,7 @@
 // sink.report: the operator's per-scan report — colour image with boxes and labels, raw
 // planes as 16-bit PNG, and a JSON report. Format: docs/reports.md.
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -10,8 +12,10 @@
 #include <string>
 
 #include "evaluation.hpp"
+#include "oi/audit/audit_log.hpp"
 #include "oi/frame_cv.hpp"
 #include "oi/plugin.hpp"
+#include "oi/utc_time.hpp"
 #include "oi/xray/contract.hpp"
 #include "render.hpp"
 #include "report_files.hpp"
@@ -20,16 +24,6 @@ namespace fs = std::filesystem;
 
 namespace oi::xray {
 namespace {
-
-std::string iso_time(std::int64_t ns) {
-  const std::time_t s = static_cast<std::time_t>(ns / 1000000000);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char text[48];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>((ns / 1000000) % 1000));
-  return text;
-}
 
 // A detection as the report shows it: everything xray.detect said except the TIP flag,
 // which must not reach the operator.
@@ -51,6 +45,10 @@ class ReportSink final : public Stage {
         "section. Reference frames (attribute `calibration`) are counted, not written. See docs/reports.md.");
     spec.input("in", PortType::of(oi::xray::frame_kind::kScan),
                "inspected whole scans (after xray.detect / xray.colorize)");
+    spec.output(
+        "out", PortType::of(oi::xray::frame_kind::kScan),
+        "the same scans, each with attribute `report` {file, sha256}: the JSON report written and its "
+        "SHA-256 (for sink.ledger); optional");
     spec.param("dir", dir_).without_default().describe("Output folder; created when missing.");
     spec.param("overwrite", overwrite_)
         .describe(
@@ -93,7 +91,8 @@ class ReportSink final : public Stage {
       return Status::error("scan " + std::to_string(m.scan_id) + ": " + rendered.status().message());
     cv::Mat image = std::move(rendered.value());
     render::draw_detections(image, operator_regions);
-    if (auto s = report::write_png(dir_ / (stem + ".png"), image); !s.is_ok()) return s;
+    if (auto s = report::write_png(dir_ / (stem + ".png"), image); !s.is_ok())
+      return not_written(ctx, frame, s);
     files["image"] = stem + ".png";
     ++files_;
     for (const char* channel : {plane::kHigh, plane::kLow}) {
@@ -105,7 +104,7 @@ class ReportSink final : public Stage {
                              ", expected u16 raw counts (oi/xray/contract.hpp)");
       }
       const std::string file = stem + "_" + channel + ".png";
-      if (auto s = report::write_png(dir_ / file, as_mat(p)); !s.is_ok()) return s;
+      if (auto s = report::write_png(dir_ / file, as_mat(p)); !s.is_ok()) return not_written(ctx, frame, s);
       files[channel] = file;
       ++files_;
     }
@@ -120,9 +119,9 @@ class ReportSink final : public Stage {
         {"scan_id", m.scan_id},
         {"timestamps",
          {{"capture_time_ns", m.capture_time_ns},
-          {"capture_time", iso_time(m.capture_time_ns)},
+          {"capture_time", iso8601_utc_ms(m.capture_time_ns)},
           {"report_time_ns", now_ns},
-          {"report_time", iso_time(now_ns)}}},
+          {"report_time", iso8601_utc_ms(now_ns)}}},
         {"device", m.source_device},
         {"sequence", m.sequence},
         {"width", image.cols},
@@ -140,6 +139,9 @@ class ReportSink final : public Stage {
            m.attributes.contains(attr::kTip) ? m.attributes[attr::kTip] : nlohmann::json::array()},
           {attr::kDetections, tip_detections}}},
         {"notes", notes}};
+    // Declarations and risk (risk.declaration), when the lane joins them.
+    for (const char* joined : {"declaration", "risk"})
+      if (m.attributes.contains(joined)) report[joined] = m.attributes[joined];
     if (record.has_truth) {
       // Simulated scans: how this scan's regions fared against the truth (docs/reports.md).
       const eval::ScanOutcome o = eval::evaluate_scan(record);
@@ -152,15 +154,29 @@ class ReportSink final : public Stage {
       }
       report["evaluation"] = {{"truth", truth}, {"false_alarms", o.false_alarms}};
     }
-    if (auto s = report::write_json(dir_ / (stem + ".json"), report); !s.is_ok()) return s;
+    const std::string report_text = report.dump(2) + "\n";
+    if (auto s = report::write_text(dir_ / (stem + ".json"), report_text); !s.is_ok())
+      return not_written(ctx, frame, s);
     ++files_;
+    FramePtr passed = frame->clone();
+    passed->metadata().attributes["report"] = {{"file", stem + ".json"},
+                                               {"sha256", audit::sha256_hex(report_text)}};
+    ctx.emit(0, std::move(passed));
     ++scans_;
     ++decisions_[record.decision.value_or("none")];
     return Status::ok();
   }
 
+  Status finish(StageContext&) override {
+    if (not_written_ > 0)
+      return Status::error("sink.report: " + std::to_string(not_written_) +
+                           " scans' reports could not be written: " + last_problem_);
+    return Status::ok();
+  }
+
   nlohmann::json summary() const override {
     return {{"output", fs::absolute(dir_).string()},
+            {"not_written", not_written_},
             {"written", files_ > 0},
             {"scans", scans_},
             {"files", files_},
@@ -176,6 +192,19 @@ class ReportSink final : public Stage {
   std::uint64_t scans_ = 0;
   std::uint64_t files_ = 0;
   std::uint64_t references_ = 0;
+  std::uint64_t not_written_ = 0;
+  std::string last_problem_;
+
+  // A report that cannot be written (a full disk) stops nothing else: the scan goes on to
+  // the sinks behind `out` without a report hash, is counted, and finish() fails the run.
+  Status not_written(StageContext& ctx, const FramePtr& frame, const Status& problem) {
+    last_problem_ = problem.message();
+    if (not_written_++ % 100 == 0) spdlog::error("sink.report: {}", last_problem_);
+    FramePtr passed = frame->clone();
+    passed->metadata().attributes["report"] = nullptr;
+    ctx.emit(0, std::move(passed));
+    return Status::ok();
+  }
 };
 
 }  // namespace

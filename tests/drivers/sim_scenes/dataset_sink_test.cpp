@@ -13,31 +13,13 @@
 #include "oi/pipeline_spec.hpp"
 #include "oi/plugin_registry.hpp"
 #include "oi/xray/contract.hpp"
+#include "test_stages.hpp"
 
 namespace oi {
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-
-std::mutex g_mutex;
-std::vector<FramePtr> g_frames;  // what test.scans emits, in order
-
-class ScansSource final : public Stage {
- public:
-  void setup(StageSpec& spec) override {
-    spec.output("out", PortType::of(oi::xray::frame_kind::kScan), "the test's frames");
-  }
-  Status process(StageContext& ctx) override {
-    std::lock_guard lock(g_mutex);
-    if (next_ >= g_frames.size()) return Status::end_of_stream();
-    ctx.emit(0, g_frames[next_++]);
-    return Status::ok();
-  }
-
- private:
-  std::size_t next_ = 0;
-};
 
 // A 2-channel scan whose pixels encode (channel, x, y) so that any mix-up shows.
 FramePtr make_scan(std::uint64_t scan_id, int width, int height, nlohmann::json attributes) {
@@ -68,14 +50,12 @@ class DatasetSink : public ::testing::Test {
   void SetUp() override {
     const PluginRecord& record = registry_.load_file(OI_DATASET_PLUGIN);
     ASSERT_FALSE(record.error) << *record.error;
-    registry_.register_type("test.scans", FactoryKind::kDriver, "frames from the test",
-                            [] { return std::make_unique<ScansSource>(); });
+    oi::test::register_test_scans(registry_);
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = fs::path(::testing::TempDir()) / "oi_dataset_sink" / info->name();
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    std::lock_guard lock(g_mutex);
-    g_frames.clear();
+    oi::test::set_test_scans({});
   }
 
   RunResult run(const std::string& sink_params,
@@ -95,10 +75,7 @@ class DatasetSink : public ::testing::Test {
     return result;
   }
 
-  static void feed(std::vector<FramePtr> frames) {
-    std::lock_guard lock(g_mutex);
-    g_frames = std::move(frames);
-  }
+  static void feed(std::vector<FramePtr> frames) { oi::test::set_test_scans(std::move(frames)); }
 
   PluginRegistry registry_;
   fs::path dir_;

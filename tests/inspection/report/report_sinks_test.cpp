@@ -16,6 +16,7 @@
 #include "oi/pipeline_spec.hpp"
 #include "oi/plugin_registry.hpp"
 #include "oi/xray/contract.hpp"
+#include "test_stages.hpp"
 
 namespace oi {
 namespace {
@@ -23,25 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
-
-std::mutex g_mutex;
-std::vector<FramePtr> g_frames;
-
-class ScansSource final : public Stage {
- public:
-  void setup(StageSpec& spec) override {
-    spec.output("out", PortType::of(oi::xray::frame_kind::kScan), "the test's frames");
-  }
-  Status process(StageContext& ctx) override {
-    std::lock_guard lock(g_mutex);
-    if (next_ >= g_frames.size()) return Status::end_of_stream();
-    ctx.emit(0, g_frames[next_++]);
-    return Status::ok();
-  }
-
- private:
-  std::size_t next_ = 0;
-};
 
 constexpr int kW = 120, kH = 80;
 const cv::Vec3b kBackground(40, 90, 200);  // BGR of the uniform rgb plane (R 200, G 90, B 40)
@@ -115,8 +97,7 @@ class ReportSinks : public ::testing::Test {
   void SetUp() override {
     const PluginRecord& record = registry_.load_file(OI_REPORT_PLUGIN);
     ASSERT_FALSE(record.error) << *record.error;
-    registry_.register_type("test.scans", FactoryKind::kDriver, "frames from the test",
-                            [] { return std::make_unique<ScansSource>(); });
+    oi::test::register_test_scans(registry_);
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = fs::path(::testing::TempDir()) / "oi_report_sinks" / info->name();
     fs::remove_all(dir_);
@@ -139,10 +120,7 @@ class ReportSinks : public ::testing::Test {
 
   RunResult run(std::vector<FramePtr> frames, const std::string& report_params = "dir: out/scans",
                 const std::string& summary_params = "dir: out, reports: scans") {
-    {
-      std::lock_guard lock(g_mutex);
-      g_frames = std::move(frames);
-    }
+    oi::test::set_test_scans(std::move(frames));
     PipelineSpec spec = load(report_params, summary_params);
     Pipeline pipeline(spec, registry_);
     RunOptions options;
