@@ -19,6 +19,14 @@ packages=(
   libaravis-dev aravis-tools libusb-1.0-0-dev
   # record/replay: SHA-256 of recorded data and pipeline files (OpenSSL libcrypto)
   libssl-dev
+  # inspection ledger: Ed25519-signed checkpoints
+  libsodium-dev
+  # events to a message broker: libmosquitto, the SQLite outbox, and the broker and client the
+  # tests start (mosquitto, mosquitto_sub)
+  libmosquitto-dev libsqlite3-dev mosquitto mosquitto-clients
+  # DICOS export and import (DCMTK), and the tools the tests read the files back with
+  # (dcmdump, dcmftest; pydicom)
+  libdcmtk-dev dcmtk python3-pydicom
   libgstrtspserver-1.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
   gstreamer1.0-plugins-bad

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "file_size_limit.hpp"
+#include "log_lines.hpp"
 #include "oi/error.hpp"
 #include "process.hpp"
 #include "scratch.hpp"
@@ -25,17 +27,8 @@ namespace {
 
 fs::path scratch(const std::string& name) { return oi::test::scratch_dir("audit", name); }
 
-std::vector<std::string> read_lines(const fs::path& file) {
-  std::ifstream in(file);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-void write_lines(const fs::path& file, const std::vector<std::string>& lines) {
-  std::ofstream out(file, std::ios::trunc);
-  for (const std::string& line : lines) out << line << '\n';
-}
+using oi::test::read_lines;
+using oi::test::write_lines;
 
 // A log of `n` records: searches with the Art. 12(3) fields.
 fs::path make_log(const std::string& name, int n) {
@@ -210,14 +203,10 @@ TEST(AuditLog, AFailedWriteLeavesTheLogAsItWas) {
   // as a full disk does.
   const fs::path log = make_log("full", 2);
   const auto size = fs::file_size(log);
-  rlimit saved{};
-  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
-  auto* const previous_handler = std::signal(SIGXFSZ, SIG_IGN);
-  rlimit tight = saved;
-  tight.rlim_cur = size + 20;
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &tight), 0);
   std::string message;
   {
+    const oi::test::FileSizeLimit full_disk(size + 20);
+    ASSERT_TRUE(full_disk.ok());
     audit::AuditLog writer(log);
     try {
       writer.append(audit::event::kSearch, {{"camera", "gate"}, {"note", std::string(200, 'x')}});
@@ -226,8 +215,6 @@ TEST(AuditLog, AFailedWriteLeavesTheLogAsItWas) {
     }
     EXPECT_EQ(writer.size(), 2u);
   }
-  setrlimit(RLIMIT_FSIZE, &saved);
-  std::signal(SIGXFSZ, previous_handler);
   EXPECT_NE(message.find("not written"), std::string::npos) << message;
   EXPECT_EQ(fs::file_size(log), size);
   EXPECT_TRUE(audit::verify_audit_log(log).ok);

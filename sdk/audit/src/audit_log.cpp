@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,26 +15,15 @@
 #include <sstream>
 #include <vector>
 
+#include "oi/audit/merkle.hpp"
 #include "oi/error.hpp"
 #include "oi/files.hpp"
+#include "oi/utc_time.hpp"
 
 namespace oi::audit {
 namespace {
 
 const std::string kGenesis(64, '0');
-
-std::string now_utc() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(millis));
-  return text;
-}
 
 // The canonical text a record's hash covers: its JSON without `hash` (nlohmann's objects keep
 // their members sorted, so the text is the same however the line was written).
@@ -84,8 +74,7 @@ std::string check_line(const nlohmann::json& j, std::uint64_t expected_seq,
   if (j["prev"].get<std::string>() != expected_prev)
     return "does not follow the previous record (its `prev` is not that record's hash): a record was "
            "deleted, inserted or moved";
-  if (sha256_hex(hashed_text(j)) != j["hash"].get<std::string>())
-    return "does not match its hash: the record was edited";
+  if (record_hash(j) != j["hash"].get<std::string>()) return "does not match its hash: the record was edited";
   return {};
 }
 
@@ -140,19 +129,9 @@ std::string system_reason(int error_number) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
-    throw Error("SHA-256 failed (OpenSSL's EVP_Digest)");
-  static const char* const kHex = "0123456789abcdef";
-  std::string hex(2 * length, '0');
-  for (unsigned int i = 0; i < length; ++i) {
-    hex[2 * i] = kHex[digest[i] >> 4];
-    hex[2 * i + 1] = kHex[digest[i] & 15];
-  }
-  return hex;
-}
+std::string sha256_hex(std::string_view bytes) { return merkle::to_hex(merkle::sha256(bytes)); }
+
+std::string record_hash(const nlohmann::json& line) { return sha256_hex(hashed_text(line)); }
 
 std::filesystem::path head_path(const std::filesystem::path& log) {
   std::filesystem::path head = log;
@@ -219,32 +198,49 @@ Verification verify_audit_log(const std::filesystem::path& path) {
 AuditLog::AuditLog(std::filesystem::path path) : path_(std::move(path)) {
   std::error_code error;
   if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path(), error);
-  std::uint64_t dropped_bytes = 0;
-  if (std::filesystem::exists(path_)) {
-    Scan scan = scan_lines(path_);
-    if (!scan.result.ok && scan.partial_tail) {
-      // A write cut off by a stop: the records before it verify and the head does not count
-      // the incomplete line; remove it, and record below that it was removed.
-      std::string head_problem;
-      const std::optional<Head> head = read_head(path_, head_problem);
-      const std::uint64_t size = std::filesystem::file_size(path_, error);
-      if (head && head->records <= scan.result.records && !error &&
-          ::truncate(path_.c_str(), static_cast<off_t>(scan.complete_bytes)) == 0) {
-        dropped_bytes = size - scan.complete_bytes;
-        scan = scan_lines(path_);
-      }
-    }
-    const Verification verified = verify_audit_log(path_);
-    if (!verified.ok)
-      throw Error("audit log " + verified.problem +
-                  "; the log cannot be continued: keep it as evidence and start a new log file");
-    next_seq_ = verified.records;
-    last_hash_ = scan.last_hash;
-  } else {
-    last_hash_ = kGenesis;
-  }
   fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd_ < 0) throw Error("cannot open audit log " + path_.string() + ": " + system_reason(errno));
+  std::uint64_t dropped_bytes = 0;
+  try {
+    // Under the writers' lock: an incomplete last line may be another process's write in
+    // progress, which must not be taken for one cut off by a stop.
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR)
+        throw Error("cannot lock audit log " + path_.string() + ": " + system_reason(errno));
+    }
+    struct Unlock {
+      int fd;
+      ~Unlock() { ::flock(fd, LOCK_UN); }
+    } unlock{fd_};
+    if (std::filesystem::file_size(path_, error) > 0) {
+      Scan scan = scan_lines(path_);
+      if (!scan.result.ok && scan.partial_tail) {
+        // A write cut off by a stop: the records before it verify and the head does not count
+        // the incomplete line; remove it, and record below that it was removed.
+        std::string head_problem;
+        const std::optional<Head> head = read_head(path_, head_problem);
+        const std::uint64_t size = std::filesystem::file_size(path_, error);
+        if (head && head->records <= scan.result.records && !error &&
+            ::ftruncate(fd_, static_cast<off_t>(scan.complete_bytes)) == 0) {
+          dropped_bytes = size - scan.complete_bytes;
+          scan = scan_lines(path_);
+        }
+      }
+      const Verification verified = verify_audit_log(path_);
+      if (!verified.ok)
+        throw Error("audit log " + verified.problem +
+                    "; the log cannot be continued: keep it as evidence and start a new log file");
+      next_seq_ = verified.records;
+      last_hash_ = scan.last_hash;
+    } else {
+      last_hash_ = kGenesis;
+    }
+    known_bytes_ = std::filesystem::file_size(path_, error);
+  } catch (...) {
+    ::close(fd_);
+    fd_ = -1;
+    throw;
+  }
   if (dropped_bytes > 0)
     append("recovery", {{"reason", "an incomplete last line (a write cut off by a stop) was removed"},
                         {"removed_bytes", dropped_bytes}});
@@ -267,19 +263,49 @@ std::shared_ptr<AuditLog> AuditLog::shared(const std::filesystem::path& path) {
   return log;
 }
 
+void AuditLog::resync() {
+  Scan scan = scan_lines(path_);
+  if (!scan.result.ok)
+    throw Error("audit log " + path_.string() + " was changed by another writer and no longer verifies: " +
+                scan.result.problem + "; the record was not written: keep the log as evidence");
+  next_seq_ = scan.result.records;
+  last_hash_ = scan.last_hash;
+  known_bytes_ = scan.complete_bytes;
+}
+
 Record AuditLog::append(std::string_view event, const nlohmann::json& fields) {
   if (!fields.is_object())
     throw Error("audit log " + path_.string() + ": the fields of a record must be a JSON object");
+  return append_computed(event, [&](std::uint64_t) { return fields; });
+}
+
+Record AuditLog::append_computed(std::string_view event,
+                                 const std::function<nlohmann::json(std::uint64_t seq)>& make_fields) {
   std::lock_guard lock(mutex_);
+  // Other processes append under the same lock; what they wrote is read before this record.
+  while (::flock(fd_, LOCK_EX) != 0) {
+    if (errno != EINTR) throw Error("cannot lock audit log " + path_.string() + ": " + system_reason(errno));
+  }
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::flock(fd, LOCK_UN); }
+  } unlock{fd_};
+  struct stat current {};
+  if (::fstat(fd_, &current) != 0)
+    throw Error("cannot append to audit log " + path_.string() + ": " + system_reason(errno));
+  if (static_cast<std::uint64_t>(current.st_size) != known_bytes_) resync();
+  const nlohmann::json fields = make_fields(next_seq_);
+  if (!fields.is_object())
+    throw Error("audit log " + path_.string() + ": the fields of a record must be a JSON object");
   Record record;
   record.seq = next_seq_;
-  record.time = now_utc();
+  record.time = iso8601_utc_ms_now();
   record.event = std::string(event);
   record.fields = fields;
   record.prev = last_hash_;
   nlohmann::json line = {{"v", kFormatVersion},   {"seq", record.seq},       {"time", record.time},
                          {"event", record.event}, {"fields", record.fields}, {"prev", record.prev}};
-  record.hash = sha256_hex(line.dump());
+  record.hash = record_hash(line);
   line["hash"] = record.hash;
   const std::string text = line.dump() + "\n";
 
@@ -300,6 +326,7 @@ Record AuditLog::append(std::string_view event, const nlohmann::json& fields) {
     }
     written += static_cast<std::size_t>(n);
   }
+  known_bytes_ = static_cast<std::uint64_t>(before.st_size) + text.size();
   if (::fsync(fd_) != 0) {
     const int error_number = errno;
     if (::ftruncate(fd_, before.st_size) != 0) {
@@ -307,17 +334,21 @@ Record AuditLog::append(std::string_view event, const nlohmann::json& fields) {
     throw Error("cannot append to audit log " + path_.string() + ": " + system_reason(error_number) +
                 "; the record was not written");
   }
-  const nlohmann::json head = {{"records", record.seq + 1}, {"hash", record.hash}};
-  if (Status status = write_file_atomically(head_path(path_), head.dump() + "\n"); status.is_error()) {
-    // The line is in the chain; the head lags by one record, which verification accepts.
-    ++next_seq_;
-    last_hash_ = record.hash;
-    throw Error("audit log " + path_.string() +
-                ": the record was written but its head was not: " + status.message());
-  }
   ++next_seq_;
   last_hash_ = record.hash;
+  const nlohmann::json head = {{"records", record.seq + 1}, {"hash", record.hash}};
+  // The line is in the chain; a head that could not be replaced lags by this record, which
+  // verification accepts, and the next append writes it again. Not an error of the append:
+  // callers must not append the same record twice.
+  const Status status = write_file_atomically(head_path(path_), head.dump() + "\n");
+  head_problem_ =
+      status.is_error() ? "the head of " + path_.string() + " was not written: " + status.message() : "";
   return record;
+}
+
+std::string AuditLog::head_problem() const {
+  std::lock_guard lock(mutex_);
+  return head_problem_;
 }
 
 std::uint64_t AuditLog::size() const {

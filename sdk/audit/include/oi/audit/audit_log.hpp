@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -65,8 +66,20 @@ class AuditLog {
 
   /// Appends a record with `fields` (a JSON object) at the current time.
   /// @throws oi::Error when `fields` is not an object or the write fails (the message says why:
-  /// a full disk is called one); a failed append leaves the log as it was.
+  /// a full disk is called one); a failed append leaves the log as it was. Once the line is
+  /// written the append succeeds: a head that could not be replaced is reported by
+  /// head_problem() (verification accepts a head one record behind; the next append rewrites it).
   Record append(std::string_view event, const nlohmann::json& fields);
+
+  /// Appends a record whose fields are made by `make_fields(seq)` while the log is locked:
+  /// `seq` is the record's own number, and every record before it is on disk (also those other
+  /// processes appended), so the fields may describe the whole log before them (the inspection
+  /// ledger's signed checkpoints do). @throws what append() throws, and what `make_fields` throws.
+  Record append_computed(std::string_view event,
+                         const std::function<nlohmann::json(std::uint64_t seq)>& make_fields);
+
+  /// Why the head was not written after the last append; empty when it was.
+  std::string head_problem() const;
 
   /// Records appended so far (including those found when opened).
   std::uint64_t size() const;
@@ -77,7 +90,10 @@ class AuditLog {
   mutable std::mutex mutex_;
   std::uint64_t next_seq_ = 0;
   std::string last_hash_;
+  std::uint64_t known_bytes_ = 0;  // the file's size after this object's last look at it
+  std::string head_problem_;
   int fd_ = -1;
+  void resync();
 };
 
 /// What verify_audit_log() found.
@@ -95,6 +111,9 @@ Verification verify_audit_log(const std::filesystem::path& path);
 
 /// The head file beside `log`: `<log>.head`.
 std::filesystem::path head_path(const std::filesystem::path& log);
+
+/// The hash a parsed line should carry: SHA-256 over its canonical JSON without `hash`.
+std::string record_hash(const nlohmann::json& line);
 
 /// SHA-256 of `bytes` as 64 lowercase hex digits.
 std::string sha256_hex(std::string_view bytes);
