@@ -1,0 +1,304 @@
+// sink.dicos and the DICOS file code: scans built in the test are written as DX images and a
+// TDR, then read back by three readers: OpenInspect's own (read_dx), DCMTK's dcmftest and
+// dcmdump, and pydicom (Debian's python3-pydicom, an independent implementation). Files that
+// are not DICOS, truncated or of another kind are clear errors naming the file; a full disk is
+// counted and fails the run at its end.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "dicos_files.hpp"
+#include "file_size_limit.hpp"
+#include "oi/error.hpp"
+#include "oi/pipeline.hpp"
+#include "oi/pipeline_spec.hpp"
+#include "oi/plugin_registry.hpp"
+#include "oi/xray/contract.hpp"
+#include "pipeline_run.hpp"
+#include "process.hpp"
+#include "scratch.hpp"
+#include "test_stages.hpp"
+
+namespace oi {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+constexpr int kW = 64, kH = 48;
+
+std::uint16_t pixel(int channel, int x, int y, std::uint64_t id) {
+  return static_cast<std::uint16_t>(channel * 30000 + y * 500 + x * 3 + id);
+}
+
+FramePtr make_scan(std::uint64_t id, const std::string& decision, json detections) {
+  auto f = Frame::create(std::string(oi::xray::frame_kind::kScan));
+  for (int c = 0; c < 2; ++c) {
+    Plane& p = f->add_plane(c == 0 ? "high" : "low", PixelFormat::kU16, kW, kH);
+    for (int y = 0; y < kH; ++y)
+      for (int x = 0; x < kW; ++x) p.row<std::uint16_t>(y)[x] = pixel(c, x, y, id);
+  }
+  f->metadata().scan_id = id;
+  f->metadata().capture_time_ns = 1700000000123456000 + static_cast<std::int64_t>(id) * 1000;
+  f->metadata().source_device = "lane3";
+  f->metadata().pixel_pitch_mm = 0.8;
+  f->metadata().attributes = {
+      {"detections", std::move(detections)}, {"decision", decision}, {"tube", {{"kv", 160}, {"ma", 1.0}}}};
+  return f;
+}
+
+std::vector<FramePtr> scans() {
+  return {make_scan(1, "clear", json::array()),
+          make_scan(2, "alarm",
+                    {{{"class", "narcotics"}, {"box", {10, 12, 20, 8}}, {"score", 0.82}},
+                     {{"class", "knife"}, {"box", {1, 1, 5, 5}}, {"score", 0.9}, {"tip", true}}}),
+          make_scan(3, "cannot_clear", {{{"class", "shielding"}, {"box", {0, 0, 30, 30}}, {"score", 0.7}}})};
+}
+
+class DicosSink : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const PluginRecord& record = registry_.load_file(OI_DICOS_PLUGIN);
+    ASSERT_FALSE(record.error) << *record.error;
+    test::register_test_scans(registry_);
+    dir_ = test::scratch_dir("dicos", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+
+  RunResult run(std::vector<FramePtr> frames) {
+    test::set_test_scans(std::move(frames));
+    std::ofstream(dir_ / "pipeline.yaml")
+        << "devices:\n  scanner: { driver: test.scans }\nstages:\n  dicos: { type: sink.dicos, params: { "
+           "dir: out, "
+           "manufacturer: ACME Scanners, serial: SN-42, ooi_type: PARCEL } }\n"
+           "connections:\n  - { from: scanner.out, to: dicos.in }\n";
+    test::PipelineRun run = test::run_pipeline_file(dir_ / "pipeline.yaml", registry_);
+    summaries_ = run.summaries;
+    return run.result;
+  }
+
+  PluginRegistry registry_;
+  fs::path dir_;
+  json summaries_ = json::object();
+};
+
+TEST_F(DicosSink, ImagesAndReportsReadBackWithOpenInspectAndDcmtk) {
+  const RunResult result = run(scans());
+  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(summaries_["dicos"]["scans"], 3);
+  EXPECT_EQ(summaries_["dicos"]["files"], 9);
+  const fs::path out = dir_ / "out";
+
+  const dicos::DxImage low = dicos::read_dx(out / "scan_000002_dx_low.dcm");
+  EXPECT_EQ(low.channel.name, "low");
+  ASSERT_EQ(low.channel.width, kW);
+  ASSERT_EQ(low.channel.height, kH);
+  EXPECT_EQ(low.channel.pixels[5 * kW + 7], pixel(1, 7, 5, 2));
+  EXPECT_EQ(low.scan.scan_id, 2u);
+  EXPECT_EQ(low.scan.capture_time_ns, 1700000000123458000);
+  EXPECT_DOUBLE_EQ(low.scan.pixel_pitch_mm, 0.8);
+  EXPECT_DOUBLE_EQ(low.scan.kv, 160);
+  EXPECT_EQ(low.scan.manufacturer, "ACME Scanners");
+  EXPECT_EQ(low.scan.serial, "SN-42");
+  EXPECT_EQ(dicos::read_dx(out / "scan_000002_dx_high.dcm").study_uid, low.study_uid);
+
+  test::ProcessResult ftest = test::run_process({"/usr/bin/dcmftest", (out / "scan_000002_tdr.dcm").string(),
+                                                 (out / "scan_000002_dx_high.dcm").string()});
+  EXPECT_EQ(ftest.exit_code, 0) << ftest.out << ftest.err;
+  test::ProcessResult dump = test::run_process({"/usr/bin/dcmdump", (out / "scan_000002_tdr.dcm").string()});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_EQ(dump.err, "") << "dcmdump found problems";
+  for (const char* expected :
+       {"=DICOS_ThreatDetectionReportStorage", "(4010,1031) CS [ALARM]", "(4010,1033) US 1 ",
+        "(4010,1013) LT [narcotics]", "(4010,1012) CS [CONTRABAND]", "(4010,101d) FL 10\\12\\0\\30\\20\\0",
+        "(4010,1042) CS [PARCEL]", "(4010,1027) CS [MACHINE]", "=DICOS_DigitalXRayImageStorageForProcessing"})
+    EXPECT_NE(dump.out.find(expected), std::string::npos) << expected << "\n" << dump.out;
+  EXPECT_EQ(dump.out.find("knife"), std::string::npos) << "the TIP detection must not be reported";
+  test::ProcessResult shielded =
+      test::run_process({"/usr/bin/dcmdump", (out / "scan_000003_tdr.dcm").string()});
+  EXPECT_NE(shielded.out.find("(4010,1031) CS [UNKNOWN]"), std::string::npos) << shielded.out;
+  EXPECT_NE(shielded.out.find("(4010,1014) CS [SHIELD]"), std::string::npos) << shielded.out;
+}
+
+TEST_F(DicosSink, PydicomReadsThePixelsAndTheReport) {
+  if (!fs::exists("/usr/bin/python3") ||
+      test::run_process({"/usr/bin/python3", "-c", "import pydicom, numpy"}).exit_code != 0)
+    GTEST_SKIP()
+        << "python3-pydicom and python3-numpy are not installed (scripts/install-deps.sh installs them)";
+  ASSERT_TRUE(run(scans()).ok);
+  const fs::path out = dir_ / "out";
+  // The expected pixel sum, computed here, against pydicom's pixel_array.
+  std::uint64_t sum = 0;
+  for (int y = 0; y < kH; ++y)
+    for (int x = 0; x < kW; ++x) sum += pixel(0, x, y, 2);
+  const std::string script =
+      "import pydicom, sys\n"
+      "dx = pydicom.dcmread(sys.argv[1]); tdr = pydicom.dcmread(sys.argv[2])\n"
+      "assert dx.SOPClassUID == '1.2.840.10008.5.1.4.1.1.501.2.2', dx.SOPClassUID\n"
+      "assert dx.Modality == 'DX' and dx.PresentationIntentType == 'FOR PROCESSING'\n"
+      "assert tdr.SOPClassUID == '1.2.840.10008.5.1.4.1.1.501.3', tdr.SOPClassUID\n"
+      "assert tdr.StudyInstanceUID == dx.StudyInstanceUID\n"
+      "px = dx.pixel_array\n"
+      "threats = tdr[0x4010, 0x1011].value\n"
+      "refs = [r.ReferencedSOPInstanceUID for r in threats[0][0x4010, "
+      "0x1037].value[0].ReferencedInstanceSequence]\n"
+      "assert dx.SOPInstanceUID in refs, refs\n"
+      "a = threats[0][0x4010, 0x1038].value[0]\n"
+      "print(px.shape[0], px.shape[1], int(px.astype('uint64').sum()), tdr[0x4010, 0x1031].value, "
+      "len(threats),\n"
+      "      a[0x4010, 0x1013].value, round(float(a[0x4010, 0x1016].value), 2), float(dx.PixelSpacing[0]))\n";
+  test::ProcessResult py =
+      test::run_process({"/usr/bin/python3", "-c", script, (out / "scan_000002_dx_high.dcm").string(),
+                         (out / "scan_000002_tdr.dcm").string()});
+  ASSERT_EQ(py.exit_code, 0) << py.err;
+  EXPECT_EQ(py.out, std::to_string(kH) + " " + std::to_string(kW) + " " + std::to_string(sum) +
+                        " ALARM 1 narcotics 0.82 0.8\n");
+}
+
+TEST_F(DicosSink, AFullDiskIsCountedAndFailsTheRunAtItsEnd) {
+  RunResult result;
+  {
+    const test::FileSizeLimit full_disk(2000);
+    ASSERT_TRUE(full_disk.ok());
+    result = run(scans());
+  }
+  EXPECT_FALSE(result.ok);
+  EXPECT_NE(result.error.find("3 scans could not be written"), std::string::npos) << result.error;
+  EXPECT_EQ(summaries_["dicos"]["not_written"], 3);
+  for (const auto& entry : fs::directory_iterator(dir_ / "out"))
+    EXPECT_EQ(entry.path().extension(), ".dcm") << "a partial file was left: " << entry.path();
+}
+
+TEST(DicosFiles, WhatIsNotADicosImageIsAClearError) {
+  const fs::path dir = test::scratch_dir("dicos", "errors");
+  auto message = [](const fs::path& file) {
+    try {
+      dicos::read_dx(file);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  std::ofstream(dir / "text.dcm") << "this is not DICOM\n";
+  EXPECT_NE(message(dir / "text.dcm").find((dir / "text.dcm").string()), std::string::npos);
+  EXPECT_NE(message(dir / "missing.dcm").find("cannot be read"), std::string::npos);
+
+  dicos::ScanInfo scan;
+  scan.scan_id = 9;
+  scan.capture_time_ns = 1700000000000000000;
+  dicos::Channel high{"high", 16, 8, std::vector<std::uint16_t>(16 * 8, 1234)};
+  const auto files = dicos::write_scan(dir, "scan_9", scan, {high}, json::array(), "clear", "");
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_NE(message(files[1]).find("is not a DICOS DX image"), std::string::npos) << message(files[1]);
+  const auto size = fs::file_size(files[0]);
+  fs::copy_file(files[0], dir / "cut.dcm");
+  fs::resize_file(dir / "cut.dcm", size - 100);
+  const std::string cut = message(dir / "cut.dcm");
+  EXPECT_NE(cut.find("cut.dcm"), std::string::npos) << cut;
+  EXPECT_NE(cut, "no error");
+  EXPECT_EQ(dicos::read_dx(files[0]).channel.pixels[17], 1234);
+  EXPECT_THROW(
+      dicos::write_scan(dir, "bad", scan, {dicos::Channel{"high", 4, 4, {1, 2, 3}}}, json::array(), "", ""),
+      Error);
+}
+
+TEST(DicosFiles, UidsAreUniqueAndWellFormed) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    const std::string uid = dicos::new_uid();
+    EXPECT_LE(uid.size(), 64u);
+    EXPECT_EQ(uid.rfind("2.25.", 0), 0u);
+    EXPECT_EQ(uid.find_first_not_of("0123456789."), std::string::npos);
+    EXPECT_TRUE(uid.size() == 5 || uid[5] != '0' || uid.size() == 6) << "no leading zero: " << uid;
+    seen.insert(uid);
+  }
+  EXPECT_EQ(seen.size(), 100u);
+}
+
+}  // namespace
+}  // namespace oi
+
+namespace oi {
+namespace {
+
+// Runs a pipeline file through every plugin of the build; returns the stage summaries.
+json run_with_all_plugins(const fs::path& file) {
+  PluginRegistry registry;
+  registry.load_directory(OI_PLUGIN_OUTPUT_DIR);
+  test::PipelineRun run = test::run_pipeline_file(file, registry);
+  if (!run.result.ok) throw Error(run.result.error);
+  return run.summaries;
+}
+
+TEST(DicosArchive, ScansPlayedBackAreCorrectedAsTheyWereWritten) {
+  // mock.xray -> scan.assemble -> xray.correct -> sink.dicos writes transmission images; the
+  // dicos driver plays them back through the same correction, and a second sink.dicos writes
+  // what came out: the same pixels within one count of 65535 (the 16-bit transmission's
+  // rounding, through -ln and back).
+  const fs::path dir = test::scratch_dir("dicos", "archive");
+  std::ofstream(dir / "write.yaml") << "devices:\n  scanner: { driver: mock.xray, uri: 'mock://archive', "
+                                       "params: { scans: 3, blocks_per_scan: 5, "
+                                       "pixels_per_line: 96, references: start } }\n"
+                                       "stages:\n  assemble: { type: scan.assemble }\n  correct: { type: "
+                                       "xray.correct, params: { backend: cpu } }\n"
+                                       "  dicos: { type: sink.dicos, params: { dir: archive } }\n"
+                                       "connections:\n  - { from: scanner.out, to: assemble.in }\n  - { "
+                                       "from: assemble.out, to: correct.in }\n"
+                                       "  - { from: correct.out, to: dicos.in }\n";
+  const json written = run_with_all_plugins(dir / "write.yaml");
+  ASSERT_EQ(written["dicos"]["scans"], 3) << written.dump();
+
+  std::ofstream(dir / "replay.yaml") << "devices:\n  archive: { driver: dicos, uri: 'dicos://"
+                                     << (dir / "archive").string()
+                                     << "', params: { references: start, lines_per_block: 7 } }\n"
+                                        "stages:\n  assemble: { type: scan.assemble }\n  correct: { type: "
+                                        "xray.correct, params: { backend: cpu } }\n"
+                                        "  dicos: { type: sink.dicos, params: { dir: again } }\n"
+                                        "connections:\n  - { from: archive.out, to: assemble.in }\n  - { "
+                                        "from: assemble.out, to: correct.in }\n"
+                                        "  - { from: correct.out, to: dicos.in }\n";
+  const json replayed = run_with_all_plugins(dir / "replay.yaml");
+  ASSERT_EQ(replayed["dicos"]["scans"], 3) << replayed.dump();
+  EXPECT_EQ(replayed["assemble"]["incomplete"], 0) << replayed.dump();
+
+  for (int scan = 1; scan <= 3; ++scan) {
+    for (const char* channel : {"high", "low"}) {
+      char name[64];
+      std::snprintf(name, sizeof name, "scan_%06d_dx_%s.dcm", scan, channel);
+      const dicos::DxImage first = dicos::read_dx(dir / "archive" / name);
+      const dicos::DxImage second = dicos::read_dx(dir / "again" / name);
+      ASSERT_EQ(first.channel.width, second.channel.width);
+      ASSERT_EQ(first.channel.height, second.channel.height);
+      EXPECT_TRUE(first.scan.transmission);
+      int worst = 0;
+      for (std::size_t i = 0; i < first.channel.pixels.size(); ++i)
+        worst = std::max(worst, std::abs(int(first.channel.pixels[i]) - int(second.channel.pixels[i])));
+      EXPECT_LE(worst, 1) << name;
+    }
+  }
+}
+
+TEST(DicosArchive, AFolderWithoutImagesOrWithABrokenOneIsAClearError) {
+  const fs::path dir = test::scratch_dir("dicos", "broken_archive");
+  PluginRegistry registry;
+  registry.load_directory(OI_PLUGIN_OUTPUT_DIR);
+  auto configure_error = [&](const fs::path& folder) {
+    std::ofstream(dir / "p.yaml") << "devices:\n  archive: { driver: dicos, uri: 'dicos://" << folder.string()
+                                  << "' }\nstages:\n  assemble: { type: scan.assemble }\n"
+                                     "connections:\n  - { from: archive.out, to: assemble.in }\n";
+    const test::PipelineRun run = test::run_pipeline_file(dir / "p.yaml", registry);
+    return run.result.ok ? std::string("no error") : run.result.error;
+  };
+  fs::create_directories(dir / "empty");
+  EXPECT_NE(configure_error(dir / "empty").find("has no DX images"), std::string::npos);
+  EXPECT_NE(configure_error(dir / "missing").find("does not exist"), std::string::npos);
+  fs::create_directories(dir / "bad");
+  std::ofstream(dir / "bad" / "scan_1_dx_high.dcm") << "not DICOM";
+  const std::string bad = configure_error(dir / "bad");
+  EXPECT_NE(bad.find("scan_1_dx_high.dcm"), std::string::npos) << bad;
+}
+
+}  // namespace
+}  // namespace oi
