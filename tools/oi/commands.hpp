@@ -35,6 +35,30 @@ int calibrate_materials(const std::string& dataset, const std::string& output, d
 /// when it verifies, 1 when it does not, 2 when the file is missing.
 int verify_audit(const std::string& log, bool json);
 
+/// `oi ledger keygen|verify|prove|check-proof|verdict|checkpoint` (docs/integration.md,
+/// "Inspection ledger"). verify: exit 0 when it verifies, 1 when it does not, 2 when missing.
+struct LedgerArgs {
+  std::string action;      ///< keygen, verify, prove, check-proof, verdict, checkpoint
+  std::string ledger;      ///< the ledger file (all but keygen and check-proof)
+  std::string key;         ///< keygen: the key file to write; verdict, checkpoint: the signing key
+  std::string public_key;  ///< verify, check-proof: the trusted `.pub` file (optional)
+  std::string anchor;      ///< verify: a checkpoint kept outside the ledger (optional)
+  std::string scan_id;     ///< prove, verdict: the scan
+  std::string output;      ///< prove: the proof file (stdout when empty)
+  std::string proof;       ///< check-proof: the proof file
+  std::string verdict;     ///< verdict: cleared, searched or seized
+  std::string officer;     ///< verdict: the officer's id
+  std::string note;        ///< verdict: why
+  bool seal = false;       ///< verdict: write a signed checkpoint after it
+  std::string dicos_dir;   ///< verdict: sink.dicos's folder, for an OPERATOR TDR beside the scan's TDR
+  std::string mqtt;        ///< verdict: HOST:PORT of the broker for a verdict event
+  std::string outbox;      ///< verdict: the event outbox (the lane's sink.mqtt outbox may be shared)
+  std::string topic_prefix = "openinspect";  ///< verdict: topics <prefix>/verdict
+  std::string place;                         ///< verdict: place.id of the event
+  bool json = false;                         ///< verify: machine-readable output
+};
+int ledger_command(const LedgerArgs& args);
+
 /// `oi watchlist list|alerts|confirm|reject|purge|tracklets|enrol` (docs/reid.md, "Watchlist").
 struct WatchlistArgs {
   std::string action;     ///< list, alerts, confirm, reject, purge, tracklets, enrol

@@ -115,6 +115,61 @@ int main(int argc, char** argv) {
   audit_verify_cmd->add_option("log", audit_file, "Audit log file (JSON lines)")->required();
   audit_verify_cmd->add_flag("--json", audit_json, "Machine-readable output: {ok, records, line, problem}");
 
+  LedgerArgs ledger;
+  auto* ledger_cmd = app.add_subcommand(
+      "ledger",
+      "The inspection ledger: signing keys, verification, inclusion proofs, officers' verdicts "
+      "(docs/integration.md).");
+  ledger_cmd->require_subcommand(1);
+  auto* lg_keygen =
+      ledger_cmd->add_subcommand("keygen", "Write a new Ed25519 signing key (mode 0600) and KEY.pub.");
+  lg_keygen->add_option("key", ledger.key, "Key file to create (never overwritten)")->required();
+  auto* lg_verify = ledger_cmd->add_subcommand(
+      "verify",
+      "Verify a ledger's chain, head and signed checkpoints; name the first record that does not hold.");
+  lg_verify->add_option("ledger", ledger.ledger, "Ledger file (JSON lines)")->required();
+  lg_verify->add_option("--public-key", ledger.public_key,
+                        "The site's public key (KEY.pub) the checkpoints must be signed with");
+  lg_verify->add_flag(
+      "--json", ledger.json,
+      "Machine-readable output: {ok, records, checkpoints, unsealed, trusted_key, line, problem}");
+  auto* lg_prove = ledger_cmd->add_subcommand(
+      "prove", "Write an inclusion proof of a scan's inspection record in a signed Merkle tree.");
+  lg_prove->add_option("ledger", ledger.ledger, "Ledger file")->required();
+  lg_prove->add_option("scan", ledger.scan_id, "Scan id")->required();
+  lg_prove->add_option("--output,-o", ledger.output, "Proof file to write (default: standard output)");
+  auto* lg_check =
+      ledger_cmd->add_subcommand("check-proof", "Check an inclusion proof on its own (without the ledger).");
+  lg_check->add_option("proof", ledger.proof, "Proof file written by `oi ledger prove`")->required();
+  lg_check->add_option("--public-key", ledger.public_key,
+                       "The site's public key (KEY.pub) the root must be signed with");
+  auto* lg_verdict = ledger_cmd->add_subcommand(
+      "verdict", "Record an officer's verdict on a scan (cleared, searched, seized) in the ledger.");
+  lg_verdict->add_option("ledger", ledger.ledger, "Ledger file")->required();
+  lg_verdict->add_option("scan", ledger.scan_id, "Scan id (as the inspection record names it)")->required();
+  lg_verdict->add_option("--verdict", ledger.verdict, "cleared, searched or seized")
+      ->required()
+      ->check(CLI::IsMember({"cleared", "searched", "seized"}));
+  lg_verdict->add_option("--officer", ledger.officer, "The officer's id")->required();
+  lg_verdict->add_option("--note", ledger.note, "Why (recorded)");
+  lg_verdict->add_option("--key", ledger.key, "The ledger's signing key")->required();
+  lg_verdict->add_flag("--seal", ledger.seal, "Write a signed checkpoint after the verdict");
+  lg_verdict->add_option("--dicos", ledger.dicos_dir,
+                         "sink.dicos's folder: write an OPERATOR TDR beside the scan's machine TDR");
+  auto* lg_mqtt =
+      lg_verdict->add_option("--mqtt", ledger.mqtt, "HOST:PORT of the broker: publish a verdict event");
+  lg_verdict
+      ->add_option("--outbox", ledger.outbox,
+                   "Event outbox (SQLite; the lane's sink.mqtt outbox may be shared)")
+      ->needs(lg_mqtt);
+  lg_verdict->add_option("--topic-prefix", ledger.topic_prefix,
+                         "Topics are PREFIX/verdict (default openinspect)");
+  lg_verdict->add_option("--place", ledger.place, "place.id of the event (the lane or site id)");
+  auto* lg_checkpoint =
+      ledger_cmd->add_subcommand("checkpoint", "Seal every record so far with a signed checkpoint.");
+  lg_checkpoint->add_option("ledger", ledger.ledger, "Ledger file")->required();
+  lg_checkpoint->add_option("--key", ledger.key, "The ledger's signing key")->required();
+
   WatchlistArgs watchlist;
   auto* watchlist_cmd = app.add_subcommand(
       "watchlist",
@@ -211,6 +266,11 @@ int main(int argc, char** argv) {
     if (*devices_cmd) return list_devices(devices_json);
     if (*calibrate_cmd) return calibrate_materials(calibrate_dataset, calibrate_output, calibrate_sigma_max);
     if (*audit_verify_cmd) return verify_audit(audit_file, audit_json);
+    if (*ledger_cmd) {
+      for (CLI::App* action : ledger_cmd->get_subcommands())
+        if (*action) ledger.action = action->get_name();
+      return ledger_command(ledger);
+    }
     if (*watchlist_cmd) {
       for (CLI::App* action : watchlist_cmd->get_subcommands())
         if (*action) watchlist.action = action->get_name();
