@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "declarations.hpp"
 #include "oi/hal/driver.hpp"
 #include "oi/hal/scan_timing.hpp"
 #include "oi/hal/uri.hpp"
@@ -65,6 +68,16 @@ class SimXray final : public oi::hal::XrayScanner {
     if (!name.ok()) return name.status();
     serial_ = name.value();
     if (Status s = rebuild(); s.is_error()) return s;
+    declarations_.close();
+    if (!settings_.declarations.empty()) {
+      std::error_code error;
+      const std::filesystem::path file(settings_.declarations);
+      if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), error);
+      declarations_.open(file, std::ios::trunc);
+      if (!declarations_)
+        return Status::error("cannot write the declarations file " + settings_.declarations.string() +
+                             "; set `declarations` to a writable file, or empty for none");
+    }
     set_identity({"OpenInspect", "Simulated dual-energy X-ray scanner", serial_, "n/a", "0.1.0"});
     source_state_ = oi::hal::SourceState::kOff;
     return Status::ok();
@@ -190,6 +203,14 @@ class SimXray final : public oi::hal::XrayScanner {
     scene_description_ = scene_->describe();
     scene_description_["index"] = index;
     scene_description_["seed"] = settings_.seed;
+    if (declarations_.is_open()) {
+      // The clearance system has the declaration before the parcel reaches the scanner.
+      declarations_ << oi::sim::simulate_declaration(scene_description_, settings_.seed, index, index + 1,
+                                                     settings_.declaration_lie_rate)
+                           .dump()
+                    << '\n'
+                    << std::flush;
+    }
     const int k = settings_.lines_per_block;
     counter_.set_blocks_per_scan(static_cast<std::uint32_t>((scene_->lines() + k - 1) / k));
     return Status::ok();
@@ -213,6 +234,7 @@ class SimXray final : public oi::hal::XrayScanner {
   int next_line_ = 0;
   nlohmann::json truth_ = nlohmann::json::array();
   nlohmann::json scene_description_ = nlohmann::json::object();
+  std::ofstream declarations_;  // parameter `declarations`
   std::uint64_t references_ = 0;
   oi::hal::ScanCounter counter_{1};
   oi::hal::LinePacer pacer_;

@@ -64,6 +64,16 @@ void SimXraySettings::declare(hal::DeviceSpec& spec, hal::DeviceSpec::Apply tube
       .describe("Clutter density factor of parcels and bags (0 = empty containers).");
   spec.param("overlap", overlap).range(0.0, 5.0).describe("How much items pile up along the beam (factor).");
   spec.param("knives", knives).describe("Also generate knives as threats.");
+  spec.param("declarations", declarations)
+      .describe(
+          "File (JSON lines) the simulated clearance system writes each parcel's customs declaration to as "
+          "the parcel is scanned: declaration_id, scan_id, goods, weight_kg, and the truth (honest, or which "
+          "lie: weight, goods, documents); empty = none. risk.declaration joins them to the scans.");
+  spec.param("declaration_lie_rate", declaration_lie_rate)
+      .range(0.0, 1.0)
+      .describe(
+          "Share of declarations that misstate the parcel (under-declared weight, metal goods declared "
+          "as clothing, a dense parcel declared as documents).");
   spec.param("noise", noise)
       .describe(
           "Poisson quantum noise and electronic noise; false gives the mean signal (tests, ground truth).");

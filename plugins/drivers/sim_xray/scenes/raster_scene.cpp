@@ -78,6 +78,11 @@ void RasterScene::add(const Item& item) {
     std::copy_n(cm.data() + static_cast<std::size_t>(ty0 + j) * w + tx0, map.w,
                 map.cm.data() + static_cast<std::size_t>(j) * map.w);
   }
+  // Mass on the scan: path (cm, bulk density already in path_scale) x pixel area x density.
+  double path_cm = 0;
+  for (float c : map.cm) path_cm += c;
+  const MaterialDef& material = standard_materials()[item.material];
+  mass_g_[static_cast<std::size_t>(material.klass)] += path_cm * (px * ly / 100.0) * material.density_g_cm3;
   maps_.push_back(std::move(map));
 }
 
@@ -149,6 +154,10 @@ void RasterScene::finish(nlohmann::json description) {
     truth_.push_back(std::move(object));
   }
   description["items"] = items_;
+  description["contents"] = {{"organic_g", mass_g_[0]},
+                             {"inorganic_g", mass_g_[1]},
+                             {"metal_g", mass_g_[2]},
+                             {"total_g", mass_g_[0] + mass_g_[1] + mass_g_[2]}};
   description["lines"] = grid_.lines;
   description["truth_objects"] = truth_.size();
   description_ = std::move(description);

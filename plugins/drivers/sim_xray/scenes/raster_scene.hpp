@@ -4,6 +4,7 @@
 /// into a small map of path lengths over the pixels and lines it covers, so render_line()
 /// only adds the rows of the maps that overlap a line (microseconds per line).
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -58,8 +59,10 @@ class RasterScene final : public Scene {
   void add(const Item& item);
   /// A truth object whose box is known up front (wedge steps).
   void add_fixed_truth(TruthObject object);
-  /// Computes every group's truth. Throws std::logic_error when a threat left no pixel on the
-  /// scan (a generator bug: a threat nobody could ever see must not be counted as missed).
+  /// Computes every group's truth, and describe()'s `contents`: the mass (g) of what lies on
+  /// the scan by material class, {organic_g, inorganic_g, metal_g, total_g}. Throws std::logic_error when a
+  /// threat left no pixel on the scan (a generator bug: a threat nobody could ever see must not be counted as
+  /// missed).
   void finish(nlohmann::json description);
 
   int lines() const override { return grid_.lines; }
@@ -80,6 +83,7 @@ class RasterScene final : public Scene {
   std::vector<TruthObject> truth_;
   nlohmann::json description_;
   int items_ = 0;
+  std::array<double, 3> mass_g_{};  // on the scan, by MaterialClass (organic, inorganic, metal)
 };
 
 }  // namespace oi::sim
