@@ -4,7 +4,7 @@ JOBS ?= 2
 OI := $(BUILD_DIR)/bin/oi
 DEMO_OUT := $(CURDIR)/$(BUILD_DIR)/demo-output
 
-.PHONY: all deps configure build demo demo-xray detector-model demo-cctv demo-reid test bench reference format format-check clean
+.PHONY: all deps configure build demo demo-xray cargo-calibration demo-customs detector-model demo-cctv demo-reid test bench reference format format-check clean
 
 all: build
 
@@ -33,7 +33,13 @@ CARGO_WEDGES := $(CURDIR)/$(BUILD_DIR)/cargo-wedges
 # `make demo` runs both demos: the X-ray one first, then the CCTV one.
 demo: demo-xray demo-cctv
 
-demo-xray: configure
+demo-xray: configure cargo-calibration
+	rm -rf $(DEMO_OUT)
+	$(OI) run samples/cargo_inspection/pipeline.yaml --set materials.calibration=$(CARGO_CALIBRATION) \
+	  --set report.dir=$(DEMO_OUT)/scans --set summary.dir=$(DEMO_OUT)
+
+# Builds the X-ray demo's targets and fits the material calibration once.
+cargo-calibration: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS) --target $(DEMO_TARGETS)
 	@if [ ! -f $(CARGO_CALIBRATION) ]; then \
 	  echo "material calibration: fitting on step wedges (once; kept in $(CARGO_CALIBRATION))"; \
@@ -42,9 +48,15 @@ demo-xray: configure
 	  $(OI) calibrate-materials $(CARGO_WEDGES) -o $(BUILD_DIR)/cargo-calibration.partial.json && \
 	  mv $(BUILD_DIR)/cargo-calibration.partial.json $(CARGO_CALIBRATION); \
 	fi
-	rm -rf $(DEMO_OUT)
-	$(OI) run samples/cargo_inspection/pipeline.yaml --set materials.calibration=$(CARGO_CALIBRATION) \
-	  --set report.dir=$(DEMO_OUT)/scans --set summary.dir=$(DEMO_OUT)
+
+# Runs the customs lane sample (samples/customs_lane, docs/integration.md) with
+# scripts/demo-customs.sh: a local Mosquitto broker, the X-ray chain's decisions into the
+# signed inspection ledger and as events to the broker, then the ledger verified, one scan's
+# inclusion proven and the proof checked on its own. The signing key is made once in
+# build/customs-ledger.key (mode 0600).
+demo-customs: cargo-calibration
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target oi_sink_ledger oi_sink_mqtt oi_sink_dicos oi_stages_risk_declaration
+	./scripts/demo-customs.sh $(BUILD_DIR) $(CARGO_CALIBRATION)
 
 # Remakes xray.detect's shipped region classifier from tuning seeds 1000-1001
 # (scripts/train-shipped-detector.sh); commit the new model with the change that needed it.

@@ -1,0 +1,196 @@
+// The customs lane sample end to end, as an integrator runs it: a material calibration fitted
+// on step wedges, a signing key from `oi ledger keygen`, a real Mosquitto broker with a
+// mosquitto_sub subscriber, then `oi run samples/customs_lane/pipeline.yaml`. The broker is
+// stopped and restarted while the lane runs. Afterwards: every scan's decision event reached
+// the subscriber (none missing, each first seen in order), the ledger verifies against the
+// key and one scan's inclusion proof holds, an officer's verdict reaches the ledger, an
+// OPERATOR TDR and the broker, and the DICOS files read back with DCMTK and pydicom.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "mosquitto_broker.hpp"
+#include "oi/audit/ledger.hpp"
+#include "process.hpp"
+#include "scratch.hpp"
+
+namespace oi {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr int kScans = 12;
+
+TEST(CustomsLane, SampleRunsThroughABrokerRestartAndItsRecordsReadBack) {
+  if (!test::mosquitto_present())
+    GTEST_SKIP() << "mosquitto is not installed (scripts/install-deps.sh installs it)";
+  const fs::path dir = test::scratch_dir("customs", "lane");
+  const std::string oi = OI_EXE;
+  test::ProcessResult wedges = test::run_process(
+      {oi, "run", "-q", std::string(OI_SOURCE_DIR) + "/samples/cargo_inspection/calibration.yaml", "--set",
+       "dataset.dir=" + (dir / "wedges").string()});
+  ASSERT_EQ(wedges.exit_code, 0) << wedges.err;
+  test::ProcessResult fit = test::run_process(
+      {oi, "calibrate-materials", (dir / "wedges").string(), "-o", (dir / "calibration.json").string()});
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  const fs::path key = dir / "lane.key";
+  ASSERT_EQ(test::run_process({oi, "ledger", "keygen", key.string()}).exit_code, 0);
+
+  test::MosquittoBroker broker(dir);
+  ASSERT_TRUE(broker.start());
+  test::MosquittoSubscriber sub(dir, broker.port(), "openinspect/#");
+  ASSERT_TRUE(sub.ready("openinspect"));
+
+  const fs::path out = dir / "output";
+  test::Process lane({oi,
+                      "run",
+                      std::string(OI_SOURCE_DIR) + "/samples/customs_lane/pipeline.yaml",
+                      "--set",
+                      "scanner.scans=" + std::to_string(kScans),
+                      "--set",
+                      "materials.calibration=" + (dir / "calibration.json").string(),
+                      "--set",
+                      "report.dir=" + (out / "scans").string(),
+                      "--set",
+                      "ledger.path=" + (out / "ledger.jsonl").string(),
+                      "--set",
+                      "ledger.key=" + key.string(),
+                      "--set",
+                      "events.port=" + std::to_string(broker.port()),
+                      "--set",
+                      "events.outbox=" + (out / "outbox.sqlite").string(),
+                      "--set",
+                      "events.drain_timeout_s=30",
+                      "--set",
+                      "dicos.dir=" + (out / "dicos").string(),
+                      "--set",
+                      "scanner.declarations=" + (out / "declarations.jsonl").string(),
+                      "--set",
+                      "risk.declarations=" + (out / "declarations.jsonl").string(),
+                      "--set",
+                      "risk.store=" + (out / "declarations.sqlite").string()},
+                     {}, dir.string());
+  // Once the first events are through, the broker goes away for a second and comes back.
+  const auto first = sub.messages("openinspect/lane-3/decision", 2);
+  ASSERT_GE(first.size(), 2u) << "no events while the lane ran";
+  broker.stop();
+  std::this_thread::sleep_for(1s);
+  ASSERT_TRUE(broker.start());
+  const test::ProcessResult run = lane.wait();
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  // The restart happened while the lane ran: the publisher connected again.
+  const std::size_t at = run.out.find("\nevents: {");
+  ASSERT_NE(at, std::string::npos) << run.out;
+  const json events = json::parse(run.out.substr(at + 9, run.out.find('\n', at + 1) - at - 9));
+  EXPECT_GE(events["connects"].get<int>(), 2) << events.dump();
+  EXPECT_EQ(events["waiting"], 0) << events.dump();
+  EXPECT_EQ(events["not_queued"], 0) << events.dump();
+
+  // Events: one decision per scan, none missing; a repeat after the restart is allowed (same
+  // messageid), a newer event before an older one is not.
+  const std::vector<json> decisions = sub.messages("openinspect/lane-3/decision", kScans);
+  std::set<std::string> ids;
+  std::uint64_t last_scan = 0;
+  for (const json& d : decisions) {
+    if (!ids.insert(d["messageid"].get<std::string>()).second) continue;
+    EXPECT_GT(d["scan"]["id"].get<std::uint64_t>(), last_scan);
+    last_scan = d["scan"]["id"].get<std::uint64_t>();
+    EXPECT_EQ(d["schema"], "openinspect.event");
+    EXPECT_EQ(d["place"]["id"], "border-east/lane-3");
+    EXPECT_EQ(d["scan"]["report"]["sha256"].get<std::string>().size(), 64u);
+    // Every scan was joined to its declaration and assessed.
+    EXPECT_TRUE(d["declaration_id"].is_string()) << d.dump();
+    EXPECT_TRUE(d["risk"].is_object() && d["risk"].contains("score")) << d.dump();
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kScans)) << "decision events missing at the subscriber";
+
+  // The ledger: every scan, sealed, verified against the site's key; a proof for scan 1.
+  const audit::PublicKey pub = audit::PublicKey::load(audit::public_key_path(key));
+  const audit::LedgerVerification v = audit::verify_ledger(out / "ledger.jsonl", pub);
+  EXPECT_TRUE(v.ok) << v.problem;
+  EXPECT_EQ(v.unsealed, 0u);
+  EXPECT_EQ(v.records - v.checkpoints, static_cast<std::uint64_t>(kScans));
+  EXPECT_EQ(audit::check_inclusion_proof(audit::prove_inclusion(out / "ledger.jsonl", "1"), pub), "");
+  {
+    std::ifstream in(out / "ledger.jsonl");
+    std::string line;
+    std::getline(in, line);
+    const json first = json::parse(line)["fields"];
+    EXPECT_EQ(first["declaration_id"], "D-2031-000001") << first.dump();
+    EXPECT_TRUE(first["risk"].contains("flags")) << first.dump();
+  }
+
+  // An officer's verdict flows to the ledger, an OPERATOR TDR and a verdict event.
+  const test::ProcessResult verdict = test::run_process({oi,
+                                                         "ledger",
+                                                         "verdict",
+                                                         (out / "ledger.jsonl").string(),
+                                                         "3",
+                                                         "--verdict",
+                                                         "seized",
+                                                         "--officer",
+                                                         "C-117",
+                                                         "--note",
+                                                         "two bricks in the lining",
+                                                         "--key",
+                                                         key.string(),
+                                                         "--seal",
+                                                         "--dicos",
+                                                         (out / "dicos").string(),
+                                                         "--mqtt",
+                                                         "127.0.0.1:" + std::to_string(broker.port()),
+                                                         "--outbox",
+                                                         (out / "outbox.sqlite").string(),
+                                                         "--topic-prefix",
+                                                         "openinspect/lane-3",
+                                                         "--place",
+                                                         "border-east/lane-3"});
+  ASSERT_EQ(verdict.exit_code, 0) << verdict.out << verdict.err;
+  const std::vector<json> verdicts = sub.messages("openinspect/lane-3/verdict", 1);
+  ASSERT_EQ(verdicts.size(), 1u);
+  EXPECT_EQ(verdicts[0]["verdict"]["verdict"], "seized");
+  EXPECT_EQ(verdicts[0]["verdict"]["officer"], "C-117");
+  EXPECT_EQ(verdicts[0]["scan"]["id"], 3);
+  const test::ProcessResult operator_tdr =
+      test::run_process({"/usr/bin/dcmdump", (out / "dicos" / "scan_000003_tdr_operator.dcm").string()});
+  EXPECT_EQ(operator_tdr.exit_code, 0) << operator_tdr.err;
+  for (const char* expected :
+       {"(4010,1027) CS [OPERATOR]", "(0008,1070) PN [C-117]", "(4010,1031) CS [ALARM]",
+        "operator verdict: seized; two bricks in the lining"})
+    EXPECT_NE(operator_tdr.out.find(expected), std::string::npos) << expected << "\n" << operator_tdr.out;
+  const audit::LedgerVerification after = audit::verify_ledger(out / "ledger.jsonl", pub);
+  EXPECT_TRUE(after.ok) << after.problem;
+  EXPECT_EQ(after.unsealed, 0u);
+
+  // DICOS: DCMTK reads every file; pydicom reads scan 1's image and report.
+  int dx = 0, tdr = 0;
+  for (const auto& entry : fs::directory_iterator(out / "dicos")) {
+    const test::ProcessResult dump = test::run_process({"/usr/bin/dcmdump", entry.path().string()});
+    EXPECT_EQ(dump.exit_code, 0) << entry.path() << dump.err;
+    EXPECT_EQ(dump.err, "") << entry.path();
+    (entry.path().filename().string().find("_dx_") != std::string::npos ? dx : tdr)++;
+  }
+  EXPECT_EQ(tdr, kScans + 1);  // and the operator's
+  EXPECT_EQ(dx, 2 * kScans);
+  if (test::run_process({"/usr/bin/python3", "-c", "import pydicom, numpy"}).exit_code == 0) {
+    const test::ProcessResult py = test::run_process(
+        {"/usr/bin/python3", "-c",
+         "import pydicom, sys\n"
+         "dx = pydicom.dcmread(sys.argv[1]); tdr = pydicom.dcmread(sys.argv[2])\n"
+         "assert dx.StudyInstanceUID == tdr.StudyInstanceUID\n"
+         "print(dx.pixel_array.shape[1], tdr[0x4010, 0x1031].value in ('ALARM', 'NO_ALARM', 'UNKNOWN'))\n",
+         (out / "dicos" / "scan_000001_dx_high.dcm").string(),
+         (out / "dicos" / "scan_000001_tdr.dcm").string()});
+    EXPECT_EQ(py.exit_code, 0) << py.err;
+    EXPECT_EQ(py.out, "1024 True\n");
+  }
+}
+
+}  // namespace
+}  // namespace oi
