@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include "dicos_files.hpp"
@@ -199,6 +200,19 @@ TEST(DicosFiles, WhatIsNotADicosImageIsAClearError) {
   EXPECT_NE(cut.find("cut.dcm"), std::string::npos) << cut;
   EXPECT_NE(cut, "no error");
   EXPECT_EQ(dicos::read_dx(files[0]).channel.pixels[17], 1234);
+
+  // An acquisition date and time that is no date (found by fuzz.dicos: it overflowed the
+  // nanosecond count) is an error naming the file and the attribute.
+  std::ifstream in(files[0], std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t at = bytes.find("20231114221320");  // 1700000000 s after the epoch, UTC
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, 14, "99991399999999");
+  std::ofstream(dir / "bad_time.dcm", std::ios::binary) << bytes;
+  const std::string bad_time = message(dir / "bad_time.dcm");
+  EXPECT_NE(bad_time.find("bad_time.dcm: AcquisitionDateTime \"99991399999999"), std::string::npos)
+      << bad_time;
+
   EXPECT_THROW(
       dicos::write_scan(dir, "bad", scan, {dicos::Channel{"high", 4, 4, {1, 2, 3}}}, json::array(), "", ""),
       Error);

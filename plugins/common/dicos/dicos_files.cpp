@@ -376,6 +376,11 @@ DxImage read_dx(const std::filesystem::path& file) {
     t.tm_hour = std::stoi(acquired.substr(8, 2));
     t.tm_min = std::stoi(acquired.substr(10, 2));
     t.tm_sec = std::stoi(acquired.substr(12, 2));
+    // Nanoseconds since the epoch fit 64 bits from 1678 to 2262; DICOM dates are 4-digit years.
+    if (t.tm_year < 1678 - 1900 || t.tm_year > 2261 - 1900 || t.tm_mon < 0 || t.tm_mon > 11 ||
+        t.tm_mday < 1 || t.tm_mday > 31 || t.tm_hour > 23 || t.tm_min > 59 || t.tm_sec > 60)
+      throw Error("DICOS file " + file.string() + ": AcquisitionDateTime \"" + acquired +
+                  "\" is not a valid date and time (YYYYMMDDHHMMSS.FFFFFF)");
     std::int64_t ns = static_cast<std::int64_t>(timegm(&t)) * 1000000000;
     if (acquired.size() > 15 && acquired[14] == '.') {
       std::string fraction = acquired.substr(15, 6);

@@ -1,5 +1,6 @@
 #include "shader_interface.hpp"
 
+#include <spirv-tools/libspirv.h>
 #include <spirv_cross_c.h>
 
 #include <algorithm>
@@ -110,9 +111,30 @@ std::span<const spvc_reflected_resource> resources(spvc_resources all, spvc_reso
   return {list, count};
 }
 
+// SPIRV-Cross assumes a valid module (it reads ids and operands without bounds checks), so the
+// module is checked first with SPIRV-Tools' validator, for the environment the SDK's shader
+// compiler targets (Vulkan 1.1, SPIR-V 1.3).
+void validate(std::span<const std::uint32_t> words) {
+  std::unique_ptr<spv_context_t, decltype(&spvContextDestroy)> context(spvContextCreate(SPV_ENV_VULKAN_1_1),
+                                                                       &spvContextDestroy);
+  if (!context) throw ConfigError("cannot create a SPIRV-Tools context");
+  spv_const_binary_t binary{words.data(), words.size()};
+  spv_diagnostic diagnostic = nullptr;
+  const spv_result_t result = spvValidate(context.get(), &binary, &diagnostic);
+  std::string why = diagnostic && diagnostic->error ? diagnostic->error : "no diagnostic";
+  spvDiagnosticDestroy(diagnostic);
+  if (result != SPV_SUCCESS) {
+    throw ConfigError("the SPIR-V module (" + std::to_string(words.size()) +
+                      " words) is not valid for Vulkan 1.1: " + why +
+                      "; it was not produced by the SDK's shader compiler or was corrupted on disk "
+                      "(delete the shader cache and run again)");
+  }
+}
+
 }  // namespace
 
 ShaderInterface reflect_shader(std::span<const std::uint32_t> words) {
+  validate(words);
   spvc_context raw = nullptr;
   if (spvc_context_create(&raw) != SPVC_SUCCESS) throw ConfigError("cannot create a SPIRV-Cross context");
   Context context(raw);

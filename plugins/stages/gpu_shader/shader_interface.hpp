@@ -47,7 +47,8 @@ struct ShaderInterface {
   std::vector<std::string> unsupported;        ///< other resources (images, UBOs), as "kind 'name'"
 };
 
-/// Reflects a SPIR-V module. @throws oi::ConfigError when SPIRV-Cross cannot parse it.
+/// Reflects a SPIR-V module. @throws oi::ConfigError when the module is not valid SPIR-V for
+/// Vulkan 1.1 (SPIRV-Tools' validator, run first) or SPIRV-Cross cannot parse it.
 ShaderInterface reflect_shader(std::span<const std::uint32_t> words);
 
 }  // namespace oi::gpu_shader
