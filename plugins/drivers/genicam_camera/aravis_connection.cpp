@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 
 #include "aravis_text.hpp"
 #include "oi/hal/uri.hpp"
@@ -164,6 +165,40 @@ std::string AravisConnection::string_feature(const char* feature) const {
   return error ? "" : text_or(value, "");
 }
 
+namespace {
+
+// The kernel's ceiling for SO_RCVBUF (net.core.rmem_max), or 0 when it cannot be read.
+std::uint64_t receive_buffer_ceiling() {
+  std::ifstream in("/proc/sys/net/core/rmem_max");
+  std::uint64_t bytes = 0;
+  return (in >> bytes) ? bytes : 0;
+}
+
+}  // namespace
+
+void AravisConnection::configure_socket_buffer(guint payload) {
+  // The standard socket's receive buffer must hold a frame's packets while the receiving thread
+  // is busy: at the kernel's default (net.core.rmem_default, about 200 KiB) a camera streaming
+  // multi-megabyte frames loses packets on every frame, even on loopback. Aravis sizes the
+  // buffer to the payload in AUTO mode (what arv-camera-test's --auto does).
+  if (settings_.socket_buffer > 0) {
+    g_object_set(stream_.get(), "socket-buffer", ARV_GV_STREAM_SOCKET_BUFFER_FIXED, "socket-buffer-size",
+                 settings_.socket_buffer, nullptr);
+  } else {
+    g_object_set(stream_.get(), "socket-buffer", ARV_GV_STREAM_SOCKET_BUFFER_AUTO, "socket-buffer-size", 0,
+                 nullptr);
+  }
+  const std::uint64_t wanted =
+      settings_.socket_buffer > 0 ? static_cast<std::uint64_t>(settings_.socket_buffer) : payload;
+  const std::uint64_t ceiling = receive_buffer_ceiling();
+  if (ceiling != 0 && ceiling < wanted) {
+    spdlog::warn(
+        "{}: the UDP receive buffer is capped at {} bytes (net.core.rmem_max) but a frame is {} bytes; "
+        "frames may arrive incomplete: raise it with `sysctl -w net.core.rmem_max={}` (as root)",
+        name_, ceiling, wanted, wanted);
+  }
+}
+
 Status AravisConnection::start(const StreamSettings& settings) {
   stop();
   settings_ = settings;
@@ -206,6 +241,7 @@ Status AravisConnection::start(const StreamSettings& settings) {
         stream_.get(), "packet-resend",
         settings.packet_resend ? ARV_GV_STREAM_PACKET_RESEND_ALWAYS : ARV_GV_STREAM_PACKET_RESEND_NEVER,
         nullptr);
+    configure_socket_buffer(payload);
   }
   for (int i = 0; i < settings.buffers; ++i)
     arv_stream_push_buffer(stream_.get(), arv_buffer_new_allocate(payload));

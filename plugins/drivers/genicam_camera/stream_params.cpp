@@ -23,6 +23,13 @@ void StreamParams::declare(hal::DeviceSpec& spec, hal::DeviceSpec::Apply apply_f
       .describe(
           "GigE Vision receive path: `packet` (AF_PACKET, needs CAP_NET_RAW), `standard` (UDP socket), "
           "`auto` = standard for a camera on loopback, else packet where permitted.");
+  spec.param("socket_buffer", socket_buffer)
+      .range(0, 1 << 30)
+      .unit("bytes")
+      .describe(
+          "GigE Vision: the UDP receive buffer of the standard socket; 0 = one frame's payload, so a "
+          "whole frame's packets fit while the receiving thread is busy (the kernel caps it at "
+          "net.core.rmem_max; the driver warns when that is smaller).");
   spec.param("buffers", buffers)
       .range(2, 1024)
       .describe("Frame buffers queued to the stream; more absorb longer stalls of the pipeline.");
@@ -49,6 +56,7 @@ StreamSettings StreamParams::stream() const {
   s.packet_resend = packet_resend;
   s.socket = stream_socket;
   s.packet_size = packet_size;
+  s.socket_buffer = socket_buffer;
   s.silence_check = std::chrono::milliseconds(silence_check_ms);
   return s;
 }

@@ -28,12 +28,13 @@ struct StreamParams {
   int packet_size = 0;                    ///< GigE Vision packet size in bytes; 0 = negotiate
   bool packet_resend = true;              ///< GigE Vision: ask the camera to resend missing packets
   std::string stream_socket = "auto";     ///< "auto", "packet" or "standard"
+  int socket_buffer = 0;                  ///< GigE Vision receive buffer in bytes; 0 = one frame's payload
   int buffers = 8;                        ///< buffers queued to the stream
   int silence_check_ms = 1000;            ///< probe the device after this long without data
   std::string timestamp_source = "auto";  ///< "auto", "device" or "host"
   std::vector<std::string> features;      ///< "Name=Value" items, applied after the standard controls
 
-  /// Declares packet_size, packet_resend, stream_socket, buffers, silence_check_ms,
+  /// Declares packet_size, packet_resend, stream_socket, socket_buffer, buffers, silence_check_ms,
   /// timestamp_source and features bound to these members; `apply_features` (optional)
   /// sends a `features` list set while the device is open.
   void declare(hal::DeviceSpec& spec, hal::DeviceSpec::Apply apply_features = {});
