@@ -9,7 +9,10 @@
 namespace oi {
 namespace {
 
+// Whole numbers in plain digits (a range of 1073741824 bytes, not 1.07374e+09); others as
+// the stream writes them.
 std::string format_number(double v) {
+  if (std::abs(v) < 1e15 && v == std::floor(v)) return std::to_string(static_cast<long long>(v));
   std::ostringstream out;
   out << v;
   return out.str();

@@ -177,25 +177,24 @@ std::uint64_t receive_buffer_ceiling() {
 }  // namespace
 
 void AravisConnection::configure_socket_buffer(guint payload) {
-  // The standard socket's receive buffer must hold a frame's packets while the receiving thread
-  // is busy: at the kernel's default (net.core.rmem_default, about 200 KiB) a camera streaming
-  // multi-megabyte frames loses packets on every frame, even on loopback. Aravis sizes the
-  // buffer to the payload in AUTO mode (what arv-camera-test's --auto does).
-  if (settings_.socket_buffer > 0) {
-    g_object_set(stream_.get(), "socket-buffer", ARV_GV_STREAM_SOCKET_BUFFER_FIXED, "socket-buffer-size",
-                 settings_.socket_buffer, nullptr);
-  } else {
-    g_object_set(stream_.get(), "socket-buffer", ARV_GV_STREAM_SOCKET_BUFFER_AUTO, "socket-buffer-size", 0,
-                 nullptr);
-  }
-  const std::uint64_t wanted =
-      settings_.socket_buffer > 0 ? static_cast<std::uint64_t>(settings_.socket_buffer) : payload;
+  // The standard socket's receive buffer must hold the packets that arrive while the receiving
+  // thread is busy: at the kernel's default (net.core.rmem_default, about 200 KiB) a camera
+  // streaming multi-megabyte frames loses packets on every frame, even on loopback. Aravis'
+  // AUTO mode sizes it to exactly one payload, which for small regions is below the default, so
+  // the size is set here: two frames' payloads, at least 1 MiB (the kernel caps it at
+  // net.core.rmem_max).
+  constexpr std::uint64_t kMinimum = 1u << 20;
+  const std::uint64_t wanted = settings_.socket_buffer > 0
+                                   ? static_cast<std::uint64_t>(settings_.socket_buffer)
+                                   : std::max<std::uint64_t>(2ull * payload, kMinimum);
+  g_object_set(stream_.get(), "socket-buffer", ARV_GV_STREAM_SOCKET_BUFFER_FIXED, "socket-buffer-size",
+               static_cast<gint>(std::min<std::uint64_t>(wanted, 1u << 30)), nullptr);
   const std::uint64_t ceiling = receive_buffer_ceiling();
-  if (ceiling != 0 && ceiling < wanted) {
+  if (ceiling != 0 && ceiling < std::min<std::uint64_t>(wanted, payload)) {
     spdlog::warn(
         "{}: the UDP receive buffer is capped at {} bytes (net.core.rmem_max) but a frame is {} bytes; "
         "frames may arrive incomplete: raise it with `sysctl -w net.core.rmem_max={}` (as root)",
-        name_, ceiling, wanted, wanted);
+        name_, ceiling, payload, wanted);
   }
 }
 

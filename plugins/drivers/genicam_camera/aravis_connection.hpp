@@ -29,7 +29,7 @@ struct StreamSettings {
   bool packet_resend = true;    ///< GigE Vision: ask the camera to resend missing packets
   std::string socket = "auto";  ///< GigE Vision receive path: "auto", "packet" or "standard"
   int packet_size = 0;          ///< GigE Vision packet size in bytes; 0 = negotiate
-  int socket_buffer = 0;        ///< GigE Vision UDP receive buffer in bytes; 0 = one frame's payload
+  int socket_buffer = 0;        ///< GigE Vision UDP receive buffer in bytes; 0 = two payloads, at least 1 MiB
   std::chrono::milliseconds silence_check{1000};  ///< probe the device after this long without data
 };
 
@@ -146,8 +146,8 @@ class AravisConnection {
   Status probe();
   void note_buffer(ArvBuffer* buffer);
   void fold_statistics();
-  /// GigE Vision: sizes the stream socket's receive buffer (settings_.socket_buffer, or one
-  /// frame's `payload`) and warns when the kernel caps it below that.
+  /// GigE Vision: sizes the stream socket's receive buffer (settings_.socket_buffer, or two
+  /// frames' `payload`, at least 1 MiB) and warns when the kernel caps it below that.
   void configure_socket_buffer(guint payload);
   Status lost_error(const std::string& what) const;
 

@@ -27,9 +27,9 @@ void StreamParams::declare(hal::DeviceSpec& spec, hal::DeviceSpec::Apply apply_f
       .range(0, 1 << 30)
       .unit("bytes")
       .describe(
-          "GigE Vision: the UDP receive buffer of the standard socket; 0 = one frame's payload, so a "
-          "whole frame's packets fit while the receiving thread is busy (the kernel caps it at "
-          "net.core.rmem_max; the driver warns when that is smaller).");
+          "GigE Vision: the UDP receive buffer of the standard socket; 0 = two frames' payloads, at least "
+          "1 MiB, so the packets that arrive while the receiving thread is busy are kept (the kernel caps "
+          "it at net.core.rmem_max; the driver warns when that is below one frame).");
   spec.param("buffers", buffers)
       .range(2, 1024)
       .describe("Frame buffers queued to the stream; more absorb longer stalls of the pipeline.");

@@ -25,12 +25,12 @@ inline constexpr const char* kFeatures = "features";
 /// Values of the stream parameters, bound to their declarations (the initial values are the
 /// defaults), plus the `features` list the drivers keep up to date.
 struct StreamParams {
-  int packet_size = 0;                    ///< GigE Vision packet size in bytes; 0 = negotiate
-  bool packet_resend = true;              ///< GigE Vision: ask the camera to resend missing packets
-  std::string stream_socket = "auto";     ///< "auto", "packet" or "standard"
-  int socket_buffer = 0;                  ///< GigE Vision receive buffer in bytes; 0 = one frame's payload
-  int buffers = 8;                        ///< buffers queued to the stream
-  int silence_check_ms = 1000;            ///< probe the device after this long without data
+  int packet_size = 0;                 ///< GigE Vision packet size in bytes; 0 = negotiate
+  bool packet_resend = true;           ///< GigE Vision: ask the camera to resend missing packets
+  std::string stream_socket = "auto";  ///< "auto", "packet" or "standard"
+  int socket_buffer = 0;        ///< GigE Vision receive buffer in bytes; 0 = two payloads, at least 1 MiB
+  int buffers = 8;              ///< buffers queued to the stream
+  int silence_check_ms = 1000;  ///< probe the device after this long without data
   std::string timestamp_source = "auto";  ///< "auto", "device" or "host"
   std::vector<std::string> features;      ///< "Name=Value" items, applied after the standard controls
 
