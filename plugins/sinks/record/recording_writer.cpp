@@ -110,6 +110,20 @@ Status RecordingWriter::fail(const fs::path& file, const std::string& what) {
                        " are recorded and replayable");
 }
 
+Status RecordingWriter::fail_append(const fs::path& file) {
+  Status error = fail(file, "write");  // errno first, before the clean-up below changes it
+  // A frame whose bytes or index line were cut off by the failure is taken back, so that the
+  // files end at the last complete frame and session.json, written when the recording closes,
+  // agrees with them: what was recorded before the disk filled stays replayable.
+  data_.close();
+  index_.close();
+  std::error_code ignored;
+  fs::resize_file(dir_ / format::kDataFile, data_bytes_, ignored);
+  fs::resize_file(dir_ / format::kIndexFile, index_bytes_, ignored);
+  failed_ = error.message();
+  return error;
+}
+
 Status RecordingWriter::write_session(bool closed, const std::string& how) {
   nlohmann::json header = header_;
   if (closed) {
@@ -142,6 +156,7 @@ Status RecordingWriter::write_session(bool closed, const std::string& how) {
 
 Status RecordingWriter::append(const Frame& frame) {
   if (closed_) return Status::error("the recording in " + dir_.string() + " is already closed");
+  if (!failed_.empty()) return Status::error(failed_);
   const auto now = std::chrono::steady_clock::now();
   if (!has_first_) {
     first_arrival_ = now;
@@ -172,7 +187,7 @@ Status RecordingWriter::append(const Frame& frame) {
     frame_bytes += bytes;
   }
   data_.flush();
-  if (!data_) return fail(dir_ / format::kDataFile, "write");
+  if (!data_) return fail_append(dir_ / format::kDataFile);
 
   const FrameMetadata& m = frame.metadata();
   if (has_non_finite(m.attributes)) ++inexact_attributes_;
@@ -191,7 +206,8 @@ Status RecordingWriter::append(const Frame& frame) {
   }
   index_ << text << '\n';
   index_.flush();
-  if (!index_) return fail(dir_ / format::kIndexFile, "write");
+  if (!index_) return fail_append(dir_ / format::kIndexFile);
+  index_bytes_ += text.size() + 1;
 
   data_bytes_ += frame_bytes;
   last_arrival_ns_ = arrival_ns;

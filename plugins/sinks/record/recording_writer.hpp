@@ -66,10 +66,14 @@ class RecordingWriter {
  private:
   Status write_session(bool closed, const std::string& how);
   Status fail(const std::filesystem::path& file, const std::string& what);
+  // fail() for a frame that could not be written whole: takes the partial frame back.
+  Status fail_append(const std::filesystem::path& file);
 
   std::filesystem::path dir_;
   nlohmann::json header_;
   std::ofstream index_;
+  std::uint64_t index_bytes_ = 0;  // index.jsonl's length after the last complete line
+  std::string failed_;             // why the last append failed; later appends fail the same way
   std::ofstream data_;
   std::string pipeline_sha256_;
   std::uint64_t frames_ = 0;

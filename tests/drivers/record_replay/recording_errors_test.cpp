@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "file_size_limit.hpp"
 #include "oi/error.hpp"
 #include "oi/hal/device_registry.hpp"
 #include "process.hpp"
@@ -154,6 +155,29 @@ TEST_F(RecordingErrors, ARecorderKilledMidRunLeavesAReadableTruncatedRecording) 
   EXPECT_GE(frames, 8) << error;
   EXPECT_LE(static_cast<std::size_t>(frames), complete_lines);
   EXPECT_GE(static_cast<std::size_t>(frames) + 1, complete_lines) << "at most the last line may be partial";
+}
+
+TEST_F(RecordingErrors, AFullDiskFailsTheRunNamingTheFileAndWhatWasRecordedReplays) {
+  // The disk fills while recording (every file this process writes may grow to 3000 bytes:
+  // frames.bin holds five 512-byte blocks, index.jsonl about seven lines).
+  RunResult result;
+  {
+    const oi::test::FileSizeLimit full_disk(3000);
+    ASSERT_TRUE(full_disk.ok());
+    result =
+        run_pipeline_file(dir_ / "record.yaml", record_yaml("scans: 3, blocks_per_scan: 4", ""), registry_);
+  }
+  ASSERT_FALSE(result.ok) << "a recording the disk could not hold was reported complete";
+  EXPECT_THAT(result.error, HasSubstr((recording_ / "frames.bin").string()));
+  // The blocks written before the disk filled replay exactly; none is made up.
+  auto lenient = device();
+  const Status s = open(*lenient, {{"timing", "fast"}});
+  ASSERT_TRUE(s.is_ok()) << s.message();
+  std::string error;
+  const int frames = read_all(*lenient, &error);
+  EXPECT_GE(frames, 1) << error;
+  EXPECT_LT(frames, kBlocks);
+  EXPECT_EQ(read_json(recording_ / "session.json")["frames"], frames) << "session.json agrees with the files";
 }
 
 TEST_F(RecordingErrors, ATruncatedRecordingReplaysItsCompleteFramesExactly) {
