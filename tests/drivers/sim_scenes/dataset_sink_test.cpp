@@ -8,6 +8,7 @@
 #include <mutex>
 #include <opencv2/imgcodecs.hpp>
 
+#include "file_size_limit.hpp"
 #include "oi/error.hpp"
 #include "oi/pipeline.hpp"
 #include "oi/pipeline_spec.hpp"
@@ -182,6 +183,27 @@ TEST_F(DatasetSink, RefusesToWriteOverADataSetUnlessAskedTo) {
     EXPECT_THAT(e.what(), HasSubstr("overwrite: true"));
   }
   EXPECT_TRUE(run("dir: out, overwrite: true").ok);
+}
+
+TEST_F(DatasetSink, AFullDiskFailsTheRunNamingTheFileAndLeavesOnlyWholeFiles) {
+  // Scans of 64 x 64 16-bit pixels: each channel's PNG is about 1.8 KB and its JSON 0.5 KB, so
+  // with files limited to 1000 bytes the first scan's images cannot be written.
+  feed({make_scan(1, 64, 64, {{"ground_truth", kTruth}}), make_scan(2, 64, 64, {{"ground_truth", kTruth}})});
+  RunResult result;
+  {
+    const oi::test::FileSizeLimit full_disk(1000);
+    ASSERT_TRUE(full_disk.ok());
+    result = run("dir: out");
+  }
+  ASSERT_FALSE(result.ok);
+  EXPECT_THAT(result.error, HasSubstr((dir_ / "out").string()));
+  // Files are written whole or not at all: every PNG left decodes, no temporary file remains.
+  for (const auto& entry : fs::directory_iterator(dir_ / "out")) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_TRUE(entry.path().extension() == ".png" || entry.path().extension() == ".json") << name;
+    if (entry.path().extension() == ".png")
+      EXPECT_FALSE(cv::imread(entry.path().string(), cv::IMREAD_UNCHANGED).empty()) << name;
+  }
 }
 
 TEST_F(DatasetSink, DirIsRequired) {
