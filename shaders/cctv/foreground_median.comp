@@ -34,11 +34,13 @@ void main() {
   for (int r = 0; r < 3; ++r) {
     const uint y = uint(clamp(int(p.y) + r - 1, 0, int(push.size.y) - 1));  // replicated rows
     const uint c = word_at(k, y);
-    const uint previous = k > 0u ? word_at(k - 1u, y) : 0u;
+    // Pixel -1 is pixel 0: the first word's "previous" word holds pixel 0 in bit 31. (Not a
+    // bit insert into `l` under `if (k == 0u)`: LLVM on AVX-512 hosts, as lavapipe uses it,
+    // miscompiles that masked bit select (vpternlogd with a broadcast constant).)
+    const uint previous = k > 0u ? word_at(k - 1u, y) : c << 31u;
     const uint next = k + 1u < push.words_per_row ? word_at(k + 1u, y) : 0u;
-    uint l = (c << 1u) | (previous >> 31u);  // bit b: pixel 32k + b - 1
-    uint rr = (c >> 1u) | (next << 31u);     // bit b: pixel 32k + b + 1
-    if (k == 0u) l = (l & ~1u) | (c & 1u);   // pixel -1 is pixel 0
+    const uint l = (c << 1u) | (previous >> 31u);  // bit b: pixel 32k + b - 1
+    uint rr = (c >> 1u) | (next << 31u);           // bit b: pixel 32k + b + 1
     if (last / 32u == k) {                   // pixel width is pixel width - 1
       const uint bit = 1u << (last % 32u);
       rr = (rr & ~bit) | (c & bit);
