@@ -6,17 +6,18 @@ grows beyond its bound after warm-up (docs/reliability.md, "Soak").
     scripts/soak.py --oi build/bin/oi --pipeline samples/cargo_inspection/soak.yaml \
         --set scanner.scans=10000 --out build/soak
 
-Writes OUT/samples.csv (time_s, rss_mib, open_files, threads), OUT/soak.svg (the three series
-against time, warm-up shaded), OUT/soak.json (bounds, growth after warm-up, verdict) and
-OUT/stats.json (`oi run --stats`: per-stage and per-connection metrics at the end), and
+Writes OUT/samples.csv (time_s, rss_mib, open_files, threads, gpu_reserved_mib), OUT/soak.svg
+(the four series against time, warm-up shaded), OUT/soak.json (bounds, growth after warm-up,
+verdict), OUT/stats.json (`oi run --stats`: per-stage and per-connection metrics at the end) and
+OUT/resources.jsonl (`oi run --resources`: the GPU device's pools and object counters), and
 prints one line per bound. Exit status: 0 when `oi run` succeeded and nothing grew beyond its
 bound; 1 when something grew; 2 when `oi run` failed or the soak could not run (the message
 says which).
 
 Growth is measured from the end of warm-up (the first --warmup fraction of the run's samples,
 where caches, pools and lazily loaded plugins settle) to the largest value seen afterwards.
-On lavapipe the Vulkan device's memory is host memory and counts in RSS; on a discrete GPU the
-device memory is not sampled by this script.
+GPU memory is what the SDK's pools reserved on the device (`oi run --resources`); on lavapipe
+that memory is host memory and counts in RSS as well.
 """
 
 import argparse
@@ -27,7 +28,25 @@ import subprocess
 import sys
 import time
 
-SERIES = [("rss_mib", "resident memory (MiB)"), ("open_files", "open files"), ("threads", "threads")]
+SERIES = [("rss_mib", "resident memory (MiB)"), ("open_files", "open files"), ("threads", "threads"),
+          ("gpu_reserved_mib", "GPU memory reserved in pools (MiB)")]
+
+
+def gpu_reserved_mib(resources):
+    """The GPU pools' reserved memory from the last line `oi run --resources` wrote (0 without a
+    GPU device or before a stage opened it)."""
+    try:
+        with open(resources, "rb") as f:
+            lines = f.read().splitlines()
+        for line in reversed(lines):
+            try:
+                gpu = json.loads(line).get("gpu")
+            except ValueError:
+                continue  # a line being written
+            return (gpu or {}).get("memory_bytes_reserved", 0) / (1024.0 * 1024.0)
+    except OSError:
+        pass
+    return 0.0
 
 
 def sample(pid):
@@ -96,12 +115,15 @@ def main():
     parser.add_argument("--max-rss-growth-mib", type=float, default=64.0)
     parser.add_argument("--max-open-files-growth", type=int, default=4)
     parser.add_argument("--max-threads-growth", type=int, default=2)
+    parser.add_argument("--max-gpu-growth-mib", type=float, default=64.0)
     parser.add_argument("--min-samples", type=int, default=10,
                         help="fewer samples than this is an error: lower --interval or run longer")
     args = parser.parse_args()
 
     os.makedirs(args.out, exist_ok=True)
-    command = [args.oi, "run", "--quiet", "--stats", os.path.join(args.out, "stats.json"), args.pipeline]
+    resources = os.path.join(args.out, "resources.jsonl")
+    command = [args.oi, "run", "--quiet", "--stats", os.path.join(args.out, "stats.json"),
+               "--resources", resources, "--resources-every", str(args.interval), args.pipeline]
     for s in args.set:
         command += ["--set", s]
     log_path = os.path.join(args.out, "oi.log")
@@ -113,7 +135,7 @@ def main():
             while True:
                 s = sample(proc.pid)
                 if s is not None and proc.poll() is None:
-                    samples.append((time.monotonic() - started,) + s)
+                    samples.append((time.monotonic() - started,) + s + (gpu_reserved_mib(resources),))
                 if proc.poll() is not None:
                     break
                 time.sleep(args.interval)
@@ -127,7 +149,7 @@ def main():
         w = csv.writer(f)
         w.writerow(["time_s"] + [k for k, _ in SERIES])
         for s in samples:
-            w.writerow([f"{s[0]:.2f}", f"{s[1]:.1f}", s[2], s[3]])
+            w.writerow([f"{s[0]:.2f}", f"{s[1]:.1f}", s[2], s[3], f"{s[4]:.1f}"])
 
     if rc != 0:
         print(f"soak: `{' '.join(command)}` failed with exit status {rc} after {duration:.0f} s; "
@@ -140,7 +162,7 @@ def main():
 
     warm = min(len(samples) - 2, max(1, int(len(samples) * args.warmup)))
     bounds = {"rss_mib": args.max_rss_growth_mib, "open_files": args.max_open_files_growth,
-              "threads": args.max_threads_growth}
+              "threads": args.max_threads_growth, "gpu_reserved_mib": args.max_gpu_growth_mib}
     report = {"command": command, "duration_s": round(duration, 1), "samples": len(samples),
               "interval_s": args.interval, "warmup_samples": warm, "series": {}}
     failed = False

@@ -115,6 +115,52 @@ connections:
   EXPECT_NE(r.err.find("dead pixel"), std::string::npos) << "asked for: " << r.err;
 }
 
+// --resources: a JSON line every --resources-every seconds and one at the end, with the GPU
+// device's pools once a stage has opened it (null on the CPU backend, which never opens one).
+TEST(OiCli, ResourcesSamplesTheGpuPoolsWhileItRuns) {
+  const fs::path dir = scratch("resources");
+  for (const std::string backend : {"gpu", "cpu"}) {
+    SCOPED_TRACE(backend);
+    const fs::path pipeline = dir / (backend + ".yaml");
+    std::ofstream(pipeline) << "devices:\n  scanner: { driver: sim.xray, params: { scene: parcels, seed: 1, "
+                               "scans: 3, pixels_per_line: 256, references: start } }\n"
+                               "stages:\n  assemble: { type: scan.assemble }\n"
+                               "  correct: { type: xray.correct, params: { backend: " +
+                                   backend +
+                                   " } }\n"
+                                   "  sink: { type: sink.image, params: { dir: out, planes: [a_high] } }\n"
+                                   "connections:\n  - { from: scanner.out, to: assemble.in }\n"
+                                   "  - { from: assemble.out, to: correct.in }\n"
+                                   "  - { from: correct.out, to: sink.in }\n";
+    const fs::path lines = dir / (backend + ".jsonl");
+    ProcessResult r = run_process({kOi, "run", pipeline.string(), "--quiet", "--resources", lines.string(),
+                                   "--resources-every", "0.1"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::ifstream in(lines);
+    std::string line, last;
+    int count = 0;
+    while (std::getline(in, line)) {
+      const auto j = nlohmann::json::parse(line);
+      EXPECT_TRUE(j["time_s"].is_number()) << line;
+      last = line;
+      ++count;
+    }
+    ASSERT_GE(count, 1) << "the last line is written when the run ends";
+    const auto gpu = nlohmann::json::parse(last)["gpu"];
+    if (backend == "cpu") {
+      EXPECT_TRUE(gpu.is_null()) << last;
+    } else if (!gpu.is_null()) {  // null when there is no Vulkan device at all
+      EXPECT_GE(gpu["memory_bytes_reserved"].get<std::int64_t>(), 1) << last;
+      EXPECT_GE(gpu["memory_blocks_allocated"].get<std::int64_t>(), 1) << last;
+      EXPECT_GE(gpu["submissions"].get<std::int64_t>(), 1) << last;
+    }
+  }
+  const ProcessResult bad = run_process(
+      {kOi, "run", kSource + "/samples/demo/pipeline.yaml", "--resources", (dir / "no/such/x").string()});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("cannot open --resources file"), std::string::npos) << bad.err;
+}
+
 // `planes:` naming a plane the frames do not have used to write nothing for it and exit 0.
 TEST(OiCli, ImageSinkRefusesAPlaneTheFramesLack) {
   const fs::path dir = scratch("planes");

@@ -2,14 +2,20 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "commands.hpp"
 #include "loading.hpp"
+#include "oi/gpu/device.hpp"
+#include "oi/gpu/runtime.hpp"
 #include "oi/pipeline.hpp"
 #include "terminal.hpp"
 
@@ -71,6 +77,62 @@ class SignalDrain {
   struct sigaction old_term_ {};
 };
 
+// `--resources FILE`: while the pipeline runs, appends one JSON line every `every` seconds
+// (and a last one when it stops) with what a soak watches besides the process's own memory:
+// the GPU device's pooled memory and object counters (null until a stage opens the device).
+class ResourceSampler {
+ public:
+  ResourceSampler(std::ofstream& out, double every) : out_(out), every_(every) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~ResourceSampler() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    write_line();
+  }
+  ResourceSampler(const ResourceSampler&) = delete;
+  ResourceSampler& operator=(const ResourceSampler&) = delete;
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, std::chrono::duration<double>(every_), [this] { return done_; })) {
+      lock.unlock();
+      write_line();
+      lock.lock();
+    }
+  }
+  void write_line() {
+    nlohmann::json line = {
+        {"time_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
+        {"gpu", nullptr}};
+    if (const std::shared_ptr<gpu::Device> device = gpu::opened_default_device()) {
+      const gpu::DeviceStats s = device->stats();
+      line["gpu"] = {{"device", device->info().name},
+                     {"memory_bytes_reserved", s.memory_bytes_reserved},
+                     {"memory_blocks_allocated", s.memory_blocks_allocated},
+                     {"buffers_created", s.buffers_created},
+                     {"command_buffers_created", s.command_buffers_created},
+                     {"descriptor_pools_created", s.descriptor_pools_created},
+                     {"submissions", s.submissions}};
+    }
+    out_ << line.dump() << '\n';
+    out_.flush();
+  }
+
+  std::ofstream& out_;
+  const double every_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 std::uint64_t source_frames(const RunMetrics& metrics, const PipelineSpec& spec) {
   std::uint64_t frames = 0;
   for (const StageMetrics& s : metrics.stages) {
@@ -124,6 +186,16 @@ int run_pipeline(const RunArgs& args) {
     }
   }
 
+  std::ofstream resources_out;
+  if (!args.resources_file.empty()) {
+    resources_out.open(args.resources_file, std::ios::trunc);
+    if (!resources_out) {
+      fmt::print(stderr, "error: cannot open --resources file {}: {}\n", args.resources_file,
+                 std::strerror(errno));
+      return kExitInvalid;
+    }
+  }
+
   RunOptions options;
   options.max_frames = args.max_frames;
   options.threads = args.threads;
@@ -142,6 +214,8 @@ int run_pipeline(const RunArgs& args) {
 
   RunResult result;
   {
+    std::optional<ResourceSampler> sampler;
+    if (resources_out.is_open()) sampler.emplace(resources_out, args.resources_every);
     SignalDrain drain(*pipeline, args.quiet);
     result = pipeline->run(options);
   }

@@ -18,6 +18,8 @@ struct RunArgs {
   std::vector<std::string> sets;
   std::uint64_t max_frames = 0;
   std::string stats_file;
+  std::string resources_file;    ///< --resources: resource samples as JSON lines
+  double resources_every = 2.0;  ///< --resources-every, seconds
   bool quiet = false;
   std::size_t threads = 0;
 };

@@ -130,6 +130,12 @@ std::shared_ptr<Device> default_device() {
   return device_locked(r);
 }
 
+std::shared_ptr<Device> opened_default_device() noexcept {
+  Runtime& r = runtime();
+  std::lock_guard lock(r.mutex);
+  return r.device;
+}
+
 std::shared_ptr<Device> open_device(int index) {
   Runtime& r = runtime();
   std::unique_lock lock(r.mutex);

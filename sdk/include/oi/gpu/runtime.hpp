@@ -60,6 +60,10 @@ std::string unavailable_reason();
 /// every stage. @throws GpuUnavailableError with the reason when there is none.
 std::shared_ptr<Device> default_device();
 
+/// The default device when something has already opened it (default_device()), else null.
+/// Never opens a device, never throws: for monitoring (`oi run --resources`).
+std::shared_ptr<Device> opened_default_device() noexcept;
+
 /// Opens another, independent VkDevice on physical device `index` of list_devices(): its own
 /// queue, memory pools and pipeline cache (loaded from disk). Benchmarks use it to measure a
 /// cold start; most code wants default_device().
