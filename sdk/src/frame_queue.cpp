@@ -49,7 +49,11 @@ bool FrameQueue::push(FramePtr frame) {
   const bool was_empty = n == 0;
   if ((policy_ == QueuePolicy::kDropOldest && n >= capacity_) ||
       (policy_ == QueuePolicy::kLatest && n >= 1)) {
-    discarded = pop_front_locked();
+    // The oldest frame makes way without publishing the smaller size: the consumer checks
+    // empty() without the lock and, between the two stores, would see an empty queue it had
+    // been woken for and fire without a frame (found by TSan: a null frame in process()).
+    discarded = std::move(ring_[head_]);
+    head_ = (head_ + 1) & (ring_.size() - 1);
     count_dropped_locked(1);
     --n;
   }

@@ -159,6 +159,14 @@ Status NodeRunner::fire(WakeList& wake) {
       break;
     }
   }
+  for (std::size_t port : connected_inputs_) {
+    // next_action() saw a frame on every input and only this node takes from its queues, so
+    // each holds one; a stage is never handed a missing frame, whatever a queue's bug.
+    if (!taken_[port]) {
+      return Status::error("scheduler: node fired without a frame on input " + std::to_string(port) +
+                           " (an internal error; please report it)");
+    }
+  }
   bump(frames_in_, connected_inputs_.size());
 
   wake_ = &wake;
