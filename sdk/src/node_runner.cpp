@@ -163,6 +163,7 @@ Status NodeRunner::fire(WakeList& wake) {
     // next_action() saw a frame on every input and only this node takes from its queues, so
     // each holds one; a stage is never handed a missing frame, whatever a queue's bug.
     if (!taken_[port]) {
+      for (std::size_t p : connected_inputs_) taken_[p].reset();
       return Status::error("scheduler: node fired without a frame on input " + std::to_string(port) +
                            " (an internal error; please report it)");
     }

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 namespace oi {
 namespace {
 
@@ -17,6 +20,31 @@ std::uint64_t pop_sequence(FrameQueue& q) {
   bool made_room = false;
   FramePtr frame = q.pop(made_room);
   return frame ? frame->metadata().sequence : ~std::uint64_t{0};
+}
+
+// A lossy queue replacing its oldest frame must never look empty to a consumer that checks
+// without the lock: the scheduler fires a node on that check, and a transient empty size once
+// handed a sink a null frame (found by TSan).
+TEST(SchedulerFrameQueue, ALossyQueueReplacingItsOldestFrameNeverLooksEmpty) {
+  for (const auto& [policy, capacity] : {std::pair{QueuePolicy::kLatest, std::size_t{1}},
+                                         std::pair{QueuePolicy::kDropOldest, std::size_t{2}}}) {
+    FrameQueue q(capacity, policy);
+    q.push(numbered(0));
+    std::atomic<bool> done{false};
+    std::atomic<std::uint64_t> seen_empty{0}, checks{0};
+    std::thread observer([&] {
+      while (!done.load(std::memory_order_acquire)) {
+        if (q.empty()) seen_empty.fetch_add(1, std::memory_order_relaxed);
+        checks.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+    for (std::uint64_t n = 1; n <= 200000; ++n) q.push(numbered(n));
+    done.store(true, std::memory_order_release);
+    observer.join();
+    EXPECT_GT(checks.load(), 0u);
+    EXPECT_EQ(seen_empty.load(), 0u) << "policy " << static_cast<int>(policy);
+    EXPECT_EQ(q.size(), capacity);
+  }
 }
 
 TEST(SchedulerFrameQueue, BlockSignalsFirstFrameAndRoomAndMayOvershoot) {

@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -106,7 +107,16 @@ class ResourceSampler {
       lock.lock();
     }
   }
-  void write_line() {
+  // Never throws: a sample that cannot be taken or written is skipped (the run goes on; a
+  // write error leaves the stream failed and later lines are not written either).
+  void write_line() noexcept {
+    try {
+      write_line_or_throw();
+    } catch (const std::exception& e) {
+      spdlog::warn("--resources: cannot write a sample: {}", e.what());
+    }
+  }
+  void write_line_or_throw() {
     nlohmann::json line = {
         {"time_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
         {"gpu", nullptr}};

@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
       ->check(count_in(0, kMaxFramesLimit));
   run_cmd->add_option("--stats", run.stats_file, "Write per-stage and per-connection metrics as JSON");
   run_cmd->add_option("--resources", run.resources_file,
-                      "Append a JSON line every --resources-every seconds with the GPU device's memory and "
-                      "object counters (for soak runs, docs/reliability.md)");
+                      "Write a JSON line every --resources-every seconds (and one at the end) with the GPU "
+                      "device's memory and object counters (for soak runs, docs/reliability.md)");
   run_cmd->add_option("--resources-every", run.resources_every, "Seconds between --resources lines")
       ->check(CLI::Range(0.1, 3600.0));
   run_cmd->add_option("--threads", run.threads, "Worker threads (default: one per core)")

@@ -117,9 +117,13 @@ Status RecordingWriter::fail_append(const fs::path& file) {
   // agrees with them: what was recorded before the disk filled stays replayable.
   data_.close();
   index_.close();
-  std::error_code ignored;
-  fs::resize_file(dir_ / format::kDataFile, data_bytes_, ignored);
-  fs::resize_file(dir_ / format::kIndexFile, index_bytes_, ignored);
+  for (const auto& [file, size] : {std::pair{dir_ / format::kDataFile, data_bytes_},
+                                   std::pair{dir_ / format::kIndexFile, index_bytes_}}) {
+    std::error_code ec;
+    fs::resize_file(file, size, ec);
+    // Then the reader finds the partial frame and reports the recording as damaged, not wrong.
+    if (ec) spdlog::error("cannot cut {} back to its last complete frame: {}", file.string(), ec.message());
+  }
   failed_ = error.message();
   return error;
 }
@@ -190,7 +194,8 @@ Status RecordingWriter::append(const Frame& frame) {
   if (!data_) return fail_append(dir_ / format::kDataFile);
 
   const FrameMetadata& m = frame.metadata();
-  if (has_non_finite(m.attributes)) ++inexact_attributes_;
+  // Counted once the frame is recorded (a frame taken back after a failed write is not).
+  int inexact = has_non_finite(m.attributes) ? 1 : 0;
   const nlohmann::json line = {{"frame", frames_},        {"arrival_ns", arrival_ns}, {"kind", frame.kind()},
                                {"offset", data_bytes_},   {"bytes", frame_bytes},     {"sha256", sha.hex()},
                                {"metadata", m.to_json()}, {"planes", planes}};
@@ -202,12 +207,13 @@ Status RecordingWriter::append(const Frame& frame) {
     // Text that is not UTF-8 cannot go into JSON as it is; it is recorded with U+FFFD in
     // place of the bad bytes, and counted like a non-finite float.
     text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    ++inexact_attributes_;
+    ++inexact;
   }
   index_ << text << '\n';
   index_.flush();
   if (!index_) return fail_append(dir_ / format::kIndexFile);
   index_bytes_ += text.size() + 1;
+  inexact_attributes_ += inexact;
 
   data_bytes_ += frame_bytes;
   last_arrival_ns_ = arrival_ns;

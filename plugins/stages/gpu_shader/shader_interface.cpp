@@ -113,14 +113,20 @@ std::span<const spvc_reflected_resource> resources(spvc_resources all, spvc_reso
 
 // SPIRV-Cross assumes a valid module (it reads ids and operands without bounds checks), so the
 // module is checked first with SPIRV-Tools' validator, for the environment the SDK's shader
-// compiler targets (Vulkan 1.1, SPIR-V 1.3).
+// compiler targets (Vulkan 1.1, SPIR-V 1.3). Block layouts are not judged (relaxed and scalar
+// layouts allowed): reflection reads the offsets the module declares, whatever rule made them.
 void validate(std::span<const std::uint32_t> words) {
   std::unique_ptr<spv_context_t, decltype(&spvContextDestroy)> context(spvContextCreate(SPV_ENV_VULKAN_1_1),
                                                                        &spvContextDestroy);
   if (!context) throw ConfigError("cannot create a SPIRV-Tools context");
   spv_const_binary_t binary{words.data(), words.size()};
+  std::unique_ptr<spv_validator_options_t, decltype(&spvValidatorOptionsDestroy)> options(
+      spvValidatorOptionsCreate(), &spvValidatorOptionsDestroy);
+  if (!options) throw ConfigError("cannot create SPIRV-Tools validator options");
+  spvValidatorOptionsSetRelaxBlockLayout(options.get(), true);
+  spvValidatorOptionsSetScalarBlockLayout(options.get(), true);
   spv_diagnostic diagnostic = nullptr;
-  const spv_result_t result = spvValidate(context.get(), &binary, &diagnostic);
+  const spv_result_t result = spvValidateWithOptions(context.get(), options.get(), &binary, &diagnostic);
   std::string why = diagnostic && diagnostic->error ? diagnostic->error : "no diagnostic";
   spvDiagnosticDestroy(diagnostic);
   if (result != SPV_SUCCESS) {
