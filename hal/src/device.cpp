@@ -454,6 +454,10 @@ Status Device::read(FramePtr& frame, std::chrono::milliseconds timeout) {
     return enter_fault(s.message());
   }
   if (!out) return Status::ok();
+  if (std::string problem = check_frame(*out); !problem.empty()) {
+    guarded("on_stop", [&] { return on_stop(); });
+    return enter_fault("the driver delivered a malformed frame: " + problem);
+  }
   auto& meta = out->metadata();
   meta.sequence = next_sequence_++;
   if (meta.capture_time_ns == 0) meta.capture_time_ns = now_ns();

@@ -86,7 +86,7 @@ TEST_F(DevicePipeline, TheApplicationReceivesFaultAndRecoveryEvents) {
   EXPECT_EQ(events[0].kind, event_kind::kDeviceFault);
   EXPECT_EQ(events[0].source, "scanner");
   EXPECT_EQ(events[0].severity, EventSeverity::kWarning);
-  EXPECT_THAT(events[0].message, HasSubstr("mock fault injected"));
+  EXPECT_THAT(events[0].message, HasSubstr("fault injected after"));
   EXPECT_EQ(events[0].details["on_fault"], "restart");
   EXPECT_GT(events[0].time_ns, 0);
   EXPECT_EQ(events[1].kind, event_kind::kDeviceRecovered);

@@ -86,7 +86,7 @@ TEST_F(Supervisor, RestartRecoversAndMarksTheInterruptedScanIncomplete) {
     if (m.incomplete) {
       ++incomplete;
       EXPECT_TRUE(m.end_of_scan);
-      EXPECT_THAT(m.attributes.value("incomplete_reason", ""), HasSubstr("mock fault injected"));
+      EXPECT_THAT(m.attributes.value("incomplete_reason", ""), HasSubstr("fault injected after"));
     }
   }
   EXPECT_EQ(incomplete, 2);
@@ -100,7 +100,7 @@ TEST_F(Supervisor, StopFailsTheRunNamingTheDeviceAndStillDeliversWhatArrived) {
   Status s = run({{"fail_after_blocks", 2}, {"on_fault", "stop"}});
   ASSERT_TRUE(s.is_error());
   EXPECT_THAT(s.message(), HasSubstr("stage 'scanner' (type 'mock.xray'"));
-  EXPECT_THAT(s.message(), HasSubstr("): device at 'mock://lane1': mock fault injected"));
+  EXPECT_THAT(s.message(), HasSubstr("): device at 'mock://lane1': fault injected after"));
   EXPECT_THAT(s.message(), HasSubstr("on_fault: stop"));
   ASSERT_EQ(frames().size(), 2u);
   EXPECT_TRUE(frames().back()->metadata().incomplete);

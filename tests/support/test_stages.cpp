@@ -136,7 +136,7 @@ class TestSink final : public Stage {
   Status process(StageContext& ctx) override {
     FramePtr frame = ctx.take(0);
     sleep_us(sleep_);
-    TestSinkLog::instance().record(name_, frame->metadata().sequence);
+    TestSinkLog::instance().record(name_, frame->metadata());
     return Status::ok();
   }
   Status finish(StageContext&) override {
@@ -156,7 +156,7 @@ class TestMux final : public Stage {
   Status process(StageContext& ctx) override {
     FramePtr frame = ctx.take(0);
     TestSinkLog::instance().record(name_ + "/" + frame->metadata().source_device, frame->metadata().sequence);
-    TestSinkLog::instance().record(name_, frame->metadata().sequence);
+    TestSinkLog::instance().record(name_, frame->metadata());
     return Status::ok();
   }
   Status finish(StageContext&) override {
@@ -237,6 +237,16 @@ void TestSinkLog::record(const std::string& node, std::uint64_t sequence) {
   std::lock_guard lock(mutex_);
   sequences_[node].push_back(sequence);
 }
+void TestSinkLog::record(const std::string& node, const FrameMetadata& meta) {
+  std::lock_guard lock(mutex_);
+  sequences_[node].push_back(meta.sequence);
+  frames_[node].push_back(meta);
+}
+std::vector<FrameMetadata> TestSinkLog::frames(const std::string& node) const {
+  std::lock_guard lock(mutex_);
+  auto it = frames_.find(node);
+  return it == frames_.end() ? std::vector<FrameMetadata>{} : it->second;
+}
 std::vector<std::uint64_t> TestSinkLog::sequences(const std::string& node) const {
   std::lock_guard lock(mutex_);
   auto it = sequences_.find(node);
@@ -254,6 +264,7 @@ void TestSinkLog::mark_finished(const std::string& node) {
 void TestSinkLog::clear() {
   std::lock_guard lock(mutex_);
   sequences_.clear();
+  frames_.clear();
   finished_.clear();
 }
 

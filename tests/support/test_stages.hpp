@@ -40,7 +40,11 @@ class TestSinkLog {
  public:
   static TestSinkLog& instance();
   void record(const std::string& node, std::uint64_t sequence);
+  /// Records the frame's sequence and keeps its metadata (test.sink, test.mux).
+  void record(const std::string& node, const FrameMetadata& meta);
   std::vector<std::uint64_t> sequences(const std::string& node) const;
+  /// Metadata of the frames recorded with it, in arrival order.
+  std::vector<FrameMetadata> frames(const std::string& node) const;
   bool finished(const std::string& node) const;
   void mark_finished(const std::string& node);
   void clear();
@@ -48,6 +52,7 @@ class TestSinkLog {
  private:
   mutable std::mutex mutex_;
   std::map<std::string, std::vector<std::uint64_t>> sequences_;
+  std::map<std::string, std::vector<FrameMetadata>> frames_;
   std::map<std::string, bool> finished_;
 };
 

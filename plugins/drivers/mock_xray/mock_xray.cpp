@@ -1,16 +1,16 @@
 // mock.xray: a minimal XrayScanner that needs no hardware. It emits synthetic dual- or
-// single-energy scan blocks and can inject faults (fail_after_blocks, faults, fault_kind,
-// recover_failures) so the supervisor and the conformance suite run anywhere. It is also the
-// model for a vendor's first driver: one class, one registration line.
+// single-energy scan blocks and can inject faults (oi::hal::FaultInjector: fail_after_blocks,
+// faults, fault_kind, recover_failures) so the supervisor and the conformance suite run anywhere. It is also
+// the model for a vendor's first driver: one class, one registration line.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "oi/hal/driver.hpp"
+#include "oi/hal/fault_injection.hpp"
 #include "oi/hal/scan_timing.hpp"
 #include "oi/hal/uri.hpp"
 #include "oi/hal/xray_scanner.hpp"
@@ -50,16 +50,7 @@ class MockXray final : public oi::hal::XrayScanner {
     standard.belt_speed_m_s(geometry_.belt_speed_m_s).range(0.0, 10.0);
     standard.source_kv(source_.kv).range(40.0, 450.0);
     standard.source_ma(source_.ma).range(0.0, 20.0);
-    spec.param("fail_after_blocks", fail_after_blocks_)
-        .min(-1)
-        .describe("Fault injection: fault after this many blocks since the last start; -1 = never.");
-    spec.param("faults", faults_).min(0).describe("Fault injection: how many faults to inject in total.");
-    spec.param("fault_kind", fault_kind_)
-        .one_of({"error", "timeout"})
-        .describe("Fault injection: `error` = the read fails; `timeout` = the device goes silent.");
-    spec.param("recover_failures", recover_failures_)
-        .min(0)
-        .describe("Fault injection: this many recovery attempts fail before one succeeds.");
+    faults_.declare(spec);
   }
 
   Status on_configure(const std::string& uri, const oi::ParamSet&) override {
@@ -82,8 +73,7 @@ class MockXray final : public oi::hal::XrayScanner {
     // A scanner that stops mid-object cannot resume that object: the next scan is a new one.
     counter_.set_blocks_per_scan(blocks_per_scan_);
     counter_.abandon_scan();
-    blocks_since_start_ = 0;
-    stalled_ = false;
+    faults_.started();
     source_.state = oi::hal::SourceState::kOn;
     pacer_.reset(geometry_.line_rate_hz);
     return Status::ok();
@@ -94,39 +84,20 @@ class MockXray final : public oi::hal::XrayScanner {
     return Status::ok();
   }
 
-  Status on_recover() override {
-    if (recover_failures_seen_ < recover_failures_) {
-      ++recover_failures_seen_;
-      return Status::error(
-          "the device is still unreachable (recover_failures = " + std::to_string(recover_failures_) + ")");
-    }
-    stalled_ = false;
-    return Status::ok();
-  }
+  Status on_recover() override { return faults_.recover(); }
 
   Status on_read_block(oi::FramePtr& block, std::chrono::milliseconds timeout) override {
     if (scans_ > 0 && counter_.scans_done() >= static_cast<std::uint64_t>(scans_))
       return Status::end_of_stream();
-    if (fail_after_blocks_ >= 0 && injected_ < faults_ && blocks_since_start_ >= fail_after_blocks_) {
-      ++injected_;
-      if (fault_kind_ == "error") {
-        return Status::error("mock fault injected after " + std::to_string(blocks_since_start_) +
-                             " block(s) (fail_after_blocks)");
-      }
-      stalled_ = true;
-    }
-    const auto give_up_at = Clock::now() + timeout;
-    if (stalled_) {
-      std::this_thread::sleep_until(give_up_at);
-      return Status::ok();
-    }
-    if (!pacer_.wait_for_block(geometry_.lines_per_block, give_up_at)) return Status::ok();
+    bool silent = false;
+    if (Status s = faults_.before_read(timeout, silent); !s.is_ok() || silent) return s;
+    if (!pacer_.wait_for_block(geometry_.lines_per_block, Clock::now() + timeout)) return Status::ok();
     block = make_block(geometry_.lines_per_block);
     fill(*block, 1.0, false);
     auto& meta = block->metadata();
     counter_.tag(meta);
     meta.attributes[oi::xray::attr::kView] = 0;
-    ++blocks_since_start_;
+    faults_.deliver(block, [this](std::uint64_t n) { count_lost(n); });
     return Status::ok();
   }
 
@@ -171,14 +142,7 @@ class MockXray final : public oi::hal::XrayScanner {
   oi::hal::XraySource source_{.state = oi::hal::SourceState::kOff, .kv = 160.0, .ma = 1.0};
   std::uint32_t blocks_per_scan_ = 4;
   std::int64_t scans_ = 0;
-  std::int64_t fail_after_blocks_ = -1;
-  std::int64_t faults_ = 1;
-  std::string fault_kind_ = "error";
-  std::int64_t recover_failures_ = 0;
-  std::int64_t recover_failures_seen_ = 0;
-  std::int64_t injected_ = 0;
-  std::int64_t blocks_since_start_ = 0;
-  bool stalled_ = false;
+  oi::hal::FaultInjector faults_{"block"};
   oi::hal::ScanCounter counter_{4};
   oi::hal::LinePacer pacer_;
 };

@@ -19,6 +19,7 @@
 #include "oi/cctv/contract.hpp"
 #include "oi/hal/camera.hpp"
 #include "oi/hal/driver.hpp"
+#include "oi/hal/fault_injection.hpp"
 #include "oi/hal/uri.hpp"
 #include "site_camera.hpp"
 
@@ -224,6 +225,7 @@ class SimCctv final : public hal::Camera {
             "Fault injection with stop_after: the camera comes back on recovery this many frames of "
             "the site clock later (those frames are counted as lost); 0 = it never comes back, "
             "recovery fails.");
+    faults_.declare(spec);
   }
 
   Status on_configure(const std::string& uri, const ParamSet&) override {
@@ -257,6 +259,7 @@ class SimCctv final : public hal::Camera {
     }
     started_at_ = Clock::now();
     first_frame_of_start_ = next_frame_;
+    faults_.started();
     return Status::ok();
   }
 
@@ -265,6 +268,7 @@ class SimCctv final : public hal::Camera {
   // A lost signal comes back only when reconnect_after says so; any other fault (a timeout)
   // resumes where the stream was.
   Status on_recover() override {
+    if (Status s = faults_.recover(); !s.is_ok()) return s;
     if (!lost_) return Status::ok();
     if (settings_.reconnect_after <= 0) {
       return Status::error(
@@ -293,6 +297,8 @@ class SimCctv final : public hal::Camera {
                            std::to_string(next_frame_) +
                            " frames (stop_after = " + std::to_string(settings_.stop_after) + ")");
     }
+    bool silent = false;
+    if (Status s = faults_.before_read(timeout, silent); !s.is_ok() || silent) return s;
     if (settings_.pace == "realtime") {
       const auto due =
           started_at_ +
@@ -316,6 +322,7 @@ class SimCctv final : public hal::Camera {
     meta.attributes[cctv::attr::kGroundTruth] = cctv::to_json_list(truth_);
     meta.attributes["site"] = camera_->site().name;
     ++next_frame_;
+    faults_.deliver(frame, [this](std::uint64_t n) { count_lost(n); });
     return Status::ok();
   }
 
@@ -389,8 +396,9 @@ class SimCctv final : public hal::Camera {
   std::int64_t next_frame_ = 0;  // index of the next frame on the site clock
   std::int64_t first_frame_of_start_ = 0;
   Clock::time_point started_at_;
-  bool lost_ = false;              // the signal is gone (stop_after) until recovered
-  bool signal_lost_once_ = false;  // stop_after fires once per configure
+  bool lost_ = false;                   // the signal is gone (stop_after) until recovered
+  bool signal_lost_once_ = false;       // stop_after fires once per configure
+  hal::FaultInjector faults_{"frame"};  // fail_after_frames, faults, fault_kind, recover_failures
 };
 
 }  // namespace

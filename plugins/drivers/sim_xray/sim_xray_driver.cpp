@@ -14,6 +14,7 @@
 
 #include "declarations.hpp"
 #include "oi/hal/driver.hpp"
+#include "oi/hal/fault_injection.hpp"
 #include "oi/hal/scan_timing.hpp"
 #include "oi/hal/uri.hpp"
 #include "oi/hal/xray_scanner.hpp"
@@ -60,6 +61,7 @@ class SimXray final : public oi::hal::XrayScanner {
         "scene summary (`scene`) in its attributes. Model and parameters: docs/xray-physics.md.");
     spec.set_capabilities(scanner_capabilities(/*finite=*/true));  // finite with `scans` > 0
     settings_.declare(spec, [this] { return tube_changed(); });
+    faults_.declare(spec);
   }
 
   Status on_configure(const std::string& uri, const oi::ParamSet&) override {
@@ -98,6 +100,7 @@ class SimXray final : public oi::hal::XrayScanner {
     counter_.abandon_scan();
     scene_.reset();
     pacer_.reset(settings_.line_rate_hz);
+    faults_.started();
     source_state_ = oi::hal::SourceState::kOn;
     return Status::ok();
   }
@@ -107,10 +110,15 @@ class SimXray final : public oi::hal::XrayScanner {
     return Status::ok();
   }
 
+  // The simulation itself never breaks; only injected faults bring the device here.
+  Status on_recover() override { return faults_.recover(); }
+
   Status on_read_block(oi::FramePtr& block, std::chrono::milliseconds timeout) override {
     if (settings_.scans > 0 && counter_.scans_done() >= static_cast<std::uint64_t>(settings_.scans)) {
       return Status::end_of_stream();
     }
+    bool silent = false;
+    if (Status s = faults_.before_read(timeout, silent); !s.is_ok() || silent) return s;
     if (!scene_) {
       if (Status s = next_scene(); s.is_error()) return s;
     }
@@ -130,6 +138,7 @@ class SimXray final : public oi::hal::XrayScanner {
     meta.attributes[oi::xray::attr::kScanLines] = scene_->lines();
     next_line_ += lines;
     if (next_line_ >= scene_->lines()) scene_.reset();
+    faults_.deliver(block, [this](std::uint64_t n) { count_lost(n); });
     return Status::ok();
   }
 
@@ -238,6 +247,7 @@ class SimXray final : public oi::hal::XrayScanner {
   std::uint64_t references_ = 0;
   oi::hal::ScanCounter counter_{1};
   oi::hal::LinePacer pacer_;
+  oi::hal::FaultInjector faults_{"block"};
 };
 
 }  // namespace

@@ -2,7 +2,7 @@
 // shaped like a line-scan X-ray scanner's (K lines x pixels, u16 `high` and `low` channels)
 // showing a recognisable pattern, so pipelines, sinks and benchmarks run anywhere. It is a
 // HAL device like any vendor's scanner: it runs under the supervisor and passes
-// oi-conformance. (mock.xray is the one with fault injection.)
+// oi-conformance; faults can be injected like on mock.xray (oi::hal::FaultInjector).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "oi/hal/driver.hpp"
+#include "oi/hal/fault_injection.hpp"
 #include "oi/hal/scan_timing.hpp"
 #include "oi/hal/uri.hpp"
 #include "oi/hal/xray_scanner.hpp"
@@ -46,6 +47,7 @@ class TestPattern final : public oi::hal::XrayScanner {
     standard.pixel_pitch_mm(geometry_.pixel_pitch_mm)
         .range(0.01, 100.0)
         .describe("Detector pixel size written into frame metadata.");
+    faults_.declare(spec);
   }
 
   Status on_configure(const std::string& uri, const oi::ParamSet&) override {
@@ -63,9 +65,12 @@ class TestPattern final : public oi::hal::XrayScanner {
     counter_.set_blocks_per_scan(blocks_per_scan_);
     counter_.abandon_scan();  // an object cut by a stop cannot be resumed
     pacer_.reset(geometry_.line_rate_hz);
+    faults_.started();
     source_ = {oi::hal::SourceState::kOn, 160.0, 1.0};
     return Status::ok();
   }
+
+  Status on_recover() override { return faults_.recover(); }
 
   Status on_stop() override {
     source_.state = oi::hal::SourceState::kOff;
@@ -75,6 +80,8 @@ class TestPattern final : public oi::hal::XrayScanner {
   Status on_read_block(oi::FramePtr& block, std::chrono::milliseconds timeout) override {
     if (scans_ > 0 && counter_.scans_done() >= static_cast<std::uint64_t>(scans_))
       return Status::end_of_stream();
+    bool silent = false;
+    if (Status s = faults_.before_read(timeout, silent); !s.is_ok() || silent) return s;
     if (!pacer_.wait_for_block(geometry_.lines_per_block, oi::hal::LinePacer::Clock::now() + timeout)) {
       return Status::ok();
     }
@@ -82,6 +89,7 @@ class TestPattern final : public oi::hal::XrayScanner {
     fill(*block, false, false);
     counter_.tag(block->metadata());
     block->metadata().attributes[oi::xray::attr::kView] = 0;
+    faults_.deliver(block, [this](std::uint64_t n) { count_lost(n); });
     return Status::ok();
   }
 
@@ -143,6 +151,7 @@ class TestPattern final : public oi::hal::XrayScanner {
   std::uint32_t blocks_per_scan_ = 8;
   oi::hal::ScanCounter counter_{8};
   oi::hal::LinePacer pacer_;
+  oi::hal::FaultInjector faults_{"block"};
 };
 
 }  // namespace
