@@ -39,8 +39,9 @@ std::string write_error_advice(int error_number) {
     case EROFS:
       return "the file system is read-only; choose another output folder";
     case ENOENT:
-    case ENOTDIR:
       return "the output folder does not exist (was it removed during the run?)";
+    case ENOTDIR:
+      return "part of the path is a file, not a folder; choose another output folder";
     case EISDIR:
       return "a folder stands where the file should go; remove it or choose another output folder";
     default:
@@ -85,6 +86,16 @@ Status write_file_atomically(const fs::path& file, std::string_view bytes) {
     return failure(file, error_number);
   }
   return Status::ok();
+}
+
+std::optional<std::string> make_output_folder(const fs::path& folder) {
+  if (folder.empty()) return std::nullopt;  // the working folder
+  std::error_code error;
+  fs::create_directories(folder, error);
+  if (!error && fs::is_directory(folder, error)) return std::nullopt;
+  const int error_number = error ? error.value() : ENOTDIR;
+  return "cannot create " + folder.string() + ": " + std::strerror(error_number) + ": " +
+         write_error_advice(error_number);
 }
 
 }  // namespace oi

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "oi/error.hpp"
+#include "oi/files.hpp"
 
 namespace oi::sqlite {
 
@@ -28,8 +29,8 @@ struct Statement {
 /// parameter to change.
 inline sqlite3* open_database(const std::filesystem::path& file, const std::string& what,
                               const std::string& param, const char* schema) {
-  std::error_code error;
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), error);
+  if (auto problem = make_output_folder(file.parent_path()))
+    throw Error("cannot open the " + what + " " + file.string() + ": " + *problem + "; set `" + param + "`");
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "oi/audit/ledger.hpp"
+#include "oi/files.hpp"
 #include "oi/plugin.hpp"
 #include "oi/xray/contract.hpp"
 
@@ -72,6 +73,9 @@ class LedgerSink final : public Stage {
   void start(const StageConfig& config) override {
     name_ = config.name;
     if (checkpoint_every_ < 0) throw ConfigError("stage '" + name_ + "': checkpoint_every must be 0 or more");
+    if (auto problem = make_output_folder(path_.parent_path()))
+      throw ConfigError("stage '" + name_ + "': " + *problem +
+                        "; set `path` to a ledger file in a writable folder");
     ledger_ = std::make_unique<audit::Ledger>(
         path_, audit::LedgerOptions{key_, static_cast<std::uint64_t>(checkpoint_every_)});
   }

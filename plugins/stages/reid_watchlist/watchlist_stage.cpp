@@ -116,6 +116,14 @@ class WatchlistStage final : public oi::Stage {
 
   void start(const oi::StageConfig& config) override {
     node_ = config.name;
+    // Checked before anything is read or written: an enrolment or an alert must never be
+    // accepted and then fail to be kept.
+    for (const auto& [param, file] : {std::pair<const char*, const fs::path&>{"audit_log", audit_file_},
+                                      {"watchlist", watchlist_file_}}) {
+      if (auto problem = oi::make_output_folder(file.parent_path()))
+        throw oi::ConfigError("reid.watchlist: " + *problem + "; set `" + param +
+                              "` to a file in a writable folder");
+    }
     audit_ = oi::audit::AuditLog::shared(audit_file_);
     watchlist_ = std::make_unique<rd::Watchlist>(watchlist_file_, audit_);
     const fs::path model_file = model_.empty() ? rd::shipped_model_path() : model_;

@@ -196,8 +196,9 @@ Verification verify_audit_log(const std::filesystem::path& path) {
 }
 
 AuditLog::AuditLog(std::filesystem::path path) : path_(std::move(path)) {
+  if (auto problem = make_output_folder(path_.parent_path()))
+    throw Error("cannot open audit log " + path_.string() + ": " + *problem);
   std::error_code error;
-  if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path(), error);
   fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd_ < 0) throw Error("cannot open audit log " + path_.string() + ": " + system_reason(errno));
   std::uint64_t dropped_bytes = 0;

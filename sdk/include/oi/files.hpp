@@ -27,5 +27,9 @@ Status write_file_atomically(const std::filesystem::path& file, std::string_view
 
 /// The advice write_file_atomically() gives for a failed write's errno: what to do about it.
 std::string write_error_advice(int error_number);
+/// Creates `folder` and its parents where missing, for output. Returns nullopt when it is (now)
+/// a folder, else why not, with what to do: "cannot create /out/a-file/scans: Not a directory:
+/// part of the path is a file, not a folder; choose another output folder".
+std::optional<std::string> make_output_folder(const std::filesystem::path& folder);
 
 }  // namespace oi
