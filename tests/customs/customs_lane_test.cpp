@@ -6,12 +6,14 @@
 // key and one scan's inclusion proof holds, an officer's verdict reaches the ledger, an
 // OPERATOR TDR and the broker, and the DICOS files read back with DCMTK and pydicom.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "mosquitto_broker.hpp"
 #include "oi/audit/ledger.hpp"
@@ -27,10 +29,9 @@ using namespace std::chrono_literals;
 
 constexpr int kScans = 12;
 
-TEST(CustomsLane, SampleRunsThroughABrokerRestartAndItsRecordsReadBack) {
-  if (!test::mosquitto_present())
-    GTEST_SKIP() << "mosquitto is not installed (scripts/install-deps.sh installs it)";
-  const fs::path dir = test::scratch_dir("customs", "lane");
+// What a site has before its first lane run: a material calibration fitted on step wedges
+// (dir/calibration.json) and a ledger signing key (dir/lane.key).
+void prepare_site(const fs::path& dir) {
   const std::string oi = OI_EXE;
   test::ProcessResult wedges = test::run_process(
       {oi, "run", "-q", std::string(OI_SOURCE_DIR) + "/samples/cargo_inspection/calibration.yaml", "--set",
@@ -39,8 +40,56 @@ TEST(CustomsLane, SampleRunsThroughABrokerRestartAndItsRecordsReadBack) {
   test::ProcessResult fit = test::run_process(
       {oi, "calibrate-materials", (dir / "wedges").string(), "-o", (dir / "calibration.json").string()});
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  ASSERT_EQ(test::run_process({oi, "ledger", "keygen", (dir / "lane.key").string()}).exit_code, 0);
+}
+
+// `oi run` of the customs lane sample with the site's files from prepare_site(): its ledger,
+// outbox and declarations under `state`, its reports and DICOS files under `out`.
+std::vector<std::string> lane_command(const fs::path& dir, const fs::path& state, const fs::path& out,
+                                      int scans, int port, int drain_timeout_s) {
+  return {OI_EXE,
+          "run",
+          std::string(OI_SOURCE_DIR) + "/samples/customs_lane/pipeline.yaml",
+          "--set",
+          "scanner.scans=" + std::to_string(scans),
+          "--set",
+          "materials.calibration=" + (dir / "calibration.json").string(),
+          "--set",
+          "report.dir=" + (out / "scans").string(),
+          "--set",
+          "ledger.path=" + (state / "ledger.jsonl").string(),
+          "--set",
+          "ledger.key=" + (dir / "lane.key").string(),
+          "--set",
+          "events.port=" + std::to_string(port),
+          "--set",
+          "events.outbox=" + (state / "outbox.sqlite").string(),
+          "--set",
+          "events.drain_timeout_s=" + std::to_string(drain_timeout_s),
+          "--set",
+          "dicos.dir=" + (out / "dicos").string(),
+          "--set",
+          "scanner.declarations=" + (state / "declarations.jsonl").string(),
+          "--set",
+          "risk.declarations=" + (state / "declarations.jsonl").string(),
+          "--set",
+          "risk.store=" + (state / "declarations.sqlite").string()};
+}
+
+std::size_t lines_in(const fs::path& file) {
+  std::ifstream in(file);
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+TEST(CustomsLane, SampleRunsThroughABrokerRestartAndItsRecordsReadBack) {
+  if (!test::mosquitto_present())
+    GTEST_SKIP() << "mosquitto is not installed (scripts/install-deps.sh installs it)";
+  const fs::path dir = test::scratch_dir("customs", "lane");
+  const std::string oi = OI_EXE;
+  ASSERT_NO_FATAL_FAILURE(prepare_site(dir));
   const fs::path key = dir / "lane.key";
-  ASSERT_EQ(test::run_process({oi, "ledger", "keygen", key.string()}).exit_code, 0);
 
   test::MosquittoBroker broker(dir);
   ASSERT_TRUE(broker.start());
@@ -48,34 +97,7 @@ TEST(CustomsLane, SampleRunsThroughABrokerRestartAndItsRecordsReadBack) {
   ASSERT_TRUE(sub.ready("openinspect"));
 
   const fs::path out = dir / "output";
-  test::Process lane({oi,
-                      "run",
-                      std::string(OI_SOURCE_DIR) + "/samples/customs_lane/pipeline.yaml",
-                      "--set",
-                      "scanner.scans=" + std::to_string(kScans),
-                      "--set",
-                      "materials.calibration=" + (dir / "calibration.json").string(),
-                      "--set",
-                      "report.dir=" + (out / "scans").string(),
-                      "--set",
-                      "ledger.path=" + (out / "ledger.jsonl").string(),
-                      "--set",
-                      "ledger.key=" + key.string(),
-                      "--set",
-                      "events.port=" + std::to_string(broker.port()),
-                      "--set",
-                      "events.outbox=" + (out / "outbox.sqlite").string(),
-                      "--set",
-                      "events.drain_timeout_s=30",
-                      "--set",
-                      "dicos.dir=" + (out / "dicos").string(),
-                      "--set",
-                      "scanner.declarations=" + (out / "declarations.jsonl").string(),
-                      "--set",
-                      "risk.declarations=" + (out / "declarations.jsonl").string(),
-                      "--set",
-                      "risk.store=" + (out / "declarations.sqlite").string()},
-                     {}, dir.string());
+  test::Process lane(lane_command(dir, out, out, kScans, broker.port(), 30), {}, dir.string());
   // Once the first events are through, the broker goes away for a second and comes back.
   const auto first = sub.messages("openinspect/lane-3/decision", 2);
   ASSERT_GE(first.size(), 2u) << "no events while the lane ran";
@@ -190,6 +212,74 @@ TEST(CustomsLane, SampleRunsThroughABrokerRestartAndItsRecordsReadBack) {
     EXPECT_EQ(py.exit_code, 0) << py.err;
     EXPECT_EQ(py.out, "1024 True\n");
   }
+}
+
+// The lane killed (SIGKILL, as a power cut would stop the program) in the middle of its run,
+// then started again on the same ledger, outbox and declarations. Every file the killed run
+// left under its final name reads back whole (reports, PNGs, DICOS), the restarted run goes on
+// from the ledger and outbox the killed one left, and at its end the ledger verifies against
+// the site's key and the broker has received every event that had been queued.
+TEST(CustomsLane, ALaneKilledMidRunLeavesEveryRecordReadableAndTheNextRunGoesOn) {
+  if (!test::mosquitto_present())
+    GTEST_SKIP() << "mosquitto is not installed (scripts/install-deps.sh installs it)";
+  const fs::path dir = test::scratch_dir("customs", "killed");
+  ASSERT_NO_FATAL_FAILURE(prepare_site(dir));
+  const fs::path state = dir / "state";
+  test::MosquittoBroker broker(dir);  // not started for the first run: its events wait in the outbox
+
+  test::Process killed(lane_command(dir, state, dir / "first", 40, broker.port(), 0), {}, dir.string());
+  const auto give_up = std::chrono::steady_clock::now() + 120s;
+  while (lines_in(state / "ledger.jsonl") < 4 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_GE(lines_in(state / "ledger.jsonl"), 4u) << "the lane recorded nothing within 120 s";
+  ASSERT_EQ(::kill(killed.pid(), SIGKILL), 0);
+  const test::ProcessResult first = killed.wait();
+  ASSERT_NE(first.exit_code, 0) << "the lane ended before it was killed: " << first.out;
+
+  // Whatever has its final name is whole: partial files keep a ".partial" suffix.
+  int reports = 0, images = 0, dicos = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir / "first")) {
+    if (!entry.is_regular_file() || entry.path().extension() == ".partial") continue;
+    const std::string bytes = test::read_text(entry.path());
+    if (entry.path().extension() == ".json") {
+      EXPECT_NO_THROW((void)json::parse(bytes)) << entry.path();
+      ++reports;
+    } else if (entry.path().extension() == ".png") {
+      ASSERT_GE(bytes.size(), 20u) << entry.path();
+      EXPECT_EQ(bytes.substr(1, 3), "PNG") << entry.path();
+      EXPECT_EQ(bytes.substr(bytes.size() - 8, 4), "IEND") << entry.path() << " is cut short";
+      ++images;
+    } else if (entry.path().extension() == ".dcm") {
+      const test::ProcessResult dump = test::run_process({"/usr/bin/dcmdump", entry.path().string()});
+      EXPECT_EQ(dump.exit_code, 0) << entry.path() << dump.err;
+      ++dicos;
+    }
+  }
+  EXPECT_GT(reports, 0);
+  EXPECT_GT(images, 0);
+  EXPECT_GT(dicos, 0);
+
+  // The next run appends to the same ledger (a record cut by the kill is removed and the
+  // removal recorded) and sends what the outbox kept first.
+  ASSERT_TRUE(broker.start());
+  const test::ProcessResult again =
+      test::run_process(lane_command(dir, state, dir / "second", 3, broker.port(), 30));
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  const std::size_t at = again.out.find("\nevents: {");
+  ASSERT_NE(at, std::string::npos) << again.out;
+  const json events = json::parse(again.out.substr(at + 9, again.out.find('\n', at + 1) - at - 9));
+  EXPECT_EQ(events["waiting"], 0) << events.dump();
+  EXPECT_EQ(events["not_queued"], 0) << events.dump();
+  EXPECT_GT(events["waiting_at_start"].get<int>(), 0) << "the killed run queued events: " << events.dump();
+  EXPECT_EQ(events["acknowledged"].get<int>(),
+            events["waiting_at_start"].get<int>() + events["events"].get<int>())
+      << "every waiting event and every new one reached the broker: " << events.dump();
+
+  const audit::PublicKey pub = audit::PublicKey::load(audit::public_key_path(dir / "lane.key"));
+  const audit::LedgerVerification v = audit::verify_ledger(state / "ledger.jsonl", pub);
+  EXPECT_TRUE(v.ok) << v.problem << " at line " << v.line;
+  EXPECT_EQ(v.unsealed, 0u);
+  EXPECT_GE(v.records - v.checkpoints, 3u + 3u) << "the killed run's records and the new run's";
 }
 
 }  // namespace
