@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <opencv2/core.hpp>
 
 #include "oi/error.hpp"
@@ -23,6 +24,22 @@ TEST(Frame, AllocatesAlignedZeroedPlanes) {
     for (int x = 0; x < p.width; ++x) EXPECT_EQ(p.row<std::uint16_t>(y)[x], 0);
   }
   EXPECT_EQ(p.memory->location(), MemoryLocation::kHost);
+}
+
+// Scan-sized planes (megabytes, which the allocator serves differently from small ones) are
+// aligned and zeroed too, also when the memory of a freed one is reused for the next.
+TEST(Frame, LargePlanesAreAlignedAndZeroedAlsoWhenTheirMemoryIsReused) {
+  for (int round = 0; round < 3; ++round) {
+    auto frame = Frame::create();
+    Plane& p = frame->add_plane("high", PixelFormat::kF32, 1021 + round, 700);
+    ASSERT_GE(p.memory->size_bytes(), std::size_t{1} << 20);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p.memory->host_data()) % 64, 0u);
+    for (int y = 0; y < p.height; y += 7) {
+      for (int x = 0; x < p.width; ++x) ASSERT_EQ(p.row<float>(y)[x], 0.0f) << round;
+    }
+    for (int y = 0; y < p.height; ++y) std::fill_n(p.row<float>(y), p.width, 1.5f);
+    EXPECT_EQ(p.row<float>(p.height - 1)[p.width - 1], 1.5f);
+  }
 }
 
 TEST(Frame, PlanesKeepInsertionOrderAndReplace) {
