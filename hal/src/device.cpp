@@ -32,6 +32,29 @@ std::int64_t now_ns() {
       .count();
 }
 
+// What makes a frame unsafe to hand to a stage, whatever the device: a plane whose rows do not
+// fit its stride, or whose pixels run past the end of its memory (a stage would read beyond
+// it). Device classes check their own contract besides (XrayScanner: the geometry).
+std::string layout_problem(const Frame& frame) {
+  for (const std::string& name : frame.plane_names()) {
+    const Plane& p = frame.plane(name);
+    const std::string plane = "plane '" + name + "' (" + std::string(to_string(p.format)) + " " +
+                              std::to_string(p.width) + " x " + std::to_string(p.height) + ")";
+    if (p.width < 0 || p.height < 0) return plane + " has a negative size";
+    if (p.width == 0 || p.height == 0) continue;
+    if (!p.valid()) return plane + " has no pixels attached";
+    if (p.stride < p.row_bytes()) {
+      return plane + ": rows of " + std::to_string(p.row_bytes()) + " bytes do not fit its stride of " +
+             std::to_string(p.stride);
+    }
+    const std::size_t needed = p.offset + p.stride * static_cast<std::size_t>(p.height - 1) + p.row_bytes();
+    if (p.memory->size_bytes() < needed) {
+      return plane + " needs " + std::to_string(needed) + " bytes; its memory holds " +
+             std::to_string(p.memory->size_bytes());
+    }
+  }
+  return {};
+}
 }  // namespace
 
 std::vector<std::string> DeviceIdentity::missing_fields() const {
@@ -454,7 +477,7 @@ Status Device::read(FramePtr& frame, std::chrono::milliseconds timeout) {
     return enter_fault(s.message());
   }
   if (!out) return Status::ok();
-  if (std::string problem = check_frame(*out); !problem.empty()) {
+  if (std::string problem = layout_problem(*out); !problem.empty()) {
     guarded("on_stop", [&] { return on_stop(); });
     return enter_fault("the driver delivered a malformed frame: " + problem);
   }

@@ -8,16 +8,17 @@ namespace oi::hal {
 void FaultInjector::declare(DeviceSpec& spec) {
   spec.param("fail_after_" + unit_ + "s", fail_after_)
       .min(-1)
-      .describe("Fault injection: the fault comes after this many " + unit_ +
-                "s since the last start; -1 = never.");
+      .describe("Fault injection: a fault comes after this many " + unit_ +
+                "s since the last start (or the last dropped " + unit_ + "); -1 = never.");
   spec.param("faults", faults_).min(0).describe("Fault injection: how many faults to inject in total.");
   spec.param("fault_kind", kind_)
       .one_of({"error", "timeout", "short", "corrupt", "drop"})
-      .describe("Fault injection: `error` = the device disappears (the read fails); `timeout` = it goes "
-                "silent until restarted; `short` = a " +
-                unit_ + " cut short (every plane one column narrower); `corrupt` = a " + unit_ +
-                " with a garbled pixel format; `drop` = a " + unit_ +
-                " lost on the link (counted as lost, the next one follows).");
+      .describe(
+          "Fault injection: `error` = the device disappears (the read fails); `timeout` = it goes "
+          "silent until restarted; `short` = a " +
+          unit_ + " cut short (every plane one column narrower); `corrupt` = a " + unit_ +
+          " with a garbled pixel format; `drop` = a " + unit_ +
+          " lost on the link (counted as lost, the next one follows).");
   spec.param("recover_failures", recover_failures_)
       .min(0)
       .describe("Fault injection: this many recovery attempts fail before one succeeds.");
@@ -32,30 +33,32 @@ void FaultInjector::started() {
 Status FaultInjector::recover() {
   if (recover_failures_seen_ < recover_failures_) {
     ++recover_failures_seen_;
-    return Status::error("the device is still unreachable (recover_failures = " +
-                         std::to_string(recover_failures_) + ")");
+    return Status::error(
+        "the device is still unreachable (recover_failures = " + std::to_string(recover_failures_) + ")");
   }
   stalled_ = false;
   return Status::ok();
 }
 
-bool FaultInjector::due() {
-  if (fail_after_ < 0 || injected_ >= faults_ || since_start_ < fail_after_) return false;
-  ++injected_;
-  return true;
+bool FaultInjector::due() const {
+  return fail_after_ >= 0 && injected_ < faults_ && since_start_ >= fail_after_;
 }
 
 Status FaultInjector::before_read(std::chrono::milliseconds timeout, bool& silent) {
   silent = false;
   if (!stalled_ && !damage_next_ && due()) {
     if (kind_ == "error") {
+      ++injected_;
       return Status::error("fault injected after " + std::to_string(since_start_) + " " + unit_ +
                            "(s) (fail_after_" + unit_ + "s, fault_kind: error)");
     }
     if (kind_ == "timeout") {
+      ++injected_;
       stalled_ = true;
     } else {
-      damage_next_ = true;  // short, corrupt, drop: the next frame made is the damaged one
+      // short, corrupt, drop: the next frame made is the damaged one (counted when it is, so
+      // a restart before it comes does not use the fault up).
+      damage_next_ = true;
     }
   }
   if (stalled_) {
@@ -67,9 +70,13 @@ Status FaultInjector::before_read(std::chrono::milliseconds timeout, bool& silen
 
 void FaultInjector::deliver(FramePtr& frame, const std::function<void(std::uint64_t)>& count_lost) {
   if (!frame) return;
-  ++since_start_;
-  if (!damage_next_) return;
+  if (!damage_next_) {
+    ++since_start_;
+    return;
+  }
   damage_next_ = false;
+  ++injected_;
+  since_start_ = 0;  // a further fault comes fail_after frames after this one
   if (kind_ == "drop") {
     frame.reset();
     if (count_lost) count_lost(1);

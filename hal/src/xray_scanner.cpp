@@ -159,7 +159,7 @@ Result<FramePtr> XrayScanner::acquire_reference(CalibrationKind kind, int lines)
         if (!result.ok()) return result.status();
         frame = result.value();
         if (!frame) return Status::error("the driver returned no frame");
-        if (std::string problem = check_frame(*frame); !problem.empty()) return Status::error(problem);
+        if (std::string problem = check_block(*frame); !problem.empty()) return Status::error(problem);
         return Status::ok();
       });
   if (s.is_error()) return s;
@@ -191,7 +191,7 @@ FramePtr XrayScanner::make_block(int lines) const {
   return frame;
 }
 
-std::string XrayScanner::check_frame(const Frame& frame) const {
+std::string XrayScanner::check_block(const Frame& frame) const {
   const ScanGeometry g = geometry();
   if (frame.kind() != xray::frame_kind::kScanBlock) {
     return "the driver delivered a '" + frame.kind() + "' frame; scanners deliver '" +
@@ -210,7 +210,11 @@ std::string XrayScanner::check_frame(const Frame& frame) const {
 }
 
 Status XrayScanner::on_read(FramePtr& frame, std::chrono::milliseconds timeout) {
-  return on_read_block(frame, timeout);
+  Status s = on_read_block(frame, timeout);
+  if (!s.is_ok() || !frame) return s;
+  if (std::string problem = check_block(*frame); !problem.empty())
+    return Status::error("the driver delivered a malformed block: " + problem);
+  return s;
 }
 
 }  // namespace oi::hal

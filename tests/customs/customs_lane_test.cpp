@@ -5,8 +5,12 @@
 // the subscriber (none missing, each first seen in order), the ledger verifies against the
 // key and one scan's inclusion proof holds, an officer's verdict reaches the ledger, an
 // OPERATOR TDR and the broker, and the DICOS files read back with DCMTK and pydicom.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -214,7 +218,8 @@ TEST(CustomsLane, SampleRunsThroughABrokerRestartAndItsRecordsReadBack) {
   }
 }
 
-// The lane killed (SIGKILL, as a power cut would stop the program) in the middle of its run,
+// The lane killed (SIGKILL: an operator's kill -9 or the kernel's out-of-memory killer; the
+// page cache survives, so this says nothing about a power cut) in the middle of its run,
 // then started again on the same ledger, outbox and declarations. Every file the killed run
 // left under its final name reads back whole (reports, PNGs, DICOS), the restarted run goes on
 // from the ledger and outbox the killed one left, and at its end the ledger verifies against
@@ -225,11 +230,32 @@ TEST(CustomsLane, ALaneKilledMidRunLeavesEveryRecordReadableAndTheNextRunGoesOn)
   const fs::path dir = test::scratch_dir("customs", "killed");
   ASSERT_NO_FATAL_FAILURE(prepare_site(dir));
   const fs::path state = dir / "state";
-  test::MosquittoBroker broker(dir);  // not started for the first run: its events wait in the outbox
+  // No broker for the first run: its events wait in the outbox. The port is held by a socket
+  // that is bound but does not listen, so connections are refused and no other test's broker
+  // can take it meanwhile.
+  const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(holder, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const int refused_port = ntohs(address.sin_port);
 
-  test::Process killed(lane_command(dir, state, dir / "first", 40, broker.port(), 0), {}, dir.string());
+  test::Process killed(lane_command(dir, state, dir / "first", 40, refused_port, 0), {}, dir.string());
+  // Killed once the ledger holds a few scans and the DICOS branch (not ordered with the
+  // ledger) has written one.
+  const auto some_dicos = [&] {
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(dir / "first" / "dicos", error)) {
+      if (entry.path().extension() == ".dcm") return true;
+    }
+    return false;
+  };
   const auto give_up = std::chrono::steady_clock::now() + 120s;
-  while (lines_in(state / "ledger.jsonl") < 4 && std::chrono::steady_clock::now() < give_up)
+  while ((lines_in(state / "ledger.jsonl") < 4 || !some_dicos()) &&
+         std::chrono::steady_clock::now() < give_up)
     std::this_thread::sleep_for(20ms);
   ASSERT_GE(lines_in(state / "ledger.jsonl"), 4u) << "the lane recorded nothing within 120 s";
   ASSERT_EQ(::kill(killed.pid(), SIGKILL), 0);
@@ -259,8 +285,11 @@ TEST(CustomsLane, ALaneKilledMidRunLeavesEveryRecordReadableAndTheNextRunGoesOn)
   EXPECT_GT(images, 0);
   EXPECT_GT(dicos, 0);
 
+  ::close(holder);
+
   // The next run appends to the same ledger (a record cut by the kill is removed and the
-  // removal recorded) and sends what the outbox kept first.
+  // removal recorded) and sends what the outbox kept as well as its own.
+  test::MosquittoBroker broker(dir);
   ASSERT_TRUE(broker.start());
   const test::ProcessResult again =
       test::run_process(lane_command(dir, state, dir / "second", 3, broker.port(), 30));

@@ -24,11 +24,11 @@ namespace {
 using ::testing::HasSubstr;
 
 struct SinkCase {
-  std::string plugin;       // library in the build tree's plugin folder
-  std::string type;         // stage type
-  std::string param;        // the output parameter pointed below a file
-  std::string leaf;         // what the parameter names below that file
-  nlohmann::json others;    // the other parameters the stage needs to start
+  std::string plugin;     // library in the build tree's plugin folder
+  std::string type;       // stage type
+  std::string param;      // the output parameter pointed below a file
+  std::string leaf;       // what the parameter names below that file
+  nlohmann::json others;  // the other parameters the stage needs to start
 };
 
 // gtest prints the case by this (not as raw bytes) where one fails.
@@ -90,14 +90,26 @@ INSTANTIATE_TEST_SUITE_P(
                       SinkCase{"oi_sink_video", "sink.video", "dir", "videos", {}},
                       SinkCase{"oi_sink_cctv_summary", "sink.cctv_summary", "dir", "cctv", {}},
                       SinkCase{"oi_sink_ledger", "sink.ledger", "path", "ledger/ledger.jsonl", {}},
-                      SinkCase{"oi_sink_mqtt", "sink.mqtt", "outbox", "mqtt/outbox.sqlite",
+                      SinkCase{"oi_sink_mqtt",
+                               "sink.mqtt",
+                               "outbox",
+                               "mqtt/outbox.sqlite",
                                {{"host", "127.0.0.1"}, {"port", 1}, {"drain_timeout_s", 0}}},
                       SinkCase{"oi_sink_dicos", "sink.dicos", "dir", "dicos", {}},
-                      SinkCase{"oi_stages_reid_watchlist", "reid.watchlist", "alerts_dir", "run",
+                      SinkCase{"oi_stages_reid_watchlist",
+                               "reid.watchlist",
+                               "alerts_dir",
+                               "run",
                                {{"watchlist", "@dir/watchlist.json"}, {"audit_log", "@dir/audit.jsonl"}}},
-                      SinkCase{"oi_stages_reid_watchlist", "reid.watchlist", "audit_log", "audit/audit.jsonl",
+                      SinkCase{"oi_stages_reid_watchlist",
+                               "reid.watchlist",
+                               "audit_log",
+                               "audit/audit.jsonl",
                                {{"watchlist", "@dir/watchlist.json"}, {"alerts_dir", "@dir/run"}}},
-                      SinkCase{"oi_stages_reid_watchlist", "reid.watchlist", "watchlist", "lists/watchlist.json",
+                      SinkCase{"oi_stages_reid_watchlist",
+                               "reid.watchlist",
+                               "watchlist",
+                               "lists/watchlist.json",
                                {{"audit_log", "@dir/audit.jsonl"}, {"alerts_dir", "@dir/run"}}}),
     name_of);
 

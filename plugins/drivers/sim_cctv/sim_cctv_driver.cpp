@@ -323,6 +323,18 @@ class SimCctv final : public hal::Camera {
     meta.attributes["site"] = camera_->site().name;
     ++next_frame_;
     faults_.deliver(frame, [this](std::uint64_t n) { count_lost(n); });
+    // Like a camera's driver checking a frame's payload against the format it configured: a
+    // picture cut short or garbled (fault injection) never reaches a stage.
+    if (frame) {
+      const Plane& image = frame->plane(cctv::plane::kImage);
+      if (image.format != PixelFormat::kRGB8 || image.width != settings_.width ||
+          image.height != settings_.height) {
+        return Status::error("camera '" + camera_name() + "' delivered a malformed frame: the image is " +
+                             std::string(to_string(image.format)) + " " + std::to_string(image.width) +
+                             " x " + std::to_string(image.height) + "; the camera's format is rgb8 " +
+                             std::to_string(settings_.width) + " x " + std::to_string(settings_.height));
+      }
+    }
     return Status::ok();
   }
 

@@ -110,7 +110,10 @@ class SimXray final : public oi::hal::XrayScanner {
     return Status::ok();
   }
 
-  // The simulation itself never breaks; only injected faults bring the device here.
+  // Recovery keeps the simulator and the declarations file: closing and configuring again (the
+  // default) would rebuild the physics and start the declarations file anew, losing the
+  // parcels already declared. Values set while Ready still take effect at the next start. An
+  // injected fault may refuse the recovery (recover_failures).
   Status on_recover() override { return faults_.recover(); }
 
   Status on_read_block(oi::FramePtr& block, std::chrono::milliseconds timeout) override {

@@ -70,7 +70,12 @@ class TestPattern final : public oi::hal::XrayScanner {
     return Status::ok();
   }
 
-  Status on_recover() override { return faults_.recover(); }
+  // An injected fault may refuse the recovery (recover_failures); otherwise the device is
+  // closed and configured again with its URI and values, like any device after a fault.
+  Status on_recover() override {
+    if (Status s = faults_.recover(); !s.is_ok()) return s;
+    return XrayScanner::on_recover();
+  }
 
   Status on_stop() override {
     source_.state = oi::hal::SourceState::kOff;

@@ -40,11 +40,6 @@ class Camera : public Device {
   virtual CameraFormat format() const = 0;
   /// True when the camera declares the control (a camera_control name or its own).
   bool has_control(std::string_view name) const { return spec().find_param(name) != nullptr; }
-
- protected:
-  /// Empty when the frame has the image plane in format(); else what is wrong. Device::read()
-  /// refuses such a frame (the device faults), so no stage sees a frame cut short or garbled.
-  std::string check_frame(const Frame& frame) const override;
 };
 
 }  // namespace oi::hal

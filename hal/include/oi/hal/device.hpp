@@ -269,14 +269,6 @@ class Device {
   /// end_of_stream, or an error (the device faults).
   virtual Status on_read(FramePtr& frame, std::chrono::milliseconds timeout) = 0;
 
-  /// What is wrong with a frame the driver delivered, or "" when nothing is. read() turns a
-  /// problem into a fault (the frame never reaches the pipeline). Device classes check the
-  /// contract they promise (XrayScanner: planes and widths of the geometry; Camera: the
-  /// format); the default accepts every frame.
-  virtual std::string check_frame(const Frame& frame) const {
-    (void)frame;
-    return {};
-  }
   /// Drivers call this in on_configure() once they know the device.
   void set_identity(DeviceIdentity identity);
   /// For device classes that add operations of their own (XrayScanner::acquire_reference):

@@ -30,7 +30,9 @@ namespace oi::hal {
 class FaultInjector {
  public:
   /// `unit` names what the device delivers ("block" for scanners, "frame" for cameras); the
-  /// parameters are `fail_after_<unit>s`, `faults`, `fault_kind` and `recover_failures`.
+  /// parameters are `fail_after_<unit>s`, `faults`, `fault_kind` and `recover_failures`. A
+  /// fault comes `fail_after` frames after the last start (a restart follows every `error`,
+  /// `timeout`, `short` and `corrupt`) or after the last `drop`.
   explicit FaultInjector(std::string unit = "block") : unit_(std::move(unit)) {}
 
   /// Declares the four parameters on the driver's spec.
@@ -53,8 +55,8 @@ class FaultInjector {
   std::int64_t injected() const { return injected_; }
 
  private:
-  // True when the next frame is the one to fail (and counts the injection).
-  bool due();
+  // True when the next frame is the one to fail.
+  bool due() const;
 
   std::string unit_;
   std::int64_t fail_after_ = -1;

@@ -171,9 +171,8 @@ class XrayScanner : public Device {
 
  private:
   Status on_read(FramePtr& frame, std::chrono::milliseconds timeout) final;
-  // Empty when the frame is a scan block with the planes and width of geometry(); else what
-  // is wrong. Device::read() refuses such a block (the device faults).
-  std::string check_frame(const Frame& frame) const final;
+  // Empty when the frame matches geometry(); else what is wrong.
+  std::string check_block(const Frame& frame) const;
 
   std::mutex events_mutex_;
   std::deque<InterlockEvent> events_;
