@@ -51,9 +51,6 @@ class FaultInjector {
   /// frame is lost on the link: `frame` is reset and `count_lost(1)` called. Counts the frame.
   void deliver(FramePtr& frame, const std::function<void(std::uint64_t)>& count_lost);
 
-  /// Faults injected so far (all kinds).
-  std::int64_t injected() const { return injected_; }
-
  private:
   // True when the next frame is the one to fail.
   bool due() const;
