@@ -2,18 +2,22 @@
 // TDR, then read back by three readers: OpenInspect's own (read_dx), DCMTK's dcmftest and
 // dcmdump, and pydicom (Debian's python3-pydicom, an independent implementation). Files that
 // are not DICOS, truncated or of another kind are clear errors naming the file; a full disk is
-// counted and fails the run at its end.
+// counted and fails the run at its end. An archive file removed or replaced while the dicos
+// driver plays the archive is a fault naming it, its scan counted lost; the archive removed fails
+// the run naming the folder.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <set>
 
 #include "dicos_files.hpp"
 #include "file_size_limit.hpp"
 #include "oi/error.hpp"
+#include "oi/hal/device_registry.hpp"
 #include "oi/pipeline.hpp"
 #include "oi/pipeline_spec.hpp"
 #include "oi/plugin_registry.hpp"
@@ -312,6 +316,207 @@ TEST(DicosArchive, AFolderWithoutImagesOrWithABrokenOneIsAClearError) {
   std::ofstream(dir / "bad" / "scan_1_dx_high.dcm") << "not DICOM";
   const std::string bad = configure_error(dir / "bad");
   EXPECT_NE(bad.find("scan_1_dx_high.dcm"), std::string::npos) << bad;
+}
+
+// An archive of the three scans above (two channels, 64 x 48) written by sink.dicos into
+// `dir`/archive.
+fs::path write_archive(PluginRegistry& registry, const fs::path& dir) {
+  test::set_test_scans(scans());
+  std::ofstream(dir / "write.yaml")
+      << "devices:\n  scanner: { driver: test.scans }\nstages:\n  dicos: { type: "
+         "sink.dicos, params: { dir: archive } }\n"
+         "connections:\n  - { from: scanner.out, to: dicos.in }\n";
+  const test::PipelineRun run = test::run_pipeline_file(dir / "write.yaml", registry);
+  EXPECT_TRUE(run.result.ok) << run.result.error;
+  return dir / "archive";
+}
+
+// Plays `archive` with the dicos driver (16 lines a block: 3 blocks a scan) into test.mux
+// "blocks". The pipeline is created first, which configures the device (every file of the
+// archive is read once); then `damage` runs, then the pipeline to its end: what the device
+// finds when it reads a scan is what a file removed or replaced during the run leaves.
+test::PipelineRun play_damaged(PluginRegistry& registry, const fs::path& archive, const std::string& params,
+                               const std::function<void()>& damage) {
+  const std::string yaml = "devices:\n  archive: { driver: dicos, uri: 'dicos://" + archive.string() +
+                           "', params: { lines_per_block: 16, retry_backoff_ms: 1" + params +
+                           " } }\nstages:\n  blocks: { type: test.mux }\n"
+                           "connections:\n  - { from: archive.out, to: blocks.in }\n";
+  test::TestSinkLog::instance().clear();
+  test::PipelineRun run;
+  Pipeline pipeline(load_pipeline_text(yaml, "play.yaml", archive.parent_path(), registry), registry);
+  damage();
+  RunOptions options;
+  options.threads = 2;
+  run.result = pipeline.run(options);
+  for (const auto& [name, summary] : pipeline.stage_summaries()) run.summaries[name] = summary;
+  return run;
+}
+
+// The scan id of every block test.mux "blocks" received.
+std::vector<std::uint64_t> played_scan_ids() {
+  std::vector<std::uint64_t> ids;
+  for (const FrameMetadata& meta : test::TestSinkLog::instance().frames("blocks"))
+    ids.push_back(meta.scan_id);
+  return ids;
+}
+
+// Every plugin of the build, test.scans and the test stages.
+void load_everything(PluginRegistry& registry) {
+  registry.load_directory(OI_PLUGIN_OUTPUT_DIR);
+  test::register_test_scans(registry);
+  test::register_test_stages(registry);
+}
+
+TEST(DicosArchive, AFileRemovedMidRunIsAFaultNamingItAndItsScanIsCountedLost) {
+  const fs::path dir = test::scratch_dir("dicos", "removed_file");
+  PluginRegistry registry;
+  load_everything(registry);
+  const fs::path archive = write_archive(registry, dir);
+  const fs::path victim = archive / "scan_000002_dx_low.dcm";
+  fs::copy_file(victim, dir / "kept.dcm");
+
+  // Scan 2's low channel goes after the run started (its high channel is still there): the
+  // device faults naming the file; the supervisor restarts it, that scan is skipped with its 3
+  // blocks counted lost, and scan 3 plays. Nothing is made up, nothing vanishes uncounted.
+  const test::PipelineRun run = play_damaged(registry, archive, "", [&] { fs::remove(victim); });
+  ASSERT_TRUE(run.result.ok) << run.result.error;
+  const json& device = run.summaries["archive"];
+  EXPECT_EQ(device["frames"], 6) << device.dump();
+  EXPECT_EQ(device["lost"], 3) << device.dump();
+  EXPECT_EQ(device["faults"], 1) << device.dump();
+  EXPECT_EQ(device["restarts"], 1) << device.dump();
+  EXPECT_EQ(device["incomplete"], 0) << device.dump();
+  const std::string fault = device["last_fault"].get<std::string>();
+  EXPECT_NE(fault.find("dicos://" + archive.string()), std::string::npos) << fault;
+  EXPECT_NE(fault.find("DICOS file " + victim.string() + " was removed after the run started"),
+            std::string::npos)
+      << fault;
+  EXPECT_NE(fault.find("scan 2 of 3"), std::string::npos) << fault;
+  EXPECT_EQ(played_scan_ids(), (std::vector<std::uint64_t>{1, 1, 1, 3, 3, 3}))
+      << "the skipped scan leaves a gap";
+
+  // With on_fault: stop the run fails, naming the node and the file.
+  fs::copy_file(dir / "kept.dcm", victim);
+  const test::PipelineRun stopped =
+      play_damaged(registry, archive, ", on_fault: stop", [&] { fs::remove(victim); });
+  EXPECT_FALSE(stopped.result.ok);
+  EXPECT_NE(stopped.result.error.find("stage 'archive' (type 'dicos'"), std::string::npos)
+      << stopped.result.error;
+  EXPECT_NE(stopped.result.error.find(victim.string() + " was removed"), std::string::npos)
+      << stopped.result.error;
+  EXPECT_EQ(stopped.summaries["archive"]["frames"], 3) << "scan 1 came out";
+}
+
+TEST(DicosArchive, AFileReplacedMidRunByGarbageOrAnotherImageIsAFaultNamingIt) {
+  const fs::path dir = test::scratch_dir("dicos", "replaced_file");
+  PluginRegistry registry;
+  load_everything(registry);
+  // A DX image of another size, from another scan.
+  dicos::ScanInfo other;
+  other.scan_id = 9;
+  other.capture_time_ns = 1700000000000000000;
+  const auto small = dicos::write_scan(dir, "small", other,
+                                       {dicos::Channel{"high", 32, 8, std::vector<std::uint16_t>(32 * 8, 7)}},
+                                       json::array(), "clear", "");
+  struct Case {
+    std::string name;
+    std::function<void(const fs::path& archive, const fs::path& file)> replace;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"garbage",
+       [](const fs::path&, const fs::path& file) { std::ofstream(file, std::ios::trunc) << "not DICOM"; },
+       "the file changed after the run started"},
+      {"truncated",
+       [](const fs::path&, const fs::path& file) { fs::resize_file(file, fs::file_size(file) / 2); },
+       "the file changed after the run started"},
+      // Copying its pixels as if it were 64 x 48 read past its end (found by this test).
+      {"another size",
+       [&](const fs::path&, const fs::path& file) {
+         fs::copy_file(small[0], file, fs::copy_options::overwrite_existing);
+       },
+       "was replaced after the run started: it is now high 32 x 8"},
+      {"another scan's image",
+       [](const fs::path& archive, const fs::path& file) {
+         fs::copy_file(archive / "scan_000003_dx_high.dcm", file, fs::copy_options::overwrite_existing);
+       },
+       "was replaced after the run started: it is now high 64 x 48 of scan "},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    SCOPED_TRACE(c.name);
+    const fs::path folder = dir / ("case_" + std::to_string(i));
+    fs::create_directories(folder);
+    const fs::path archive = write_archive(registry, folder);
+    const fs::path victim = archive / "scan_000002_dx_high.dcm";
+    const test::PipelineRun run = play_damaged(registry, archive, "", [&] { c.replace(archive, victim); });
+    ASSERT_TRUE(run.result.ok) << run.result.error;
+    const json& device = run.summaries["archive"];
+    EXPECT_EQ(device["frames"], 6) << device.dump();
+    EXPECT_EQ(device["lost"], 3) << device.dump();
+    EXPECT_EQ(device["faults"], 1) << device.dump();
+    const std::string fault = device["last_fault"].get<std::string>();
+    EXPECT_NE(fault.find(victim.string()), std::string::npos) << fault;
+    EXPECT_NE(fault.find(c.says), std::string::npos) << fault;
+    EXPECT_NE(fault.find("scan 2 of 3 could not be played"), std::string::npos) << fault;
+    EXPECT_EQ(played_scan_ids(), (std::vector<std::uint64_t>{1, 1, 1, 3, 3, 3}));
+  }
+}
+
+TEST(DicosArchive, AnArchiveRemovedMidRunIsAFaultAndTheRunFailsNamingTheFolder) {
+  const fs::path dir = test::scratch_dir("dicos", "removed_archive");
+  PluginRegistry registry;
+  load_everything(registry);
+
+  // Read by read: scan 1 plays, the folder goes, the next scan's first read faults naming its
+  // file, and a restart finds the folder gone and says so.
+  fs::create_directories(dir / "direct");
+  const fs::path archive = write_archive(registry, dir / "direct");
+  std::unique_ptr<hal::Device> device = hal::DeviceRegistry::instance().create("dicos");
+  ASSERT_NE(device, nullptr);
+  ASSERT_TRUE(device->configure("dicos://" + archive.string(), {{"lines_per_block", 16}}).is_ok());
+  ASSERT_TRUE(device->start().is_ok());
+  for (int block = 0; block < 3; ++block) {
+    FramePtr frame;
+    const Status s = device->read(frame, std::chrono::milliseconds(1000));
+    ASSERT_TRUE(s.is_ok()) << s.message();
+    ASSERT_TRUE(frame);
+    EXPECT_EQ(frame->metadata().scan_id, 1u);
+  }
+  fs::remove_all(archive);
+  FramePtr frame;
+  Status s = device->read(frame, std::chrono::milliseconds(1000));
+  ASSERT_TRUE(s.is_error());
+  EXPECT_NE(s.message().find("dicos://" + archive.string()), std::string::npos) << s.message();
+  EXPECT_NE(
+      s.message().find((archive / "scan_000002_dx_high.dcm").string() + " was removed after the run started"),
+      std::string::npos)
+      << s.message();
+  EXPECT_EQ(device->state(), hal::DeviceState::kFault);
+  s = device->recover();
+  ASSERT_TRUE(s.is_error());
+  EXPECT_NE(s.message().find("DICOS folder " + archive.string() + " is gone"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(device->state(), hal::DeviceState::kFault);
+  device->close();
+
+  // In a pipeline the supervisor retries (the folder might come back), then gives up: the run
+  // fails naming the node and the folder.
+  fs::create_directories(dir / "pipeline");
+  const fs::path removed = write_archive(registry, dir / "pipeline");
+  const test::PipelineRun run = play_damaged(registry, removed, "", [&] { fs::remove_all(removed); });
+  ASSERT_FALSE(run.result.ok) << "an archive that is gone was reported played";
+  EXPECT_NE(run.result.error.find("stage 'archive' (type 'dicos'"), std::string::npos) << run.result.error;
+  EXPECT_NE(run.result.error.find("gave up after 3 recovery attempt(s)"), std::string::npos)
+      << run.result.error;
+  EXPECT_NE(run.result.error.find("DICOS folder " + removed.string() + " is gone"), std::string::npos)
+      << run.result.error;
+  const json& summary = run.summaries["archive"];
+  EXPECT_EQ(summary["faults"], 1) << summary.dump();
+  EXPECT_EQ(summary["gave_up"], true) << summary.dump();
+  EXPECT_NE(summary["last_fault"].get<std::string>().find("scan_000001_dx_high.dcm was removed"),
+            std::string::npos)
+      << summary.dump();
 }
 
 }  // namespace

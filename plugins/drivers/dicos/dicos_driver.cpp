@@ -6,6 +6,8 @@
 // are the archive's own when sink.dicos wrote them (DX images marked as calibration); an archive
 // without them gets `dark_level` and, per detector pixel, the brightest value that pixel reaches
 // in the archive (the belt between objects is air). docs/integration.md, "DICOS".
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -178,15 +180,29 @@ class DicosScanner final : public oi::hal::XrayScanner {
   Status on_stop() override {
     source_.state = oi::hal::SourceState::kOff;
     // A scan stopped in the middle cannot be resumed: the next start begins the next scan.
-    if (next_line_ > 0) {
-      ++scan_index_;
-      next_line_ = 0;
-      current_.clear();
-    }
+    if (next_line_ > 0) next_scan();
     return Status::ok();
   }
 
-  Status on_recover() override { return Status::ok(); }
+  // After a scan whose file could not be read (removed, replaced or damaged since configure):
+  // that scan is given up, its blocks counted lost, and the next one plays. The folder itself
+  // gone fails the recovery naming it (the supervisor retries, then gives up).
+  Status on_recover() override {
+    std::error_code error;
+    if (!fs::is_directory(folder_, error))
+      return Status::error("DICOS folder " + folder_.string() +
+                           " is gone: it was removed or moved while it was played");
+    if (!unreadable_.empty() && scan_index_ < scans_.size()) {
+      const int height = scans_[scan_index_].height;
+      const int blocks = (height + geometry_.lines_per_block - 1) / geometry_.lines_per_block;
+      spdlog::warn("dicos: scan {} of {} skipped, {} could not be read; its {} block(s) are counted lost",
+                   scan_index_ + 1, scans_.size(), unreadable_.string(), blocks);
+      count_lost(static_cast<std::uint64_t>(blocks));
+      next_scan();
+    }
+    unreadable_.clear();
+    return Status::ok();
+  }
 
   Status on_read_block(oi::FramePtr& block, std::chrono::milliseconds) override {
     if (scan_index_ >= scans_.size()) {
@@ -195,13 +211,34 @@ class DicosScanner final : public oi::hal::XrayScanner {
     }
     const ArchivedScan& scan = scans_[scan_index_];
     if (current_.empty()) {
-      // Read this scan's pixels now (the archive may be large): once per scan.
+      // Read this scan's pixels now (the archive may be large): once per scan. A file removed or
+      // changed since configure is a device fault naming it (on_recover() skips its scan).
       for (const std::string& name : geometry_.plane_names()) {
+        const fs::path& file = scan.channels.at(name);
+        const std::string which = "scan " + std::to_string(scan_index_ + 1) + " of " +
+                                  std::to_string(scans_.size()) + " could not be played";
+        oi::dicos::DxImage image;
         try {
-          current_[name] = oi::dicos::read_dx(scan.channels.at(name)).channel.pixels;
+          image = oi::dicos::read_dx(file);
         } catch (const oi::Error& e) {
-          return Status::error(e.what());  // changed or removed since configure: a device fault
+          unreadable_ = file;
+          std::error_code error;
+          if (!fs::exists(file, error))
+            return Status::error("DICOS file " + file.string() + " was removed after the run started; " +
+                                 which);
+          return Status::error(std::string(e.what()) + "; the file changed after the run started, " + which);
         }
+        if (image.study_uid != scan.study_uid || image.channel.name != name ||
+            image.channel.width != scan.width || image.channel.height != scan.height) {
+          unreadable_ = file;
+          return Status::error("DICOS file " + file.string() +
+                               " was replaced after the run started: it is now " + image.channel.name + " " +
+                               std::to_string(image.channel.width) + " x " +
+                               std::to_string(image.channel.height) + " of scan " + image.study_uid +
+                               ", it was " + name + " " + std::to_string(scan.width) + " x " +
+                               std::to_string(scan.height) + " of scan " + scan.study_uid + "; " + which);
+        }
+        current_[name] = std::move(image.channel.pixels);
       }
     }
     const int lines = std::min(geometry_.lines_per_block, scan.height - next_line_);
@@ -225,12 +262,7 @@ class DicosScanner final : public oi::hal::XrayScanner {
                                 {"file", scan.channels.at("high").filename().string()}};
     next_line_ += lines;
     meta.end_of_scan = next_line_ >= scan.height;
-    if (meta.end_of_scan) {
-      ++scan_index_;
-      next_line_ = 0;
-      current_.clear();
-      if (loop_ && scan_index_ >= scans_.size()) scan_id_base_ += scans_.size();
-    }
+    if (meta.end_of_scan) next_scan();
     return Status::ok();
   }
 
@@ -276,6 +308,14 @@ class DicosScanner final : public oi::hal::XrayScanner {
   }
 
  private:
+  // On to the next scan; in a loop, the next pass numbers its scans on.
+  void next_scan() {
+    ++scan_index_;
+    next_line_ = 0;
+    current_.clear();
+    if (loop_ && scan_index_ >= scans_.size()) scan_id_base_ += scans_.size();
+  }
+
   static std::string channel_list(const ArchivedScan& scan) {
     std::string list;
     for (const auto& [name, file] : scan.channels) list += (list.empty() ? "" : ", ") + name;
@@ -302,6 +342,7 @@ class DicosScanner final : public oi::hal::XrayScanner {
   std::uint64_t scan_id_base_ = 0;
   int next_line_ = 0;
   std::uint64_t skipped_ = 0;
+  fs::path unreadable_;  // the file of the scan at scan_index_ that failed to read: on_recover() skips it
 };
 
 }  // namespace

@@ -307,8 +307,23 @@ Status FrameReader::open(const Recording& recording) {
   data_.close();
   data_.clear();
   data_.open(file_, std::ios::binary);
-  if (!data_) return problem(file_, "cannot be opened", "check that it exists and is readable");
+  if (!data_) {
+    std::error_code ec;
+    if (!fs::exists(file_, ec)) {
+      return problem(file_, "is gone: the recording was removed or moved after it was opened",
+                     "put the folder back, or replay another recording");
+    }
+    return problem(file_, "cannot be opened", "check that it exists and is readable");
+  }
   return Status::ok();
+}
+
+std::uint64_t FrameReader::size() {
+  data_.clear();
+  data_.seekg(0, std::ios::end);
+  const std::streamoff end = data_.tellg();
+  data_.clear();
+  return end < 0 ? 0 : static_cast<std::uint64_t>(end);
 }
 
 Result<FramePtr> FrameReader::read(const RecordedFrame& entry, bool verify) {

@@ -70,6 +70,9 @@ class FrameReader {
   /// Reads `entry` into a new frame with its kind, planes (rows tightly packed) and
   /// metadata. With `verify`, an error when the bytes do not match the index's SHA-256.
   hal::Result<FramePtr> read(const RecordedFrame& entry, bool verify);
+  /// Bytes in the open file now: fewer than the recording needs when it was cut short after it
+  /// was opened.
+  std::uint64_t size();
   /// Closes the file.
   void close() { data_.close(); }
 

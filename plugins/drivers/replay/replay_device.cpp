@@ -153,14 +153,30 @@ class ReplayDevice final : public oi::hal::Device {
 
   // Reopens the data file and goes on where it stopped (the default would start over and
   // replay frames twice). A frame that failed to read is skipped; the supervisor counts it lost.
+  // A data file that is gone fails the recovery naming it (the supervisor retries, then gives up).
   Status on_recover() override {
     if (Status s = reader_.open(recording_); !s.is_ok()) return s;
     if (skip_failed_frame_) {
       // The driver knows exactly which frame it gives up on: count each one, so that two
       // corrupt frames in a row are two lost frames, not one outage.
+      const std::size_t failed = position_;
       ++position_;
       count_lost(1);
       skip_failed_frame_ = false;
+      // frames.bin cut short while it was replayed: the frames whose bytes are gone would fault
+      // one by one until the supervisor gave up (max_retries); they are skipped and counted here.
+      const std::uint64_t size = reader_.size();
+      while (position_ < recording_.frames.size() &&
+             recording_.frames[position_].offset + recording_.frames[position_].bytes > size) {
+        ++position_;
+        count_lost(1);
+      }
+      if (position_ > failed + 1) {
+        spdlog::warn(
+            "replay: {} was cut short to {} bytes while it was replayed; frames {} to {} are gone, "
+            "counted lost",
+            (recording_.dir / oi::replay::format::kDataFile).string(), size, failed, position_ - 1);
+      }
     }
     return Status::ok();
   }

@@ -1,11 +1,12 @@
-// What goes wrong around recordings: a recorder killed mid-run, damaged files, bad URIs and
-// recording over an earlier recording. Every case is a clear error or a clearly reported
-// truncation, never a crash or a silently shorter replay.
+// What goes wrong around recordings: a recorder killed mid-run, damaged files, a recording
+// removed or cut short while it is replayed, bad URIs and recording over an earlier recording. Every case is
+// a clear error or a clearly reported truncation, never a crash or a silently shorter replay.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "file_size_limit.hpp"
@@ -65,6 +66,38 @@ class RecordingErrors : public ::testing::Test {
            " } }\n"
            "stages:\n  replayed: { type: test.keep }\n"
            "connections:\n  - { from: scanner.out, to: replayed.in }\n";
+  }
+
+  // Loads `yaml` and creates the pipeline, which configures the replay device: the recording is
+  // opened. Then `damage` runs, then the pipeline to its end: what the device finds when it
+  // reads the frames is what a removal or truncation during the replay leaves.
+  RunResult run_damaged(const std::string& yaml, const std::function<void()>& damage,
+                        std::vector<std::pair<std::string, nlohmann::json>>* summaries) {
+    write_text(dir_ / "replay.yaml", yaml);
+    Pipeline pipeline(load_pipeline(dir_ / "replay.yaml", registry_), registry_);
+    damage();
+    RunOptions options;
+    options.threads = 2;
+    RunResult result = pipeline.run(options);
+    *summaries = pipeline.stage_summaries();
+    return result;
+  }
+
+  // The byte frame `frame` starts at in frames.bin.
+  std::uint64_t offset_of(int frame) const {
+    return nlohmann::json::parse(
+               read_lines(recording_ / "index.jsonl")[static_cast<std::size_t>(frame)])["offset"]
+        .get<std::uint64_t>();
+  }
+
+  // The summary of node `name`.
+  static nlohmann::json summary_of(const std::vector<std::pair<std::string, nlohmann::json>>& summaries,
+                                   const std::string& name) {
+    for (const auto& [node, summary] : summaries) {
+      if (node == name) return summary;
+    }
+    ADD_FAILURE() << "no summary for " << name;
+    return nlohmann::json::object();
   }
 
   // Changes one byte inside recorded frame `frame`'s data, so its SHA-256 check fails.
@@ -266,6 +299,124 @@ TEST_F(RecordingErrors, EachCorruptFrameInARowIsCountedLost) {
   ASSERT_EQ(summaries.at(0).first, "scanner");
   EXPECT_EQ(summaries.at(0).second["lost"], 2) << summaries.at(0).second.dump();
   EXPECT_EQ(summaries.at(0).second["faults"], 2);
+}
+
+TEST_F(RecordingErrors, ARecordingRemovedMidReplayPlaysOnWholeFromTheOpenFile) {
+  ASSERT_NO_FATAL_FAILURE(record());
+  ASSERT_TRUE(run_pipeline_file(dir_ / "before.yaml", replay_yaml("timing: fast"), registry_).ok);
+  const std::vector<FramePtr> before = KeptFrames::instance().frames("replayed");
+  ASSERT_EQ(before.size(), static_cast<std::size_t>(kBlocks));
+  KeptFrames::instance().clear();
+
+  // The folder is removed once the device has opened it: frames.bin stays readable through the
+  // open file (POSIX keeps a removed file while it is open), so every frame comes, each checked
+  // against its SHA-256, and nothing is lost.
+  std::vector<std::pair<std::string, nlohmann::json>> summaries;
+  const RunResult result = run_damaged(
+      replay_yaml("timing: fast, retry_backoff_ms: 1"), [&] { fs::remove_all(recording_); }, &summaries);
+  ASSERT_FALSE(fs::exists(recording_));
+  ASSERT_TRUE(result.ok) << result.error;
+  const std::vector<FramePtr> after = KeptFrames::instance().frames("replayed");
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < before.size(); ++i) expect_same_frame(*before[i], *after[i], std::to_string(i));
+  const nlohmann::json scanner = summary_of(summaries, "scanner");
+  EXPECT_EQ(scanner["faults"], 0) << scanner.dump();
+  EXPECT_EQ(scanner["lost"], 0) << scanner.dump();
+
+  // The same while streaming, read by read; only opening the file again (what a restart after a
+  // fault does) finds it gone, and says so naming the device and the file.
+  ASSERT_NO_FATAL_FAILURE(record());
+  auto d = device();
+  ASSERT_TRUE(open(*d).is_ok());
+  ASSERT_TRUE(d->start().is_ok());
+  int frames = 0;
+  for (; frames < 3; ++frames) {
+    FramePtr frame;
+    ASSERT_TRUE(d->read(frame, std::chrono::milliseconds(1000)).is_ok());
+    ASSERT_TRUE(frame);
+  }
+  fs::remove_all(recording_);
+  for (int guard = 0; guard < 100; ++guard) {
+    FramePtr frame;
+    const Status s = d->read(frame, std::chrono::milliseconds(1000));
+    if (s.is_end_of_stream()) break;
+    ASSERT_TRUE(s.is_ok()) << s.message();
+    if (frame) ++frames;
+  }
+  EXPECT_EQ(frames, kBlocks);
+  ASSERT_TRUE(d->fault("a fault after the recording was removed").is_ok());
+  const Status s = d->recover();
+  ASSERT_TRUE(s.is_error());
+  EXPECT_THAT(s.message(), HasSubstr("replay://" + recording_.string()));
+  EXPECT_THAT(s.message(), HasSubstr((recording_ / "frames.bin").string() + ": is gone"));
+  EXPECT_THAT(s.message(), HasSubstr("removed or moved after it was opened"));
+  EXPECT_EQ(d->state(), hal::DeviceState::kFault);
+}
+
+TEST_F(RecordingErrors, ARecordingRemovedMidReplayFailsTheRunNamingTheFileWhenARestartMustReopenIt) {
+  ASSERT_NO_FATAL_FAILURE(record());
+  corrupt_frame(8);  // the fault after which the device is restarted and reopens frames.bin
+  std::vector<std::pair<std::string, nlohmann::json>> summaries;
+  const RunResult result = run_damaged(
+      replay_yaml("timing: fast, retry_backoff_ms: 1"), [&] { fs::remove_all(recording_); }, &summaries);
+  ASSERT_FALSE(result.ok) << "a recording that cannot be read on was reported replayed";
+  EXPECT_THAT(result.error, HasSubstr("stage 'scanner' (type 'replay'"));
+  EXPECT_THAT(result.error, HasSubstr("gave up after 3 recovery attempt(s)"));
+  EXPECT_THAT(result.error, HasSubstr((recording_ / "frames.bin").string() + ": is gone"));
+  // The frames before the fault came out; the fault names the frame.
+  const nlohmann::json scanner = summary_of(summaries, "scanner");
+  EXPECT_EQ(scanner["frames"], 8) << scanner.dump();
+  EXPECT_EQ(scanner["faults"], 1) << scanner.dump();
+  EXPECT_EQ(scanner["restarts"], 0) << scanner.dump();
+  EXPECT_EQ(scanner["gave_up"], true) << scanner.dump();
+  EXPECT_THAT(scanner["last_fault"].get<std::string>(), HasSubstr("frame 8"));
+}
+
+TEST_F(RecordingErrors, AFramesFileCutShortMidReplayCountsEveryFrameItLostAndCutsTheScan) {
+  ASSERT_NO_FATAL_FAILURE(record());
+  // Cut where frame 6 begins (block 2 of scan 2): frames 6 to 11 are gone, 6 and 7 from the
+  // middle of scan 2, 8 to 11 all of scan 3.
+  const std::uint64_t cut = offset_of(6);
+  const std::string yaml =
+      "devices:\n  scanner: { driver: replay, uri: 'replay://" + recording_.string() +
+      "', params: { timing: fast, retry_backoff_ms: 1 } }\n"
+      "stages:\n  replayed: { type: test.keep }\n  assemble: { type: scan.assemble }\n"
+      "  scans: { type: test.keep }\n"
+      "connections:\n  - { from: scanner.out, to: replayed.in }\n  - { from: scanner.out, to: assemble.in }\n"
+      "  - { from: assemble.out, to: scans.in }\n";
+  std::vector<std::pair<std::string, nlohmann::json>> summaries;
+  const RunResult result = run_damaged(
+      yaml, [&] { fs::resize_file(recording_ / "frames.bin", cut); }, &summaries);
+  ASSERT_TRUE(result.ok) << result.error;
+
+  // One fault naming the file and what happened; every frame whose bytes are gone is counted
+  // lost at once (not one fault each until the supervisor gives up): delivered plus lost is
+  // everything recorded.
+  const nlohmann::json scanner = summary_of(summaries, "scanner");
+  EXPECT_EQ(KeptFrames::instance().frames("replayed").size(), 6u);
+  EXPECT_EQ(scanner["lost"], kBlocks - 6) << scanner.dump();
+  EXPECT_EQ(scanner["faults"], 1) << scanner.dump();
+  EXPECT_EQ(scanner["restarts"], 1) << scanner.dump();
+  const std::string fault = scanner["last_fault"].get<std::string>();
+  EXPECT_THAT(fault, HasSubstr("replay://" + recording_.string()));
+  EXPECT_THAT(fault, HasSubstr((recording_ / "frames.bin").string() + ": ended inside frame 6"));
+  EXPECT_THAT(fault, HasSubstr("the file shrank after the recording was opened"));
+  // Scan 2 comes out incomplete, never as if whole; scan 3 never began.
+  const std::vector<FramePtr> scans = KeptFrames::instance().frames("scans");
+  ASSERT_EQ(scans.size(), 2u);
+  EXPECT_FALSE(scans[0]->metadata().incomplete);
+  EXPECT_TRUE(scans[1]->metadata().incomplete);
+  EXPECT_EQ(summary_of(summaries, "assemble")["incomplete"], 1);
+
+  // With on_fault: stop the run fails, naming the device and the file.
+  ASSERT_NO_FATAL_FAILURE(record(", overwrite: true"));
+  const RunResult stopped = run_damaged(
+      replay_yaml("timing: fast, on_fault: stop"), [&] { fs::resize_file(recording_ / "frames.bin", cut); },
+      &summaries);
+  EXPECT_FALSE(stopped.ok);
+  EXPECT_THAT(stopped.error, HasSubstr("stage 'scanner' (type 'replay'"));
+  EXPECT_THAT(stopped.error, HasSubstr("frames.bin: ended inside frame 6"));
+  EXPECT_EQ(summary_of(summaries, "scanner")["frames"], 6);
 }
 
 TEST_F(RecordingErrors, DamagedIndexAndHeaderAreErrorsNamingFileAndLine) {
