@@ -270,6 +270,7 @@ class CctvSummarySink final : public Stage {
     }
     return {{"output", fs::absolute(dir_ / "summary.html").string()},
             {"written", wrote_files_},
+            {"not_written", not_written_},
             {"error", write_error_.empty() ? nlohmann::json(nullptr) : nlohmann::json(write_error_)},
             {"summary_json", fs::absolute(dir_ / "summary.json").string()},
             {"table", table}};
@@ -340,6 +341,7 @@ class CctvSummarySink final : public Stage {
 
   Status write() {
     written_ = true;
+    not_written_ = 0;
     nlohmann::json cameras = nlohmann::json::object();
     TrackingMetrics all_tracking;  // of the cameras with tracking figures
     std::int64_t all_truth_boxes = 0, all_truth_ids = 0, all_distractor_boxes = 0;
@@ -388,7 +390,7 @@ class CctvSummarySink final : public Stage {
                   {"tracks", (mot / "tracks.txt").generic_string()},
                   {"seqinfo", (mot / "seqinfo.ini").generic_string()}};
       try {
-        keep(write_mot_files(dir_ / mot, cam));
+        keep(write_mot_files(dir_ / mot, cam, not_written_));
       } catch (const std::exception& e) {
         keep(Status::error("cannot write the MOT files of camera '" + cam.name + "': " + e.what()));
       }
@@ -439,9 +441,25 @@ class CctvSummarySink final : public Stage {
     std::vector<PageReidExample> page_reid;
     if (reid_.any()) s["reid"] = reid_examples(keep, page_reid);
     summary_ = s;
-    keep(write_file_atomically(dir_ / "summary.json", s.dump(2) + "\n"));
-    keep(write_file_atomically(dir_ / "summary.html",
-                               summary_page(s, page_thumbnails, page_identities, page_reid)));
+    std::string main_not_written;  // summary.json and summary.html among the files not written
+    for (const auto& [name, text] :
+         {std::pair<std::string, std::string>{"summary.json", s.dump(2) + "\n"},
+          {"summary.html", summary_page(s, page_thumbnails, page_identities, page_reid)}}) {
+      Status written = write_file_atomically(dir_ / name, text);
+      if (written.is_ok()) continue;
+      ++not_written_;
+      main_not_written += (main_not_written.empty() ? "" : " and ") + name;
+      keep(std::move(written));
+    }
+    // The first error names one file; the count says it was not the only one (a full disk
+    // fails the thumbnails first, and the summary itself after them).
+    if (not_written_ > 0) {
+      status = Status::error(status.message() + "; " + std::to_string(not_written_) +
+                             (not_written_ == 1 ? " file" : " files") + " of the summary not written" +
+                             (main_not_written.empty() ? std::string()
+                                                       : ", " + main_not_written + " among them (any in " +
+                                                             dir_.string() + " are an earlier run's)"));
+    }
     wrote_files_ = status.is_ok();
     if (!status.is_ok()) write_error_ = status.message();
     return status;
@@ -500,8 +518,10 @@ class CctvSummarySink final : public Stage {
     if (jpeg.empty()) return shown;
     std::error_code ec;
     fs::create_directories(dir_ / file.parent_path(), ec);
-    keep(write_file_atomically(dir_ / file,
-                               std::string_view(reinterpret_cast<const char*>(jpeg.data()), jpeg.size())));
+    Status written = write_file_atomically(
+        dir_ / file, std::string_view(reinterpret_cast<const char*>(jpeg.data()), jpeg.size()));
+    if (!written.is_ok()) ++not_written_;
+    keep(std::move(written));
     shown.file = file.generic_string();
     return shown;
   }
@@ -571,6 +591,7 @@ class CctvSummarySink final : public Stage {
   bool started_ok_ = false;
   bool written_ = false;
   bool wrote_files_ = false;
+  std::size_t not_written_ = 0;  // files of the last write() that could not be written
   std::string write_error_;
   nlohmann::json summary_ = {{"cameras", nlohmann::json::object()}, {"frames_not_evaluated", 0}};
 };

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <utility>
 
 #include "mot_format.hpp"
 #include "oi/files.hpp"
@@ -24,7 +25,7 @@ std::string gt_line(std::int64_t frame, const TruthPerson& person) {
   return text;
 }
 
-Status write_mot_files(const fs::path& folder, const CameraRecord& camera) {
+Status write_mot_files(const fs::path& folder, const CameraRecord& camera, std::size_t& not_written) {
   std::error_code ec;
   fs::create_directories(folder / "gt", ec);
   if (ec) {
@@ -55,9 +56,17 @@ Status write_mot_files(const fs::path& folder, const CameraRecord& camera) {
   ini << "[Sequence]\nname=" << camera.file_name << "\nimDir=img1\nframeRate=" << std::lround(rate)
       << "\nseqLength=" << last << "\nimWidth=" << camera.width << "\nimHeight=" << camera.height
       << "\nimExt=.jpg\n";
-  if (Status s = write_file_atomically(folder / "gt" / "gt.txt", gt.str()); !s.is_ok()) return s;
-  if (Status s = write_file_atomically(folder / "tracks.txt", tracks.str()); !s.is_ok()) return s;
-  return write_file_atomically(folder / "seqinfo.ini", ini.str());
+  // Each file is tried (a full disk may still take a small one), each failure counted.
+  Status first = Status::ok();
+  for (const auto& [file, text] : {std::pair<fs::path, std::string>{folder / "gt" / "gt.txt", gt.str()},
+                                   {folder / "tracks.txt", tracks.str()},
+                                   {folder / "seqinfo.ini", ini.str()}}) {
+    Status s = write_file_atomically(file, text);
+    if (s.is_ok()) continue;
+    ++not_written;
+    if (first.is_ok()) first = std::move(s);
+  }
+  return first;
 }
 
 }  // namespace oi::cctv::summary

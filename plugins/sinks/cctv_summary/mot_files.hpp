@@ -8,6 +8,7 @@
 // MOTChallenge preprocessing then removes the tracks on it and does not count it as missed,
 // exactly as the sink's own evaluation does.
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 
@@ -19,7 +20,9 @@ namespace oi::cctv::summary {
 /// The gt line of one truth person in frame `frame` (no newline).
 std::string gt_line(std::int64_t frame, const TruthPerson& person);
 
-/// Writes the three files of `camera` under `folder` (mot/<camera>); an error names the file.
-Status write_mot_files(const std::filesystem::path& folder, const CameraRecord& camera);
+/// Writes the three files of `camera` under `folder` (mot/<camera>), each whole or not at all;
+/// adds those not written to `not_written` and returns the first one's error, naming the file.
+Status write_mot_files(const std::filesystem::path& folder, const CameraRecord& camera,
+                       std::size_t& not_written);
 
 }  // namespace oi::cctv::summary

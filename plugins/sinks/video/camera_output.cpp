@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <opencv2/imgproc.hpp>
 
 #include "oi/cctv/contract.hpp"
+#include "oi/files.hpp"
 #include "oi/frame_cv.hpp"
 #include "privacy_blur.hpp"
 
@@ -27,6 +29,48 @@ nlohmann::json without_embeddings(const std::vector<T>& items) {
   nlohmann::json list = to_json_list(items);
   for (nlohmann::json& item : list) item.erase("embedding");
   return list;
+}
+
+// Why the video `file` as the FFmpeg muxer left it is not whole, or "" when it is: its
+// top-level chunks (AVI: RIFF, sizes little-endian, padded to even) or boxes (MP4: sizes
+// big-endian, and the `moov` index must be there) must add up to the file's size. OpenCV's
+// VideoWriter reports no failed write, so a full disk would otherwise leave a video cut off
+// at the disk's end that the run calls written.
+std::string cut_off(const fs::path& file, bool riff) {
+  std::error_code ec;
+  const std::uintmax_t size = fs::file_size(file, ec);
+  std::ifstream in(file, std::ios::binary);
+  if (ec || !in) return "cannot be read back";
+  std::uintmax_t at = 0;
+  bool index = riff;
+  while (at < size) {
+    unsigned char head[16];
+    in.seekg(static_cast<std::streamoff>(at));
+    if (!in.read(reinterpret_cast<char*>(head), 8)) break;
+    std::uintmax_t length = 0;
+    if (riff) {
+      for (int i = 7; i >= 4; --i) length = length << 8 | head[i];
+      length += 8 + (length & 1);
+    } else {
+      for (int i = 0; i < 4; ++i) length = length << 8 | head[i];
+      if (length == 1) {  // a 64-bit size follows the type
+        if (!in.read(reinterpret_cast<char*>(head + 8), 8)) break;
+        length = 0;
+        for (int i = 8; i < 16; ++i) length = length << 8 | head[i];
+      } else if (length == 0) {  // to the end of the file
+        length = size - at;
+      }
+      if (length < 8) return "has a malformed box at byte " + std::to_string(at);
+      index = index || std::memcmp(head + 4, "moov", 4) == 0;
+    }
+    at += length;
+  }
+  if (at != size) {
+    return "is cut off: its container announces " + std::to_string(at) + " bytes, the file holds " +
+           std::to_string(size);
+  }
+  if (!index) return "is cut off: its index (the moov box) is missing";
+  return {};
 }
 
 }  // namespace
@@ -70,6 +114,7 @@ Status CameraOutput::open_json() {
     return Status::error("cannot write " + json_file().string() + ": " + std::strerror(errno) +
                          "; set `dir` to a writable folder");
   }
+  json_bytes_ = 0;
   return Status::ok();
 }
 
@@ -232,11 +277,21 @@ Status CameraOutput::write(const Frame& frame) {
                          {"tracks", without_embeddings(tracks)}};
   if (m.attributes.contains(attr::kGroundTruth)) line["ground_truth"] = to_json_list(truth);
   if (resized) line["resized"] = true;
-  json_ << line.dump() << '\n';
+  // Flushed line by line: a failed write is this frame's error, and the line it cut off is
+  // taken back, so that the file holds whole lines only, one per frame written.
+  const std::string text = line.dump() + "\n";
+  json_ << text;
+  json_.flush();
   if (!json_) {
-    return Status::error("cannot write " + json_file().string() + ": " + std::strerror(errno) +
-                         " (is the disk full?)");
+    const int error_number = errno;
+    json_.close();
+    std::error_code ec;
+    fs::resize_file(json_file(), json_bytes_, ec);
+    return Status::error("cannot write " + json_file().string() + ": " + std::strerror(error_number) + ": " +
+                         write_error_advice(error_number) + "; frame " + std::to_string(frame_index) +
+                         " of camera '" + camera_ + "' and those after it were not written");
   }
+  json_bytes_ += text.size();
   ++frames_;
 
   if (writer_open_) return append(bgr);
@@ -267,7 +322,22 @@ Status CameraOutput::close() {
     }
   }
   held_.clear();
-  if (writer_open_) writer_.release();  // writes the index: the file is complete after this
+  if (writer_open_) {
+    writer_.release();  // writes the index: the file is complete after this, unless the disk was full
+    if (const std::string problem = cut_off(video_file(), settings_.codec == "mjpg"); !problem.empty()) {
+      // Never a cut video under the video's name: it is kept beside it for what it holds.
+      const fs::path kept = video_file().string() + ".partial";
+      std::error_code ec;
+      fs::rename(video_file(), kept, ec);
+      video_cut_ = true;
+      if (status.is_ok()) {
+        status = Status::error("cannot write " + video_file().string() + ": the video " + problem +
+                               " (was the disk full?); it is kept as " + kept.string() + ", and not all " +
+                               std::to_string(video_frames_) + " frames of camera '" + camera_ +
+                               "' are in it; free space or choose another output folder");
+      }
+    }
+  }
   if (json_.is_open()) {
     json_.flush();
     const bool ok = static_cast<bool>(json_);
@@ -279,19 +349,20 @@ Status CameraOutput::close() {
 }
 
 nlohmann::json CameraOutput::summary() const {
-  return {
-      {"camera", camera_},
-      {"source", source_},
-      {"video", writer_open_ ? nlohmann::json(fs::absolute(video_file()).string()) : nlohmann::json(nullptr)},
-      {"frames_json", fs::absolute(json_file()).string()},
-      {"frames", frames_},
-      {"video_frames", video_frames_},
-      {"width", output_size_.width},
-      {"height", output_size_.height},
-      {"fps", fps_},
-      {"fps_from", fps_from_.empty() ? nlohmann::json(nullptr) : nlohmann::json(fps_from_)},
-      {"resized_frames", resized_},
-      {"persons_blurred", blurred_}};
+  return {{"camera", camera_},
+          {"source", source_},
+          {"video", writer_open_ && !video_cut_ ? nlohmann::json(fs::absolute(video_file()).string())
+                                                : nlohmann::json(nullptr)},
+          {"frames_json", fs::absolute(json_file()).string()},
+          {"frames", frames_},
+          {"video_frames", video_frames_},
+          {"width", output_size_.width},
+          {"height", output_size_.height},
+          {"fps", fps_},
+          {"fps_from", fps_from_.empty() ? nlohmann::json(nullptr) : nlohmann::json(fps_from_)},
+          {"video_cut", video_cut_},
+          {"resized_frames", resized_},
+          {"persons_blurred", blurred_}};
 }
 
 }  // namespace oi::cctv::video

@@ -57,7 +57,8 @@ class CameraOutput {
   /// (held until then) or at close().
   Status write(const Frame& frame);
   /// Writes held frames, releases the writer (the file is complete after it) and closes the
-  /// JSON lines. Idempotent.
+  /// JSON lines. A video that is not whole then (the disk was full: OpenCV's writer reports no
+  /// failed write) is moved to `<video>.partial` and is an error naming it. Idempotent.
   Status close();
 
   const std::string& camera() const { return camera_; }
@@ -66,8 +67,8 @@ class CameraOutput {
   std::filesystem::path json_file() const;
   std::uint64_t frames() const { return frames_; }
   std::uint64_t resized_frames() const { return resized_; }
-  /// {"camera", "source", "video", "frames_json", "frames", "width", "height", "fps",
-  /// "fps_from", "resized_frames", "persons_blurred"}.
+  /// {"camera", "source", "video" (null when none or cut off), "frames_json", "frames", "width",
+  /// "height", "fps", "fps_from", "video_cut", "resized_frames", "persons_blurred"}.
   nlohmann::json summary() const;
 
  private:
@@ -81,6 +82,7 @@ class CameraOutput {
   std::ofstream json_;
   cv::VideoWriter writer_;
   bool writer_open_ = false;
+  bool video_cut_ = false;  // the finished video was not whole (a full disk): moved to FILE.partial
   bool closed_ = false;
   cv::Size source_size_;  // size of the first frame
   cv::Size last_size_;    // size of the latest frame (logs a change once)
@@ -91,6 +93,7 @@ class CameraOutput {
   std::vector<std::int64_t> capture_ns_;  // capture times of the first frames
   TrailBook trails_;
   std::uint64_t frames_ = 0;
+  std::uintmax_t json_bytes_ = 0;  // bytes of whole lines in the JSON lines file
   std::uint64_t video_frames_ = 0;
   std::uint64_t resized_ = 0;
   std::uint64_t blurred_ = 0;  // person boxes blurred (privacy_blur)

@@ -176,7 +176,9 @@ class VideoSink final : public Stage {
                     output->resized_frames() > 0
                         ? (", " + std::to_string(output->resized_frames()) + " resized").c_str()
                         : "");
-      table.push_back({"video " + output->camera(), std::string(row)});
+      table.push_back(
+          {"video " + output->camera(),
+           std::string(row) + (s["video_cut"] == true ? ", the video was cut off (see the error)" : "")});
     }
     return {{"output", fs::absolute(dir_).string()},
             {"written", frames_ > 0},

@@ -1,9 +1,15 @@
 #include "watchlist.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -170,30 +176,32 @@ const WatchlistEntry& Watchlist::enrol(WatchlistEntry entry, const std::string& 
   if (!embedding_model_.empty() && !entries_.empty() && embedding_model != embedding_model_)
     throw refuse("the embedding was made with model '" + embedding_model +
                  "', the watchlist's entries with '" + embedding_model_ + "'");
+  Watchlist before = *this;
   embedding_model_ = embedding_model;
   entry.id = entry_id(next_id_++);
   entry.enrolled_at = format_utc(now);
   entry.expires_at = format_utc(*expiry);
   entries_.push_back(std::move(entry));
   ++version_;
-  save();
-  if (audit_) {
+  commit(std::move(before), [&] {
+    if (!audit_) return;
     nlohmann::json fields = entry_audit(entries_.back());
     fields["reference_database"] = reference();
     fields["input"] = entries_.back().source;  // Art. 12(3): the data the entry was made from
     audit_->append(audit::event::kEnrolment, fields);
-  }
+  });
   return entries_.back();
 }
 
 std::size_t Watchlist::purge_expired(Clock::time_point now) {
   std::vector<WatchlistEntry> kept, purged;
-  for (WatchlistEntry& e : entries_) (e.expired(now) ? purged : kept).push_back(std::move(e));
-  entries_ = std::move(kept);
+  for (const WatchlistEntry& e : entries_) (e.expired(now) ? purged : kept).push_back(e);
   if (purged.empty()) return 0;
+  Watchlist before = *this;
+  entries_ = std::move(kept);
   ++version_;
-  save();
-  if (audit_)
+  commit(std::move(before), [&] {
+    if (!audit_) return;
     for (const WatchlistEntry& e : purged) {
       nlohmann::json fields = entry_audit(e);
       fields["reason"] = "expired";
@@ -201,7 +209,31 @@ std::size_t Watchlist::purge_expired(Clock::time_point now) {
       fields["reference_database"] = reference();
       audit_->append(audit::event::kPurge, fields);
     }
+  });
   return purged.size();
+}
+
+void Watchlist::commit(Watchlist before, const std::function<void()>& audit_records) {
+  bool saved = false;
+  try {
+    save();
+    saved = true;
+    audit_records();
+  } catch (const Error& e) {
+    // A change the file or the audit log did not take is taken back whole, in memory and on
+    // disk: no entry is searched, and none purged, that the audit log does not name, and a
+    // purge that failed is tried again.
+    *this = std::move(before);
+    if (!saved) throw;
+    const std::string why = "watchlist " + file_.string() +
+                            ": the change was taken back, its audit record could not be written: " + e.what();
+    try {
+      save();
+    } catch (const Error& again) {
+      throw Error(why + "; and the file could not be put back either: " + again.what());
+    }
+    throw Error(why);
+  }
 }
 
 std::vector<const WatchlistEntry*> Watchlist::searchable(Clock::time_point now) const {
@@ -508,13 +540,60 @@ AlertBook::AlertBook(std::filesystem::path file, std::shared_ptr<audit::AuditLog
   }
 }
 
-void AlertBook::append_line(const nlohmann::json& line) {
-  std::ofstream out(file_, std::ios::app);
-  out << line.dump() << '\n';
-  out.flush();
-  if (!out)
-    throw Error("cannot append to alerts " + file_.string() +
-                ": the disk may be full or the folder read-only");
+std::uintmax_t AlertBook::append_line(const nlohmann::json& line) {
+  const std::string text = line.dump() + "\n";
+  auto failure = [&](int error_number) {
+    return Error("cannot append to alerts " + file_.string() + ": " + std::strerror(error_number) + ": " +
+                 write_error_advice(error_number) + "; nothing was added to it");
+  };
+  const int fd = ::open(file_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw failure(errno);
+  struct stat before {};
+  if (::fstat(fd, &before) != 0) {
+    const int error_number = errno;
+    ::close(fd);
+    throw failure(error_number);
+  }
+  // A line is written whole or taken back: a line cut off by a full disk would make the file
+  // unreadable from there on.
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error_number = n < 0 ? errno : ENOSPC;
+      if (::ftruncate(fd, before.st_size) != 0) {
+        // The cut line stays; reading the file back names its line.
+      }
+      ::close(fd);
+      throw failure(error_number);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) {
+    const int error_number = errno;
+    take_back(static_cast<std::uintmax_t>(before.st_size));
+    throw failure(error_number);
+  }
+  return static_cast<std::uintmax_t>(before.st_size);
+}
+
+void AlertBook::take_back(std::uintmax_t size) {
+  std::error_code error;
+  std::filesystem::resize_file(file_, size, error);
+}
+
+void AlertBook::audit_or_take_back(std::string_view event, const nlohmann::json& fields,
+                                   std::uintmax_t before, const std::string& what) {
+  if (!audit_) return;
+  try {
+    audit_->append(event, fields);
+  } catch (const Error& e) {
+    // Every alert and verdict in the file is in the audit log too (EU AI Act Art. 12).
+    take_back(before);
+    throw Error(what + " was not recorded in " + file_.string() +
+                ": its audit record could not be written: " + e.what());
+  }
 }
 
 std::string AlertBook::raise(Alert alert) {
@@ -527,15 +606,13 @@ std::string AlertBook::raise(Alert alert) {
   line.erase("rejected_by");
   line.erase("status");
   line["type"] = "alert";
-  append_line(line);
+  const std::uintmax_t before = append_line(line);
+  nlohmann::json fields = alert.to_json();
+  fields.erase("confirmed_by");
+  fields.erase("rejected_by");
+  fields["alerts_file"] = file_.string();
+  audit_or_take_back(audit::event::kHit, fields, before, "alert " + alert.id);
   alerts_.push_back(alert);
-  if (audit_) {
-    nlohmann::json fields = alert.to_json();
-    fields.erase("confirmed_by");
-    fields.erase("rejected_by");
-    fields["alerts_file"] = file_.string();
-    audit_->append(audit::event::kHit, fields);
-  }
   return alert.id;
 }
 
@@ -555,21 +632,28 @@ std::string AlertBook::verify(std::string_view alert_id, std::string_view office
   const nlohmann::json line = {{"type", "verdict"},  {"alert", alert->id},
                                {"officer", officer}, {"confirm", confirm},
                                {"note", note},       {"time", format_utc(Clock::now())}};
-  append_line(line);
-  (confirm ? alert->confirmed_by : alert->rejected_by).emplace_back(officer);
-  if (audit_)
-    audit_->append(audit::event::kConfirmation, {{"alert", alert->id},
-                                                 {"entry", alert->entry},
-                                                 {"verified_by", officer},
-                                                 {"verdict", confirm ? "confirmed" : "rejected"},
-                                                 {"note", note},
-                                                 {"status", alert->status()},
-                                                 {"input",
-                                                  {{"camera", alert->camera},
-                                                   {"track", alert->track},
-                                                   {"time", alert->time},
-                                                   {"thumbnail", alert->thumbnail}}},
-                                                 {"reference_database", alert->reference}});
+  const std::uintmax_t before = append_line(line);
+  std::vector<std::string>& verdicts = confirm ? alert->confirmed_by : alert->rejected_by;
+  verdicts.emplace_back(officer);
+  try {
+    audit_or_take_back(audit::event::kConfirmation,
+                       {{"alert", alert->id},
+                        {"entry", alert->entry},
+                        {"verified_by", officer},
+                        {"verdict", confirm ? "confirmed" : "rejected"},
+                        {"note", note},
+                        {"status", alert->status()},
+                        {"input",
+                         {{"camera", alert->camera},
+                          {"track", alert->track},
+                          {"time", alert->time},
+                          {"thumbnail", alert->thumbnail}}},
+                        {"reference_database", alert->reference}},
+                       before, "the verdict of " + std::string(officer) + " on " + alert->id);
+  } catch (...) {
+    verdicts.pop_back();
+    throw;
+  }
   return alert->status();
 }
 

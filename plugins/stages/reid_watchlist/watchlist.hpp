@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -76,12 +77,14 @@ class Watchlist {
   /// and its tracklets).
   /// @throws oi::ConfigError when the legal basis, the authorising officer or the expiry is
   /// missing, the expiry is not after `now`, or the embedding is empty, not normalised or of
-  /// another size or model than the entries'.
+  /// another size or model than the entries'; oi::Error naming the file when the file or the
+  /// audit record cannot be written (a full disk): the watchlist is then as before.
   const WatchlistEntry& enrol(WatchlistEntry entry, const std::string& embedding_model,
                               Clock::time_point now);
 
   /// Removes every entry expired at `now` (and saves): each purge goes to the audit log.
-  /// Returns how many were removed.
+  /// Returns how many were removed. @throws oi::Error as enrol() does, the entries kept (they
+  /// stay refused by searchable(); the next call purges them).
   std::size_t purge_expired(Clock::time_point now);
 
   /// The entries that may be searched at `now` (not expired). Expired ones are refused here
@@ -93,6 +96,9 @@ class Watchlist {
 
  private:
   void save();
+  /// Saves, then appends the change's audit records; when either fails, puts `before` back
+  /// (in memory, and on disk when it was saved) and throws.
+  void commit(Watchlist before, const std::function<void()>& audit_records);
 
   std::filesystem::path file_;
   std::shared_ptr<audit::AuditLog> audit_;
@@ -208,11 +214,14 @@ class AlertBook {
   AlertBook(std::filesystem::path file, std::shared_ptr<audit::AuditLog> audit);
 
   /// Records a new alert (its id is assigned) and its audit record; returns the id.
+  /// @throws oi::Error naming the file when the line or its audit record cannot be written (a
+  /// full disk); the file and the book are then as before.
   std::string raise(Alert alert);
 
   /// An officer's verdict on an alert: `confirm` true confirms, false rejects. Returns the
   /// alert's new status. @throws oi::ConfigError for an unknown alert, an empty officer name,
-  /// or an officer who already gave a verdict on this alert.
+  /// or an officer who already gave a verdict on this alert; oi::Error, as raise(), when the
+  /// verdict or its audit record cannot be written.
   std::string verify(std::string_view alert_id, std::string_view officer, bool confirm,
                      std::string_view note);
 
@@ -220,7 +229,14 @@ class AlertBook {
   const std::filesystem::path& file() const { return file_; }
 
  private:
-  void append_line(const nlohmann::json& line);
+  /// Appends `line` whole or not at all; returns the file's size before it.
+  std::uintmax_t append_line(const nlohmann::json& line);
+  /// Cuts the file back to `size`: a line whose audit record could not be written.
+  void take_back(std::uintmax_t size);
+  /// The audit record of a line just appended; when it cannot be written, the line is taken
+  /// back and the error says `what` was not recorded.
+  void audit_or_take_back(std::string_view event, const nlohmann::json& fields, std::uintmax_t before,
+                          const std::string& what);
 
   std::filesystem::path file_;
   std::shared_ptr<audit::AuditLog> audit_;

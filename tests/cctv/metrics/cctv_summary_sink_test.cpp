@@ -11,6 +11,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <regex>
 
+#include "file_size_limit.hpp"
 #include "mot_format.hpp"
 #include "oi/cctv/contract.hpp"
 #include "oi/error.hpp"
@@ -493,6 +494,50 @@ TEST(CctvSummarySink, ExistingSummaryNeedsOverwrite) {
   EXPECT_THROW(oi::test::StageUnderTest(summary_plugin(), "sink.cctv_summary", {{"dir", dir.string()}}),
                ConfigError);
   EXPECT_NO_THROW(run_sink({{"dir", dir.string()}, {"overwrite", true}}, hall_frames()));
+}
+
+TEST(CctvSummarySink, AFullDiskFailsTheRunCountingTheFilesNotWrittenAndLeavesTheEarlierOnesWhole) {
+  // A first run leaves a summary; the second writes over it with files limited to 2000 bytes,
+  // as a full disk: the MOT files fit, the 8 thumbnails (about 3 KB each), summary.json and
+  // summary.html do not. The error names the first file and counts them all; every earlier
+  // file stays as it was, and no temporary file is left.
+  const fs::path dir = oi::test::scratch_dir("cctv_summary", "full_disk");
+  std::vector<FramePtr> frames = hall_frames();
+  for (const FramePtr& f : gate_frames()) frames.push_back(f);
+  run_sink({{"dir", dir.string()}}, frames);
+  std::map<fs::path, std::string> earlier;
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    if (entry.is_regular_file()) earlier[entry.path()] = oi::test::read_text(entry.path());
+  ASSERT_EQ(earlier.count(dir / "thumbs" / "gate" / "frame_000001.jpg"), 1u);
+  Status finished = Status::ok();
+  json summary;
+  {
+    oi::test::StageUnderTest sink(summary_plugin(), "sink.cctv_summary",
+                                  {{"dir", dir.string()}, {"overwrite", true}}, "summary");
+    const oi::test::FileSizeLimit full_disk(2000);
+    ASSERT_TRUE(full_disk.ok());
+    for (const FramePtr& f : frames) {
+      FramePtr out;
+      ASSERT_TRUE(sink.run(f, out).is_ok());
+    }
+    finished = sink.finish();
+    summary = sink.summary();
+  }
+  ASSERT_FALSE(finished.is_ok());
+  EXPECT_THAT(finished.message(), HasSubstr("stage 'summary' (type 'sink.cctv_summary'"));
+  EXPECT_THAT(finished.message(), HasSubstr("cannot write " + (dir / "thumbs" / "gate").string()));
+  EXPECT_THAT(finished.message(),
+              HasSubstr("10 files of the summary not written, summary.json and summary.html among them"));
+  EXPECT_EQ(summary["written"], false);
+  EXPECT_EQ(summary["not_written"], 10);
+  EXPECT_THAT(summary["error"].get<std::string>(), HasSubstr("10 files of the summary not written"));
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    EXPECT_NE(entry.path().extension(), ".partial") << "a temporary file was left: " << entry.path();
+  for (const auto& [file, text] : earlier) {
+    if (file.string().find("/mot/") != std::string::npos) continue;  // written again: they fit
+    EXPECT_EQ(oi::test::read_text(file), text) << file;
+  }
+  EXPECT_EQ(parse_mot_file(dir / "mot" / "gate" / "tracks.txt").size(), 6u);
 }
 
 TEST(CctvSummarySink, NoFramesStillWritesASummary) {

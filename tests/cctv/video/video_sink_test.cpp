@@ -8,6 +8,7 @@
 #include <opencv2/videoio.hpp>
 #include <utility>
 
+#include "file_size_limit.hpp"
 #include "oi/error.hpp"
 #include "oi/frame_cv.hpp"
 #include "scratch.hpp"
@@ -278,6 +279,65 @@ TEST(CctvVideo, StopWithoutFinishStillLeavesCompleteVideos) {
   }  // destroyed: stop() without finish(), as after an error elsewhere in the pipeline
   EXPECT_EQ(ffprobe(probe_exe, dir / "cam_a.avi").frames, 5);
   EXPECT_EQ(read_json_lines(dir / "cam_a.frames.jsonl").size(), 5u);
+}
+
+// A full disk, as a file-size limit. OpenCV's VideoWriter reports no failed write, so the sink
+// checks each video as it closes it: a video cut off fails the run naming it and is moved away
+// from its name. The JSON lines go out line by line: a line that does not fit is its frame's
+// error, and the file keeps whole lines only, one per frame written.
+TEST(CctvVideo, AFullDiskFailsTheRunNamingTheFileAndLeavesNoCutFileUnderItsName) {
+  // 20 frames of 160 x 120 make about 6 KB of JSON lines and more video than 8000 bytes.
+  for (const std::string codec : {"mjpg", "mp4v"}) {
+    SCOPED_TRACE(codec);
+    const fs::path dir = scratch("full_disk_" + codec);
+    const fs::path video = dir / (codec == "mjpg" ? "cam_a.avi" : "cam_a.mp4");
+    VideoSinkUnderTest sink(dir, {{"fps", 10.0}, {"codec", codec}});
+    Status finished = Status::ok();
+    {
+      const oi::test::FileSizeLimit full_disk(8000);
+      ASSERT_TRUE(full_disk.ok());
+      for (int i = 0; i < 20; ++i) sink.feed_ok(camera_frame("cam_a", i));
+      finished = sink.finish();
+    }
+    ASSERT_FALSE(finished.is_ok()) << "a cut video was taken for a whole one";
+    const std::string& message = finished.message();
+    EXPECT_NE(message.find("stage 'video'"), std::string::npos) << message;
+    EXPECT_NE(message.find("cannot write " + video.string() + ": the video is cut off"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("free space or choose another output folder"), std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(video)) << "a cut video was left under the video's name";
+    EXPECT_TRUE(fs::exists(video.string() + ".partial")) << "what was written is kept beside it";
+    const nlohmann::json s = sink.summary();
+    EXPECT_TRUE(s["videos"].empty()) << s.dump(2);
+    EXPECT_EQ(s["cameras"][0]["video_cut"], true);
+    EXPECT_EQ(read_json_lines(dir / "cam_a.frames.jsonl").size(), 20u);
+  }
+
+  // Files up to 3000 bytes: the JSON lines fill up at a frame, which is refused naming the file.
+  const fs::path dir = scratch("full_disk_json");
+  VideoSinkUnderTest sink(dir, {{"fps", 10.0}});
+  Status fed = Status::ok(), finished = Status::ok();
+  std::size_t written = 0;
+  {
+    const oi::test::FileSizeLimit full_disk(3000);
+    ASSERT_TRUE(full_disk.ok());
+    for (int i = 0; i < 20 && fed.is_ok(); ++i) {
+      fed = sink.feed(camera_frame("cam_a", i));
+      if (fed.is_ok()) ++written;
+    }
+    finished = sink.finish();
+  }
+  ASSERT_FALSE(fed.is_ok()) << "20 frames' JSON lines went into 3000 bytes";
+  EXPECT_NE(fed.message().find("cannot write " + (dir / "cam_a.frames.jsonl").string()), std::string::npos)
+      << fed.message();
+  EXPECT_NE(fed.message().find("frame " + std::to_string(written) + " of camera 'cam_a' and those after it"),
+            std::string::npos)
+      << fed.message();
+  EXPECT_GT(written, 0u);
+  EXPECT_EQ(read_json_lines(dir / "cam_a.frames.jsonl").size(), written) << "whole lines, one per frame";
+  EXPECT_EQ(sink.summary()["frames"], written);
+  EXPECT_FALSE(finished.is_ok());
+  EXPECT_FALSE(fs::exists(dir / "cam_a.avi"));
 }
 
 TEST(CctvVideo, RefusesAFolderWithEarlierVideosUnlessOverwrite) {

@@ -11,6 +11,7 @@
 #include <regex>
 #include <set>
 
+#include "file_size_limit.hpp"
 #include "oi/error.hpp"
 #include "oi/pipeline.hpp"
 #include "oi/pipeline_spec.hpp"
@@ -104,16 +105,18 @@ class ReportSinks : public ::testing::Test {
     fs::create_directories(dir_);
   }
 
+  // Scanner -> report and summary; without `report_params`, scanner -> summary alone.
   PipelineSpec load(const std::string& report_params, const std::string& summary_params) {
     const fs::path file = dir_ / "pipeline.yaml";
-    std::ofstream(file) << "devices:\n  scanner: { driver: test.scans }\n"
-                           "stages:\n  report: { type: sink.report, params: { " +
-                               report_params +
+    const bool report = !report_params.empty();
+    std::ofstream(file) << "devices:\n  scanner: { driver: test.scans }\nstages:\n" +
+                               (report
+                                    ? "  report: { type: sink.report, params: { " + report_params + " } }\n"
+                                    : std::string()) +
+                               "  summary: { type: sink.summary, params: { " + summary_params +
                                " } }\n"
-                               "  summary: { type: sink.summary, params: { " +
-                               summary_params +
-                               " } }\n"
-                               "connections:\n  - { from: scanner.out, to: report.in }\n"
+                               "connections:\n" +
+                               (report ? "  - { from: scanner.out, to: report.in }\n" : "") +
                                "  - { from: scanner.out, to: summary.in }\n";
     return load_pipeline(file, registry_);
   }
@@ -271,6 +274,33 @@ TEST_F(ReportSinks, OiRunPrintsATableAndThePathOfSummaryHtml) {
   EXPECT_EQ(rows["recall narcotics"], "n/a (0/0)");
   EXPECT_EQ(rows["false alarms per scan"], "0.000");
   EXPECT_THAT(rows["throughput"], HasSubstr("scans/s"));
+}
+
+TEST_F(ReportSinks, AFullDiskFailsTheRunNamingSummaryHtmlAndLeavesTheEarlierFileWhole) {
+  // A first run leaves summary.json and summary.html; the second writes over them with files
+  // limited to a size between the two, as a full disk: summary.json is written, summary.html
+  // is not, and the earlier summary.html stays as it was. (The summary alone: sink.report's
+  // files would fail first.)
+  ASSERT_TRUE(run(three_scans(), "", "dir: out").ok);
+  const fs::path html = dir_ / "out" / "summary.html";
+  const std::string earlier = read_text(html);
+  const auto json_size = fs::file_size(dir_ / "out" / "summary.json");
+  ASSERT_GT(earlier.size(), json_size + 4000) << "summary.html is not the larger file";
+  RunResult result;
+  {
+    const oi::test::FileSizeLimit full_disk(json_size + 2000);
+    ASSERT_TRUE(full_disk.ok());
+    result = run(three_scans(), "", "dir: out, overwrite: true");
+  }
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.error, HasSubstr("stage 'summary' (type 'sink.summary'"));
+  EXPECT_THAT(result.error, HasSubstr("cannot write " + html.string() + ": "));
+  EXPECT_EQ(summaries_["summary"]["written"], false);
+  EXPECT_THAT(summaries_["summary"]["error"].get<std::string>(), HasSubstr(html.string()));
+  EXPECT_EQ(read_text(html), earlier);
+  EXPECT_EQ(read_json(dir_ / "out" / "summary.json")["scans"], 3);
+  for (const auto& entry : fs::directory_iterator(dir_ / "out"))
+    EXPECT_NE(entry.path().extension(), ".partial") << "a temporary file was left: " << entry.path();
 }
 
 TEST_F(ReportSinks, WithoutRgbTheImageIsAGreyRenderingOfHigh) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "file_size_limit.hpp"
 #include "lomo.hpp"
 #include "oi/audit/audit_log.hpp"
 #include "oi/cctv/contract.hpp"
@@ -300,6 +301,40 @@ TEST_P(ReidWatchlistStage, APersonEnrolledFromARunIsFoundAgain) {
     }
   EXPECT_TRUE(found) << "the person enrolled from the run raised no alert";
   EXPECT_TRUE(oi::audit::verify_audit_log(s.audit).ok);
+}
+
+// A full disk (files limited to 1 byte) at the first search: the searched person's tracklet
+// cannot be stored, so the search is not recorded and the run stops with an error naming the
+// stage and the file; the frame goes no further, the audit log is as it was and verifies, and no
+// file is left half-written.
+TEST_P(ReidWatchlistStage, AFullDiskStopsTheRunNamingTheFileAndRecordsNothingHalfway) {
+  const Site s = make_site("full-disk-" + GetParam());
+  oi::test::StageUnderTest stage(oi::test::plugin_registry(OI_REID_WATCHLIST_PLUGIN), "reid.watchlist",
+                                 params_of(s, GetParam()), "watch");
+  for (int i = 0; i < 3; ++i) {
+    oi::FramePtr out;
+    ASSERT_TRUE(stage.run(frame_with(s, i), out).is_ok());
+  }
+  const std::string audited = oi::test::read_text(s.audit);
+  oi::Status status = oi::Status::ok();
+  oi::FramePtr out;
+  {
+    const oi::test::FileSizeLimit full_disk(1);
+    ASSERT_TRUE(full_disk.ok());
+    status = stage.run(frame_with(s, 3), out);  // the tracks are 3 frames old: searched
+  }
+  ASSERT_FALSE(status.is_ok());
+  const std::string& message = status.message();
+  EXPECT_NE(message.find("stage 'watch' (type 'reid.watchlist'"), std::string::npos) << message;
+  EXPECT_NE(message.find("cannot write " + (s.alerts / "tracklets" / "gate-1.png").string()),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("the search was not recorded, so the run stops"), std::string::npos) << message;
+  EXPECT_FALSE(out) << "the frame went on";
+  EXPECT_EQ(oi::test::read_text(s.audit), audited);
+  EXPECT_TRUE(oi::audit::verify_audit_log(s.audit).ok);
+  for (const auto& entry : fs::recursive_directory_iterator(s.alerts))
+    EXPECT_TRUE(entry.is_directory()) << "a file was written: " << entry.path();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReidWatchlistStage, ::testing::Values("cpu", "auto"));

@@ -9,8 +9,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "file_size_limit.hpp"
 #include "oi/audit/audit_log.hpp"
 #include "oi/error.hpp"
 #include "process.hpp"
@@ -139,6 +141,81 @@ TEST(ReidWatchlist, ADamagedWatchlistFileIsAClearError) {
   EXPECT_THROW(Watchlist(dir / "watchlist.json", nullptr), oi::ConfigError);
 }
 
+// What an oi::Error from `change` says; "" when it throws none.
+template <class Change>
+std::string error_of(Change change) {
+  try {
+    change();
+  } catch (const oi::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+bool partial_left(const fs::path& dir) {
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().extension() == ".partial") return true;
+  return false;
+}
+
+TEST(ReidWatchlist, AFullDiskRefusesAnEnrolmentOrPurgeAndLeavesTheWatchlistAndItsAuditAsTheyWere) {
+  // A file-size limit, as a full disk: first just above the watchlist's size (the file cannot
+  // be saved), then just above the audit log's (the file can, its audit record cannot). Either
+  // way the change is refused with an error naming the file, and the watchlist, in memory and
+  // on disk, and the audit log are as they were; the next try, with room, does it.
+  const fs::path dir = scratch("full-disk");
+  const fs::path file = dir / "watchlist.json", log_file = dir / "audit.jsonl";
+  auto log = std::make_shared<oi::audit::AuditLog>(log_file);
+  Watchlist list(file, log);
+  const auto now = at("2026-12-07T08:00:00Z"), later = at("2026-12-09T00:00:00Z");
+  list.enrol(person("P1", "2026-12-08T00:00:00Z", 0), "m1", now);
+  list.enrol(person("P2", "2027-06-01T00:00:00Z", 1), "m1", now);
+  log->append(oi::audit::event::kSearch, {{"note", std::string(2000, 'x')}});  // the site's other records
+  const std::string saved = oi::test::read_text(file), audited = oi::test::read_text(log_file);
+  ASSERT_GT(audited.size(), 2 * saved.size()) << "the audit log is not the larger file";
+  auto as_it_was = [&] {
+    EXPECT_EQ(list.entries().size(), 2u);
+    EXPECT_EQ(list.version(), 2u);
+    EXPECT_EQ(oi::test::read_text(file), saved);
+    EXPECT_EQ(oi::test::read_text(log_file), audited);
+    EXPECT_FALSE(partial_left(dir));
+  };
+  const std::string not_saved = "was not saved: cannot write " + file.string();
+  const std::string taken_back =
+      "the change was taken back, its audit record could not be written: cannot "
+      "append to audit log " +
+      log_file.string();
+  // The limit; what the enrolment's error and the purge's (a smaller file) say.
+  const std::vector<std::tuple<std::uintmax_t, std::string, std::string>> cases = {
+      {100, not_saved, not_saved},
+      {saved.size() + 20, not_saved, taken_back},
+      {audited.size() + 20, taken_back, taken_back}};
+  for (const auto& [limit, enrolment_error, purge_error] : cases) {
+    SCOPED_TRACE(limit);
+    std::string enrolment, purge;
+    {
+      const oi::test::FileSizeLimit full_disk(limit);
+      ASSERT_TRUE(full_disk.ok());
+      enrolment = error_of([&] { list.enrol(person("P3", "2027-06-01T00:00:00Z", 2), "m1", now); });
+      purge = error_of([&] { list.purge_expired(later); });
+    }
+    EXPECT_NE(enrolment.find("watchlist " + file.string()), std::string::npos) << enrolment;
+    EXPECT_NE(enrolment.find(enrolment_error), std::string::npos) << enrolment;
+    EXPECT_NE(purge.find(purge_error), std::string::npos) << purge;
+    as_it_was();
+  }
+  // With room again: the purge is done and audited, and the next entry gets the next id.
+  EXPECT_EQ(list.purge_expired(later), 1u);
+  EXPECT_EQ(list.enrol(person("P3", "2027-06-01T00:00:00Z", 2), "m1", now).id, "W-000003");
+  const auto records = audit_records(log_file);
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(records[3]["event"], "purge");
+  EXPECT_EQ(records[3]["fields"]["entry"], "W-000001");
+  EXPECT_EQ(records[4]["event"], "enrolment");
+  EXPECT_TRUE(oi::audit::verify_audit_log(log_file).ok);
+  EXPECT_EQ(Watchlist(file, nullptr).entries().size(), 2u);
+}
+
 Alert hit(const std::string& entry) {
   Alert a;
   a.time = "2024-06-01T08:00:12Z";
@@ -201,6 +278,46 @@ TEST(ReidWatchlist, ADamagedAlertsFileNamesTheLine) {
   } catch (const oi::Error& e) {
     EXPECT_NE(std::string(e.what()).find("alerts.jsonl:2"), std::string::npos) << e.what();
   }
+}
+
+TEST(ReidWatchlist, AFullDiskRefusesAnAlertOrVerdictAndLeavesTheAlertsFileWhole) {
+  // A file-size limit, as a full disk: just above alerts.jsonl's size, a new line is cut off
+  // part-way; just above the audit log's, the line fits but its audit record does not. Either
+  // way the alert or verdict is refused naming the file, alerts.jsonl is as it was (no cut
+  // line: it reads back), and what the book holds is what the audit log holds.
+  const fs::path dir = scratch("alerts-full-disk");
+  const fs::path file = dir / "alerts.jsonl", log_file = dir / "audit.jsonl";
+  auto log = std::make_shared<oi::audit::AuditLog>(log_file);
+  AlertBook book(file, log);
+  ASSERT_EQ(book.raise(hit("W-000001")), "A-1");
+  log->append(oi::audit::event::kSearch, {{"note", std::string(2000, 'x')}});  // the site's other records
+  const std::string alerts = oi::test::read_text(file), audited = oi::test::read_text(log_file);
+  ASSERT_GT(audited.size(), 2 * alerts.size() + 100) << "the audit log is not the larger file";
+  for (const std::uintmax_t limit : {alerts.size() + 20, audited.size() + 20}) {
+    SCOPED_TRACE(limit);
+    std::string raised, verdict;
+    {
+      const oi::test::FileSizeLimit full_disk(limit);
+      ASSERT_TRUE(full_disk.ok());
+      raised = error_of([&] { book.raise(hit("W-000002")); });
+      verdict = error_of([&] { book.verify("A-1", "Officer Lind", true, "face matches"); });
+    }
+    const std::string why = limit < audited.size() ? "cannot append to alerts " + file.string()
+                                                   : "was not recorded in " + file.string() +
+                                                         ": its audit record could not be written";
+    EXPECT_NE(raised.find(why), std::string::npos) << raised;
+    EXPECT_NE(verdict.find(why), std::string::npos) << verdict;
+    EXPECT_EQ(oi::test::read_text(file), alerts);
+    EXPECT_EQ(oi::test::read_text(log_file), audited);
+    ASSERT_EQ(book.alerts().size(), 1u);
+    EXPECT_TRUE(book.alerts()[0].confirmed_by.empty());
+  }
+  // With room again: the next alert is A-2, and the file reads back whole.
+  EXPECT_EQ(book.raise(hit("W-000002")), "A-2");
+  EXPECT_EQ(book.verify("A-1", "Officer Lind", true, ""), "unconfirmed");
+  EXPECT_EQ(AlertBook(file, nullptr).alerts().size(), 2u);
+  EXPECT_EQ(audit_records(log_file).size(), 4u);  // two hits, a search, one verdict
+  EXPECT_TRUE(oi::audit::verify_audit_log(log_file).ok);
 }
 
 // The officers' side through `oi watchlist`: an alert stays unconfirmed after one officer,
