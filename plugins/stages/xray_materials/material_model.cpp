@@ -69,7 +69,9 @@ MaterialCalibration MaterialCalibration::load(const std::filesystem::path& file)
 MaterialCalibration MaterialCalibration::from_json(const nlohmann::json& doc,
                                                    const std::filesystem::path& file) {
   if (!doc.is_object()) fail(file, "the top level must be a JSON object");
-  if (doc.value("format", std::string()) != kCalibrationFormat)
+  // Checked by type first: value() would throw nlohmann's type_error for a non-string.
+  if (!doc.contains("format") || !doc["format"].is_string() ||
+      doc["format"].get<std::string>() != kCalibrationFormat)
     fail(file, std::string("'format' must be \"") + kCalibrationFormat + "\"");
   if (!doc.contains("version") || !doc["version"].is_number_integer() ||
       doc["version"].get<int>() != kCalibrationVersion)
