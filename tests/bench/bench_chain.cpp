@@ -12,12 +12,21 @@
 // The material calibration is fitted once on simulated step wedges with `oi calibrate-materials`
 // and kept in the build tree (bench-chain/; delete it to refit).
 //
+// Two ways of feeding the chain:
+//   whole       scan.assemble before xray.correct: the chain starts when a scan's last line has
+//               arrived (the *_whole runs, and the runs before streaming existed);
+//   streaming   the scanner's 64-line blocks go straight into xray.correct and xray.materials,
+//               which work on each block as it arrives (materials holds a block until the 2
+//               lines below it have come), then scan.assemble, xray.detect and xray.colorize on
+//               the whole scan. The results are the same (XrayStreaming tests).
+//
 // Two measurements per path:
 //   Throughput  the source emits every scan at once (back-pressure only); scans/s from the
 //               first emission to the last colorized scan.
 //   Latency     closed loop: the next scan is emitted when the previous one has its decision;
-//               decision latency = time from the scan entering xray.correct (its last line has
-//               arrived and scan.assemble has emitted it) to xray.detect's output, p50 and max.
+//               decision latency = time from the scan's last line leaving the source to
+//               xray.detect's output, p50 and max. Streaming: the blocks leave the source at
+//               40,000 lines/s, the rate at which 1024 x 2000 scans arrive at 20 scans/s.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -45,12 +54,15 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kLines = 2000;
 constexpr int kDistinctScans = 4;
+constexpr int kBlockLines = 64;            // the simulator's default lines_per_block
+constexpr double kStreamLineRate = 40000;  // lines/s: 2000-line scans at 20 scans/s
 
 // ---- what the in-process stages share with the benchmark ----
 struct Shared {
-  std::vector<oi::FramePtr> references;  // dark and air frames, emitted first
-  std::vector<oi::FramePtr> scans;       // the stitched 2000-line scans
-  std::vector<oi::FramePtr> collected;   // data preparation: whatever reached bench.collect
+  std::vector<oi::FramePtr> references;           // dark and air frames, emitted first
+  std::vector<oi::FramePtr> scans;                // the stitched 2000-line scans
+  std::vector<std::vector<oi::FramePtr>> blocks;  // the same scans in kBlockLines-line blocks
+  std::vector<oi::FramePtr> collected;            // data preparation: whatever reached bench.collect
   std::mutex mutex;
   std::condition_variable decided_cv;
   std::vector<Clock::time_point> emitted, decided, done;
@@ -72,12 +84,17 @@ Shared& shared() {
 }
 
 // Emits the reference frames, then `count` scans cycling through Shared::scans (scan_id = the
-// scan's ordinal); in closed loop, waits for each scan's decision before the next.
+// scan's ordinal), whole or (`blocks: true`) block by block, at most `line_rate` lines a second
+// (0: as fast as the chain takes them); in closed loop, waits for each scan's decision before
+// the next.
 class ScanSource final : public oi::Stage {
  public:
   void setup(oi::StageSpec& spec) override {
-    spec.output("out", oi::PortType::of(oi::xray::frame_kind::kScan));
+    spec.output("out",
+                oi::PortType::of_kinds({oi::xray::frame_kind::kScanBlock, oi::xray::frame_kind::kScan}));
     spec.param("count", count_).min(1);
+    spec.param("blocks", blocks_);
+    spec.param("line_rate", line_rate_).min(0.0);
   }
   oi::Status process(oi::StageContext& ctx) override {
     Shared& s = shared();
@@ -86,26 +103,44 @@ class ScanSource final : public oi::Stage {
       return oi::Status::ok();
     }
     if (next_ >= static_cast<std::uint64_t>(count_)) return oi::Status::end_of_stream();
-    if (s.closed_loop) {
+    if (s.closed_loop && block_ == 0) {
       std::unique_lock lock(s.mutex);
       s.decided_cv.wait(lock, [&] { return s.decided_count >= next_ || ctx.stop_requested(); });
+      paced_from_ = Clock::now();
+      lines_out_ = 0;
     }
-    oi::FramePtr scan = s.scans[next_ % s.scans.size()]->clone();
-    scan->metadata().scan_id = next_;
-    scan->metadata().sequence = next_;
-    {
+    const std::size_t which = next_ % s.scans.size();
+    oi::FramePtr frame = (blocks_ ? s.blocks[which][block_] : s.scans[which])->clone();
+    const int lines = std::as_const(*frame).plane("high").height;
+    if (line_rate_ > 0) {
+      if (lines_out_ == 0 && !s.closed_loop && next_ == 0) paced_from_ = Clock::now();
+      lines_out_ += lines;  // this frame leaves when its last line has been scanned
+      std::this_thread::sleep_until(paced_from_ +
+                                    std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(lines_out_ / line_rate_)));
+    }
+    frame->metadata().scan_id = next_;
+    frame->metadata().sequence = sequence_++;
+    const bool last = !blocks_ || block_ + 1 == s.blocks[which].size();
+    if (last) {
       std::lock_guard lock(s.mutex);
       s.emitted[next_] = Clock::now();
     }
-    ++next_;
-    ctx.emit(0, std::move(scan));
+    block_ = last ? 0 : block_ + 1;
+    if (last) ++next_;
+    ctx.emit(0, std::move(frame));
     return oi::Status::ok();
   }
 
  private:
   std::int64_t count_ = 8;
+  bool blocks_ = false;
+  double line_rate_ = 0.0;
   std::size_t next_ref_ = 0;
-  std::uint64_t next_ = 0;
+  std::uint64_t next_ = 0, sequence_ = 0;
+  std::size_t block_ = 0;  // the next block of scan next_
+  Clock::time_point paced_from_;
+  double lines_out_ = 0;
 };
 
 // Pass-through that stamps the time a scan reached it: `decided` after xray.detect, `done`
@@ -222,6 +257,25 @@ connections:
                       scan->plane(name).row<std::uint16_t>(line + y));
       line += take;
     }
+    // The same scan as the scanner sends it: blocks of kBlockLines lines.
+    std::vector<oi::FramePtr> blocks;
+    for (int line = 0, index = 0; line < kLines; line += kBlockLines, ++index) {
+      const int lines = std::min(kBlockLines, kLines - line);
+      auto block = oi::Frame::create(std::string(oi::xray::frame_kind::kScanBlock));
+      block->metadata() = scan->metadata();
+      block->metadata().block_index = static_cast<std::uint32_t>(index);
+      block->metadata().end_of_scan = line + lines == kLines;
+      block->metadata().attributes[oi::xray::attr::kFirstLine] = line;
+      block->metadata().attributes[oi::xray::attr::kScanLines] = kLines;
+      for (const char* name : {"high", "low"}) {
+        oi::Plane& p = block->add_plane(name, oi::PixelFormat::kU16, first.width, lines);
+        for (int y = 0; y < lines; ++y)
+          std::copy_n(std::as_const(*scan).plane(name).row<std::uint16_t>(line + y), first.width,
+                      p.row<std::uint16_t>(y));
+      }
+      blocks.push_back(std::move(block));
+    }
+    s.blocks.push_back(std::move(blocks));
     s.scans.push_back(std::move(scan));
   }
 }
@@ -247,7 +301,8 @@ std::string calibration() {
   return file;
 }
 
-std::string chain_yaml(const std::string& backend, int count, bool classifier) {
+std::string chain_yaml(const std::string& backend, int count, bool classifier, bool streaming,
+                       double line_rate) {
   // xray.detect has a backend parameter only where its per-pixel work has a kernel.
   std::string detect_params = classifier ? "" : "classifier: false";
   if (const oi::TypeInfo* t = registry().find("xray.detect"); t && t->spec.find_param("backend"))
@@ -255,7 +310,8 @@ std::string chain_yaml(const std::string& backend, int count, bool classifier) {
   if (!detect_params.empty()) detect_params = "params: {" + detect_params + "}";
   return "devices:\n"
          "  source: {driver: bench.scans, params: {count: " +
-         std::to_string(count) +
+         std::to_string(count) + ", blocks: " + (streaming ? "true" : "false") +
+         ", line_rate: " + std::to_string(line_rate) +
          "}}\n"
          "stages:\n"
          "  correct: {type: xray.correct, params: {backend: " +
@@ -271,11 +327,15 @@ std::string chain_yaml(const std::string& backend, int count, bool classifier) {
          "  colorize: {type: xray.colorize, params: {backend: " +
          backend +
          "}}\n"
-         "  done: {type: bench.done}\n"
-         "connections:\n"
-         "  - {from: source.out, to: correct.in, capacity: 2}\n"
-         "  - {from: correct.out, to: materials.in, capacity: 2}\n"
-         "  - {from: materials.out, to: detect.in, capacity: 2}\n"
+         "  done: {type: bench.done}\n" +
+         std::string(streaming ? "  assemble: {type: scan.assemble}\n" : "") + "connections:\n" +
+         (streaming ? "  - {from: source.out, to: correct.in, capacity: 8}\n"
+                      "  - {from: correct.out, to: materials.in, capacity: 8}\n"
+                      "  - {from: materials.out, to: assemble.in, capacity: 8}\n"
+                      "  - {from: assemble.out, to: detect.in, capacity: 2}\n"
+                    : "  - {from: source.out, to: correct.in, capacity: 2}\n"
+                      "  - {from: correct.out, to: materials.in, capacity: 2}\n"
+                      "  - {from: materials.out, to: detect.in, capacity: 2}\n") +
          "  - {from: detect.out, to: decided.in, capacity: 2}\n"
          "  - {from: decided.out, to: colorize.in, capacity: 2}\n"
          "  - {from: colorize.out, to: done.in, capacity: 2}\n";
@@ -285,12 +345,17 @@ double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(
 
 // One benchmark iteration = one pipeline run over `count` scans (kernels are compiled by a
 // first, unmeasured run).
-void BM_Chain(benchmark::State& state, const char* backend, bool closed_loop, bool classifier = true) {
+void BM_Chain(benchmark::State& state, const char* backend, bool closed_loop, bool classifier = true,
+              bool streaming = false) {
   const int count = closed_loop ? 6 : 12;
   std::string yaml;
   try {
     prepare_scans();
-    yaml = chain_yaml(backend, count, classifier);
+    yaml = chain_yaml(backend, count, classifier, streaming,
+                      streaming && closed_loop
+                          ? (std::getenv("OI_BENCH_LINE_RATE") ? std::atof(std::getenv("OI_BENCH_LINE_RATE"))
+                                                               : kStreamLineRate)
+                          : 0.0);
     shared().reset(count, closed_loop);
     if (const oi::RunResult r = run_yaml(yaml, closed_loop); !r.ok)
       return state.SkipWithError(("warm-up run failed: " + r.error).c_str());
@@ -345,6 +410,40 @@ BENCHMARK_CAPTURE(BM_Chain, latency_vulkan, "gpu", true)
     ->UseManualTime()
     ->Iterations(2);
 BENCHMARK_CAPTURE(BM_Chain, latency_cpu, "cpu", true)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+// Streaming: correction and materials on each block as it arrives, detection after the last
+// block; with the shipped classifier and with the rule scores alone.
+BENCHMARK_CAPTURE(BM_Chain, throughput_vulkan_streaming, "gpu", false, true, true)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, throughput_cpu_streaming, "cpu", false, true, true)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, latency_vulkan_streaming, "gpu", true, true, true)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, latency_cpu_streaming, "cpu", true, true, true)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, latency_vulkan_rules_only, "gpu", true, false)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, latency_cpu_rules_only, "cpu", true, false)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, latency_vulkan_streaming_rules_only, "gpu", true, false, true)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+BENCHMARK_CAPTURE(BM_Chain, latency_cpu_streaming_rules_only, "cpu", true, false, true)
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime()
     ->Iterations(2);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "process.hpp"
@@ -513,6 +514,60 @@ TEST(OiRobustness, CalibrateMaterialsChecksItsOutputFirst) {
   r = run_process({kOi, "calibrate-materials", folder.string(), "-o", (folder / "cal.json").string()});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(contains(r.err, "is a folder, not a file")) << r.err;
+}
+
+// --- streaming -----------------------------------------------------------------------------
+
+// The cargo sample corrects and discriminates materials on each scan block as it arrives; the
+// same chain with scan.assemble first (the whole scan, as before streaming) must write the
+// same reports: every pseudo-colour and channel PNG byte for byte, every report's decision,
+// detections and scores (only the wall-clock times and stage timings differ).
+TEST(XrayStreaming, TheCargoChainOnBlocksAsTheyArriveWritesWhatAssemblingFirstWrites) {
+  const fs::path dir = scratch("streaming");
+  const fs::path cal = write(dir / "cal.json", calibration_with("3.0"));
+  const fs::path sample = kSource + "/samples/cargo_inspection/pipeline.yaml";
+  std::string whole = read(sample);
+  const std::size_t from = whole.find("\nconnections:\n"), to = whole.find("  - from: detect.out");
+  ASSERT_NE(from, std::string::npos);
+  ASSERT_NE(to, std::string::npos);
+  ASSERT_NE(whole.find("to: assemble.in", from), std::string::npos)
+      << "the sample streams into scan.assemble";
+  ASSERT_EQ(whole.substr(from, to - from).find("from: scanner.out\n    to: correct.in") != std::string::npos,
+            true)
+      << "the sample feeds the scanner's blocks to xray.correct";
+  whole.replace(from, to - from,
+                "\nconnections:\n  - {from: scanner.out, to: assemble.in, capacity: 8}\n"
+                "  - {from: assemble.out, to: correct.in}\n  - {from: correct.out, to: materials.in}\n"
+                "  - {from: materials.out, to: detect.in}\n");
+  const fs::path whole_file = write(dir / "whole.yaml", whole);
+  for (const auto& [file, out] : {std::pair{sample, dir / "stream"}, std::pair{whole_file, dir / "whole"}}) {
+    const ProcessResult r =
+        run_process({kOi, "run", file.string(), "--quiet", "--set", "scanner.scans=5", "--set",
+                     "materials.calibration=" + cal.string(), "--set",
+                     "report.dir=" + (out / "scans").string(), "--set", "summary.dir=" + out.string()});
+    ASSERT_EQ(r.exit_code, 0) << file << "\n" << r.out << r.err;
+  }
+  // Wall-clock times and per-stage timings are the only fields allowed to differ.
+  const auto strip = [](nlohmann::json j) {
+    j.erase("timestamps");
+    j.erase("timings_ms");
+    return j;
+  };
+  int reports = 0, images = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "whole" / "scans")) {
+    const fs::path other = dir / "stream" / "scans" / entry.path().filename();
+    ASSERT_TRUE(fs::exists(other)) << other;
+    if (entry.path().extension() == ".json") {
+      ++reports;
+      EXPECT_EQ(strip(nlohmann::json::parse(read(entry.path()))), strip(nlohmann::json::parse(read(other))))
+          << entry.path().filename();
+    } else if (entry.path().extension() == ".png") {
+      ++images;
+      EXPECT_TRUE(read(entry.path()) == read(other)) << entry.path().filename() << " differs";
+    }
+  }
+  EXPECT_EQ(reports, 5);
+  EXPECT_EQ(images, 15);
 }
 
 }  // namespace

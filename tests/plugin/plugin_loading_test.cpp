@@ -127,8 +127,8 @@ TEST(PluginLoading, WrongAbiIsRefusedBeforeAnyFactoryRuns) {
   // Its factories abort the process if called.
   const PluginRecord& record = expect_refused(
       registry, "wrong_abi",
-      {std::string("built for plugin ABI 999, this SDK speaks 1: rebuild the plugin against SDK ") +
-       kSdkVersion});
+      {std::string("built for plugin ABI 999, this SDK speaks ") + std::to_string(OI_PLUGIN_ABI_VERSION) +
+       ": rebuild the plugin against SDK " + kSdkVersion});
   EXPECT_EQ(record.abi, 999u);
   EXPECT_TRUE(record.name.empty()) << "nothing past the ABI version may be trusted";
 }

@@ -24,6 +24,23 @@ TEST(PortType, KindsAndFormats) {
   EXPECT_EQ(PortType::any().str(), "any");
 }
 
+// A stage that takes scan blocks as they arrive or whole scans (xray.correct) declares both.
+TEST(PortType, SeveralKindsAcceptWhatHasAKindInCommon) {
+  const PortType either = PortType::of_kinds({oi::xray::frame_kind::kScanBlock, oi::xray::frame_kind::kScan});
+  EXPECT_EQ(either.str(), "xray.scan_block|xray.scan");
+  EXPECT_TRUE(either.accepts(PortType::of(oi::xray::frame_kind::kScanBlock)));
+  EXPECT_TRUE(either.accepts(PortType::of(oi::xray::frame_kind::kScan)));
+  EXPECT_FALSE(either.accepts(PortType::of(frame_kind::kVideo)));
+  EXPECT_TRUE(PortType::of(oi::xray::frame_kind::kScanBlock).accepts(either));
+  EXPECT_TRUE(PortType::of(oi::xray::frame_kind::kScan).accepts(either));
+  EXPECT_FALSE(PortType::of(frame_kind::kVideo).accepts(either));
+  EXPECT_TRUE(either.accepts(PortType::any()));
+  EXPECT_FALSE(PortType::of_kinds({"a", "b"}, {PixelFormat::kU16})
+                   .accepts(PortType::of_kinds({"b", "c"}, {PixelFormat::kF32})))
+      << "formats still have to meet";
+  EXPECT_FALSE(PortType::of_kinds({"xray.scan"}).accepts(PortType::of("xray.scan_b")));
+}
+
 TEST(StageSpec, DeclarationsAndLookups) {
   StageSpec spec;
   spec.input("in", PortType::any());

@@ -4,25 +4,31 @@
 #include <memory>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #include "oi/error.hpp"
 
 namespace oi::test {
 namespace {
 
-// The context of one process() call: one frame in on port 0, what comes out on port 0 kept.
+// The context of one process() call: one frame in on port 0, what comes out on port 0 kept
+// (the last in `output`, all in `outputs`).
 class OneFrameContext final : public StageContext {
  public:
   OneFrameContext(FramePtr input, const StageSpec& spec, const std::string& name)
       : input_(std::move(input)), spec_(spec), name_(name) {}
   FramePtr take(std::size_t) override { return std::exchange(input_, nullptr); }
   void emit(std::size_t index, FramePtr frame) override {
-    if (index == 0) output = std::move(frame);
+    if (index == 0) {
+      output = frame;
+      outputs.push_back(std::move(frame));
+    }
   }
   bool stop_requested() const override { return false; }
   const std::string& stage_name() const override { return name_; }
   const StageSpec& spec() const override { return spec_; }
   FramePtr output;
+  std::vector<FramePtr> outputs;
 
  private:
   FramePtr input_;
@@ -68,9 +74,23 @@ Status StageUnderTest::run(FramePtr input, FramePtr& output) {
   return status;
 }
 
+Status StageUnderTest::run(FramePtr input, std::vector<FramePtr>& outputs) {
+  OneFrameContext ctx(std::move(input), spec_, name_);
+  const Status status = stage_->process(ctx);
+  outputs = std::move(ctx.outputs);
+  return status;
+}
+
 Status StageUnderTest::finish() {
+  std::vector<FramePtr> dropped;
+  return finish(dropped);
+}
+
+Status StageUnderTest::finish(std::vector<FramePtr>& outputs) {
   OneFrameContext ctx(nullptr, spec_, name_);
-  return stage_->finish(ctx);
+  const Status status = stage_->finish(ctx);
+  outputs = std::move(ctx.outputs);
+  return status;
 }
 
 }  // namespace oi::test

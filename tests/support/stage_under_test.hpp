@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "oi/plugin_registry.hpp"
 #include "oi/stage.hpp"
@@ -30,8 +31,13 @@ class StageUnderTest {
   /// Runs process() with `input` on port 0; returns the status and sets `output` to the frame
   /// emitted on port 0 (nullptr when none).
   Status run(FramePtr input, FramePtr& output);
+  /// Runs process() with `input`; `outputs` gets every frame emitted on port 0, in order (a
+  /// stage may hold frames back, e.g. scan blocks waiting for the lines below them).
+  Status run(FramePtr input, std::vector<FramePtr>& outputs);
   /// Runs finish() (the end of the stream; no frame to take, what it emits is dropped).
   Status finish();
+  /// Runs finish(); `outputs` gets what it emits on port 0.
+  Status finish(std::vector<FramePtr>& outputs);
   /// The stage's summary().
   nlohmann::json summary() const { return stage_->summary(); }
   /// The stage.

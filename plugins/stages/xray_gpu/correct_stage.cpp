@@ -36,14 +36,18 @@ class Correct final : public oi::Stage {
   void setup(oi::StageSpec& spec) override {
     spec.describe(
         "Offset (dark) and gain (air) correction per detector pixel, dead-pixel repair across the line and "
-        "log attenuation A = clamp(-ln((I - dark) / max(air - dark, 1)), 0, 12) of whole dual-energy scans: "
+        "log attenuation A = clamp(-ln((I - dark) / max(air - dark, 1)), 0, 12) of dual-energy scan blocks "
+        "as they "
+        "arrive (each line is corrected on its own) or of whole scans: "
         "u16 planes `high`, `low` in, f32 planes `a_high`, `a_low` added (raw planes kept). References come "
         "from frames with attribute `calibration` = dark / air on the same input (the scanner's "
         "`references: start`; their lines are averaged per pixel; the frames are consumed), from the "
         "parameters, or from a JSON file. A scan arriving before the references is an error.");
-    spec.input("in", oi::PortType::of(oi::xray::frame_kind::kScan),
-               "Whole scans and reference frames (scan.assemble).");
-    spec.output("out", oi::PortType::of(oi::xray::frame_kind::kScan), "Scans with a_high and a_low added.");
+    const oi::PortType blocks_or_scans =
+        oi::PortType::of_kinds({oi::xray::frame_kind::kScanBlock, oi::xray::frame_kind::kScan});
+    spec.input("in", blocks_or_scans,
+               "Scan blocks straight from the scanner, or whole scans (scan.assemble); reference frames.");
+    spec.output("out", blocks_or_scans, "The same blocks or scans with a_high and a_low added.");
     spec.param("references", mode_)
         .one_of({"frames", "params", "file"})
         .describe(
@@ -157,7 +161,13 @@ class Correct final : public oi::Stage {
       out->set_plane(oi::xray::plane::kAHigh, ah);
       out->set_plane(oi::xray::plane::kALow, al);
     }
-    ++scans_;
+    // A block of a scan (as PixelStage tells them): counted as a block, and as a scan when it
+    // is the scan's last. Any other frame is a whole scan.
+    const oi::FrameMetadata& m = frame->metadata();
+    const bool block = m.scan_id != 0 && frame->kind() != oi::xray::frame_kind::kScan &&
+                       !(m.block_index == 0 && m.end_of_scan);
+    if (block) ++blocks_;
+    if (!block || m.end_of_scan) ++scans_;
     repaired_pixels_ +=
         static_cast<std::uint64_t>(table_.dead.size()) * static_cast<std::uint64_t>(high.height);
     const double ms =
@@ -179,6 +189,7 @@ class Correct final : public oi::Stage {
     nlohmann::json out = gpu_.summary();
     out.update({{"references", mode_},
                 {"scans", scans_},
+                {"blocks", blocks_},
                 {"reference_frames",
                  {{oi::xray::calibration::kDark, dark_.frames},
                   {oi::xray::calibration::kAir, air_.frames},
@@ -339,7 +350,8 @@ class Correct final : public oi::Stage {
   oi::gpu::StageBackend gpu_;
   std::shared_ptr<oi::gpu::Kernel> kernel_;
   oi::Plane table_plane_;
-  std::uint64_t scans_ = 0, repaired_pixels_ = 0, ignored_references_ = 0;
+  // scans_: whole scans and scans' last blocks; blocks_: blocks of scans corrected as they came.
+  std::uint64_t scans_ = 0, blocks_ = 0, repaired_pixels_ = 0, ignored_references_ = 0;
 };
 
 }  // namespace

@@ -102,6 +102,9 @@ class Materials final : public oi::gpu::PixelStage {
     k.pixels_per_invocation = 4 * 16;
     k.workgroup = {64, 1, 1};
     k.clear_outputs = false;  // every pixel of every output is written
+    // The box mean reads `radius` lines above and below: scan blocks are processed as they
+    // arrive, each with its neighbours' lines (equal to the whole scan at once).
+    k.line_halo = radius_;
     return k;
   }
 

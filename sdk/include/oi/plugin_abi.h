@@ -20,7 +20,8 @@ extern "C" {
 #endif
 
 /** Version of this record and of every C++ type that crosses the plugin boundary. */
-#define OI_PLUGIN_ABI_VERSION 1u
+/* 2: PixelKernelSpec::line_halo and PixelStage's held scan blocks (PixelStage grew). */
+#define OI_PLUGIN_ABI_VERSION 2u
 
 /** Name of the one symbol a plugin exports. */
 #define OI_PLUGIN_ENTRY_SYMBOL "oi_plugin_entry"

@@ -3,6 +3,7 @@
 /// Typed ports. A connection is valid when the input port accepts the output port's type;
 /// the graph loader checks every connection before anything runs.
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,9 +23,14 @@ struct PortType {
   /// A kind with optional formats, e.g. `PortType::of(oi::xray::frame_kind::kScanBlock, {PixelFormat::kU16})`
   /// (<oi/xray/contract.hpp>).
   static PortType of(std::string_view kind, std::vector<PixelFormat> formats = {});
+  /// Any of several kinds, e.g. a stage that works on scan blocks as they arrive and on whole
+  /// scans: `PortType::of_kinds({frame_kind::kScanBlock, frame_kind::kScan})`. Written
+  /// "KIND|KIND" in `kind`.
+  static PortType of_kinds(std::initializer_list<std::string_view> kinds,
+                           std::vector<PixelFormat> formats = {});
 
-  /// True when frames described by `produced` may flow into a port of this type: kinds are
-  /// equal (or either is "any") and formats intersect (or either list is empty).
+  /// True when frames described by `produced` may flow into a port of this type: the kinds
+  /// have one in common (or either is "any") and formats intersect (or either list is empty).
   bool accepts(const PortType& produced) const;
   /// "xray.scan_block<u16>", "video.frame<rgb8>", "any".
   std::string str() const;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <deque>
 #include <set>
 
 #include "oi/gpu/backend.hpp"
@@ -12,6 +13,17 @@
 
 namespace oi::gpu {
 namespace {
+
+// The X-ray contract's kind of a whole scan (oi::xray::frame_kind::kScan; the GPU component
+// does not depend on the X-ray one).
+constexpr std::string_view kWholeScanKind = "xray.scan";
+
+// A block of a scan still arriving: it carries a scan id, is not a whole scan and is not a
+// single block holding its whole scan. Reference frames (scan id 0) and other frames are not.
+bool is_scan_part(const Frame& frame) {
+  const FrameMetadata& m = frame.metadata();
+  return m.scan_id != 0 && frame.kind() != kWholeScanKind && !(m.block_index == 0 && m.end_of_scan);
+}
 
 std::string plane_list(const std::vector<std::pair<std::string, Plane>>& planes) {
   std::string out;
@@ -38,6 +50,19 @@ Plane& PixelPlanes::output(std::string_view name) {
   throw Error("PixelPlanes::output: '" + std::string(name) +
               "' is not an output of this stage; its outputs: " + plane_list(outputs_));
 }
+
+// Scan blocks held for PixelKernelSpec::line_halo.
+struct PixelStage::BlockHalo {
+  std::string device;            // the scan whose blocks are held: its source device ...
+  std::uint64_t scan = 0;        // ... and scan id
+  int width = 0;                 // and its width
+  std::deque<FramePtr> pending;  // blocks not emitted yet, oldest first (inputs checked)
+  // Per input plane: the last (up to line_halo) lines of the scan before pending.front().
+  std::vector<Plane> above;
+  int above_lines = 0;
+};
+
+PixelStage::PixelStage(CpuImplementation cpu) : gpu_(cpu) {}
 
 PixelStage::~PixelStage() = default;
 
@@ -126,19 +151,16 @@ void PixelStage::stop() {
 
 nlohmann::json PixelStage::summary() const { return gpu_.summary(); }
 
-Status PixelStage::process(StageContext& ctx) {
-  FramePtr in = ctx.take(0);
-  if (!in) return Status::ok();
-  FramePtr frame = in->clone();  // others may hold `in`: add planes to our own copy
+Status PixelStage::check_inputs(const Frame& frame, int& width, int& height) const {
   const Plane* first = nullptr;
   for (const PlaneDecl& decl : spec_.inputs) {
-    if (!frame->has_plane(decl.name)) {
+    if (!frame.has_plane(decl.name)) {
       std::string present;
-      for (const std::string& n : frame->plane_names()) present += (present.empty() ? "'" : ", '") + n + "'";
+      for (const std::string& n : frame.plane_names()) present += (present.empty() ? "'" : ", '") + n + "'";
       return Status::error("the frame has no plane '" + decl.name + "' (it has " +
                            (present.empty() ? "none" : present) + "); feed it frames that carry it");
     }
-    const Plane& plane = std::as_const(*frame).plane(decl.name);
+    const Plane& plane = frame.plane(decl.name);
     if (plane.format != decl.format) {
       return Status::error("plane '" + decl.name + "' is " + std::string(to_string(plane.format)) +
                            ", the kernel reads " + std::string(to_string(decl.format)));
@@ -151,24 +173,137 @@ Status PixelStage::process(StageContext& ctx) {
                            "; a pixel stage needs inputs of one size");
     }
   }
-  const int width = first->width;
-  const int height = first->height;
+  width = first->width;
+  height = first->height;
+  return Status::ok();
+}
 
-  if (gpu_.on_gpu()) {
-    if (Status s = process_gpu(*frame, width, height); !s.is_ok()) return s;
-  } else {
-    PixelPlanes planes;
-    planes.width_ = width;
-    planes.height_ = height;
-    for (const PlaneDecl& d : spec_.inputs)
-      planes.inputs_.emplace_back(d.name, std::as_const(*frame).plane(d.name));
-    for (const PlaneDecl& d : spec_.outputs) {
-      planes.outputs_.emplace_back(d.name, Plane::allocate(d.format, width, height));
-    }
-    if (Status s = process_cpu(planes); !s.is_ok()) return s;
-    for (auto& [name, plane] : planes.outputs_) frame->set_plane(name, std::move(plane));
+Status PixelStage::run(Frame& frame, int width, int height) {
+  if (gpu_.on_gpu()) return process_gpu(frame, width, height);
+  PixelPlanes planes;
+  planes.width_ = width;
+  planes.height_ = height;
+  for (const PlaneDecl& d : spec_.inputs)
+    planes.inputs_.emplace_back(d.name, std::as_const(frame).plane(d.name));
+  for (const PlaneDecl& d : spec_.outputs)
+    planes.outputs_.emplace_back(d.name, Plane::allocate(d.format, width, height));
+  if (Status s = process_cpu(planes); !s.is_ok()) return s;
+  for (auto& [name, plane] : planes.outputs_) frame.set_plane(name, std::move(plane));
+  return Status::ok();
+}
+
+Status PixelStage::process(StageContext& ctx) {
+  FramePtr in = ctx.take(0);
+  if (!in) return Status::ok();
+  if (spec_.line_halo > 0) {
+    if (is_scan_part(*in)) return add_block(ctx, std::move(in));
+    // Not a block: whatever is held belongs to a scan that was cut, and comes first.
+    if (Status s = emit_blocks(ctx, true); !s.is_ok()) return s;
   }
+  FramePtr frame = in->clone();  // others may hold `in`: add planes to our own copy
+  int width = 0, height = 0;
+  if (Status s = check_inputs(*frame, width, height); !s.is_ok()) return s;
+  if (Status s = run(*frame, width, height); !s.is_ok()) return s;
   ctx.emit(0, std::move(frame));
+  return Status::ok();
+}
+
+Status PixelStage::finish(StageContext& ctx) { return emit_blocks(ctx, true); }
+
+// ---- line halo: scan blocks processed as they arrive ----
+
+namespace {
+
+// Copies `lines` lines of `from` starting at `from_line` into `to` at `to_line`.
+void copy_lines(const Plane& from, int from_line, Plane& to, int to_line, int lines) {
+  const std::size_t bytes = from.row_bytes();
+  for (int y = 0; y < lines; ++y)
+    std::memcpy(to.row<std::byte>(to_line + y), from.row<std::byte>(from_line + y), bytes);
+}
+
+}  // namespace
+
+Status PixelStage::add_block(StageContext& ctx, FramePtr block) {
+  if (!halo_) halo_ = std::make_unique<BlockHalo>();
+  BlockHalo& h = *halo_;
+  int width = 0, height = 0;
+  if (Status s = check_inputs(*block, width, height); !s.is_ok()) return s;
+  const FrameMetadata& m = block->metadata();
+  if ((!h.pending.empty() || h.above_lines > 0) &&
+      (m.scan_id != h.scan || m.source_device != h.device || width != h.width)) {
+    // The held scan was cut (another scan began): its blocks end where they are.
+    if (Status s = emit_blocks(ctx, true); !s.is_ok()) return s;
+  }
+  if (h.pending.empty() && h.above_lines == 0) {  // the scan's first block (or first after a cut)
+    h.device = m.source_device;
+    h.scan = m.scan_id;
+    h.width = width;
+  }
+  const bool scan_over = m.end_of_scan;
+  h.pending.push_back(std::move(block));
+  return emit_blocks(ctx, scan_over);
+}
+
+Status PixelStage::emit_blocks(StageContext& ctx, bool scan_over) {
+  if (!halo_) return Status::ok();
+  BlockHalo& h = *halo_;
+  const int halo = spec_.line_halo;
+  const auto lines_of = [&](const FramePtr& f) {
+    return std::as_const(*f).plane(spec_.inputs.front().name).height;
+  };
+  while (!h.pending.empty()) {
+    int below = 0;  // lines after the front block that have arrived, up to the halo
+    for (std::size_t i = 1; i < h.pending.size() && below < halo; ++i) below += lines_of(h.pending[i]);
+    if (!scan_over && below < halo) break;
+    below = std::min(below, halo);
+    // Taken off first: a block the kernel fails on is reported once, not retried forever.
+    const FramePtr block = h.pending.front();
+    h.pending.pop_front();
+    const int lines = lines_of(block), top = h.above_lines, total = top + lines + below;
+
+    // The block with its neighbours' lines, inputs only.
+    auto extended = Frame::create(block->kind());
+    extended->metadata() = block->metadata();
+    std::vector<Plane> above(spec_.inputs.size());
+    const int keep = std::min(halo, top + lines);  // lines above the next block
+    for (std::size_t i = 0; i < spec_.inputs.size(); ++i) {
+      const PlaneDecl& d = spec_.inputs[i];
+      Plane plane = Plane::allocate(d.format, h.width, total);
+      if (top > 0) copy_lines(h.above[i], 0, plane, 0, top);
+      copy_lines(std::as_const(*block).plane(d.name), 0, plane, top, lines);
+      for (std::size_t k = 0, at = static_cast<std::size_t>(top + lines);
+           at < static_cast<std::size_t>(total); ++k) {
+        const Plane& next = std::as_const(*h.pending[k]).plane(d.name);
+        const int take = std::min(next.height, total - static_cast<int>(at));
+        copy_lines(next, 0, plane, static_cast<int>(at), take);
+        at += static_cast<std::size_t>(take);
+      }
+      above[i] = Plane::allocate(d.format, h.width, keep);
+      copy_lines(plane, top + lines - keep, above[i], 0, keep);
+      extended->set_plane(d.name, std::move(plane));
+    }
+    if (Status s = run(*extended, h.width, total); !s.is_ok()) {
+      h.above_lines = 0;  // the next block starts as if the scan began there
+      h.above.clear();
+      return s;
+    }
+
+    // The block as it came, plus its own lines of every output.
+    FramePtr out = block->clone();
+    for (const PlaneDecl& d : spec_.outputs) {
+      Plane plane = Plane::allocate(d.format, h.width, lines);
+      copy_lines(std::as_const(*extended).plane(d.name), top, plane, 0, lines);
+      out->set_plane(d.name, std::move(plane));
+    }
+    h.above = std::move(above);
+    h.above_lines = keep;
+    ctx.emit(0, std::move(out));
+  }
+  if (scan_over) {
+    h.pending.clear();
+    h.above.clear();
+    h.above_lines = 0;
+  }
   return Status::ok();
 }
 

@@ -37,6 +37,7 @@ std::vector<FramePtr> ScanAssembler::add(const FramePtr& block) {
                                 ? 0
                                 : static_cast<std::size_t>(block->plane(block->plane_names().front()).height);
   check_continuity(*block, lines);
+  append(*block, lines);
   blocks_.push_back(block);
   lines_ += lines;
   if (block->metadata().end_of_scan) {
@@ -91,6 +92,40 @@ void ScanAssembler::check_continuity(const Frame& block, std::size_t lines) {
   }
 }
 
+void ScanAssembler::append(const Frame& block, std::size_t lines) {
+  const std::vector<std::string> names = block.plane_names();
+  if (blocks_.empty()) {
+    // Room for the whole scan when the driver states its length, else for 8 blocks (grown
+    // by doubling); never more than max_lines plus the block that crosses it.
+    std::size_t room = std::max<std::size_t>(lines * 8, 1);
+    if (const auto total = integer_attribute(block.metadata(), attr::kScanLines); total && *total > 0)
+      room = static_cast<std::size_t>(*total);
+    room = std::max(std::min(room, max_lines_), lines);
+    planes_.clear();
+    for (const std::string& name : names) {
+      const Plane& p = block.plane(name);
+      planes_.push_back(Plane::allocate(p.format, p.width, static_cast<int>(room)));
+    }
+    capacity_ = room;
+  } else if (lines_ + lines > capacity_) {
+    const std::size_t room = std::max(capacity_ * 2, lines_ + lines);
+    for (Plane& p : planes_) {
+      Plane grown = Plane::allocate(p.format, p.width, static_cast<int>(room));
+      for (std::size_t y = 0; y < lines_; ++y)
+        std::memcpy(grown.row<std::byte>(static_cast<int>(y)),
+                    std::as_const(p).row<std::byte>(static_cast<int>(y)), p.row_bytes());
+      p = std::move(grown);
+    }
+    capacity_ = room;
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const Plane& in = block.plane(names[i]);
+    for (int r = 0; r < in.height; ++r)
+      std::memcpy(planes_[i].row<std::byte>(static_cast<int>(lines_) + r), in.row<std::byte>(r),
+                  in.row_bytes());
+  }
+}
+
 FramePtr ScanAssembler::assemble(bool incomplete, const char* reason, bool scan_over) {
   const Frame& first = *blocks_.front();
   const FrameMetadata& last = blocks_.back()->metadata();
@@ -132,24 +167,32 @@ FramePtr ScanAssembler::assemble(bool incomplete, const char* reason, bool scan_
   }
   scan->metadata().incomplete = any_incomplete;
   attributes["blocks"] = blocks_.size();
+  // Stages that ran on each block as it arrived (xray.correct, xray.materials) timed every
+  // block: the scan's time in such a stage is the sum.
+  if (blocks_.size() > 1) {
+    nlohmann::json timings = nlohmann::json::object();
+    for (const FramePtr& b : blocks_) {
+      const nlohmann::json& a = b->metadata().attributes;
+      if (!a.is_object() || !a.contains(attr::kTimings) || !a[attr::kTimings].is_object()) continue;
+      for (const auto& [stage, ms] : a[attr::kTimings].items())
+        if (ms.is_number()) timings[stage] = timings.value(stage, 0.0) + ms.get<double>();
+    }
+    if (!timings.empty()) attributes[attr::kTimings] = std::move(timings);
+  }
   if (any_incomplete) {
     attributes["incomplete_reason"] = why;
     attributes["missing_blocks"] = missing_blocks_;
     if (lines_known) attributes["missing_lines"] = missing_lines_;
   }
-  for (const std::string& name : first.plane_names()) {
-    const Plane& proto = first.plane(name);
-    int height = 0;
-    for (const FramePtr& b : blocks_) height += b->plane(name).height;
-    Plane& out = scan->add_plane(name, proto.format, proto.width, height);
-    int y = 0;
-    for (const FramePtr& b : blocks_) {
-      const Plane& in = b->plane(name);
-      for (int r = 0; r < in.height; ++r, ++y) {
-        std::memcpy(out.row<std::byte>(y), in.row<std::byte>(r), in.row_bytes());
-      }
-    }
+  // The lines were copied as the blocks came (append()): the scan's planes are those rows.
+  const std::vector<std::string> names = first.plane_names();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    Plane plane = std::move(planes_[i]);
+    plane.height = static_cast<int>(lines_);
+    scan->set_plane(names[i], std::move(plane));
   }
+  planes_.clear();  // the next piece gets memory of its own
+  capacity_ = 0;
   ++counts_.scans;
   counts_.incomplete += any_incomplete ? 1 : 0;
   counts_.missing_blocks += missing_blocks_;

@@ -15,6 +15,7 @@
 #include <opencv2/core.hpp>
 #include <random>
 #include <utility>
+#include <vector>
 
 #include "gpu_test_fixture.hpp"
 #include "material_model.hpp"
@@ -22,6 +23,7 @@
 #include "oi/error.hpp"
 #include "oi/frame_cv.hpp"
 #include "oi/xray/contract.hpp"
+#include "stage_under_test.hpp"
 
 namespace oi::xray::testing {
 namespace {
@@ -50,6 +52,18 @@ Outputs run(const std::filesystem::path& cal, const char* backend, int radius, c
   o.material_class = as_mat(f.plane(plane::kMaterialClass)).clone();
   o.density = as_mat(f.plane(plane::kArealDensity)).clone();
   return o;
+}
+
+// Attenuations spread over the calibrated range, a_low 1-3 times a_high.
+void random_attenuation(int w, int h, std::mt19937& rng, cv::Mat& ah, cv::Mat& al) {
+  ah.create(h, w, CV_32F);
+  al.create(h, w, CV_32F);
+  std::uniform_real_distribution<float> a(0.0f, 7.0f), ratio(1.0f, 3.0f);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      ah.at<float>(y, x) = a(rng);
+      al.at<float>(y, x) = ah.at<float>(y, x) * ratio(rng);
+    }
 }
 
 class MaterialsGpuTest : public GpuTest {
@@ -92,13 +106,8 @@ TEST_F(MaterialsGpuTest, MatchesCpuReferenceOnRandomAttenuation) {
                          {4, 19, 3},
                          {8, 40, 4},
                          {5, 1600, 2}}) {
-    cv::Mat ah(h, w, CV_32F), al(h, w, CV_32F);
-    std::uniform_real_distribution<float> a(0.0f, 7.0f), ratio(1.0f, 3.0f);
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x) {
-        ah.at<float>(y, x) = a(rng);
-        al.at<float>(y, x) = ah.at<float>(y, x) * ratio(rng);
-      }
+    cv::Mat ah, al;
+    random_attenuation(w, h, rng, ah, al);
     compare(w, h, r, ah, al);
   }
 }
@@ -125,6 +134,131 @@ TEST_F(MaterialsGpuTest, EmptyAndImpenetrableEdges) {
     EXPECT_EQ(cv::countNonZero(g.zeff != 0.0f), 0);
   }
 }
+
+// Streaming: the blocks of a scan, processed as they arrive (each held until the lines below
+// it have come), give exactly the planes of the whole scan processed at once, on both
+// backends, for every radius and for blocks thinner than the radius; nothing is held past
+// the end of its scan, a scan cut short ends where it was cut, and finish() emits the rest.
+class MaterialsStreamTest : public GpuTest, public ::testing::WithParamInterface<const char*> {};
+
+FramePtr block_of(const cv::Mat& ah, const cv::Mat& al, int first, int lines, std::uint64_t scan,
+                  std::uint32_t index, bool last) {
+  FramePtr f = make_attenuation_frame(ah.rowRange(first, first + lines), al.rowRange(first, first + lines));
+  f->metadata().scan_id = scan;
+  f->metadata().block_index = index;
+  f->metadata().end_of_scan = last;
+  return f;
+}
+
+// The outputs of `frames` stacked in order, as one Outputs (inputs checked to be the blocks').
+Outputs stacked(const std::vector<FramePtr>& frames) {
+  Outputs o;
+  std::vector<cv::Mat> z, c, d;
+  for (const FramePtr& f : frames) {
+    z.push_back(as_mat(std::as_const(*f).plane(plane::kZeff)));
+    c.push_back(as_mat(std::as_const(*f).plane(plane::kMaterialClass)));
+    d.push_back(as_mat(std::as_const(*f).plane(plane::kArealDensity)));
+  }
+  cv::vconcat(z, o.zeff);
+  cv::vconcat(c, o.material_class);
+  cv::vconcat(d, o.density);
+  return o;
+}
+
+void expect_identical(const Outputs& a, const Outputs& b) {
+  ASSERT_EQ(a.zeff.size(), b.zeff.size());
+  EXPECT_EQ(cv::norm(a.zeff, b.zeff, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(a.density, b.density, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::countNonZero(a.material_class != b.material_class), 0);
+}
+
+TEST_P(MaterialsStreamTest, ScanBlocksAsTheyArriveGiveTheWholeScanExactly) {
+  const char* backend = GetParam();
+  std::mt19937 rng(7);
+  const int w = 37, h = 61;
+  cv::Mat ah, al;
+  random_attenuation(w, h, rng, ah, al);
+  const auto cal = synthetic_file();
+  for (int r : {0, 1, 2, 4}) {
+    const Outputs whole = run(cal, backend, r, ah, al);
+    for (const std::vector<int>& sizes :
+         {std::vector<int>{16, 16, 16, 13}, {1, 1, 3, 1, 20, 2, 33}, {60, 1}}) {
+      SCOPED_TRACE("radius " + std::to_string(r) + ", " + std::to_string(sizes.size()) + " blocks");
+      oi::test::StageUnderTest stage(
+          oi::test::plugin_registry(OI_MATERIALS_PLUGIN), "xray.materials",
+          {{"calibration", cal.string()}, {"backend", backend}, {"smoothing_radius", r}});
+      std::vector<FramePtr> emitted;
+      int first = 0;
+      for (std::size_t i = 0; i < sizes.size(); ++i) {
+        std::vector<FramePtr> out;
+        const bool last = i + 1 == sizes.size();
+        ASSERT_TRUE(stage.run(block_of(ah, al, first, sizes[i], 5, static_cast<std::uint32_t>(i), last), out)
+                        .is_ok());
+        first += sizes[i];
+        emitted.insert(emitted.end(), out.begin(), out.end());
+        // A block is held only until r lines below it have come.
+        int below = 0;
+        for (std::size_t k = emitted.size() + 1; k <= i; ++k) below += sizes[k];
+        if (emitted.size() <= i) EXPECT_LT(below, r) << "block " << emitted.size() << " was held too long";
+      }
+      ASSERT_EQ(emitted.size(), sizes.size()) << "every block is out once its scan has ended";
+      for (std::size_t i = 0; i < emitted.size(); ++i) {
+        EXPECT_EQ(emitted[i]->metadata().block_index, i) << "blocks leave in order, as they came";
+        EXPECT_EQ(std::as_const(*emitted[i]).plane(plane::kZeff).height, sizes[i]);
+        EXPECT_TRUE(emitted[i]->has_plane(plane::kAHigh)) << "inputs are kept";
+      }
+      expect_identical(stacked(emitted), whole);
+    }
+  }
+}
+
+TEST_P(MaterialsStreamTest, ACutScanEndsWhereItWasCutAndFinishEmitsWhatIsHeld) {
+  const char* backend = GetParam();
+  const int w = 20, h = 30;
+  cv::Mat ah(h, w, CV_32F), al(h, w, CV_32F);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      ah.at<float>(y, x) = 0.1f + 0.2f * static_cast<float>((x * 7 + y * 3) % 30);
+      al.at<float>(y, x) = ah.at<float>(y, x) * (1.2f + 0.05f * static_cast<float>(y % 11));
+    }
+  const auto cal = synthetic_file();
+  oi::test::StageUnderTest stage(
+      oi::test::plugin_registry(OI_MATERIALS_PLUGIN), "xray.materials",
+      {{"calibration", cal.string()}, {"backend", backend}, {"smoothing_radius", 2}});
+  std::vector<FramePtr> emitted, out;
+  // Scan 1: two blocks, never ended; scan 2 begins: scan 1's blocks come out, cut at line 20.
+  ASSERT_TRUE(stage.run(block_of(ah, al, 0, 10, 1, 0, false), out).is_ok());
+  EXPECT_TRUE(out.empty()) << "the block waits for the lines below it";
+  ASSERT_TRUE(stage.run(block_of(ah, al, 10, 10, 1, 1, false), out).is_ok());
+  emitted.insert(emitted.end(), out.begin(), out.end());
+  ASSERT_TRUE(stage.run(block_of(ah, al, 20, 10, 2, 0, false), out).is_ok());
+  emitted.insert(emitted.end(), out.begin(), out.end());
+  ASSERT_EQ(emitted.size(), 2u);
+  expect_identical(stacked(emitted), run(cal, backend, 2, ah.rowRange(0, 20), al.rowRange(0, 20)));
+  // A whole frame (no block) in between: scan 2's held block comes out first, then the frame.
+  ASSERT_TRUE(stage.run(make_attenuation_frame(ah, al), out).is_ok());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0]->metadata().scan_id, 2u);
+  expect_identical(stacked({out[0]}), run(cal, backend, 2, ah.rowRange(20, 30), al.rowRange(20, 30)));
+  expect_identical(stacked({out[1]}), run(cal, backend, 2, ah, al));
+  // A whole scan (kind xray.scan) with a scan id passes at once, whatever its block flags say.
+  FramePtr whole = make_attenuation_frame(ah, al);
+  whole->set_kind(std::string(frame_kind::kScan));
+  whole->metadata().scan_id = 9;
+  ASSERT_TRUE(stage.run(whole, out).is_ok());
+  ASSERT_EQ(out.size(), 1u);
+  expect_identical(stacked(out), run(cal, backend, 2, ah, al));
+  // The stream ends inside scan 3: finish() emits its block.
+  ASSERT_TRUE(stage.run(block_of(ah, al, 0, 10, 3, 0, false), out).is_ok());
+  EXPECT_TRUE(out.empty());
+  ASSERT_TRUE(stage.finish(out).is_ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0]->metadata().scan_id, 3u);
+  expect_identical(stacked(out), run(cal, backend, 2, ah.rowRange(0, 10), al.rowRange(0, 10)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, MaterialsStreamTest, ::testing::Values("gpu", "cpu"),
+                         [](const auto& info) { return std::string(info.param); });
 
 // The per-pixel model on points whose answer is known from the synthetic curves.
 TEST(MaterialModel, ClassifiesOnAndBetweenCurves) {

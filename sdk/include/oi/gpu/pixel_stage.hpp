@@ -102,6 +102,20 @@ struct PixelKernelSpec {
   /// kStaged keeps a separate host copy even on unified memory (tests use it to exercise
   /// the discrete-GPU path on a CPU device).
   Residency residency = Residency::kAuto;
+  /// Lines above and below an output line that the kernel reads (a vertical window such as a
+  /// (2r+1)-line box mean: r), clamping at the frame's first and last line. 0: each output
+  /// line depends on its input line only.
+  ///
+  /// With a halo, the blocks of an X-ray scan are processed as they arrive (while the belt
+  /// moves) and still give exactly the planes of the whole scan processed at once: a block
+  /// (FrameMetadata::scan_id != 0, not of kind `xray.scan`, and not a single block holding the whole
+  /// scan) is held until
+  /// `line_halo` lines of the blocks after it have come (or its scan ends), then run with the
+  /// lines it needs from its neighbours and emitted with its own lines only, in order. A scan
+  /// cut short (another scan or a frame that is no block arrives, or the stream ends) ends its
+  /// held blocks at the cut, as a whole-scan run of the cut scan would. The CPU implementation
+  /// sees the block with its neighbours' lines; outputs come as host planes of the block's size.
+  int line_halo = 0;
 };
 
 /// The bytes of a push-constant struct, for PixelKernelSpec::push_constants.
@@ -143,8 +157,10 @@ class PixelStage : public Stage {
   /// Calls on_start(), picks the backend and, for the GPU, builds the kernel.
   /// @throws oi::ConfigError (bad spec, shader errors, `backend: gpu` without a GPU).
   void start(const StageConfig& config) final;
-  /// Runs one frame on the chosen backend.
+  /// Runs one frame on the chosen backend (scan blocks held for PixelKernelSpec::line_halo).
   Status process(StageContext& ctx) final;
+  /// Emits the scan blocks still held for the line halo (the stream ended inside a scan).
+  Status finish(StageContext& ctx) final;
   /// Releases the kernel, recorder and device.
   void stop() override;
   /// `{"backend": "gpu"|"cpu", "device": NAME|null, "reason": "..."}`.
@@ -159,7 +175,7 @@ class PixelStage : public Stage {
 
  protected:
   /// `cpu`: whether process_cpu() is implemented.
-  explicit PixelStage(CpuImplementation cpu = CpuImplementation::kYes) : gpu_(cpu) {}
+  explicit PixelStage(CpuImplementation cpu = CpuImplementation::kYes);
 
   /// Declares the description and parameters (and ports, when not the default `in`/`out`).
   virtual void on_setup(StageSpec& spec) = 0;
@@ -176,13 +192,23 @@ class PixelStage : public Stage {
   virtual Status process_cpu(PixelPlanes& planes);
 
  private:
+  struct BlockHalo;
   void check_spec() const;
+  // Checks the declared inputs of `frame`; sets its width and height.
+  Status check_inputs(const Frame& frame, int& width, int& height) const;
+  // Adds the outputs to `frame` (its inputs checked) on the chosen backend.
+  Status run(Frame& frame, int width, int height);
   Status process_gpu(Frame& frame, int width, int height);
+  // Line halo: takes a scan block; emits the held blocks that have their lines below.
+  Status add_block(StageContext& ctx, FramePtr block);
+  // Emits held blocks: those with line_halo lines after them, or all when `scan_over`.
+  Status emit_blocks(StageContext& ctx, bool scan_over);
 
   StageBackend gpu_;
   PixelKernelSpec spec_;
   std::shared_ptr<Kernel> kernel_;
   std::vector<std::string> binding_names_;
+  std::unique_ptr<BlockHalo> halo_;  // scan blocks held for the line halo
 };
 
 }  // namespace oi::gpu
