@@ -570,4 +570,30 @@ TEST(XrayStreaming, TheCargoChainOnBlocksAsTheyArriveWritesWhatAssemblingFirstWr
   EXPECT_EQ(images, 15);
 }
 
+// Blocks are not scans: a chain that leaves scan.assemble out and feeds xray.correct's or
+// xray.materials' blocks to xray.detect (which the connection check lets through: their ports
+// take blocks or scans) fails at the first block, saying what to change, instead of deciding on
+// every 64-line block.
+TEST(XrayStreaming, BlocksFedToAStageThatNeedsWholeScansAreRefusedSayingWhatToChange) {
+  const fs::path dir = scratch("streaming_refused");
+  std::string text = read(kSource + "/samples/cargo_inspection/pipeline.yaml");
+  const std::size_t from = text.find("\nconnections:\n"), to = text.find("  - from: detect.out");
+  ASSERT_NE(from, std::string::npos);
+  ASSERT_NE(to, std::string::npos);
+  text.replace(from, to - from,
+               "\nconnections:\n  - {from: scanner.out, to: correct.in, capacity: 8}\n"
+               "  - {from: correct.out, to: materials.in}\n  - {from: materials.out, to: detect.in}\n"
+               "  - {from: scanner.out, to: assemble.in}\n");
+  const fs::path file = write(dir / "no_assemble.yaml", text);
+  const ProcessResult r = run_process(
+      {kOi, "run", file.string(), "--quiet", "--set", "scanner.scans=2", "--set",
+       "materials.calibration=" + write(dir / "cal.json", calibration_with("3.0")).string(), "--set",
+       "report.dir=" + (dir / "scans").string(), "--set", "summary.dir=" + dir.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "stage 'detect' (type 'xray.detect'")) << r.err;
+  EXPECT_TRUE(
+      contains(r.err, "not a whole scan: xray.detect needs whole scans; connect it after scan.assemble"))
+      << r.err;
+}
+
 }  // namespace

@@ -45,6 +45,35 @@ TEST(ScanAssembler, StacksBlocksOfOneScan) {
   EXPECT_EQ(a.pending_blocks(), 0u);
 }
 
+// Blocks are copied as they arrive: into room for the stated length, or into memory grown as
+// blocks keep coming (no scan_lines); a plane with fewer lines than the others keeps its own
+// height; the next scan never shares memory with the one handed out.
+TEST(ScanAssembler, CopiesBlocksAsTheyComeWhateverTheScanLengthAndPlaneHeights) {
+  oi::xray::ScanAssembler a;
+  for (std::uint32_t i = 0; i < 20; ++i) EXPECT_TRUE(a.add(block(1, i, false, 3)).empty());
+  auto done = a.add(block(1, 20, true, 3));
+  ASSERT_EQ(done.size(), 1u);
+  const FramePtr kept = done[0];  // held while the next scan is built
+  const Frame& long_scan = *kept;
+  ASSERT_EQ(long_scan.plane("high").height, 63);
+  for (int y = 0; y < 63; ++y)
+    EXPECT_EQ(long_scan.plane("high").row<std::uint16_t>(y)[7], (y / 3) * 100 + y % 3);
+
+  FramePtr stated = with_lines(block(2, 0, false, 4), 0, 6);
+  stated->add_plane("aux", PixelFormat::kF32, 8, 1).row<float>(0)[0] = 1.5f;
+  a.add(stated);
+  FramePtr tail = with_lines(block(2, 1, true, 4), 4, 6);  // more lines than stated: grown
+  tail->add_plane("aux", PixelFormat::kF32, 8, 1).row<float>(0)[0] = 2.5f;
+  done = a.add(tail);
+  ASSERT_EQ(done.size(), 1u);
+  const Frame& scan = *done[0];
+  EXPECT_EQ(scan.plane("high").height, 8);
+  EXPECT_EQ(scan.plane("high").row<std::uint16_t>(7)[0], 103);
+  ASSERT_EQ(scan.plane("aux").height, 2);
+  EXPECT_EQ(scan.plane("aux").row<float>(1)[0], 2.5f);
+  EXPECT_EQ(long_scan.plane("high").row<std::uint16_t>(0)[0], 0) << "the first scan's memory was reused";
+}
+
 TEST(ScanAssembler, NewScanIdEndsTheUnfinishedOneAsIncomplete) {
   oi::xray::ScanAssembler a;
   a.add(block(1, 0, false));

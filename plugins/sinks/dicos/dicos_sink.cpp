@@ -64,6 +64,7 @@ class DicosSink final : public Stage {
   Status process(StageContext& ctx) override {
     FramePtr frame = ctx.take(0);
     if (!frame) return Status::ok();
+    if (auto whole = oi::xray::not_a_whole_scan(*frame, "sink.dicos")) return Status::error(*whole);
     const FrameMetadata& m = frame->metadata();
     const bool reference =
         m.attributes.contains(attr::kCalibration) && m.attributes[attr::kCalibration].is_string();

@@ -83,6 +83,7 @@ class LedgerSink final : public Stage {
   Status process(StageContext& ctx) override {
     FramePtr frame = ctx.take(0);
     if (!frame) return Status::ok();
+    if (auto whole = oi::xray::not_a_whole_scan(*frame, "sink.ledger")) return Status::error(*whole);
     const FrameMetadata& m = frame->metadata();
     if (m.attributes.contains(attr::kCalibration)) {
       ++references_;

@@ -62,6 +62,8 @@ class ReportSink final : public Stage {
 
   Status process(StageContext& ctx) override {
     FramePtr frame = ctx.take(0);
+    if (!frame) return Status::ok();
+    if (auto whole = oi::xray::not_a_whole_scan(*frame, "sink.report")) return Status::error(*whole);
     const FrameMetadata& m = frame->metadata();
     eval::ScanRecord record;
     bool reference = false;

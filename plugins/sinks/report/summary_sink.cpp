@@ -73,6 +73,8 @@ class SummarySink final : public Stage {
 
   Status process(StageContext& ctx) override {
     FramePtr frame = ctx.take(0);
+    if (!frame) return Status::ok();
+    if (auto whole = oi::xray::not_a_whole_scan(*frame, "sink.summary")) return Status::error(*whole);
     const FrameMetadata& m = frame->metadata();
     eval::ScanRecord record;
     bool reference = false;

@@ -74,6 +74,7 @@ class RiskDeclaration final : public Stage {
   Status process(StageContext& ctx) override {
     FramePtr frame = ctx.take(0);
     if (!frame) return Status::ok();
+    if (auto whole = oi::xray::not_a_whole_scan(*frame, "risk.declaration")) return Status::error(*whole);
     const FrameMetadata& m = frame->metadata();
     if (m.attributes.contains(xray::attr::kCalibration)) {
       ctx.emit(0, std::move(frame));

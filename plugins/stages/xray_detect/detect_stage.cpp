@@ -155,6 +155,7 @@ class Detect final : public oi::Stage {
   oi::Status process(oi::StageContext& ctx) override {
     oi::FramePtr in = ctx.take(0);
     if (!in) return oi::Status::ok();
+    if (auto whole = oi::xray::not_a_whole_scan(*in, "xray.detect")) return oi::Status::error(*whole);
     const auto t0 = std::chrono::steady_clock::now();
     oi::FramePtr out = in->clone();  // planes shared, metadata ours
     for (const char* name : {xr::plane::kAHigh, xr::plane::kALow, xr::plane::kZeff, xr::plane::kMaterialClass,

@@ -63,6 +63,7 @@ class Tip final : public oi::Stage {
   oi::Status process(oi::StageContext& ctx) override {
     oi::FramePtr in = ctx.take(0);
     if (!in) return oi::Status::ok();
+    if (auto whole = oi::xray::not_a_whole_scan(*in, "xray.tip")) return oi::Status::error(*whole);
     if (!in->has_plane(xr::plane::kAHigh) || !in->has_plane(xr::plane::kALow)) {
       return oi::Status::error("scan " + std::to_string(in->metadata().scan_id) +
                                " has no a_high/a_low; put xray.correct before xray.tip");

@@ -1,5 +1,6 @@
-// xray.correct: dark/air correction, dead-pixel repair and log attenuation of whole dual-energy
-// scans (shaders/xray/correct.comp on Vulkan, correct_cpu.cpp on the CPU). Not a PixelStage:
+// xray.correct: dark/air correction, dead-pixel repair and log attenuation of dual-energy scan
+// blocks as they arrive, or of whole scans (shaders/xray/correct.comp on Vulkan, correct_cpu.cpp
+// on the CPU). Not a PixelStage:
 // it consumes reference frames instead of emitting them, and its per-column table is not a
 // plane of the scan's size.
 #include <spdlog/spdlog.h>
@@ -161,11 +162,10 @@ class Correct final : public oi::Stage {
       out->set_plane(oi::xray::plane::kAHigh, ah);
       out->set_plane(oi::xray::plane::kALow, al);
     }
-    // A block of a scan (as PixelStage tells them): counted as a block, and as a scan when it
-    // is the scan's last. Any other frame is a whole scan.
+    // A block of a scan still arriving: counted as a block, and as a scan when it is the
+    // scan's last. Any other frame is a whole scan.
+    const bool block = oi::xray::is_scan_part(*frame);
     const oi::FrameMetadata& m = frame->metadata();
-    const bool block = m.scan_id != 0 && frame->kind() != oi::xray::frame_kind::kScan &&
-                       !(m.block_index == 0 && m.end_of_scan);
     if (block) ++blocks_;
     if (!block || m.end_of_scan) ++scans_;
     repaired_pixels_ +=
@@ -358,4 +358,5 @@ class Correct final : public oi::Stage {
 
 OI_REGISTER_STAGE(
     Correct, "xray.correct",
-    "Dark/air correction, dead-pixel repair and log attenuation of whole scans (GPU, CPU fallback).");
+    "Dark/air correction, dead-pixel repair and log attenuation of scan blocks or whole scans (GPU, CPU "
+    "fallback).");

@@ -14,8 +14,9 @@
 namespace oi::gpu {
 namespace {
 
-// The X-ray contract's kind of a whole scan (oi::xray::frame_kind::kScan; the GPU component
-// does not depend on the X-ray one).
+// The X-ray contract's kind of a whole scan and its test for a block of a scan still arriving
+// (oi::xray::frame_kind::kScan, oi::xray::is_scan_part(): the GPU component does not depend on
+// the X-ray one, so the test is repeated here; XrayStreaming tests keep the two in step).
 constexpr std::string_view kWholeScanKind = "xray.scan";
 
 // A block of a scan still arriving: it carries a scan id, is not a whole scan and is not a

@@ -101,28 +101,30 @@ void ScanAssembler::append(const Frame& block, std::size_t lines) {
     if (const auto total = integer_attribute(block.metadata(), attr::kScanLines); total && *total > 0)
       room = static_cast<std::size_t>(*total);
     room = std::max(std::min(room, max_lines_), lines);
-    planes_.clear();
+    building_.clear();
     for (const std::string& name : names) {
       const Plane& p = block.plane(name);
-      planes_.push_back(Plane::allocate(p.format, p.width, static_cast<int>(room)));
+      building_.push_back({Plane::allocate(p.format, p.width, static_cast<int>(room)), 0});
     }
-    capacity_ = room;
-  } else if (lines_ + lines > capacity_) {
-    const std::size_t room = std::max(capacity_ * 2, lines_ + lines);
-    for (Plane& p : planes_) {
-      Plane grown = Plane::allocate(p.format, p.width, static_cast<int>(room));
-      for (std::size_t y = 0; y < lines_; ++y)
-        std::memcpy(grown.row<std::byte>(static_cast<int>(y)),
-                    std::as_const(p).row<std::byte>(static_cast<int>(y)), p.row_bytes());
-      p = std::move(grown);
-    }
-    capacity_ = room;
   }
+  // Each plane on its own: fits() checks names, formats and widths, not that every plane of a
+  // block has as many lines.
   for (std::size_t i = 0; i < names.size(); ++i) {
     const Plane& in = block.plane(names[i]);
+    Building& b = building_[i];
+    const std::size_t need = b.rows + static_cast<std::size_t>(in.height);
+    if (need > static_cast<std::size_t>(b.plane.height)) {
+      Plane grown =
+          Plane::allocate(b.plane.format, b.plane.width,
+                          static_cast<int>(std::max(need, 2 * static_cast<std::size_t>(b.plane.height))));
+      for (std::size_t y = 0; y < b.rows; ++y)
+        std::memcpy(grown.row<std::byte>(static_cast<int>(y)),
+                    std::as_const(b.plane).row<std::byte>(static_cast<int>(y)), b.plane.row_bytes());
+      b.plane = std::move(grown);
+    }
     for (int r = 0; r < in.height; ++r)
-      std::memcpy(planes_[i].row<std::byte>(static_cast<int>(lines_) + r), in.row<std::byte>(r),
-                  in.row_bytes());
+      std::memcpy(b.plane.row<std::byte>(static_cast<int>(b.rows) + r), in.row<std::byte>(r), in.row_bytes());
+    b.rows = need;
   }
 }
 
@@ -167,8 +169,8 @@ FramePtr ScanAssembler::assemble(bool incomplete, const char* reason, bool scan_
   }
   scan->metadata().incomplete = any_incomplete;
   attributes["blocks"] = blocks_.size();
-  // Stages that ran on each block as it arrived (xray.correct, xray.materials) timed every
-  // block: the scan's time in such a stage is the sum.
+  // Stages that ran on each block as it arrived (xray.correct) timed every block: the scan's
+  // time in such a stage is the sum.
   if (blocks_.size() > 1) {
     nlohmann::json timings = nlohmann::json::object();
     for (const FramePtr& b : blocks_) {
@@ -187,12 +189,11 @@ FramePtr ScanAssembler::assemble(bool incomplete, const char* reason, bool scan_
   // The lines were copied as the blocks came (append()): the scan's planes are those rows.
   const std::vector<std::string> names = first.plane_names();
   for (std::size_t i = 0; i < names.size(); ++i) {
-    Plane plane = std::move(planes_[i]);
-    plane.height = static_cast<int>(lines_);
+    Plane plane = std::move(building_[i].plane);
+    plane.height = static_cast<int>(building_[i].rows);
     scan->set_plane(names[i], std::move(plane));
   }
-  planes_.clear();  // the next piece gets memory of its own
-  capacity_ = 0;
+  building_.clear();  // the next piece gets memory of its own
   ++counts_.scans;
   counts_.incomplete += any_incomplete ? 1 : 0;
   counts_.missing_blocks += missing_blocks_;

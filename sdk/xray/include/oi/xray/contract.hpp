@@ -15,9 +15,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "oi/frame.hpp"
 
 namespace oi::xray {
 
@@ -30,6 +33,26 @@ namespace frame_kind {
 inline constexpr std::string_view kScanBlock = "xray.scan_block";  ///< scanner: K lines of one scan
 inline constexpr std::string_view kScan = "xray.scan";             ///< scan.assemble: a whole scan
 }  // namespace frame_kind
+
+/// True for a block of a scan still arriving: a frame with a scan id that is neither a whole
+/// scan (kind frame_kind::kScan) nor a single block holding its whole scan. xray.correct and
+/// xray.materials work on such blocks as they come (while the belt moves) and scan.assemble
+/// joins them; a stage that needs the whole object refuses them (not_a_whole_scan()).
+/// Reference frames (scan id 0) are not parts of a scan.
+inline bool is_scan_part(const Frame& frame) {
+  const FrameMetadata& m = frame.metadata();
+  return m.scan_id != 0 && frame.kind() != frame_kind::kScan && !(m.block_index == 0 && m.end_of_scan);
+}
+
+/// For a stage of type `type` that needs whole scans: the error for a frame that is a block
+/// of a scan still arriving (is_scan_part()), saying what to change; nullopt for any other.
+inline std::optional<std::string> not_a_whole_scan(const Frame& frame, std::string_view type) {
+  if (!is_scan_part(frame)) return std::nullopt;
+  const FrameMetadata& m = frame.metadata();
+  return "the frame is block " + std::to_string(m.block_index) + " of scan " + std::to_string(m.scan_id) +
+         " from device '" + m.source_device + "', not a whole scan: " + std::string(type) +
+         " needs whole scans; connect it after scan.assemble";
+}
 
 /// Planes, by the stage that adds them. Scan blocks and whole scans carry the scanner's
 /// planes; each inspection stage adds its own and keeps what it received.

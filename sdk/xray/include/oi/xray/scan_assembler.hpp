@@ -55,7 +55,7 @@ class ScanAssembler {
  private:
   // `scan_over`: nothing more of this scan will come (its last block, or the next scan began).
   FramePtr assemble(bool incomplete, const char* reason, bool scan_over);
-  // Copies the block's lines into the scan being built (planes_), as it arrives, so that a
+  // Copies the block's lines into the scan being built (building_), as it arrives, so that a
   // scan's last block leaves little to copy.
   void append(const Frame& block, std::size_t lines);
   bool fits(const Frame& block) const;
@@ -64,9 +64,12 @@ class ScanAssembler {
   std::size_t max_lines_;
   std::size_t lines_ = 0;
   std::vector<FramePtr> blocks_;
-  std::vector<Plane>
-      planes_;                // the piece in progress, plane by plane (first block's order): lines_ rows used
-  std::size_t capacity_ = 0;  // rows allocated in planes_
+  // The piece in progress, plane by plane in the first block's order: `rows` of `plane` used.
+  struct Building {
+    Plane plane;
+    std::size_t rows = 0;
+  };
+  std::vector<Building> building_;
   // Where the scan of the newest block stands, across the pieces it may be returned in.
   std::optional<std::uint64_t> scan_;
   std::uint64_t next_index_ = 0;  // the block index that should come next
