@@ -123,10 +123,13 @@ TEST_F(RecordReplay, TheRecordingHeaderHasThePipelineHashAndCounts) {
 }
 
 TEST_F(RecordReplay, RecordedTimingKeepsThePaceAndSpeedScalesIt) {
-  // 16 lines at 800 Hz: a block every 20 ms, 11 gaps = 220 ms from first to last frame.
+  // 16 lines at 800 Hz: a block every 20 ms, 11 gaps = 220 ms from first to last frame. The
+  // mock paces to a schedule from its start, so a first block delivered late (a slow start
+  // under TSan on a busy machine: 147 ms was seen) shortens the span; unpaced, 12 blocks take
+  // a few milliseconds. What follows is measured against the recorded span, whatever it is.
   ASSERT_NO_FATAL_FAILURE(record_mock("line_rate_hz: 800"));
   const double recorded_s = read_json(recording_ / "session.json")["duration_ns"].get<double>() * 1e-9;
-  ASSERT_GT(recorded_s, 0.15) << "the mock did not pace its blocks";
+  ASSERT_GT(recorded_s, 0.08) << "the mock did not pace its blocks";
 
   const double at_pace = replay("timing: recorded");
   expect_replay_is_the_original();
