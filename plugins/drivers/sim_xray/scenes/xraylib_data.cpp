@@ -3,6 +3,7 @@
 #include <xraylib.h>
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 namespace oi::sim {
@@ -24,14 +25,50 @@ int element_z(const std::string& composition) {
   return error ? 0 : z;
 }
 
+struct NistDeleter {
+  void operator()(compoundDataNIST* c) const { FreeCompoundDataNIST(c); }
+};
+
+// A NIST compound by name: the mixture rule over its elements' mass fractions, in the order
+// and arithmetic of xraylib's own CS_*_CP (the same values, bit for bit). CS_*_CP hands every
+// name to its formula parser first, and xraylib 4.0's parser leaks a few bytes for each string
+// that is no formula; the NIST table lookup frees everything it allocates. nullopt: no such
+// NIST name.
+template <class ElementFn>
+std::optional<double> nist_mixture(const std::string& name, double energy_kev, ElementFn element_fn,
+                                   ErrorPtr& error) {
+  xrl_error* raw = nullptr;
+  const std::unique_ptr<compoundDataNIST, NistDeleter> compound(
+      GetCompoundDataNISTByName(name.c_str(), &raw));
+  ErrorPtr not_found(raw);
+  if (!compound) return std::nullopt;
+  double sum = 0.0;
+  for (int i = 0; i < compound->nElements; ++i) {
+    raw = nullptr;
+    const double v = element_fn(compound->Elements[i], energy_kev, &raw);
+    error.reset(raw);
+    if (error) return 0.0;
+    sum += compound->massFractions[i] * v;
+  }
+  return sum;
+}
+
 template <class ElementFn, class CompoundFn>
 double lookup(std::string_view composition, double energy_kev, const char* what, ElementFn element_fn,
               CompoundFn compound_fn) {
   const std::string c(composition);
-  xrl_error* raw = nullptr;
+  ErrorPtr error;
   const int z = element_z(c);
-  const double value = z > 0 ? element_fn(z, energy_kev, &raw) : compound_fn(c.c_str(), energy_kev, &raw);
-  ErrorPtr error(raw);
+  std::optional<double> found;
+  if (z == 0) found = nist_mixture(c, energy_kev, element_fn, error);
+  double value = 0.0;
+  if (found) {
+    value = *found;
+  } else {
+    xrl_error* raw = nullptr;
+    value = z > 0 ? element_fn(z, energy_kev, &raw) : compound_fn(c.c_str(), energy_kev, &raw);
+    error.reset(raw);
+  }
   if (error || !(value > 0.0)) {
     throw std::invalid_argument(
         std::string("xraylib has no ") + what + " for '" + c + "' at " + std::to_string(energy_kev) + " keV" +
