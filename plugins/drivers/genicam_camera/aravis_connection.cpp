@@ -270,19 +270,17 @@ void AravisConnection::note_buffer(ArvBuffer* buffer) {
   last_activity_ = Clock::now();
   const std::uint64_t id = arv_buffer_get_frame_id(buffer);
   if (id == 0) return;  // 0 is never a valid block id: nothing to compare
-  if (have_block_id_) {
-    std::uint64_t gap = 0;
-    if (id > last_block_id_) {
-      gap = id - last_block_id_ - 1;
-    } else if (last_block_id_ <= kMaxShortBlockId && last_block_id_ > kMaxShortBlockId - 0x1000 &&
-               id < 0x1000) {
-      gap = (kMaxShortBlockId - last_block_id_) + (id - 1);  // wrapped past 65535 to 1
-    }
-    // Ids going back otherwise mean the camera restarted its counter: no gap to count.
-    gap_frames_ += gap;
-  }
+  if (have_block_id_) gap_frames_ += blocks_between(last_block_id_, id);
   have_block_id_ = true;
   last_block_id_ = id;
+}
+
+std::uint64_t AravisConnection::blocks_between(std::uint64_t previous_id, std::uint64_t id) {
+  if (previous_id == 0 || id == 0) return 0;
+  if (id > previous_id) return id - previous_id - 1;
+  if (previous_id <= kMaxShortBlockId && previous_id > kMaxShortBlockId - 0x1000 && id < 0x1000)
+    return (kMaxShortBlockId - previous_id) + (id - 1);  // wrapped past 65535 to 1
+  return 0;                                              // the device restarted its counter: no gap to count
 }
 
 void AravisConnection::fold_statistics() {
@@ -316,6 +314,9 @@ Status AravisConnection::probe() {
   guint32 ccp = 0;
   ErrorSlot error;
   if (!arv_device_read_register(device(), kGvCcpRegister, &ccp, error.out()) || error) {
+    // A device that does not answer cannot be told to stop either: stop() then skips
+    // AcquisitionStop, which would only wait for its timeouts.
+    control_lost_->store(true);
     return lost_error("no data for " + std::to_string(settings_.silence_check.count()) +
                       " ms and the control channel does not answer (" + error.message() + ")");
   }

@@ -135,8 +135,13 @@ class AravisConnection {
   Status pop(std::chrono::milliseconds timeout, BufferLease& out);
   /// Frames lost since the last call: failed buffers, block-id gaps, underruns.
   std::uint64_t take_lost();
-  /// True once Aravis reported the control channel lost.
+  /// True once Aravis reported the control channel lost, or a silent device stopped answering.
   bool control_lost() const { return control_lost_->load(); }
+  /// How many block ids lie strictly between two block ids delivered one after the other:
+  /// the blocks lost between them. GigE Vision 1.x ids are 16 bits and skip 0 when they wrap;
+  /// ids that go back otherwise mean the device restarted its counter (0 lost). 0 is never
+  /// a valid id (0 lost).
+  static std::uint64_t blocks_between(std::uint64_t previous_id, std::uint64_t id);
 
  private:
   AravisConnection(GObjectPtr<ArvCamera> camera, std::string id);

@@ -5,6 +5,7 @@
 // a GenICam device: it is controlled elsewhere and reported here as unknown (off, 0 kV).
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -133,6 +134,7 @@ class GenicamXray final : public hal::XrayScanner {
       ++scan_;
       block_ = 0;
     }
+    last_block_id_ = 0;  // a new stream: its first block has no predecessor to compare with
     return conn_->start(stream_.stream());
   }
 
@@ -151,19 +153,23 @@ class GenicamXray final : public hal::XrayScanner {
     Status s = conn_->pop(timeout, buffer);
     count_lost(conn_->take_lost());
     if (!s.is_ok() || !buffer) return s;
-    if (Status c = to_block(buffer.get(), geometry_.lines_per_block, block); !c.is_ok()) return c;
+    // Blocks lost on the link (incomplete, or never arrived) took their places in the scan:
+    // the blocks after them keep their own positions, so the scan shows the gap (and the scan
+    // assembler marks it incomplete) instead of closing up over it.
+    const std::uint64_t id = arv_buffer_get_frame_id(buffer.get());
+    skip_blocks(AravisConnection::blocks_between(last_block_id_, id));
+    if (id != 0) last_block_id_ = id;
+    if (Status c = to_block(buffer.get(), geometry_.lines_per_block, block); !c.is_ok()) {
+      count_lost(1);  // the refused block is not delivered
+      return c;
+    }
     FrameMetadata& meta = block->metadata();
     meta.scan_id = scan_ + 1;
     meta.block_index = block_;
     meta.end_of_scan =
         cfg_.blocks_per_scan > 0 && block_ + 1 == static_cast<std::uint32_t>(cfg_.blocks_per_scan);
     meta.attributes[oi::xray::attr::kView] = 0;
-    if (meta.end_of_scan) {
-      ++scan_;
-      block_ = 0;
-    } else {
-      ++block_;
-    }
+    skip_blocks(1);
     return Status::ok();
   }
 
@@ -253,6 +259,20 @@ class GenicamXray final : public hal::XrayScanner {
     return conn_->set_frame_rate_hz(cfg_.line_rate_hz / geometry_.lines_per_block, false);
   }
 
+  // Moves the scan position `n` blocks on, into the next scans where it passes their end.
+  void skip_blocks(std::uint64_t n) {
+    if (n == 0) return;
+    const std::uint64_t position = block_ + n;
+    if (cfg_.blocks_per_scan <= 0) {
+      // One scan until stop: the block index only grows.
+      block_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(position, UINT32_MAX));
+      return;
+    }
+    const auto per_scan = static_cast<std::uint64_t>(cfg_.blocks_per_scan);
+    scan_ += position / per_scan;
+    block_ = static_cast<std::uint32_t>(position % per_scan);
+  }
+
   // Copies `lines` lines from the buffer (which holds at least that many) into `block`.
   Status to_block(ArvBuffer* buffer, int lines, FramePtr& block) {
     if (arv_buffer_get_image_pixel_format(buffer) != ARV_PIXEL_FORMAT_MONO_16) {
@@ -264,6 +284,16 @@ class GenicamXray final : public hal::XrayScanner {
     std::size_t size = 0;
     const auto* data = static_cast<const std::uint16_t*>(arv_buffer_get_image_data(buffer, &size));
     const int wf = device_width_factor(), hf = device_height_factor();
+    if (data != nullptr && w == geometry_.pixels_per_line * wf && h < lines * hf) {
+      // A line-scan detector that ends a frame early (a frame trigger that dropped, a Height
+      // changed outside this driver) sends fewer lines than a block has.
+      return Status::error("the detector delivered a short block: " + std::to_string(h) + " of the " +
+                           std::to_string(lines * hf) + " lines a buffer must have (block id " +
+                           std::to_string(arv_buffer_get_frame_id(buffer)) + ", " + std::to_string(w) +
+                           " x " + std::to_string(h) +
+                           " pixels). Check the detector's frame trigger, and that nothing else changes "
+                           "its Height; lines_per_block sets it");
+    }
     if (data == nullptr || w != geometry_.pixels_per_line * wf || h < lines * hf ||
         size < static_cast<std::size_t>(w) * h * sizeof(std::uint16_t)) {
       return Status::error("buffer of " + std::to_string(w) + "x" + std::to_string(h) + " (" +
@@ -363,6 +393,7 @@ class GenicamXray final : public hal::XrayScanner {
   DeviceSetup written_;  // as setup_device() last wrote it
   std::uint64_t scan_ = 0;
   std::uint32_t block_ = 0;
+  std::uint64_t last_block_id_ = 0;  // block id of the last buffer taken from this stream; 0 = none
 };
 
 }  // namespace

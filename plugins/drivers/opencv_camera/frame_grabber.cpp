@@ -1,5 +1,8 @@
 #include "frame_grabber.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <opencv2/imgproc.hpp>
 
 #include "oi/frame_cv.hpp"
@@ -14,6 +17,12 @@ std::int64_t host_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The number of frames a file's container declares, 0 when it declares none.
+std::uint64_t declared_frame_count(const cv::VideoCapture& capture) {
+  const double count = capture.get(cv::CAP_PROP_FRAME_COUNT);
+  return count > 0.0 && count < 1e12 ? static_cast<std::uint64_t>(count) : 0;
 }
 
 // V4L2 stamps a buffer with CLOCK_MONOTONIC when the sensor delivered it (OpenCV reports it
@@ -141,9 +150,29 @@ Result<FramePtr> FrameGrabber::convert(const cv::Mat& raw) const {
   return frame;
 }
 
+void FrameGrabber::end_pass() {
+  const std::uint64_t seen = pass_frames_ + pass_lost_;
+  // Containers without a frame index (Matroska, WebM) declare a count estimated from their
+  // duration and frame rate, which may be off by a frame or two on an intact file: so short a
+  // shortfall counts only where frames of this pass could not be decoded.
+  const std::uint64_t slack = pass_lost_ > 0 ? 0 : std::max<std::uint64_t>(2, declared_frames_ / 100);
+  if (declared_frames_ > seen + slack) {
+    const std::uint64_t missing = declared_frames_ - seen;
+    count_lost_(missing);
+    spdlog::warn(
+        "opencv.camera '{}': ended after {} of the {} frames its container declares: the file is damaged "
+        "or cut short; the {} frame(s) that could not be read are counted lost",
+        settings_.source_name, pass_frames_, declared_frames_, missing + pass_lost_);
+  }
+  pass_frames_ = pass_lost_ = 0;
+  declared_frames_ = 0;
+}
+
 void FrameGrabber::run() {
   auto next_due = Clock::now();
-  std::uint64_t frames_this_pass = 0;
+  // Grabs in a row that gave no frame: a damaged frame of a file, or its end.
+  std::uint64_t failed_in_row = 0;
+  if (!settings_.live && declared_frames_ == 0) declared_frames_ = declared_frame_count(capture_);
   for (;;) {
     double pace_hz = 0.0;
     {
@@ -151,7 +180,7 @@ void FrameGrabber::run() {
       if (stopping_) return;
       pace_hz = settings_.pace_hz;
     }
-    if (pace_hz > 0.0) {
+    if (pace_hz > 0.0 && failed_in_row == 0) {
       if (!wait_until(next_due)) return;
       const auto interval =
           std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / pace_hz));
@@ -174,10 +203,16 @@ void FrameGrabber::run() {
                   "); the supervisor reconnects when on_fault is restart"});
         return;
       }
-      if (settings_.loop && frames_this_pass > 0) {
+      // A file: a frame that cannot be read is not yet its end. The grabs go on past damaged
+      // frames; only kMaxUnreadableInARow failures in a row end the file.
+      if (++failed_in_row < kMaxUnreadableInARow) continue;
+      failed_in_row = 0;
+      const bool had_frames = pass_frames_ > 0;
+      end_pass();
+      if (settings_.loop && had_frames) {
         if (rewind_()) {
           ++loops_;
-          frames_this_pass = 0;
+          declared_frames_ = declared_frame_count(capture_);
           continue;
         }
         push({nullptr, false, "cannot reopen '" + settings_.source_name + "' to loop it (loop: true)"});
@@ -192,8 +227,19 @@ void FrameGrabber::run() {
       return;
     }
     FramePtr frame = std::move(converted.value());
-    ++frames_this_pass;
     FrameMetadata& meta = frame->metadata();
+    if (failed_in_row > 0) {
+      // Frames went by that could not be decoded: counted lost now, and this frame says so.
+      count_lost_(failed_in_row);
+      pass_lost_ += failed_in_row;
+      meta.attributes["undecodable_before"] = failed_in_row;
+      spdlog::warn(
+          "opencv.camera '{}': could not decode {} frame(s) from frame {} on (counting from 0): the "
+          "file is damaged there; skipped and counted lost",
+          settings_.source_name, failed_in_row, pass_frames_ + pass_lost_ - failed_in_row);
+      failed_in_row = 0;
+    }
+    ++pass_frames_;
     const double pos_ms = capture_.get(cv::CAP_PROP_POS_MSEC);
     if (settings_.v4l2_timestamps) {
       meta.capture_time_ns = v4l2_capture_ns(pos_ms, host_ns);

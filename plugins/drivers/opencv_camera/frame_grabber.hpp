@@ -6,7 +6,9 @@
 // per streaming device grabs and converts frames into a short queue, and on_read() waits
 // on that queue. A live camera cannot be paused: when the queue is full the oldest frame is
 // dropped and counted as lost, like a camera's own buffer overrun. A file can: the thread
-// waits for room, so no frame of a file is ever lost.
+// waits for room, so no frame of a file is lost to a slow reader. A damaged file's frames that
+// cannot be decoded are skipped and counted lost, and so are the frames its container declares
+// beyond where it ends.
 
 #include <chrono>
 #include <condition_variable>
@@ -40,6 +42,10 @@ struct GrabSettings {
 /// owner keeps it alive and does not touch it between start() and stop().
 class FrameGrabber {
  public:
+  /// A file whose grabs fail this many times in a row has ended; fewer failures are damaged
+  /// frames, skipped and counted lost.
+  static constexpr std::uint64_t kMaxUnreadableInARow = 16;
+
   /// `rewind` reopens the capture at its first frame (looping files); `count_lost` reports
   /// frames dropped on overrun.
   FrameGrabber(cv::VideoCapture& capture, GrabSettings settings, std::function<bool()> rewind,
@@ -71,6 +77,9 @@ class FrameGrabber {
   };
 
   void run();
+  // A file's pass ended: frames its container declares beyond those read and those already
+  // counted lost are counted lost now, with a warning.
+  void end_pass();
   // Waits until `when` or stop; false when stopping.
   bool wait_until(std::chrono::steady_clock::time_point when);
   void push(Item item);
@@ -88,6 +97,11 @@ class FrameGrabber {
   bool stopping_ = false;
   bool ended_ = false;  // an end item is (or was) queued: the thread is done for good
   std::uint64_t loops_ = 0;
+  // A file's pass (kept across stop() and start(), which continue it): frames delivered,
+  // frames counted lost as undecodable, and the frames its container declares (0 = unknown).
+  std::uint64_t pass_frames_ = 0;
+  std::uint64_t pass_lost_ = 0;
+  std::uint64_t declared_frames_ = 0;
   std::thread thread_;
 };
 

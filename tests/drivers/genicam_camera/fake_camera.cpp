@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "test_stages.hpp"
+
 namespace oi::genicam::test {
 namespace {
 
@@ -50,7 +52,17 @@ std::string fake_camera_tool() {
   return !path.empty() && std::filesystem::exists(path) ? path : "";
 }
 
-std::string FakeCamera::start() {
+PluginRegistry& plugin_registry() {
+  static PluginRegistry* registry = [] {
+    auto* r = new PluginRegistry();  // never destroyed: devices may outlive any scope
+    r->load_default_locations();
+    oi::test::register_test_stages(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+std::string FakeCamera::start(int lost_packets_per_thousand) {
   const std::string tool = fake_camera_tool();
   if (tool.empty()) return "arv-fake-gv-camera-0.8 was not found at configure time (install aravis-tools)";
   if (process_) return "";
@@ -59,9 +71,13 @@ std::string FakeCamera::start() {
     return "UDP 127.0.0.1:3956 stays in use by another process (a fake camera left running?); stop it first";
   }
   const char* tmp = std::getenv("TMPDIR");
-  process_ = std::make_unique<oi::test::Process>(
-      std::vector<std::string>{tool, "-i", "127.0.0.1", "-s", serial_}, std::map<std::string, std::string>{},
-      std::string(tmp ? tmp : "/tmp") + "/oi-genicam-tests");
+  std::vector<std::string> args{tool, "-i", "127.0.0.1", "-s", serial_};
+  if (lost_packets_per_thousand > 0) {
+    args.push_back("-r");
+    args.push_back(std::to_string(lost_packets_per_thousand));
+  }
+  process_ = std::make_unique<oi::test::Process>(args, std::map<std::string, std::string>{},
+                                                 std::string(tmp ? tmp : "/tmp") + "/oi-genicam-tests");
   const pid_t pid = process_->pid();
   const bool up = wait_for(
       [&] {
@@ -83,9 +99,17 @@ std::string FakeCamera::start() {
   return "";
 }
 
+void FakeCamera::pause() {
+  if (process_) ::kill(process_->pid(), SIGSTOP);
+}
+
+void FakeCamera::resume() {
+  if (process_) ::kill(process_->pid(), SIGCONT);
+}
+
 void FakeCamera::kill() {
   if (!process_) return;
-  ::kill(process_->pid(), SIGKILL);
+  ::kill(process_->pid(), SIGKILL);  // also ends a paused process
   process_->wait();
   process_.reset();
 }

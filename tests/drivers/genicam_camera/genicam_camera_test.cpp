@@ -29,14 +29,7 @@ using ::testing::HasSubstr;
 // Generous: the tests wait by condition, so a loaded 2-core machine only makes them slower.
 constexpr auto kBound = 10s;
 
-PluginRegistry& registry() {
-  static PluginRegistry* r = [] {
-    auto* reg = new PluginRegistry();  // lives as long as the process: plugins stay loaded
-    reg->load_default_locations();
-    return reg;
-  }();
-  return *r;
-}
+PluginRegistry& registry() { return plugin_registry(); }
 
 // Reads frames until `count` arrived or the bound passed.
 std::vector<FramePtr> read_frames(hal::Device& device, std::size_t count,

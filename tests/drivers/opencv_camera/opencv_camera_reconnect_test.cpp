@@ -1,15 +1,19 @@
-// The supervisor reconnecting opencv.camera: a YAML pipeline reads an RTSP stream with
-// on_fault: restart; the test kills the server mid-stream (SIGKILL, like a camera losing
-// power), restarts it on the same port after a gap, and checks that frames flow again, that
-// the first one says it follows a gap, and that the run's summary counts the fault, the
-// restart and the frames the outage cost.
+// The supervisor reconnecting opencv.camera after an RTSP outage: a YAML pipeline reads an RTSP
+// stream with on_fault: restart; the test interrupts the server mid-stream and checks that
+// frames flow again, that the first one says it follows a gap, and that the run's summary counts
+// the fault, the restart and the frames the outage cost. Two outages:
+//   - the server killed (SIGKILL, like a camera losing power) and started again on its port;
+//   - the server silent without closing the connection (SIGSTOP, a hung camera or a stalled
+//     network): the driver's read timeout must notice it, within read_timeout_ms.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -23,6 +27,7 @@ namespace oi::test {
 namespace {
 
 using namespace std::chrono_literals;
+using ::testing::HasSubstr;
 
 /// What the sink saw, for the test thread to wait on.
 struct SinkLog {
@@ -59,36 +64,45 @@ bool wait_for(Fn done, std::chrono::milliseconds bound) {
   return done();
 }
 
-TEST(OpenCvCameraReconnect, TheSupervisorReconnectsAfterTheServerDiesAndCountsTheOutage) {
-  std::unique_ptr<RtspTestServer> server;
-  try {
-    server = std::make_unique<RtspTestServer>();
-  } catch (const RtspServerUnavailable& e) {
-    GTEST_SKIP() << e.what();
-  }
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What a run through an outage left.
+struct Outage {
+  std::size_t before = 0;       // frames the sink had when the outage began
+  std::int64_t began_ns = 0;    // wall time the outage began
+  std::int64_t fault_ns = 0;    // wall time of the first device.fault event; 0: none
+  std::size_t gap_frames = 0;   // frames marked after_gap
+  std::uint64_t estimated = 0;  // their lost_estimate, summed
+  double outage_ms = -1.0;      // the marked frame's outage_ms; -1: none
+  nlohmann::json summary;       // the camera's summary
+};
+
+// Runs `cam → test.video_sink` on the server's stream with the camera parameters `params`,
+// waits for 15 frames, calls `outage(server)`, waits for 15 more, stops the run and checks
+// what every outage must leave: the run ends well, exactly one frame (after the outage) is
+// marked after_gap with at least `min_gap_ms`, the fault and the restart are counted and the
+// estimate is part of the lost count. Returns the rest for the test to check.
+Outage run_through_an_outage(std::unique_ptr<RtspTestServer>& server, const std::string& params,
+                             double min_gap_ms, const std::function<void()>& outage) {
   PluginRegistry& registry = driver_plugins();
   if (registry.find("test.video_sink") == nullptr) {
     registry.register_type("test.video_sink", FactoryKind::kStage, "records video frame attributes",
                            [] { return std::make_unique<VideoSink>(); });
   }
-  // read_timeout_ms below frame_timeout_ms: a silent stream is seen as lost by the driver.
-  // Backoff 200, 400, 800, ... ms with room for many attempts: the outage lasts ~1.5 s plus
-  // the server's start, and a loaded machine may need longer.
-  const std::string yaml =
-      "devices:\n"
-      "  cam:\n"
-      "    driver: opencv.camera\n"
-      "    uri: " +
-      server->url() +
-      "\n"
-      "    params: { on_fault: restart, max_retries: 12, retry_backoff_ms: 200, frame_timeout_ms: 8000,\n"
-      "              read_timeout_ms: 4000, open_timeout_ms: 8000 }\n"
-      "stages:\n"
-      "  sink: { type: test.video_sink }\n"
-      "connections:\n"
-      "  - { from: cam.out, to: sink.in }\n";
-  PipelineSpec spec = load_pipeline_text(yaml, "reconnect.yaml", "/tmp", registry);
-  auto pipeline = std::make_unique<Pipeline>(spec, registry);
+  {
+    std::lock_guard lock(sink_log().mutex);
+    sink_log().attributes.clear();
+  }
+  const std::string yaml = "devices:\n  cam:\n    driver: opencv.camera\n    uri: " + server->url() +
+                           "\n    params: " + params +
+                           "\nstages:\n  sink: { type: test.video_sink }\n"
+                           "connections:\n  - { from: cam.out, to: sink.in }\n";
+  auto pipeline =
+      std::make_unique<Pipeline>(load_pipeline_text(yaml, "outage.yaml", "/tmp", registry), registry);
   RunResult result;
   std::atomic<bool> finished{false};
   std::thread runner([&] {
@@ -97,14 +111,16 @@ TEST(OpenCvCameraReconnect, TheSupervisorReconnectsAfterTheServerDiesAndCountsTh
     result = pipeline->run(options);
     finished = true;
   });
-  // Whatever fails below, the run is stopped and joined so the test ends. A run that does
-  // not stop is a hang in the driver: end the process with a message rather than wait for
-  // ctest's timeout.
+  // Whatever fails below, the server is let go on and the run is stopped and joined so the
+  // test ends. A run that does not stop is a hang in the driver: end the process with a
+  // message rather than wait for ctest's timeout.
   struct StopOnExit {
     Pipeline& p;
     std::thread& t;
     std::atomic<bool>& done;
+    std::unique_ptr<RtspTestServer>& server;
     ~StopOnExit() {
+      if (server) server->resume();
       p.request_stop();
       if (!wait_for([this] { return done.load(); }, 60s)) {
         std::fprintf(
@@ -113,54 +129,109 @@ TEST(OpenCvCameraReconnect, TheSupervisorReconnectsAfterTheServerDiesAndCountsTh
       }
       if (t.joinable()) t.join();
     }
-  } stop_on_exit{*pipeline, runner, finished};
+  } stop_on_exit{*pipeline, runner, finished, server};
 
-  ASSERT_TRUE(wait_for([] { return sink_log().size() >= 15; }, 30s)) << "no stream before the outage";
-  server->kill_hard();
-  const std::size_t before_outage = sink_log().size();
-  std::this_thread::sleep_for(1500ms);  // the outage itself: the point of the test, not a wait
-  const int port = server->port();
-  server.reset();
-  server = std::make_unique<RtspTestServer>(port);
-  ASSERT_TRUE(wait_for([&] { return sink_log().size() >= before_outage + 15; }, 40s))
-      << "no frames after the server came back";
-
+  Outage seen;
+  EXPECT_TRUE(wait_for([] { return sink_log().size() >= 15; }, 30s)) << "no stream before the outage";
+  seen.began_ns = wall_ns();
+  seen.before = sink_log().size();
+  outage();
+  EXPECT_TRUE(wait_for([&] { return sink_log().size() >= seen.before + 15; }, 40s))
+      << "no frames after the outage";
   pipeline->request_stop();
-  ASSERT_TRUE(wait_for([&] { return finished.load(); }, 60s)) << "the pipeline did not stop";
+  EXPECT_TRUE(wait_for([&] { return finished.load(); }, 60s)) << "the pipeline did not stop";
   runner.join();
-  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_TRUE(result.ok) << result.error;
 
-  std::size_t gap_frames = 0;
-  std::uint64_t estimated = 0;
+  for (const PipelineEvent& e : pipeline->events()) {
+    if (e.kind == event_kind::kDeviceFault && seen.fault_ns == 0) seen.fault_ns = e.time_ns;
+  }
   {
     std::lock_guard lock(sink_log().mutex);
     for (std::size_t i = 0; i < sink_log().attributes.size(); ++i) {
       const auto& a = sink_log().attributes[i];
       if (!a.value("after_gap", false)) continue;
-      ++gap_frames;
-      EXPECT_GE(i, before_outage - 2) << "only a frame after the outage follows a gap";
-      EXPECT_GE(a["gap_ms"].get<double>(), 1000.0) << "the server was away for 1.5 s at least";
-      EXPECT_GE(a["outage_ms"].get<double>(), 1000.0);
-      EXPECT_LE(a["outage_ms"].get<double>(), a["gap_ms"].get<double>());
-      estimated += a["lost_estimate"].get<std::uint64_t>();
+      ++seen.gap_frames;
+      EXPECT_GE(i + 2, seen.before) << "only a frame after the outage follows a gap";
+      EXPECT_GE(a["gap_ms"].get<double>(), min_gap_ms);
+      if (a.contains("outage_ms")) {
+        seen.outage_ms = a["outage_ms"].get<double>();
+        EXPECT_LE(seen.outage_ms, a["gap_ms"].get<double>());
+      }
+      seen.estimated += a["lost_estimate"].get<std::uint64_t>();
     }
   }
-  EXPECT_EQ(gap_frames, 1u) << "exactly the first frame after reconnecting is marked";
-  EXPECT_GE(estimated, 20u) << "1.5 s at 25 Hz is about 37 frames, fewer only if the server restarted fast";
+  EXPECT_EQ(seen.gap_frames, 1u) << "exactly the first frame after reconnecting is marked";
 
   auto summaries = pipeline->stage_summaries();
   auto it = std::find_if(summaries.begin(), summaries.end(), [](const auto& s) { return s.first == "cam"; });
-  ASSERT_NE(it, summaries.end());
-  const nlohmann::json& summary = it->second;
-  SCOPED_TRACE(summary.dump());
-  EXPECT_GE(summary["faults"].get<int>(), 1);
-  EXPECT_GE(summary["restarts"].get<int>(), 1);
-  EXPECT_GT(summary["lost"].get<std::uint64_t>(), 0u);
-  EXPECT_GE(summary["lost"].get<std::uint64_t>(), estimated)
+  if (it == summaries.end()) {
+    ADD_FAILURE() << "no summary of the camera";
+    return seen;
+  }
+  seen.summary = it->second;
+  SCOPED_TRACE(seen.summary.dump());
+  EXPECT_GE(seen.summary["faults"].get<int>(), 1);
+  EXPECT_GE(seen.summary["restarts"].get<int>(), 1);
+  EXPECT_GT(seen.summary["lost"].get<std::uint64_t>(), 0u);
+  EXPECT_GE(seen.summary["lost"].get<std::uint64_t>(), seen.estimated)
       << "the estimate is part of the run's lost count";
-  EXPECT_FALSE(summary["gave_up"].get<bool>());
-  EXPECT_THAT(summary["last_fault"].get<std::string>(), ::testing::HasSubstr("stream lost"));
-  EXPECT_EQ(summary["device"]["driver"], "opencv.camera");
+  EXPECT_FALSE(seen.summary["gave_up"].get<bool>());
+  EXPECT_EQ(seen.summary["device"]["driver"], "opencv.camera");
+  return seen;
+}
+
+std::unique_ptr<RtspTestServer> start_server() {
+  try {
+    return std::make_unique<RtspTestServer>();
+  } catch (const RtspServerUnavailable& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return nullptr;
+  }
+}
+
+TEST(OpenCvCameraReconnect, TheSupervisorReconnectsAfterTheServerDiesAndCountsTheOutage) {
+  std::unique_ptr<RtspTestServer> server = start_server();
+  if (!server) GTEST_SKIP() << "the RTSP test server cannot start (see above)";
+  // read_timeout_ms below frame_timeout_ms: a silent stream is seen as lost by the driver.
+  // Backoff 200, 400, 800, ... ms with room for many attempts: the outage lasts ~1.5 s plus
+  // the server's start, and a loaded machine may need longer.
+  const Outage seen = run_through_an_outage(
+      server,
+      "{ on_fault: restart, max_retries: 12, retry_backoff_ms: 200, frame_timeout_ms: 8000,\n"
+      "              read_timeout_ms: 4000, open_timeout_ms: 8000 }",
+      1000.0, [&] {
+        server->kill_hard();
+        std::this_thread::sleep_for(1500ms);  // the outage itself: the point of the test, not a wait
+        const int port = server->port();
+        server.reset();
+        server = std::make_unique<RtspTestServer>(port);
+      });
+  EXPECT_GE(seen.outage_ms, 1000.0) << "the server was away for 1.5 s at least";
+  EXPECT_GE(seen.estimated, 20u)
+      << "1.5 s at 25 Hz is about 37 frames, fewer only if the server restarted fast";
+  EXPECT_THAT(seen.summary.value("last_fault", ""), HasSubstr("stream lost"));
+}
+
+TEST(OpenCvCameraFaults, ASilentRtspStreamTimesOutAndIsReconnectedWhenItResumes) {
+  std::unique_ptr<RtspTestServer> server = start_server();
+  if (!server) GTEST_SKIP() << "the RTSP test server cannot start (see above)";
+  // read_timeout_ms below frame_timeout_ms: the driver sees the silence first and names it.
+  const Outage seen = run_through_an_outage(
+      server,
+      "{ on_fault: restart, max_retries: 30, retry_backoff_ms: 100, frame_timeout_ms: 3000,\n"
+      "              read_timeout_ms: 1000, open_timeout_ms: 2000 }",
+      1500.0, [&] {
+        server->pause();
+        std::this_thread::sleep_for(2500ms);  // the silence itself: the point of the test, not a wait
+        server->resume();
+      });
+  // The silence was noticed as a fault within read_timeout_ms (plus a frame or two queued).
+  ASSERT_NE(seen.fault_ns, 0) << "no device.fault event";
+  EXPECT_LT(seen.fault_ns - seen.began_ns, 2'500'000'000)
+      << "the silence was not noticed within read_timeout_ms";
+  EXPECT_GE(seen.estimated, 10u) << "2.5 s at 25 Hz is about 60 frames";
+  EXPECT_THAT(seen.summary.value("last_fault", ""), HasSubstr("stayed silent past read_timeout_ms"));
 }
 
 }  // namespace

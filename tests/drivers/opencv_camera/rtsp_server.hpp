@@ -76,9 +76,19 @@ class RtspTestServer {
     process_->wait();
     process_.reset();
   }
+  /// SIGSTOP: the server keeps its connections open but sends nothing, as a camera that
+  /// hangs looks to a client. resume() (SIGCONT) lets it go on.
+  void pause() {
+    if (process_) ::kill(process_->pid(), SIGSTOP);
+  }
+  /// SIGCONT after pause().
+  void resume() {
+    if (process_) ::kill(process_->pid(), SIGCONT);
+  }
   /// SIGTERM and wait; the exit code (0 = the server shut down cleanly), -1 if not running.
   int stop() {
     if (!process_) return -1;
+    ::kill(process_->pid(), SIGCONT);  // a paused server acts on SIGTERM only once it runs again
     ::kill(process_->pid(), SIGTERM);
     const int code = process_->wait().exit_code;
     process_.reset();
