@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <deque>
 #include <limits>
+#include <optional>
 
 #include "pipeline_loader.hpp"
 #include "suggest.hpp"
@@ -204,7 +205,7 @@ void PipelineLoader::check_inputs() {
   }
 }
 
-void PipelineLoader::check_cycles() {
+bool PipelineLoader::check_cycles() {
   // Tarjan's strongly connected components, iteratively so that no input can exhaust the
   // stack. A component with more than one node, or a node feeding itself, is a cycle.
   std::vector<const DeclaredNode*> nodes;
@@ -267,8 +268,10 @@ void PipelineLoader::check_cycles() {
     }
   }
 
+  bool acyclic = true;
   for (const std::vector<std::size_t>& members : components) {
     if (members.size() == 1 && !self_loop[members[0]]) continue;
+    acyclic = false;
     // Name one actual loop: the shortest path from the first-declared member back to itself.
     const std::size_t first = *std::min_element(members.begin(), members.end());
     const std::size_t id = component[first];
@@ -299,6 +302,60 @@ void PipelineLoader::check_cycles() {
     diagnostics_.add(nodes[first]->name_mark, "the connections form a cycle: " + loop +
                                                   "; a pipeline must not feed frames back into "
                                                   "itself");
+  }
+  return acyclic;
+}
+
+PortType PipelineLoader::kinds_leaving(const DeclaredNode* node, const PortSpec& output,
+                                       std::size_t depth) const {
+  if (output.kind_follows.empty() || depth > connections_.size()) return output.type;
+  std::optional<PortType> reaching;  // what its producers send into the followed input, together
+  for (const DeclaredConnection& c : connections_) {
+    if (c.to != node || !c.to_port || c.to_port->name != output.kind_follows || !c.from_port) continue;
+    if (!c.to_port->type.accepts(c.from_port->type)) continue;  // reported where it is read
+    const PortType in = c.to_port->type.narrowed_to(kinds_leaving(c.from, *c.from_port, depth + 1));
+    if (!reaching) {
+      reaching = in;
+    } else if (reaching->kind != frame_kind::kAny) {
+      reaching->kind = in.kind == frame_kind::kAny ? in.kind : reaching->kind + "|" + in.kind;
+    }
+  }
+  PortType leaving = output.type;
+  // Only the kind follows: the output's planes are the stage's own.
+  if (reaching) leaving.kind = output.type.narrowed_to(*reaching).kind;
+  return leaving;
+}
+
+void PipelineLoader::check_followed_kinds() {
+  for (const DeclaredConnection& c : connections_) {
+    if (!c.from || !c.from_port || !c.to_port || c.from_port->kind_follows.empty()) continue;
+    if (!c.to_port->type.accepts(c.from_port->type)) continue;  // reported where it is read
+    const PortType leaving = kinds_leaving(c.from, *c.from_port, 0);
+    if (leaving.kind.empty() || c.to_port->type.accepts(leaving)) continue;
+    // Stage types that turn what leaves into what is wanted (kinds only): scan.assemble for
+    // scan blocks that should be whole scans.
+    const PortType leaving_kind = PortType::of(leaving.kind),
+                   wanted_kind = PortType::of(c.to_port->type.kind);
+    std::vector<std::string> converters;
+    for (const TypeInfo* type : registry_.types()) {
+      if (type->kind != FactoryKind::kStage) continue;
+      const auto& ins = type->spec.inputs();
+      const auto& outs = type->spec.outputs();
+      const bool takes = std::any_of(ins.begin(), ins.end(), [&](const PortSpec& p) {
+        return p.type.kind != frame_kind::kAny && PortType::of(p.type.kind).accepts(leaving_kind);
+      });
+      const bool makes = std::any_of(outs.begin(), outs.end(), [&](const PortSpec& p) {
+        return p.kind_follows.empty() && p.type.kind != frame_kind::kAny &&
+               wanted_kind.accepts(PortType::of(p.type.kind));
+      });
+      if (takes && makes) converters.push_back(type->type_name);
+    }
+    const std::string followed = c.spec.from_node + "." + c.from_port->kind_follows;
+    diagnostics_.add(c.mark, c.spec.from() + " passes on frames of the kind that reaches " + followed +
+                                 ", which here is " + leaving.str() + ", but " + c.spec.to() + " accepts " +
+                                 c.to_port->type.str() + "; connect " + c.spec.to() +
+                                 " after a stage that produces " + c.to_port->type.str() +
+                                 (converters.empty() ? "" : " (" + quoted_list(converters) + ")"));
   }
 }
 

@@ -146,7 +146,7 @@ PipelineSpec PipelineLoader::load(const std::string& yaml_text, const std::vecto
   for (DeclaredNode& node : devices_) finish_params(node);
   for (DeclaredNode& node : stages_) finish_params(node);
   check_inputs();
-  check_cycles();
+  if (check_cycles()) check_followed_kinds();
   // Stages check combinations of values themselves; only once every value is valid, since
   // they may rely on any of them.
   diagnostics_.throw_if_any();

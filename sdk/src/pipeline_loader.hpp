@@ -74,7 +74,12 @@ class PipelineLoader {
   void read_connection(const YAML::Node& item);
   bool read_endpoint(const MapEntry& entry, bool output, DeclaredConnection& connection);
   void check_inputs();
-  void check_cycles();
+  // False when it reported a cycle.
+  bool check_cycles();
+  // Connections after outputs whose kind follows an input (PortSpec::kind_follows): checked
+  // against the kinds that really reach them. Only on an acyclic graph.
+  void check_followed_kinds();
+  PortType kinds_leaving(const DeclaredNode* node, const PortSpec& output, std::size_t depth) const;
 
   std::filesystem::path base_dir_;
   PluginRegistry& registry_;

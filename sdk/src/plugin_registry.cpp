@@ -104,6 +104,11 @@ StageSpec read_spec(Stage& object, FactoryKind kind) {
         "registered as a driver but declares input ports; drivers are sources: "
         "remove the inputs or register it as a stage");
   }
+  for (const PortSpec& output : spec.outputs()) {
+    if (output.kind_follows.empty() || spec.input_index(output.kind_follows) >= 0) continue;
+    throw PluginError("output '" + output.name + "' follows the kind of input '" + output.kind_follows +
+                      "', which the stage does not declare; name one of its inputs in kind_follows");
+  }
   // A default that breaks its own declaration would reach the stage unchecked (defaults are
   // not validated against YAML) and would be printed in the reference as valid.
   for (const ParamSpec& param : spec.params()) {

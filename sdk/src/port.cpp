@@ -46,6 +46,29 @@ bool PortType::accepts(const PortType& produced) const {
   });
 }
 
+PortType PortType::narrowed_to(const PortType& produced) const {
+  PortType out;
+  if (kind == frame_kind::kAny) {
+    out.kind = produced.kind;
+  } else if (produced.kind == frame_kind::kAny) {
+    out.kind = kind;
+  } else {
+    const std::vector<std::string_view> mine = kinds_of(kind);
+    out.kind.clear();
+    for (std::string_view k : kinds_of(produced.kind)) {
+      if (std::find(mine.begin(), mine.end(), k) != mine.end())
+        out.kind += (out.kind.empty() ? "" : "|") + std::string(k);
+    }
+  }
+  if (formats.empty() || produced.formats.empty()) {
+    out.formats = formats.empty() ? produced.formats : formats;
+  } else {
+    for (PixelFormat f : produced.formats)
+      if (std::find(formats.begin(), formats.end(), f) != formats.end()) out.formats.push_back(f);
+  }
+  return out;
+}
+
 std::string PortType::str() const {
   std::string text = kind;
   if (!formats.empty()) {

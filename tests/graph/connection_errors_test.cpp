@@ -145,6 +145,31 @@ connections:
              "xray.scan_block<u16>"});
 }
 
+// test.pass passes frames on as the kind they came in (kind_follows), so what follows it is
+// checked against what really reaches it, through any number of such stages.
+TEST_F(GraphTest, AnOutputThatFollowsItsInputIsCheckedAgainstWhatReachesIt) {
+  const Diagnostic d = single_error(yaml(R"(
+devices:
+  camera: { driver: test.video }
+stages:
+  first: { type: test.pass }
+  second: { type: test.pass }
+  sink: { type: test.sink }
+connections:
+  - { from: camera.out, to: first.in }
+  - { from: first.out, to: second.in }
+  - { from: second.out, to: sink.in }
+)"));
+  expect_at(d, 10, 5,
+            {"second.out passes on frames of the kind that reaches second.in, which here is video.frame, "
+             "but sink.in accepts xray.scan_block<u16>; connect sink.in after a stage that produces "
+             "xray.scan_block<u16>"});
+  // Scan blocks through the same stages are accepted.
+  const PipelineSpec spec =
+      load(chain_with("  - { from: scanner.out, to: pass.in }\n" + std::string(kPassToSink)));
+  EXPECT_EQ(spec.connections.size(), 2u);
+}
+
 TEST_F(GraphTest, UnconnectedRequiredInputPointsAtTheNode) {
   const Diagnostic d = single_error(chain_with("  - { from: scanner.out, to: pass.in }\n"));
   expect_at(d, 7, 3, {"input sink.in (xray.scan_block<u16>) is not connected", "to: sink.in"});

@@ -187,6 +187,15 @@ class Moody final : public Stage {
   Status process(StageContext&) override { return Status::ok(); }
 };
 
+class FollowsNothing final : public Stage {
+ public:
+  void setup(StageSpec& spec) override {
+    spec.input("in");
+    spec.output("out").kind_follows = "input";
+  }
+  Status process(StageContext&) override { return Status::ok(); }
+};
+
 class SourceWithInput final : public Stage {
  public:
   void setup(StageSpec& spec) override { spec.input("in"); }
@@ -250,8 +259,17 @@ TEST(PluginGuardInProcess, RegisterTypeRefusesBadRegistrations) {
     EXPECT_THAT(e.what(), HasSubstr("cannot register in-process type 'test_bad.throws'"));
     EXPECT_THAT(e.what(), HasSubstr("factory failed: std::runtime_error: no licence"));
   }
+  try {
+    registry.register_type("test_bad.follows", FactoryKind::kStage, "follows no input",
+                           [] { return std::make_unique<FollowsNothing>(); });
+    FAIL() << "expected oi::PluginError";
+  } catch (const PluginError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("output 'out' follows the kind of input 'input', which the stage does "
+                                    "not declare; name one of its inputs in kind_follows"));
+  }
   EXPECT_EQ(registry.find("test_bad.driver"), nullptr);
   EXPECT_EQ(registry.find("test_bad.throws"), nullptr);
+  EXPECT_EQ(registry.find("test_bad.follows"), nullptr);
 }
 
 TEST(PluginGuardInProcess, UnknownTypeIsAPluginError) {

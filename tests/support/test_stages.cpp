@@ -91,7 +91,7 @@ class TestPass final : public Stage {
  public:
   void setup(StageSpec& spec) override {
     spec.input("in");
-    spec.output("out");
+    spec.output("out").kind_follows = "in";
     spec.param("sleep_us", sleep_).min(0).unit("us");
     spec.param("fail_at", fail_at_);
     spec.param("throw_at", throw_at_);

@@ -5,7 +5,8 @@
 //                 16x4 u16 plane "high" and sequence numbers 0..count-1; `delay_us` between
 //                 frames; `count` 0 = endless; `fail_at` >= 0 returns an error at that frame.
 //   test.video    driver, output "out" (video.frame<rgb8>): `count` 8x8 RGB frames.
-//   test.pass     stage, in -> out, any type; `sleep_us` per frame; `fail_at` errors at that
+//   test.pass     stage, in -> out, any type (out carries in's kind: PortSpec::kind_follows);
+//                 `sleep_us` per frame; `fail_at` errors at that
 //                 frame; `throw_at` throws std::runtime_error at that frame.
 //   test.join     stage, inputs "a" and "b" (b optional) -> out.
 //   test.sink     stage, input "in" (xray.scan_block<u16>): counts frames into the global

@@ -18,6 +18,8 @@ nlohmann::json type_to_json(const TypeInfo& info) {
                      {"type", p.type.str()},
                      {"required", p.required},
                      {"multi_source", p.multi_source},
+                     {"kind_follows",
+                      p.kind_follows.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.kind_follows)},
                      {"description", p.description}});
     }
     return out;
@@ -41,9 +43,10 @@ void print_ports(const char* title, const std::vector<PortSpec>& ports) {
   fmt::print("{}:\n", title);
   if (ports.empty()) fmt::print("  (none)\n");
   for (const PortSpec& p : ports) {
-    fmt::print("  {:<12} {:<28} {}{}{}\n", p.name, p.type.str(), p.description,
+    fmt::print("  {:<12} {:<28} {}{}{}{}\n", p.name, p.type.str(), p.description,
                p.required ? "" : " (optional)",
-               p.multi_source ? " (several sources: one connection each)" : "");
+               p.multi_source ? " (several sources: one connection each)" : "",
+               p.kind_follows.empty() ? "" : " (of the kind that reaches '" + p.kind_follows + "')");
   }
 }
 

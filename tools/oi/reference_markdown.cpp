@@ -34,7 +34,8 @@ void write_ports(std::ostream& out, const char* title, const std::vector<PortSpe
   out << "\n**" << title << "**\n\n| port | type | description |\n|---|---|---|\n";
   for (const PortSpec& p : ports) {
     out << "| `" << p.name << "` | `" << cell(p.type.str()) << "` | " << cell(p.description)
-        << (p.required ? "" : " (optional)") << (p.multi_source ? " (several sources)" : "") << " |\n";
+        << (p.required ? "" : " (optional)") << (p.multi_source ? " (several sources)" : "")
+        << (p.kind_follows.empty() ? "" : " (of the kind that reaches `" + p.kind_follows + "`)") << " |\n";
   }
 }
 

@@ -48,7 +48,10 @@ class Correct final : public oi::Stage {
         oi::PortType::of_kinds({oi::xray::frame_kind::kScanBlock, oi::xray::frame_kind::kScan});
     spec.input("in", blocks_or_scans,
                "Scan blocks straight from the scanner, or whole scans (scan.assemble); reference frames.");
-    spec.output("out", blocks_or_scans, "The same blocks or scans with a_high and a_low added.");
+    // Blocks go out as blocks and scans as scans, so the loader checks what follows against
+    // what the scanner side really sends.
+    spec.output("out", blocks_or_scans, "The same blocks or scans with a_high and a_low added.")
+        .kind_follows = "in";
     spec.param("references", mode_)
         .one_of({"frames", "params", "file"})
         .describe(

@@ -21,7 +21,7 @@ extern "C" {
 
 /** Version of this record and of every C++ type that crosses the plugin boundary. */
 /* 2: PixelKernelSpec::line_halo and PixelStage's held scan blocks (PixelStage grew). */
-#define OI_PLUGIN_ABI_VERSION 2u
+#define OI_PLUGIN_ABI_VERSION 3u
 
 /** Name of the one symbol a plugin exports. */
 #define OI_PLUGIN_ENTRY_SYMBOL "oi_plugin_entry"

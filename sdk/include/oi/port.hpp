@@ -32,6 +32,9 @@ struct PortType {
   /// True when frames described by `produced` may flow into a port of this type: the kinds
   /// have one in common (or either is "any") and formats intersect (or either list is empty).
   bool accepts(const PortType& produced) const;
+  /// What of `produced` this port lets through: the kinds both name (either "any": the other's)
+  /// and the formats both name (either list empty: the other's). Meaningful when accepts().
+  PortType narrowed_to(const PortType& produced) const;
   /// "xray.scan_block<u16>", "video.frame<rgb8>", "any".
   std::string str() const;
 };
@@ -48,6 +51,11 @@ struct PortSpec {
   /// every producer has ended. A stage that sets it keeps its state per source
   /// (FrameMetadata::source_device). Other inputs have exactly one producer.
   bool multi_source = false;
+  /// Outputs only: the name of an input of the same stage whose frames this output passes on as
+  /// the kind they came in (a stage that corrects scan blocks as blocks and whole scans as
+  /// scans). The loader then checks what follows the output against the kinds that really reach
+  /// it (`type` narrowed to that input's producers), not against every kind `type` allows.
+  std::string kind_follows;
 };
 
 }  // namespace oi
