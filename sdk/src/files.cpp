@@ -10,6 +10,23 @@ namespace oi {
 
 namespace fs = std::filesystem;
 
+std::string read_error_advice(int error_number) {
+  switch (error_number) {
+    case EACCES:
+    case EPERM:
+      return "give the user running OpenInspect read permission on it and on the folders above it, "
+             "or run as a user who may read it";
+    case ENOENT:
+      return "check the path";
+    case ELOOP:
+      return "a symbolic link on its path loops";
+    case ENAMETOOLONG:
+      return "the path is too long";
+    default:
+      return "check the file and the disk";
+  }
+}
+
 std::optional<std::string> input_file_problem(const fs::path& file) {
   std::error_code error;
   const fs::file_status status = fs::status(file, error);
@@ -17,14 +34,21 @@ std::optional<std::string> input_file_problem(const fs::path& file) {
     if (fs::is_symlink(file, error)) return "is a symbolic link to a file that does not exist";
     return "does not exist";
   }
-  if (error) return "cannot be examined: " + error.message();
+  // A folder above it that this user may not enter: the file may well exist.
+  if (error) return "cannot be read: " + error.message() + ": " + read_error_advice(error.value());
   if (status.type() == fs::file_type::directory) return "is a folder, not a file";
   if (status.type() != fs::file_type::regular) return "is not a regular file";
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::string("cannot be read: ") + std::strerror(errno);
+  if (fd < 0) {
+    const int error_number = errno;
+    return std::string("cannot be read: ") + std::strerror(error_number) + ": " +
+           read_error_advice(error_number);
+  }
   ::close(fd);
   return std::nullopt;
 }
+
+bool is_unreadable(const std::string& problem) { return problem.rfind("cannot be read: ", 0) == 0; }
 
 std::string write_error_advice(int error_number) {
   switch (error_number) {

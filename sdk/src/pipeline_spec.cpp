@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "oi/files.hpp"
 #include "pipeline_loader.hpp"
 
 namespace oi {
@@ -54,7 +55,8 @@ PipelineSpec load_pipeline(const std::filesystem::path& file, PluginRegistry& re
   if (!in) {
     const int error = errno;
     throw ConfigError({Diagnostic{{file.string(), 0, 0},
-                                  "cannot read the pipeline file: " + std::string(std::strerror(error))}});
+                                  "cannot read the pipeline file: " + std::string(std::strerror(error)) +
+                                      ": " + read_error_advice(error)}});
   }
   std::ostringstream text;
   text << in.rdbuf();

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <optional>
 
@@ -104,6 +105,28 @@ TEST_F(GpuDiskCache, FileOfAnotherKindIsRejected) {
   DiskCache pipelines(cache_->folder(), "pipeline");
   ASSERT_TRUE(pipelines.store(kKey, payload_));  // same key, same folder, other kind
   expect_rejected();
+}
+
+// A file an older or newer OpenInspect wrote: the header's format version (the 32-bit word
+// after the 8-byte magic) differs. It is a miss, counted as rejected and deleted, and the
+// payload stored again is read back.
+TEST_F(GpuDiskCache, FileOfAnotherFormatVersionIsRejectedAndRebuilt) {
+  std::vector<char> raw = read_raw(cache_->path_for(kKey));
+  ASSERT_GE(raw.size(), 12u);
+  std::uint32_t version = 0;
+  std::memcpy(&version, raw.data() + 8, sizeof version);
+  ASSERT_EQ(version, 1u) << "the header layout changed: update this test";
+  for (const std::uint32_t other : {version + 1, version - 1}) {
+    std::memcpy(raw.data() + 8, &other, sizeof other);
+    write_raw(cache_->path_for(kKey), raw);
+    const auto misses = cache_->stats().misses;
+    expect_rejected();
+    EXPECT_EQ(cache_->stats().misses, misses + 1) << "format version " << other;
+    ASSERT_TRUE(cache_->store(kKey, payload_));
+    const auto rebuilt = cache_->load(kKey);
+    ASSERT_TRUE(rebuilt.has_value()) << "rewritten after format version " << other;
+    EXPECT_EQ(*rebuilt, payload_);
+  }
 }
 
 TEST_F(GpuDiskCache, UnwritableFolderIsNotAnError) {

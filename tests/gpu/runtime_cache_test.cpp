@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "gpu_test_fixture.hpp"
@@ -111,6 +112,31 @@ TEST_F(GpuRuntimeCache, DamagedSpirvFilesAreRebuiltAndResultsStayCorrect) {
     expect_fill(device_, *rebuilt, 3.0f);
     EXPECT_TRUE(device_->create_kernel(desc())->timing().spirv_from_cache) << "rewritten";
   }
+}
+
+// A SPIR-V file another OpenInspect version wrote (its header's format version, the 32-bit
+// word after the 8-byte magic, differs) is not used: compiled again, correct, rewritten.
+TEST_F(GpuRuntimeCache, SpirvFileOfAnotherFormatVersionIsRebuilt) {
+  device_->create_kernel(desc());
+  const auto files = files_in("spirv");
+  ASSERT_EQ(files.size(), 1u);
+  std::vector<char> raw;
+  {
+    std::ifstream in(files.front(), std::ios::binary);
+    raw.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GE(raw.size(), 12u);
+  std::uint32_t version = 0;
+  std::memcpy(&version, raw.data() + 8, sizeof version);
+  ++version;
+  std::memcpy(raw.data() + 8, &version, sizeof version);
+  std::ofstream(files.front(), std::ios::binary | std::ios::trunc).write(raw.data(), raw.size());
+  const auto before = device_->stats();
+  auto rebuilt = device_->create_kernel(desc());
+  EXPECT_FALSE(rebuilt->timing().spirv_from_cache);
+  EXPECT_EQ(device_->stats().spirv_cache_misses - before.spirv_cache_misses, 1u);
+  expect_fill(device_, *rebuilt, 3.0f);
+  EXPECT_TRUE(device_->create_kernel(desc())->timing().spirv_from_cache) << "rewritten";
 }
 
 TEST_F(GpuRuntimeCache, EditingAnIncludedFileInvalidatesTheEntry) {

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "oi/error.hpp"
+#include "oi/files.hpp"
 #include "oi/version.hpp"
 
 namespace oi::dicos {
@@ -305,6 +306,9 @@ std::filesystem::path write_operator_tdr(const std::filesystem::path& machine_td
 
 DxImage read_dx(const std::filesystem::path& file) {
   quiet_dcmtk();
+  // A file that is missing or that this user may not read is not called damaged.
+  if (auto problem = input_file_problem(file); problem && is_unreadable(*problem))
+    throw Error("DICOS file " + file.string() + " " + *problem);
   DcmFileFormat format;
   const OFCondition loaded = format.loadFile(file.c_str());
   if (loaded.bad())
@@ -332,10 +336,13 @@ DxImage read_dx(const std::filesystem::path& file) {
     throw Error("DICOS file " + file.string() + " has " + std::to_string(bits) + "-bit, " +
                 std::to_string(samples) + "-sample, " + (representation ? "signed" : "unsigned") +
                 " pixels; the dicos driver reads 16-bit unsigned single-channel DX images");
-  if (!format.getMetaInfo() || DcmXfer(d.getOriginalXfer()).isEncapsulated())
-    throw Error("DICOS file " + file.string() +
-                " has compressed pixel data; convert it to uncompressed with "
-                "`dcmdjpeg` or `dcmconv +te` first");
+  if (!format.getMetaInfo() || DcmXfer(d.getOriginalXfer()).isEncapsulated()) {
+    const DcmXfer xfer(d.getOriginalXfer());
+    throw Error("DICOS file " + file.string() + " has compressed pixel data (transfer syntax " +
+                xfer.getXferName() + ", " + xfer.getXferID() +
+                "), which the dicos driver does not read; convert it to uncompressed first with "
+                "`dcmdjpeg` (JPEG), `dcmdrle` (RLE), `dcmdjpls` (JPEG-LS) or `dcmconv +te`");
+  }
   const Uint16* pixels = nullptr;
   unsigned long count = 0;
   if (d.findAndGetUint16Array(DCM_PixelData, pixels, &count).bad() || !pixels ||

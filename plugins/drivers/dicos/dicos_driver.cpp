@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dicos_files.hpp"
+#include "oi/files.hpp"
 #include "oi/hal/driver.hpp"
 #include "oi/hal/scan_timing.hpp"
 #include "oi/hal/uri.hpp"
@@ -76,14 +77,22 @@ class DicosScanner final : public oi::hal::XrayScanner {
     if (!target.ok()) return target.status();
     folder_ = target.value();
     std::error_code error;
-    if (!fs::is_directory(folder_, error))
+    if (!fs::is_directory(folder_, error)) {
+      if (error && error != std::errc::no_such_file_or_directory)
+        return Status::error("DICOS folder " + folder_.string() + " cannot be read: " + error.message() +
+                             ": " + oi::read_error_advice(error.value()));
       return Status::error("DICOS folder " + folder_.string() + " does not exist or is not a folder");
+    }
     scans_.clear();
     references_.clear();
     std::map<std::string, ArchivedScan> by_study;
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(folder_, error))
       if (entry.is_regular_file() && entry.path().extension() == ".dcm") files.push_back(entry.path());
+    // A folder this user may not list is not an empty one.
+    if (error)
+      return Status::error("DICOS folder " + folder_.string() + " cannot be listed: " + error.message() +
+                           ": " + oi::read_error_advice(error.value()));
     std::sort(files.begin(), files.end());
     skipped_ = 0;
     air_.clear();

@@ -1,7 +1,11 @@
 #include "recording_reader.hpp"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <limits>
+
+#include "oi/files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -159,7 +163,13 @@ std::string parse_frame(const nlohmann::json& line, RecordedFrame& out) {
 Status read_session(const fs::path& dir, nlohmann::json& session) {
   const fs::path file = dir / format::kSessionFile;
   std::error_code ec;
-  if (!fs::exists(dir, ec)) {
+  const fs::file_status dir_status = fs::status(dir, ec);
+  if (ec && dir_status.type() != fs::file_type::not_found) {
+    // A folder above it that this user may not enter: the recording may well be there.
+    return Status::error("no recording readable at " + dir.string() + ": " + ec.message() + ": " +
+                         read_error_advice(ec.value()));
+  }
+  if (dir_status.type() == fs::file_type::not_found) {
     return Status::error("no recording at " + dir.string() +
                          ": the folder does not exist; check the path "
                          "(record one with a sink.record node)");
@@ -169,12 +179,16 @@ Status read_session(const fs::path& dir, nlohmann::json& session) {
                          ": it is a file, not a folder; a recording is "
                          "the folder sink.record wrote");
   }
-  if (!fs::exists(file, ec)) {
-    return Status::error("no recording at " + dir.string() + ": " + format::kSessionFile +
-                         " is missing; point the URI at the folder a sink.record node wrote");
+  if (auto why = input_file_problem(file)) {
+    if (*why == "does not exist") {
+      return Status::error("no recording at " + dir.string() + ": " + format::kSessionFile +
+                           " is missing; point the URI at the folder a sink.record node wrote");
+    }
+    // Not called missing when this user may not read it or enter the folder.
+    return Status::error(file.string() + ": " + *why);
   }
   std::ifstream in(file, std::ios::binary);
-  if (!in) return problem(file, "cannot be read", "check its permissions");
+  if (!in) return problem(file, std::string("cannot be read: ") + std::strerror(errno), "check the file");
   session = nlohmann::json::parse(in, nullptr, false);
   if (session.is_discarded() || !session.is_object()) return problem(file, "is not valid JSON");
   if (session.value("format", std::string()) != format::kName) {
@@ -210,12 +224,18 @@ Result<Recording> open_recording(const fs::path& dir_in) {
 
   const fs::path index_file = rec.dir / format::kIndexFile;
   const fs::path data_file = rec.dir / format::kDataFile;
-  if (!fs::exists(index_file, ec)) return problem(index_file, "is missing");
-  if (!fs::exists(data_file, ec)) return problem(data_file, "is missing");
+  for (const fs::path& file : {index_file, data_file}) {
+    if (auto why = input_file_problem(file)) {
+      if (*why == "does not exist") return problem(file, "is missing");
+      if (is_unreadable(*why)) return Status::error(file.string() + ": " + *why);
+      return problem(file, *why);
+    }
+  }
   const std::uint64_t data_size = fs::file_size(data_file, ec);
-  if (ec) return problem(data_file, "cannot be read: " + ec.message(), "check its permissions");
+  if (ec) return problem(data_file, "cannot be read: " + ec.message(), "check the file");
   std::ifstream index(index_file, std::ios::binary);
-  if (!index) return problem(index_file, "cannot be read", "check its permissions");
+  if (!index)
+    return problem(index_file, std::string("cannot be read: ") + std::strerror(errno), "check the file");
 
   std::string text;
   std::uint64_t line_number = 0;
@@ -313,7 +333,9 @@ Status FrameReader::open(const Recording& recording) {
       return problem(file_, "is gone: the recording was removed or moved after it was opened",
                      "put the folder back, or replay another recording");
     }
-    return problem(file_, "cannot be opened", "check that it exists and is readable");
+    const int error_number = errno;
+    return problem(file_, std::string("cannot be opened: ") + std::strerror(error_number),
+                   read_error_advice(error_number));
   }
   return Status::ok();
 }

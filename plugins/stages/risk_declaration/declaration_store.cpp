@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "oi/error.hpp"
+#include "oi/files.hpp"
 #include "sqlite_db.hpp"
 
 namespace oi::risk {
@@ -96,8 +97,12 @@ std::string DeclarationStore::store(const Declaration& d) {
 std::vector<std::string> DeclarationStore::import_new(const std::filesystem::path& file,
                                                       bool take_last_line) {
   std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw Error("cannot read declarations " + file.string() + "; set `declarations` to a readable file");
+  if (!in) {
+    const std::optional<std::string> problem = input_file_problem(file);
+    if (problem && is_unreadable(*problem)) throw Error("declarations " + file.string() + " " + *problem);
+    throw Error("cannot read declarations " + file.string() + (problem ? ": it " + *problem : std::string()) +
+                "; set `declarations` to a readable file");
+  }
   const bool csv = file.extension() == ".csv";
   std::vector<std::string> problems;
   std::uint64_t& done = lines_read_[file];

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "declaration_store.hpp"
+#include "oi/files.hpp"
 #include "oi/plugin.hpp"
 #include "oi/xray/contract.hpp"
 #include "risk_rules.hpp"
@@ -63,6 +64,16 @@ class RiskDeclaration final : public Stage {
     spec.param("mass_scale", mass_scale_)
         .range(0.01, 100.0)
         .describe("Factor from the summed areal density estimate to mass (fitted on tuning seeds).");
+  }
+
+  // A declarations file not there yet may still be written (the clearance system, sim.xray's
+  // `declarations`); one that is there but may not be read, or a folder, is found here, so
+  // `oi validate` reports it with the node's position.
+  std::vector<std::string> validate(const StageConfig&) const override {
+    if (declarations_.empty()) return {};
+    if (auto problem = oi::input_file_problem(declarations_); problem && *problem != "does not exist")
+      return {"`declarations` " + declarations_.string() + " " + *problem};
+    return {};
   }
 
   void start(const StageConfig& config) override {

@@ -247,6 +247,10 @@ class Detect final : public oi::Stage {
   }
 
   std::string model_problem(const std::filesystem::path& path, const std::string& problem) const {
+    if (oi::is_unreadable(problem))
+      return (model_.empty() ? "the region classifier that ships with OpenInspect, " + path.string() + ","
+                             : "`model` " + path.string()) +
+             " " + problem;
     if (model_.empty())
       return "the region classifier that ships with OpenInspect, " + path.string() + ", " + problem +
              " (an SDK installed without it?); name a model with `model`, or set `classifier: false` for the "

@@ -298,7 +298,8 @@ std::shared_ptr<const RegionClassifier> RegionClassifier::load(const std::filesy
       "; train one with `oi-train-detector` (docs/detection.md, \"Training\"), or leave xray.detect's "
       "`model` "
       "empty for the one that ships with OpenInspect";
-  if (auto problem = input_file_problem(file)) throw ConfigError(where + ": it " + *problem + retrain);
+  if (auto problem = input_file_problem(file))
+    throw ConfigError(where + ": it " + *problem + (is_unreadable(*problem) ? "" : retrain));
   std::shared_ptr<RegionClassifier> c(new RegionClassifier());
   c->file_ = file;
   try {

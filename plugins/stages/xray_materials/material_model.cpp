@@ -54,7 +54,12 @@ float curve_at(const MaterialCurve& c, float a, float* k) {
 }  // namespace
 
 MaterialCalibration MaterialCalibration::load(const std::filesystem::path& file) {
-  if (auto problem = input_file_problem(file)) fail(file, "cannot be opened: it " + *problem);
+  if (auto problem = input_file_problem(file)) {
+    // Its owner has it: the advice to write it again does not apply.
+    if (is_unreadable(*problem))
+      throw ConfigError("calibration file '" + file.string() + "': it " + *problem);
+    fail(file, "cannot be opened: it " + *problem);
+  }
   std::ifstream in(file);
   if (!in) fail(file, "cannot be opened (missing or unreadable)");
   nlohmann::json doc;

@@ -41,9 +41,16 @@ bool bytes_of(std::string_view hex, unsigned char* out, std::size_t n) {
 
 nlohmann::json read_json_file(const std::filesystem::path& file, std::string_view what) {
   std::ifstream in(file);
-  if (!in)
-    throw Error(std::string(what) + " " + file.string() + " cannot be read: " + std::strerror(errno) +
+  if (!in) {
+    const int error_number = errno;
+    // A key that exists but may not be read is not one to write again (keygen refuses to
+    // overwrite it anyway): say what to change about its permissions.
+    if (error_number == EACCES || error_number == EPERM)
+      throw Error(std::string(what) + " " + file.string() +
+                  " cannot be read: " + std::strerror(error_number) + ": " + read_error_advice(error_number));
+    throw Error(std::string(what) + " " + file.string() + " cannot be read: " + std::strerror(error_number) +
                 "; create one with `oi ledger keygen " + file.string() + "` (docs/integration.md, \"Keys\")");
+  }
   std::stringstream text;
   text << in.rdbuf();
   nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
@@ -92,10 +99,15 @@ PublicKey PublicKey::load(const std::filesystem::path& file) {
 SigningKey SigningKey::load(const std::filesystem::path& file) {
   init_sodium();
   struct stat info {};
-  if (::stat(file.c_str(), &info) != 0)
-    throw Error("ledger signing key " + file.string() + " cannot be opened: " + std::strerror(errno) +
+  if (::stat(file.c_str(), &info) != 0) {
+    const int error_number = errno;
+    if (error_number == EACCES || error_number == EPERM)
+      throw Error("ledger signing key " + file.string() + " cannot be opened: " +
+                  std::strerror(error_number) + ": " + read_error_advice(error_number));
+    throw Error("ledger signing key " + file.string() + " cannot be opened: " + std::strerror(error_number) +
                 "; create one with `oi ledger keygen " + file.string() +
                 "` or name the right file with `key`");
+  }
   if (!S_ISREG(info.st_mode)) throw Error("ledger signing key " + file.string() + " is not a regular file");
   if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     char mode[8];
@@ -113,7 +125,10 @@ SigningKey SigningKey::load(const std::filesystem::path& file) {
     throw Error("ledger signing key " + file.string() + " is not an ed25519 key");
   unsigned char seed[crypto_sign_SEEDBYTES];
   if (!bytes_of(string_member(j, "seed", file), seed, sizeof seed))
-    throw Error("ledger signing key " + file.string() + ": `seed` is not 64 hex digits");
+    throw Error(
+        "ledger signing key " + file.string() +
+        ": `seed` is not 64 hex digits; the file was altered: write a new key with `oi ledger keygen` "
+        "(docs/integration.md, \"Keys\")");
   SigningKey key;
   crypto_sign_seed_keypair(key.public_.bytes.data(), key.secret_.data(), seed);
   sodium_memzero(seed, sizeof seed);

@@ -15,8 +15,18 @@
 namespace oi {
 
 /// Why `file` cannot be read as an input file: "does not exist", "is a folder, not a file",
-/// "cannot be read: Permission denied", ...; nullopt when it is a readable regular file.
+/// "cannot be read: Permission denied: give the user running OpenInspect read permission on
+/// it ...", ...; nullopt when it is a readable regular file. A file this user may not read
+/// (its mode, or a folder above it that may not be entered) is never called missing.
 std::optional<std::string> input_file_problem(const std::filesystem::path& file);
+
+/// Whether a problem input_file_problem() gave is that the file exists but may not be read
+/// ("cannot be read: ..."): advice to create or rewrite the file does not apply then.
+bool is_unreadable(const std::string& problem);
+
+/// The advice for an input file that open() refused with `error_number`, e.g. for EACCES
+/// "give the user running OpenInspect read permission on it and on the folders above it, ...".
+std::string read_error_advice(int error_number);
 
 /// Writes `bytes` to `file` whole or not at all: into `FILE.partial` beside it first, then
 /// renamed over `file`, so a reader, or a run killed in the middle, never sees half a file.

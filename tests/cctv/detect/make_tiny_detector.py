@@ -17,6 +17,10 @@ Files written:
   bad_shape.onnx     output0 [1, 3, 8, 8] (a raw feature map: not a decodable layout)
   truncated.onnx     the first half of yolov5_tiny.onnx (a corrupt download)
   not_onnx.onnx      a text file
+  unknown_op.onnx    yolov5_tiny.onnx with an operator of a custom domain after the pooling (an
+                     export with a custom or too new layer that OpenCV's DNN module cannot run)
+  future_opset.onnx  yolov5_tiny.onnx declaring ai.onnx opset 99 and IR version 99 (a newer
+                     exporter than OpenCV 4.6 knows)
 """
 
 import os
@@ -63,8 +67,10 @@ POOL = 40  # 320 / 40 = 8 cells per side
 FEATURES = 3 * (INPUT_SIZE // POOL) ** 2  # 192
 
 
-def constant_output_model(table, path):
-    """images -> AveragePool 40x40 -> Reshape [1, 192] -> Gemm(W = 0, bias = table) -> Reshape."""
+def constant_output_model(table, path, unknown_op=False, opset=12, ir_version=7):
+    """images -> AveragePool 40x40 -> Reshape [1, 192] -> Gemm(W = 0, bias = table) -> Reshape.
+
+    unknown_op puts com.example.OiNoSuchLayer between the pooling and the first Reshape."""
     shape = list(table.shape)
     images = helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, INPUT_SIZE, INPUT_SIZE])
     output = helper.make_tensor_value_info("output0", TensorProto.FLOAT, shape)
@@ -74,17 +80,21 @@ def constant_output_model(table, path):
         numpy_helper.from_array(table.reshape(-1).astype(np.float32), "bias"),
         numpy_helper.from_array(np.array(shape, np.int64), "out_shape"),
     ]
+    pool_out = "pool_raw" if unknown_op else "pooled"
     nodes = [
-        helper.make_node("AveragePool", ["images"], ["pooled"], kernel_shape=[POOL, POOL], strides=[POOL, POOL]),
+        helper.make_node("AveragePool", ["images"], [pool_out], kernel_shape=[POOL, POOL], strides=[POOL, POOL]),
         helper.make_node("Reshape", ["pooled", "flat_shape"], ["flat"]),
         helper.make_node("Gemm", ["flat", "weights", "bias"], ["table"], transB=1),
         helper.make_node("Reshape", ["table", "out_shape"], ["output0"]),
     ]
+    if unknown_op:
+        nodes.insert(1, helper.make_node("OiNoSuchLayer", [pool_out], ["pooled"], domain="com.example"))
     graph = helper.make_graph(nodes, "tiny_person_detector", [images], [output], initializers)
-    model = helper.make_model(graph, producer_name="OpenInspect make_tiny_detector.py",
-                              opset_imports=[helper.make_opsetid("", 12)])
-    model.ir_version = 7  # what onnx 1.8-1.12 write for opset 12; OpenCV 4.6 reads it
-    onnx.checker.check_model(model)
+    opsets = [helper.make_opsetid("", opset)] + ([helper.make_opsetid("com.example", 1)] if unknown_op else [])
+    model = helper.make_model(graph, producer_name="OpenInspect make_tiny_detector.py", opset_imports=opsets)
+    model.ir_version = ir_version  # 7: what onnx 1.8-1.12 write for opset 12; OpenCV 4.6 reads it
+    if not unknown_op and opset == 12:
+        onnx.checker.check_model(model)
     onnx.save(model, path)
 
 
@@ -103,6 +113,8 @@ def main():
         f.write(data[: len(data) // 2])
     with open(os.path.join(out_dir, "not_onnx.onnx"), "w") as f:
         f.write("<html><body>404 Not Found</body></html>\n")
+    constant_output_model(yolov5_table(), os.path.join(out_dir, "unknown_op.onnx"), unknown_op=True)
+    constant_output_model(yolov5_table(), os.path.join(out_dir, "future_opset.onnx"), opset=99, ir_version=99)
 
 
 if __name__ == "__main__":

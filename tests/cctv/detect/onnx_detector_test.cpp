@@ -379,6 +379,28 @@ TEST(OnnxDetector, CorruptFileIsAClearConfigError) {
   }
 }
 
+// A whole, well-formed model that OpenCV's DNN module cannot run: an operator it has no layer
+// for (a custom domain, or one newer than OpenCV 4.6) is a ConfigError naming the file, the
+// operator and what to export, never a crash. A model declaring an opset and IR version newer
+// than OpenCV knows is refused the same way, or, where OpenCV ignores the declaration and knows
+// every operator (OpenCV 4.6), loads and gives the right boxes.
+TEST(OnnxDetector, OperatorOrOpsetOpenCvCannotRunIsAClearConfigError) {
+  const std::string text = config_error_text(options_for("unknown_op.onnx"));
+  EXPECT_NE(text.find("unknown_op.onnx' cannot be loaded by OpenCV"), std::string::npos) << text;
+  EXPECT_NE(text.find("OiNoSuchLayer"), std::string::npos) << "the operator is named: " << text;
+  EXPECT_NE(text.find("opset 11-13"), std::string::npos) << text;  // what to export
+
+  const std::string future = config_error_text(options_for("future_opset.onnx"));
+  if (future != "NO EXCEPTION") {
+    EXPECT_EQ(future.find("WRONG EXCEPTION TYPE"), std::string::npos) << future;
+    EXPECT_NE(future.find("future_opset.onnx'"), std::string::npos) << future;
+    EXPECT_NE(future.find("opset 11-13"), std::string::npos) << future;
+  } else {
+    OnnxPersonDetector detector(options_for("future_opset.onnx"));
+    expect_detections(detector.detect(image(640, 480)), kLandscape);
+  }
+}
+
 TEST(OnnxDetector, UnsupportedOutputShapeIsAClearConfigError) {
   const std::string text = config_error_text(options_for("bad_shape.onnx"));
   EXPECT_NE(text.find("bad_shape.onnx' has no output cctv.detect can decode"), std::string::npos) << text;

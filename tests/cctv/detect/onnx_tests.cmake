@@ -22,7 +22,8 @@ set(oi_onnx_models_dir ${CMAKE_CURRENT_BINARY_DIR}/onnx_models)
 set(oi_onnx_models
   ${oi_onnx_models_dir}/yolov5_tiny.onnx ${oi_onnx_models_dir}/yolov8_tiny.onnx
   ${oi_onnx_models_dir}/bad_shape.onnx ${oi_onnx_models_dir}/truncated.onnx
-  ${oi_onnx_models_dir}/not_onnx.onnx)
+  ${oi_onnx_models_dir}/not_onnx.onnx ${oi_onnx_models_dir}/unknown_op.onnx
+  ${oi_onnx_models_dir}/future_opset.onnx)
 add_custom_command(
   OUTPUT ${oi_onnx_models}
   COMMAND ${OI_ONNX_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/make_tiny_detector.py ${oi_onnx_models_dir}
