@@ -1,7 +1,9 @@
 // One camera's annotated video and JSON lines (camera_output.hpp).
 #include "camera_output.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -96,8 +98,15 @@ CameraOutput::CameraOutput(const OutputSettings& settings, std::string camera, s
       stem_(std::move(stem)),
       trails_(settings.trail) {}
 
+CameraOutput::~CameraOutput() {
+  if (json_fd_ >= 0) ::close(json_fd_);
+}
+
 fs::path CameraOutput::video_file() const {
   return settings_.dir / (stem_ + container_extension(settings_.codec));
+}
+fs::path CameraOutput::writing_file() const {
+  return settings_.dir / (stem_ + ".partial" + container_extension(settings_.codec));
 }
 fs::path CameraOutput::json_file() const { return settings_.dir / (stem_ + ".frames.jsonl"); }
 
@@ -109,12 +118,15 @@ Status CameraOutput::open_json() {
                            "'); choose another `dir` or set `overwrite: true`");
     }
   }
-  json_.open(json_file(), std::ios::out | std::ios::trunc);
-  if (!json_) {
+  json_fd_ = ::open(json_file().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (json_fd_ < 0) {
     return Status::error("cannot write " + json_file().string() + ": " + std::strerror(errno) +
                          "; set `dir` to a writable folder");
   }
   json_bytes_ = 0;
+  // The JSON lines start again, so an earlier run's video of this camera (overwrite) goes too:
+  // the folder never pairs this run's frames with another run's video.
+  fs::remove(video_file(), ec);
   return Status::ok();
 }
 
@@ -157,19 +169,20 @@ Status CameraOutput::open_video() {
   const int api = cv::CAP_FFMPEG;
   bool opened = false;
   try {
-    opened = writer_.open(video_file().string(), api, fourcc, fps_, output_size_, true);
+    opened = writer_.open(writing_file().string(), api, fourcc, fps_, output_size_, true);
   } catch (const cv::Exception& e) {
-    return Status::error("cannot open " + video_file().string() + " for writing (" + c + "): " + e.what());
+    return Status::error("cannot open " + writing_file().string() + " for writing (" + c + "): " + e.what());
   }
   if (!opened) {
-    return Status::error("cannot open " + video_file().string() + " for writing (codec " + c + ", " +
+    return Status::error("cannot open " + writing_file().string() + " for writing (codec " + c + ", " +
                          size_text(output_size_) + " at " + std::to_string(fps_) +
                          " frames/s): OpenCV's FFmpeg writer refused; check that `dir` is writable and that "
                          "OpenCV was built with FFmpeg (Debian's is), or try `codec: mjpg`");
   }
   writer_open_ = true;
-  spdlog::info("video of camera '{}' (source '{}'): {} ({}, {} at {} frames/s from {})", camera_, source_,
-               video_file().string(), c, size_text(output_size_), fps_, fps_from_);
+  spdlog::info("video of camera '{}' (source '{}'): {} ({}, {} at {} frames/s from {}; {} until it is whole)",
+               camera_, source_, video_file().string(), c, size_text(output_size_), fps_, fps_from_,
+               writing_file().filename().string());
   return Status::ok();
 }
 
@@ -178,7 +191,7 @@ Status CameraOutput::append(const cv::Mat& bgr) {
     writer_.write(bgr);
   } catch (const cv::Exception& e) {
     return Status::error("cannot write frame " + std::to_string(video_frames_) + " to " +
-                         video_file().string() + ": " + e.what());
+                         writing_file().string() + ": " + e.what());
   }
   ++video_frames_;
   return Status::ok();
@@ -277,16 +290,22 @@ Status CameraOutput::write(const Frame& frame) {
                          {"tracks", without_embeddings(tracks)}};
   if (m.attributes.contains(attr::kGroundTruth)) line["ground_truth"] = to_json_list(truth);
   if (resized) line["resized"] = true;
-  // Flushed line by line: a failed write is this frame's error, and the line it cut off is
-  // taken back, so that the file holds whole lines only, one per frame written.
+  // One write() per line: a process killed meanwhile leaves whole lines and at most a torn last
+  // one. A failed write is this frame's error, and the line it cut off is taken back, so that
+  // the file holds whole lines only, one per frame written.
   const std::string text = line.dump() + "\n";
-  json_ << text;
-  json_.flush();
-  if (!json_) {
-    const int error_number = errno;
-    json_.close();
-    std::error_code ec;
-    fs::resize_file(json_file(), json_bytes_, ec);
+  int error_number = json_fd_ < 0 ? EBADF : 0;
+  for (std::size_t at = 0; at < text.size() && error_number == 0;) {
+    const ssize_t wrote = ::write(json_fd_, text.data() + at, text.size() - at);
+    if (wrote < 0 && errno != EINTR) error_number = errno;
+    if (wrote > 0) at += static_cast<std::size_t>(wrote);
+  }
+  if (error_number != 0) {
+    if (json_fd_ >= 0) {
+      (void)::ftruncate(json_fd_, static_cast<off_t>(json_bytes_));
+      ::close(json_fd_);
+      json_fd_ = -1;
+    }
     return Status::error("cannot write " + json_file().string() + ": " + std::strerror(error_number) + ": " +
                          write_error_advice(error_number) + "; frame " + std::to_string(frame_index) +
                          " of camera '" + camera_ + "' and those after it were not written");
@@ -324,11 +343,11 @@ Status CameraOutput::close() {
   held_.clear();
   if (writer_open_) {
     writer_.release();  // writes the index: the file is complete after this, unless the disk was full
-    if (const std::string problem = cut_off(video_file(), settings_.codec == "mjpg"); !problem.empty()) {
+    std::error_code ec;
+    if (const std::string problem = cut_off(writing_file(), settings_.codec == "mjpg"); !problem.empty()) {
       // Never a cut video under the video's name: it is kept beside it for what it holds.
       const fs::path kept = video_file().string() + ".partial";
-      std::error_code ec;
-      fs::rename(video_file(), kept, ec);
+      fs::rename(writing_file(), kept, ec);
       video_cut_ = true;
       if (status.is_ok()) {
         status = Status::error("cannot write " + video_file().string() + ": the video " + problem +
@@ -336,33 +355,43 @@ Status CameraOutput::close() {
                                std::to_string(video_frames_) + " frames of camera '" + camera_ +
                                "' are in it; free space or choose another output folder");
       }
+    } else if (fs::rename(writing_file(), video_file(), ec); ec) {
+      if (status.is_ok()) {
+        status = Status::error("cannot give the finished video " + writing_file().string() + " its name " +
+                               video_file().filename().string() + ": " + ec.message() +
+                               "; the whole video is kept under the temporary name");
+      }
+    } else {
+      video_done_ = true;
     }
   }
-  if (json_.is_open()) {
-    json_.flush();
-    const bool ok = static_cast<bool>(json_);
-    json_.close();
-    if (!ok && status.is_ok())
-      status = Status::error("cannot finish " + json_file().string() + ": " + std::strerror(errno));
+  if (json_fd_ >= 0) {
+    const bool ok = ::close(json_fd_) == 0;
+    const int error_number = errno;
+    json_fd_ = -1;
+    if (!ok && status.is_ok()) {
+      status = Status::error("cannot finish " + json_file().string() + ": " + std::strerror(error_number) +
+                             ": " + write_error_advice(error_number));
+    }
   }
   return status;
 }
 
 nlohmann::json CameraOutput::summary() const {
-  return {{"camera", camera_},
-          {"source", source_},
-          {"video", writer_open_ && !video_cut_ ? nlohmann::json(fs::absolute(video_file()).string())
-                                                : nlohmann::json(nullptr)},
-          {"frames_json", fs::absolute(json_file()).string()},
-          {"frames", frames_},
-          {"video_frames", video_frames_},
-          {"width", output_size_.width},
-          {"height", output_size_.height},
-          {"fps", fps_},
-          {"fps_from", fps_from_.empty() ? nlohmann::json(nullptr) : nlohmann::json(fps_from_)},
-          {"video_cut", video_cut_},
-          {"resized_frames", resized_},
-          {"persons_blurred", blurred_}};
+  return {
+      {"camera", camera_},
+      {"source", source_},
+      {"video", video_done_ ? nlohmann::json(fs::absolute(video_file()).string()) : nlohmann::json(nullptr)},
+      {"frames_json", fs::absolute(json_file()).string()},
+      {"frames", frames_},
+      {"video_frames", video_frames_},
+      {"width", output_size_.width},
+      {"height", output_size_.height},
+      {"fps", fps_},
+      {"fps_from", fps_from_.empty() ? nlohmann::json(nullptr) : nlohmann::json(fps_from_)},
+      {"video_cut", video_cut_},
+      {"resized_frames", resized_},
+      {"persons_blurred", blurred_}};
 }
 
 }  // namespace oi::cctv::video

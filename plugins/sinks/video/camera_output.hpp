@@ -2,10 +2,15 @@
 // One camera's output of sink.video: its annotated video (cv::VideoWriter) and its per-frame
 // JSON lines, with the state that belongs to that camera alone (video size, frame rate,
 // trails, counters). The sink keeps one per source.
+//
+// What a process killed in the middle leaves (SIGKILL, no destructor runs): the video is written
+// under a temporary name (writing_file(): `<stem>.partial.avi`) and renamed to its own only
+// once it is closed and checked whole, so no cut video ever carries the video's name; the JSON
+// lines go out with one write() each, so the file holds whole lines up to the last frame
+// written, at most followed by one torn line without its newline.
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/videoio.hpp>
@@ -49,6 +54,8 @@ class CameraOutput {
   CameraOutput(const OutputSettings& settings, std::string camera, std::string source, std::string stem);
   CameraOutput(const CameraOutput&) = delete;
   CameraOutput& operator=(const CameraOutput&) = delete;
+  /// Closes the JSON lines' file descriptor where close() did not.
+  ~CameraOutput();
 
   /// Annotates `frame` (plane `image`, rgb8 or u8) and appends it to the video and the JSON
   /// lines. The first frame fixes the video's size; a frame of another size is resized into
@@ -57,13 +64,18 @@ class CameraOutput {
   /// (held until then) or at close().
   Status write(const Frame& frame);
   /// Writes held frames, releases the writer (the file is complete after it) and closes the
-  /// JSON lines. A video that is not whole then (the disk was full: OpenCV's writer reports no
-  /// failed write) is moved to `<video>.partial` and is an error naming it. Idempotent.
+  /// JSON lines. A whole video is renamed from writing_file() to video_file(); one that is not
+  /// whole (the disk was full: OpenCV's writer reports no failed write) is moved to
+  /// `<video>.partial` instead and is an error naming it. Idempotent.
   Status close();
 
   const std::string& camera() const { return camera_; }
   const std::string& source() const { return source_; }
+  /// The video's own name, `<stem>.avi` or `<stem>.mp4`: it exists only once the video is whole.
   std::filesystem::path video_file() const;
+  /// The name the video has while it is written, `<stem>.partial.avi` (FFmpeg picks the
+  /// container from the name's extension, so the extension stays last).
+  std::filesystem::path writing_file() const;
   std::filesystem::path json_file() const;
   std::uint64_t frames() const { return frames_; }
   std::uint64_t resized_frames() const { return resized_; }
@@ -79,10 +91,11 @@ class CameraOutput {
 
   OutputSettings settings_;
   std::string camera_, source_, stem_;
-  std::ofstream json_;
+  int json_fd_ = -1;  // the JSON lines, written with one write() per line
   cv::VideoWriter writer_;
   bool writer_open_ = false;
-  bool video_cut_ = false;  // the finished video was not whole (a full disk): moved to FILE.partial
+  bool video_done_ = false;  // the finished video is whole and has its own name
+  bool video_cut_ = false;   // the finished video was not whole (a full disk): moved to FILE.partial
   bool closed_ = false;
   cv::Size source_size_;  // size of the first frame
   cv::Size last_size_;    // size of the latest frame (logs a change once)
