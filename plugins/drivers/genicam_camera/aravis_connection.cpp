@@ -245,7 +245,7 @@ Status AravisConnection::start(const StreamSettings& settings) {
   for (int i = 0; i < settings.buffers; ++i)
     arv_stream_push_buffer(stream_.get(), arv_buffer_new_allocate(payload));
   have_block_id_ = false;
-  failed_buffers_ = gap_frames_ = reported_lost_ = 0;
+  failed_since_complete_ = gap_frames_ = reported_lost_ = 0;
   last_activity_ = last_probe_ = Clock::now();
   arv_camera_start_acquisition(cam, error.out());
   if (error) {
@@ -266,11 +266,23 @@ void AravisConnection::stop() {
   stream_.reset();  // stops the receiving thread; buffers still queued go with it
 }
 
-void AravisConnection::note_buffer(ArvBuffer* buffer) {
+void AravisConnection::note_buffer(ArvBuffer* buffer, bool complete) {
   last_activity_ = Clock::now();
+  if (!complete) {
+    // Its block id cannot be trusted: a buffer whose leader packet was lost still carries the
+    // id of the frame it held before. It is lost either way; the next complete frame tells
+    // how many frames lie between.
+    ++failed_since_complete_;
+    return;
+  }
   const std::uint64_t id = arv_buffer_get_frame_id(buffer);
-  if (id == 0) return;  // 0 is never a valid block id: nothing to compare
-  if (have_block_id_) gap_frames_ += blocks_between(last_block_id_, id);
+  // The incomplete frames since the last complete one lie among the ids in between, so they
+  // are counted once: as many as the ids say, never fewer than arrived incomplete (0 is never
+  // a valid block id, and a device that restarted its counter gives no gap to count).
+  const std::uint64_t between = (have_block_id_ && id != 0) ? blocks_between(last_block_id_, id) : 0;
+  gap_frames_ += std::max(between, failed_since_complete_);
+  failed_since_complete_ = 0;
+  if (id == 0) return;
   have_block_id_ = true;
   last_block_id_ = id;
 }
@@ -290,7 +302,7 @@ void AravisConnection::fold_statistics() {
   // Failed buffers are counted when popped and most underruns show up as block-id gaps; the
   // stream's own counters are a floor for what the driver could not see (e.g. the last
   // frames before a stop). The larger of the two is lost, so nothing is counted twice.
-  const std::uint64_t seen = failed_buffers_ + gap_frames_;
+  const std::uint64_t seen = gap_frames_ + failed_since_complete_;
   const std::uint64_t total = std::max<std::uint64_t>(seen, failures + underruns);
   if (total > reported_lost_) {
     pending_lost_ += total - reported_lost_;
@@ -348,16 +360,16 @@ Status AravisConnection::pop(std::chrono::milliseconds timeout, BufferLease& out
       return Status::ok();
     }
     BufferLease lease(stream_.get(), raw);
-    note_buffer(raw);
     const ArvBufferStatus status = arv_buffer_get_status(raw);
     if (status == ARV_BUFFER_STATUS_SUCCESS) {
+      note_buffer(raw, true);
       out = std::move(lease);
       return Status::ok();
     }
+    last_activity_ = Clock::now();
     if (status != ARV_BUFFER_STATUS_ABORTED) {
-      ++failed_buffers_;
-      spdlog::warn("{}: frame {} arrived incomplete ({}); counted as lost{}", name_,
-                   arv_buffer_get_frame_id(raw), status_name(status),
+      note_buffer(raw, false);
+      spdlog::warn("{}: a frame arrived incomplete ({}); counted as lost{}", name_, status_name(status),
                    settings_.packet_resend ? "" : " (packet_resend is off)");
     }
     if (Clock::now() >= deadline) return Status::ok();

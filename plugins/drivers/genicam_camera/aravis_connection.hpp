@@ -149,7 +149,8 @@ class AravisConnection {
   // Asks a silent device whether it still answers and still grants us control; an error
   // says what went wrong. Only GigE Vision devices are asked (the CCP register).
   Status probe();
-  void note_buffer(ArvBuffer* buffer);
+  // Accounts for a buffer taken from the stream: `complete` when its status is success.
+  void note_buffer(ArvBuffer* buffer, bool complete);
   void fold_statistics();
   /// GigE Vision: sizes the stream socket's receive buffer (settings_.socket_buffer, or two
   /// frames' `payload`, at least 1 MiB) and warns when the kernel caps it below that.
@@ -170,9 +171,9 @@ class AravisConnection {
   std::chrono::steady_clock::time_point last_probe_;
   bool have_block_id_ = false;
   std::uint64_t last_block_id_ = 0;
-  std::uint64_t failed_buffers_ = 0;  // popped with a status other than success/aborted
-  std::uint64_t gap_frames_ = 0;      // block ids that never arrived
-  std::uint64_t reported_lost_ = 0;   // already handed out by take_lost() for this stream
+  std::uint64_t failed_since_complete_ = 0;  // popped incomplete since the last complete buffer
+  std::uint64_t gap_frames_ = 0;             // frames lost between complete buffers (block ids)
+  std::uint64_t reported_lost_ = 0;          // already handed out by take_lost() for this stream
   std::uint64_t pending_lost_ = 0;
 };
 
