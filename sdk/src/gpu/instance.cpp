@@ -9,8 +9,30 @@
 
 #include "vk_util.hpp"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <dlfcn.h>
+#include <link.h>
+#endif
+
 namespace oi::gpu::detail {
 namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer builds only: the Vulkan driver and layer libraries stay loaded after the
+// instance is destroyed, so that LeakSanitizer, which checks at exit, can name the code that
+// allocated what they keep (tests/sanitizers/lsan.supp) instead of "<unknown module>".
+void keep_vulkan_libraries_loaded() {
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void*) -> int {
+        const std::string_view name = info->dlpi_name != nullptr ? info->dlpi_name : "";
+        if (name.find("libvulkan_") != std::string_view::npos ||
+            name.find("VkLayer_") != std::string_view::npos)
+          dlopen(info->dlpi_name, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+        return 0;
+      },
+      nullptr);
+}
+#endif
 
 constexpr const char* kValidationLayer = "VK_LAYER_KHRONOS_validation";
 
@@ -181,6 +203,9 @@ Instance::~Instance() {
         vkGetInstanceProcAddr(instance_, "vkDestroyDebugUtilsMessengerEXT"));
     if (destroy_messenger != nullptr) destroy_messenger(instance_, messenger_, nullptr);
   }
+#if defined(__SANITIZE_ADDRESS__)
+  keep_vulkan_libraries_loaded();
+#endif
   vkDestroyInstance(instance_, nullptr);
 }
 
