@@ -14,8 +14,8 @@ std::string read_error_advice(int error_number) {
   switch (error_number) {
     case EACCES:
     case EPERM:
-      return "give the user running OpenInspect read permission on it and on the folders above it, "
-             "or run as a user who may read it";
+      return "give the user running OpenInspect read permission on it and search (x) permission on every "
+             "folder above it, or run as a user who may read it";
     case ENOENT:
       return "check the path";
     case ELOOP:

@@ -15,7 +15,7 @@
 //           may be one torn line (no newline), only in a file of a killed run: sink.video
 //           writes each line with one write(), so a kill tears at most the last line
 // A file whose name holds ".partial" is temporary (write_file_atomically's `FILE.partial`,
-// sink.video's `<camera>.partial.avi` while a video is written); a complete run leaves none.
+// sink.video's `.<camera>.partial.avi` while a video is written); a complete run leaves none.
 // Any other kind of file fails the test until it has a rule here.
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -328,12 +328,13 @@ Status FrameReader::open(const Recording& recording) {
   data_.clear();
   data_.open(file_, std::ios::binary);
   if (!data_) {
+    const int error_number = errno;  // before another system call replaces it
     std::error_code ec;
-    if (!fs::exists(file_, ec)) {
+    // A folder above that may no longer be entered is no gone file: exists() fails then.
+    if (!fs::exists(file_, ec) && !ec) {
       return problem(file_, "is gone: the recording was removed or moved after it was opened",
                      "put the folder back, or replay another recording");
     }
-    const int error_number = errno;
     return problem(file_, std::string("cannot be opened: ") + std::strerror(error_number),
                    read_error_advice(error_number));
   }

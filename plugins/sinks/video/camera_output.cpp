@@ -106,7 +106,9 @@ fs::path CameraOutput::video_file() const {
   return settings_.dir / (stem_ + container_extension(settings_.codec));
 }
 fs::path CameraOutput::writing_file() const {
-  return settings_.dir / (stem_ + ".partial" + container_extension(settings_.codec));
+  // A leading dot, which no camera's stem has (file_stem()): no camera's video, not even one of
+  // a camera named "gate.partial", can carry another's temporary name.
+  return settings_.dir / ("." + stem_ + ".partial" + container_extension(settings_.codec));
 }
 fs::path CameraOutput::json_file() const { return settings_.dir / (stem_ + ".frames.jsonl"); }
 
@@ -298,6 +300,7 @@ Status CameraOutput::write(const Frame& frame) {
   for (std::size_t at = 0; at < text.size() && error_number == 0;) {
     const ssize_t wrote = ::write(json_fd_, text.data() + at, text.size() - at);
     if (wrote < 0 && errno != EINTR) error_number = errno;
+    if (wrote == 0) error_number = EIO;  // no progress: never loop on it
     if (wrote > 0) at += static_cast<std::size_t>(wrote);
   }
   if (error_number != 0) {

@@ -4,7 +4,7 @@
 // trails, counters). The sink keeps one per source.
 //
 // What a process killed in the middle leaves (SIGKILL, no destructor runs): the video is written
-// under a temporary name (writing_file(): `<stem>.partial.avi`) and renamed to its own only
+// under a temporary name (writing_file(): `.<stem>.partial.avi`) and renamed to its own only
 // once it is closed and checked whole, so no cut video ever carries the video's name; the JSON
 // lines go out with one write() each, so the file holds whole lines up to the last frame
 // written, at most followed by one torn line without its newline.
@@ -73,8 +73,9 @@ class CameraOutput {
   const std::string& source() const { return source_; }
   /// The video's own name, `<stem>.avi` or `<stem>.mp4`: it exists only once the video is whole.
   std::filesystem::path video_file() const;
-  /// The name the video has while it is written, `<stem>.partial.avi` (FFmpeg picks the
-  /// container from the name's extension, so the extension stays last).
+  /// The name the video has while it is written, `.<stem>.partial.avi` (FFmpeg picks the
+  /// container from the name's extension, so the extension stays last; the leading dot keeps
+  /// it apart from every camera's own name).
   std::filesystem::path writing_file() const;
   std::filesystem::path json_file() const;
   std::uint64_t frames() const { return frames_; }

@@ -32,7 +32,7 @@ class VideoSink final : public Stage {
         "Writes, per camera, an annotated video (`<camera>.avi`, or `.mp4` for codec mp4v/h264) through "
         "OpenCV's VideoWriter and `<camera>.frames.jsonl`, one JSON line per frame (frame index, capture "
         "time, camera, detections, tracks, ground truth when the frame has it). A video is written as "
-        "`<camera>.partial.avi` (`.partial.mp4`) and gets its name once it is closed and checked whole, so "
+        "`.<camera>.partial.avi` (`.partial.mp4`) and gets its name once it is closed and checked whole, so "
         "a run killed meanwhile leaves no cut video under the video's name; each JSON line is written at "
         "once, so such a run leaves whole lines and at most a torn last one. The video shows track "
         "boxes coloured by track id with their id, trails of the tracks' foot points, detections as thin "

@@ -25,7 +25,8 @@ std::optional<std::string> input_file_problem(const std::filesystem::path& file)
 bool is_unreadable(const std::string& problem);
 
 /// The advice for an input file that open() refused with `error_number`, e.g. for EACCES
-/// "give the user running OpenInspect read permission on it and on the folders above it, ...".
+/// "give the user running OpenInspect read permission on it and search (x) permission on every
+/// folder above it, ...".
 std::string read_error_advice(int error_number);
 
 /// Writes `bytes` to `file` whole or not at all: into `FILE.partial` beside it first, then

@@ -21,6 +21,7 @@ extern "C" {
 
 /** Version of this record and of every C++ type that crosses the plugin boundary. */
 /* 2: PixelKernelSpec::line_halo and PixelStage's held scan blocks (PixelStage grew). */
+/* 3: PortSpec::kind_follows (PortSpec grew). */
 #define OI_PLUGIN_ABI_VERSION 3u
 
 /** Name of the one symbol a plugin exports. */

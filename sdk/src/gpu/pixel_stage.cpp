@@ -70,8 +70,10 @@ PixelStage::~PixelStage() = default;
 void PixelStage::setup(StageSpec& spec) {
   on_setup(spec);
   if (spec.inputs().empty()) spec.input("in", PortType::any(), "frames holding the input planes");
-  if (spec.outputs().empty())
-    spec.output("out", PortType::any(), "the same frames plus the output planes").kind_follows = "in";
+  if (spec.outputs().empty()) {
+    PortSpec& out = spec.output("out", PortType::any(), "the same frames plus the output planes");
+    if (spec.input_index("in") >= 0) out.kind_follows = "in";
+  }
   gpu_.declare(spec);
 }
 
